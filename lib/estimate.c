@@ -1,0 +1,549 @@
+/* estimate.c: queries (what is asked), results (the answer and its breakdown) and the
+ * estimate itself. The estimate path only reads the model: a few hash lookups and a short
+ * sum, with no allocation once a query and a result exist (names that are unknown or
+ * aliased are copied into buffers that grow once and are then reused). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* A name as given, kept for the result: unknown (level < 0) or aliased. */
+typedef struct given {
+    uint32_t input;
+    int32_t level;
+    size_t offset;   /* into the owner's text buffer */
+} given;
+
+typedef struct names {
+    given *items;
+    size_t n, cap;
+    char *text;
+    size_t text_n, text_cap;
+} names;
+
+static int names_push(names *ns, size_t input, int level, const char *s, size_t len)
+{
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 8;
+        given *items = realloc(ns->items, cap * sizeof *items);
+        if (!items)
+            return ENGRATE_E_NOMEM;
+        ns->items = items;
+        ns->cap = cap;
+    }
+    if (ns->text_cap - ns->text_n < len + 1) {
+        size_t cap = ns->text_cap ? ns->text_cap : 256;
+        while (cap - ns->text_n < len + 1)
+            cap *= 2;
+        char *text = realloc(ns->text, cap);
+        if (!text)
+            return ENGRATE_E_NOMEM;
+        ns->text = text;
+        ns->text_cap = cap;
+    }
+    memcpy(ns->text + ns->text_n, s, len);
+    ns->text[ns->text_n + len] = '\0';
+    ns->items[ns->n++] = (given){(uint32_t)input, (int32_t)level, ns->text_n};
+    ns->text_n += len + 1;
+    return 0;
+}
+
+static void names_free(names *ns)
+{
+    free(ns->items);
+    free(ns->text);
+}
+
+static const char *names_at(const names *ns, size_t i)
+{
+    return ns->text + ns->items[i].offset;
+}
+
+struct engrate_query {
+    const engrate_model *m;
+    int32_t *chosen;       /* per input: categorical level or -1                  */
+    double *number;        /* per input: numeric value                           */
+    unsigned char *has_number;
+    uint32_t *set_levels;  /* levels added to set inputs, in the order given      */
+    size_t n_set_levels;
+    uint32_t *stamp;       /* per model level: == generation when added           */
+    uint32_t generation;
+    names unknown;
+    names aliased;
+};
+
+typedef struct term {
+    int32_t input;
+    int32_t level;
+    double effect;         /* on the transformed scale */
+    double value;
+    unsigned flags;
+} term;
+
+struct engrate_result {
+    const engrate_model *m;
+    double estimate, low, high, level;
+    unsigned flags;
+    term *terms;           /* [0] is the base */
+    double *amounts;
+    size_t n_terms;
+    names unknown;
+    names aliased;
+    engrate_query *scratch; /* for engrate_estimate_profile */
+};
+
+/* ---- Queries ----------------------------------------------------------------------- */
+
+ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_error *err)
+{
+    er_error_clear(err);
+    if (!m) {
+        er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "model is NULL");
+        return NULL;
+    }
+    engrate_query *q = calloc(1, sizeof *q);
+    size_t ni = m->n_inputs ? m->n_inputs : 1, nl = m->total_levels ? m->total_levels : 1;
+    if (q) {
+        q->m = m;
+        q->chosen = malloc(ni * sizeof *q->chosen);
+        q->number = calloc(ni, sizeof *q->number);
+        q->has_number = calloc(ni, 1);
+        q->set_levels = malloc(nl * sizeof *q->set_levels);
+        q->stamp = calloc(nl, sizeof *q->stamp);
+    }
+    if (!q || !q->chosen || !q->number || !q->has_number || !q->set_levels || !q->stamp) {
+        engrate_query_free(q);
+        er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    engrate_query_reset(q);
+    return q;
+}
+
+ENGRATE_API void engrate_query_free(engrate_query *q)
+{
+    if (!q)
+        return;
+    free(q->chosen);
+    free(q->number);
+    free(q->has_number);
+    free(q->set_levels);
+    free(q->stamp);
+    names_free(&q->unknown);
+    names_free(&q->aliased);
+    free(q);
+}
+
+ENGRATE_API void engrate_query_reset(engrate_query *q)
+{
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->m->n_inputs; i++) {
+        q->chosen[i] = -1;
+        q->has_number[i] = 0;
+    }
+    q->n_set_levels = 0;
+    if (++q->generation == 0) { /* wrapped: clear the stamps once every 2^32 resets */
+        memset(q->stamp, 0, q->m->total_levels * sizeof *q->stamp);
+        q->generation = 1;
+    }
+    q->unknown.n = q->unknown.text_n = 0;
+    q->aliased.n = q->aliased.text_n = 0;
+}
+
+static int add_level(engrate_query *q, size_t input, size_t level)
+{
+    const er_input *in = &q->m->inputs[input];
+    if (in->kind == ENGRATE_CATEGORICAL) {
+        q->chosen[input] = (int32_t)level;
+        return 0;
+    }
+    size_t g = in->level_base + level;
+    if (q->stamp[g] != q->generation) { /* a level given twice counts once */
+        q->stamp[g] = q->generation;
+        q->set_levels[q->n_set_levels++] = (uint32_t)g;
+    }
+    return 0;
+}
+
+static int input_by_id(const engrate_query *q, const char *id, engrate_error *err)
+{
+    if (!id)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "input id is NULL");
+    int i = engrate_model_input_index(q->m, id);
+    if (i < 0)
+        return er_error(err, ENGRATE_E_UNKNOWN_NAME, NULL, 0, 0,
+                        "the model has no input '%.64s'", id);
+    return i;
+}
+
+/* The name matching shared by engrate_query_add and the profile call. */
+static int add_name(engrate_query *q, size_t input, const char *name, engrate_error *err)
+{
+    const er_input *in = &q->m->inputs[input];
+    if (in->kind == ENGRATE_NUMERIC)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "input '%s' is numeric: give it a number", in->id);
+    if (!name)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "a name for '%s' is NULL", in->id);
+    int aliased = 0;
+    int level = engrate_model_find_level(q->m, input, name, &aliased);
+    if (level == ENGRATE_E_UTF8)
+        return er_error(err, ENGRATE_E_UTF8, NULL, 0, 0,
+                        "a name given for '%s' is not valid UTF-8", in->id);
+    if (level == ENGRATE_E_UNKNOWN_NAME) {
+        if (names_push(&q->unknown, input, -1, name, strlen(name)))
+            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        return 1;
+    }
+    if (level < 0)
+        return er_error(err, level, NULL, 0, 0, "cannot match a name for '%s'", in->id);
+    if (aliased && names_push(&q->aliased, input, level, name, strlen(name)))
+        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    return add_level(q, input, (size_t)level);
+}
+
+ENGRATE_API int engrate_query_add(engrate_query *q, const char *input, const char *name,
+                                  engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
+    int i = input_by_id(q, input, err);
+    return i < 0 ? i : add_name(q, (size_t)i, name, err);
+}
+
+ENGRATE_API int engrate_query_add_level(engrate_query *q, size_t input, size_t level,
+                                        engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
+    if (input >= q->m->n_inputs || q->m->inputs[input].kind == ENGRATE_NUMERIC ||
+        level >= q->m->inputs[input].n_levels)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "no level %zu of a categorical or set input %zu", level, input);
+    return add_level(q, input, level);
+}
+
+ENGRATE_API int engrate_query_set_number_at(engrate_query *q, size_t input, double value,
+                                            engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
+    if (input >= q->m->n_inputs || q->m->inputs[input].kind != ENGRATE_NUMERIC)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "input %zu is not numeric", input);
+    if (!isfinite(value))
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s must be a finite number",
+                        q->m->inputs[input].id);
+    q->number[input] = value;
+    q->has_number[input] = 1;
+    return 0;
+}
+
+ENGRATE_API int engrate_query_set_number(engrate_query *q, const char *input, double value,
+                                         engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
+    int i = input_by_id(q, input, err);
+    return i < 0 ? i : engrate_query_set_number_at(q, (size_t)i, value, err);
+}
+
+/* ---- Results ----------------------------------------------------------------------- */
+
+ENGRATE_API engrate_result *engrate_result_new(const engrate_model *m, engrate_error *err)
+{
+    er_error_clear(err);
+    if (!m) {
+        er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "model is NULL");
+        return NULL;
+    }
+    engrate_result *r = calloc(1, sizeof *r);
+    if (r) {
+        r->m = m;
+        r->terms = malloc(m->max_terms * sizeof *r->terms);
+        r->amounts = malloc(m->max_terms * sizeof *r->amounts);
+    }
+    if (!r || !r->terms || !r->amounts) {
+        engrate_result_free(r);
+        er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    r->estimate = r->low = r->high = r->level = NAN;
+    return r;
+}
+
+ENGRATE_API void engrate_result_free(engrate_result *r)
+{
+    if (!r)
+        return;
+    free(r->terms);
+    free(r->amounts);
+    names_free(&r->unknown);
+    names_free(&r->aliased);
+    engrate_query_free(r->scratch);
+    free(r);
+}
+
+static void result_clear(engrate_result *r)
+{
+    r->estimate = r->low = r->high = r->level = NAN;
+    r->flags = 0;
+    r->n_terms = 0;
+    r->unknown.n = r->unknown.text_n = 0;
+    r->aliased.n = r->aliased.text_n = 0;
+}
+
+static int copy_names(names *dst, const names *src, const char *buf)
+{
+    dst->n = dst->text_n = 0;
+    for (size_t i = 0; i < src->n; i++) {
+        const given *g = &src->items[i];
+        const char *s = buf + g->offset;
+        if (names_push(dst, g->input, g->level, s, strlen(s)))
+            return ENGRATE_E_NOMEM;
+    }
+    return 0;
+}
+
+/* The value of a numeric input's curve at x. */
+static double curve(const er_input *in, double x)
+{
+    double y = in->coefs[0] * x;
+    for (size_t k = 0; k < in->n_knots; k++)
+        if (x > in->knots[k])
+            y += in->coefs[k + 1] * (x - in->knots[k]);
+    return y;
+}
+
+static double inverse(const engrate_model *m, double eta)
+{
+    return m->transform == ENGRATE_TRANSFORM_LOG ? exp(eta) : eta;
+}
+
+ENGRATE_API int engrate_estimate(const engrate_query *q, unsigned flags, engrate_result *r,
+                                 engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q || !r)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", q ? "result" : "query");
+    const engrate_model *m = q->m;
+    if (r->m != m)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "the result was made for another model");
+    if (flags & ~(unsigned)ENGRATE_STRICT)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "unknown estimate flags 0x%x",
+                        flags);
+    result_clear(r);
+    if ((flags & ENGRATE_STRICT) && q->unknown.n > 0) {
+        const given *g = &q->unknown.items[0];
+        const char *name = names_at(&q->unknown, 0);
+        int s = engrate_model_suggest(m, g->input, name);
+        if (s >= 0)
+            return er_error(err, ENGRATE_E_UNKNOWN_NAME, NULL, 0, 0,
+                            "unknown %s '%.80s' (did you mean '%s'?)", m->inputs[g->input].id,
+                            name, engrate_level_name(m, g->input, (size_t)s, "en"));
+        return er_error(err, ENGRATE_E_UNKNOWN_NAME, NULL, 0, 0, "unknown %s '%.80s'",
+                        m->inputs[g->input].id, name);
+    }
+
+    term *t = r->terms;
+    size_t n = 0;
+    unsigned all = 0;
+    t[n++] = (term){-1, -1, m->intercept, NAN, 0};
+    double eta = m->intercept;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const er_input *in = &m->inputs[i];
+        if (in->kind == ENGRATE_CATEGORICAL) {
+            int32_t l = q->chosen[i];
+            if (l < 0) {
+                all |= ENGRATE_FLAG_MISSING;
+                continue;
+            }
+            const er_level *lv = &in->levels[l];
+            unsigned f = lv->flags & ENGRATE_LEVEL_NO_EVIDENCE ? ENGRATE_FLAG_NO_EVIDENCE : 0;
+            t[n++] = (term){(int32_t)i, l, lv->coef, NAN, f};
+            eta += lv->coef;
+            all |= f;
+        } else if (in->kind == ENGRATE_SET) {
+            /* The query keeps all set levels in one list, in the order given; a set
+             * input takes those in its range. */
+            uint32_t lo = (uint32_t)in->level_base, hi = lo + (uint32_t)in->n_levels;
+            for (size_t k = 0; k < q->n_set_levels; k++) {
+                uint32_t g = q->set_levels[k];
+                if (g < lo || g >= hi)
+                    continue;
+                const er_level *lv = &in->levels[g - lo];
+                unsigned f =
+                    lv->flags & ENGRATE_LEVEL_NO_EVIDENCE ? ENGRATE_FLAG_NO_EVIDENCE : 0;
+                t[n++] = (term){(int32_t)i, (int32_t)(g - lo), lv->coef, NAN, f};
+                eta += lv->coef;
+                all |= f;
+            }
+        } else {
+            double x = in->def;
+            unsigned f = ENGRATE_FLAG_DEFAULTED;
+            if (q->has_number[i]) {
+                x = q->number[i];
+                f = 0;
+                if (x < in->min || x > in->max) {
+                    x = x < in->min ? in->min : in->max;
+                    f = ENGRATE_FLAG_CLAMPED;
+                }
+            }
+            double e = curve(in, x);
+            t[n++] = (term){(int32_t)i, -1, e, x, f};
+            eta += e;
+            all |= f;
+        }
+    }
+    if (q->unknown.n)
+        all |= ENGRATE_FLAG_UNKNOWN;
+
+    double est = inverse(m, eta);
+    double base = inverse(m, m->intercept);
+    r->amounts[0] = base;
+    if (m->transform == ENGRATE_TRANSFORM_LOG) {
+        /* Log-mean Divisia split: L(E, B) = (E - B) / (ln E - ln B) = B expm1(T) / T. */
+        double total = eta - m->intercept;
+        double lmean = total == 0 ? base : base * expm1(total) / total;
+        for (size_t k = 1; k < n; k++)
+            r->amounts[k] = t[k].effect * lmean;
+    } else {
+        for (size_t k = 1; k < n; k++)
+            r->amounts[k] = t[k].effect;
+    }
+    r->n_terms = n;
+    r->estimate = est;
+    r->low = inverse(m, eta + m->q_low);
+    r->high = inverse(m, eta + m->q_high);
+    r->level = m->level;
+    r->flags = all;
+    if (q->unknown.n && copy_names(&r->unknown, &q->unknown, q->unknown.text))
+        goto nomem;
+    if (q->aliased.n && copy_names(&r->aliased, &q->aliased, q->aliased.text))
+        goto nomem;
+    return 0;
+nomem:
+    result_clear(r);
+    return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+}
+
+ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *role,
+                                         const char *const *skills, size_t n_skills,
+                                         const char *const *certs, size_t n_certs,
+                                         const double *years, unsigned flags,
+                                         engrate_result *r, engrate_error *err)
+{
+    er_error_clear(err);
+    if (!m || !r)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", m ? "result" : "model");
+    if (r->m != m)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "the result was made for another model");
+    if ((n_skills && !skills) || (n_certs && !certs))
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL with a count of %zu",
+                        n_skills && !skills ? "skills" : "certs",
+                        n_skills && !skills ? n_skills : n_certs);
+    if (!r->scratch && !(r->scratch = engrate_query_new(m, err)))
+        return err ? err->code : ENGRATE_E_NOMEM;
+    engrate_query *q = r->scratch;
+    engrate_query_reset(q);
+    int rc = 0;
+    if (role) {
+        rc = input_by_id(q, "role", err);
+        if (rc >= 0)
+            rc = add_name(q, (size_t)rc, role, err);
+    }
+    const char *const *lists[2] = {skills, certs};
+    size_t counts[2] = {n_skills, n_certs};
+    const char *ids[2] = {"skills", "certs"};
+    for (int k = 0; k < 2 && rc >= 0; k++) {
+        if (counts[k] == 0)
+            continue;
+        int i = input_by_id(q, ids[k], err);
+        if (i < 0)
+            return i;
+        for (size_t j = 0; j < counts[k] && rc >= 0; j++)
+            rc = add_name(q, (size_t)i, lists[k][j], err);
+    }
+    if (rc >= 0 && years) {
+        rc = input_by_id(q, "years", err);
+        if (rc >= 0)
+            rc = engrate_query_set_number_at(q, (size_t)rc, *years, err);
+    }
+    if (rc < 0) {
+        result_clear(r);
+        return rc;
+    }
+    return engrate_estimate(q, flags, r, err);
+}
+
+/* ---- Result accessors -------------------------------------------------------------- */
+
+#define RESULT_FIELD(fn, type, field, none)                                                \
+    ENGRATE_API type fn(const engrate_result *r) { return r ? r->field : none; }
+RESULT_FIELD(engrate_result_estimate, double, estimate, NAN)
+RESULT_FIELD(engrate_result_low, double, low, NAN)
+RESULT_FIELD(engrate_result_high, double, high, NAN)
+RESULT_FIELD(engrate_result_level, double, level, NAN)
+RESULT_FIELD(engrate_result_flags, unsigned, flags, 0)
+RESULT_FIELD(engrate_result_contribution_count, size_t, n_terms, 0)
+RESULT_FIELD(engrate_result_unknown_count, size_t, unknown.n, 0)
+RESULT_FIELD(engrate_result_aliased_count, size_t, aliased.n, 0)
+
+ENGRATE_API double engrate_result_contribution_amount(const engrate_result *r, size_t i)
+{
+    return r && i < r->n_terms ? r->amounts[i] : NAN;
+}
+
+ENGRATE_API int engrate_result_contribution_input(const engrate_result *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].input : ENGRATE_E_INVALID;
+}
+
+ENGRATE_API int engrate_result_contribution_level(const engrate_result *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].level : ENGRATE_E_INVALID;
+}
+
+ENGRATE_API double engrate_result_contribution_value(const engrate_result *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].value : NAN;
+}
+
+ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].flags : 0;
+}
+
+ENGRATE_API const char *engrate_result_unknown_name(const engrate_result *r, size_t i)
+{
+    return r && i < r->unknown.n ? names_at(&r->unknown, i) : NULL;
+}
+
+ENGRATE_API int engrate_result_unknown_input(const engrate_result *r, size_t i)
+{
+    return r && i < r->unknown.n ? (int)r->unknown.items[i].input : ENGRATE_E_INVALID;
+}
+
+ENGRATE_API const char *engrate_result_aliased_given(const engrate_result *r, size_t i)
+{
+    return r && i < r->aliased.n ? names_at(&r->aliased, i) : NULL;
+}
+
+ENGRATE_API int engrate_result_aliased_input(const engrate_result *r, size_t i)
+{
+    return r && i < r->aliased.n ? (int)r->aliased.items[i].input : ENGRATE_E_INVALID;
+}
+
+ENGRATE_API int engrate_result_aliased_level(const engrate_result *r, size_t i)
+{
+    return r && i < r->aliased.n ? r->aliased.items[i].level : ENGRATE_E_INVALID;
+}

@@ -1,0 +1,257 @@
+/* model.c: the in-memory model: creation, the final checks every model passes whether it
+ * was read from a file or trained, and the read-only accessors of the public API. */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
+                                                 "period", "basis",       "as_of"};
+const char *const er_training_keys[ER_TRAIN_COUNT] = {
+    "rows", "terms", "lambda", "folds", "r_squared", "residual_sd", "cv_rmse", "cv_mape",
+    "coverage"};
+
+engrate_model *er_model_new(void)
+{
+    engrate_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    for (size_t i = 0; i < ER_TRAIN_COUNT; i++)
+        m->training[i] = NAN;
+    m->level = NAN;
+    m->q_low = NAN;
+    m->q_high = NAN;
+    return m;
+}
+
+int er_model_finish(engrate_model *m, engrate_error *err)
+{
+    size_t total = 0, terms = 1;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        er_input *in = &m->inputs[i];
+        in->level_base = total;
+        total += in->n_levels;
+        terms += in->kind == ENGRATE_SET ? in->n_levels : 1;
+    }
+    if (total > ER_MAX_TOTAL_LEVELS)
+        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                        "the model has %zu levels in all (at most %d)", total,
+                        ER_MAX_TOTAL_LEVELS);
+    m->total_levels = total;
+    m->max_terms = terms;
+    size_t di = 0, dl = 0;
+    const char *dn = "";
+    int rc = er_index_build(m, &di, &dl, &dn);
+    if (rc == ENGRATE_E_DUPLICATE)
+        return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' is also another level's",
+                        dn, m->inputs[di].id, m->inputs[di].levels[dl].id);
+    if (rc == ENGRATE_E_INVALID)
+        return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' folds to nothing", dn,
+                        m->inputs[di].id, m->inputs[di].levels[dl].id);
+    if (rc)
+        return er_error(err, rc, NULL, 0, 0, "cannot index the names of %s level '%s': %s",
+                        m->inputs[di].id, m->inputs[di].levels[dl].id, engrate_strerror(rc));
+    return 0;
+}
+
+ENGRATE_API void engrate_model_free(engrate_model *m)
+{
+    if (!m)
+        return;
+    free(m->slots);
+    er_pool_free(&m->pool);
+    free(m);
+}
+
+/* ---- Accessors --------------------------------------------------------------------- */
+
+ENGRATE_API const char *engrate_model_meta(const engrate_model *m, const char *key)
+{
+    if (!m || !key)
+        return NULL;
+    for (size_t i = 0; i < ER_META_COUNT; i++)
+        if (strcmp(key, er_meta_keys[i]) == 0)
+            return m->meta[i];
+    return NULL;
+}
+
+ENGRATE_API int engrate_model_transform(const engrate_model *m)
+{
+    return m ? m->transform : ENGRATE_E_INVALID;
+}
+
+ENGRATE_API double engrate_model_intercept(const engrate_model *m)
+{
+    return m ? m->intercept : NAN;
+}
+
+ENGRATE_API size_t engrate_model_source_count(const engrate_model *m)
+{
+    return m ? m->n_sources : 0;
+}
+
+ENGRATE_API const char *engrate_model_source(const engrate_model *m, size_t i)
+{
+    return m && i < m->n_sources ? m->sources[i] : NULL;
+}
+
+ENGRATE_API double engrate_model_training(const engrate_model *m, const char *key)
+{
+    if (!m || !key)
+        return NAN;
+    for (size_t i = 0; i < ER_TRAIN_COUNT; i++)
+        if (strcmp(key, er_training_keys[i]) == 0)
+            return m->training[i];
+    return NAN;
+}
+
+ENGRATE_API double engrate_model_interval_level(const engrate_model *m)
+{
+    return m ? m->level : NAN;
+}
+ENGRATE_API double engrate_model_interval_low(const engrate_model *m)
+{
+    return m ? m->q_low : NAN;
+}
+ENGRATE_API double engrate_model_interval_high(const engrate_model *m)
+{
+    return m ? m->q_high : NAN;
+}
+
+ENGRATE_API size_t engrate_model_input_count(const engrate_model *m)
+{
+    return m ? m->n_inputs : 0;
+}
+
+ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id)
+{
+    if (!m || !id)
+        return ENGRATE_E_INVALID;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        if (strcmp(m->inputs[i].id, id) == 0)
+            return (int)i;
+    return ENGRATE_E_UNKNOWN_NAME;
+}
+
+static const er_input *input_at(const engrate_model *m, size_t i)
+{
+    return m && i < m->n_inputs ? &m->inputs[i] : NULL;
+}
+
+static const er_level *level_at(const engrate_model *m, size_t i, size_t l)
+{
+    const er_input *in = input_at(m, i);
+    return in && l < in->n_levels ? &in->levels[l] : NULL;
+}
+
+/* The text in `lang`, else English, else NULL. */
+static const char *text_in(const er_text *t, size_t n, const char *lang)
+{
+    const char *en = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (lang && strcmp(t[i].lang, lang) == 0)
+            return t[i].text;
+        if (strcmp(t[i].lang, "en") == 0)
+            en = t[i].text;
+    }
+    return en;
+}
+
+ENGRATE_API const char *engrate_input_id(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in ? in->id : NULL;
+}
+
+ENGRATE_API int engrate_input_kind(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in ? in->kind : 0;
+}
+
+ENGRATE_API const char *engrate_input_label(const engrate_model *m, size_t i, const char *lang)
+{
+    const er_input *in = input_at(m, i);
+    if (!in)
+        return NULL;
+    const char *t = text_in(in->labels, in->n_labels, lang);
+    return t ? t : in->id;
+}
+
+ENGRATE_API size_t engrate_input_level_count(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in ? in->n_levels : 0;
+}
+
+#define NUMERIC_FIELD(fn, field)                                                           \
+    ENGRATE_API double fn(const engrate_model *m, size_t i)                                \
+    {                                                                                      \
+        const er_input *in = input_at(m, i);                                               \
+        return in && in->kind == ENGRATE_NUMERIC ? in->field : NAN;                        \
+    }
+NUMERIC_FIELD(engrate_input_min, min)
+NUMERIC_FIELD(engrate_input_max, max)
+NUMERIC_FIELD(engrate_input_default, def)
+
+ENGRATE_API size_t engrate_input_knot_count(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in ? in->n_knots : 0;
+}
+
+ENGRATE_API double engrate_input_knot(const engrate_model *m, size_t i, size_t k)
+{
+    const er_input *in = input_at(m, i);
+    return in && k < in->n_knots ? in->knots[k] : NAN;
+}
+
+ENGRATE_API double engrate_input_coef(const engrate_model *m, size_t i, size_t k)
+{
+    const er_input *in = input_at(m, i);
+    return in && in->kind == ENGRATE_NUMERIC && k <= in->n_knots ? in->coefs[k] : NAN;
+}
+
+ENGRATE_API const char *engrate_level_id(const engrate_model *m, size_t i, size_t l)
+{
+    const er_level *lv = level_at(m, i, l);
+    return lv ? lv->id : NULL;
+}
+
+ENGRATE_API const char *engrate_level_name(const engrate_model *m, size_t i, size_t l,
+                                           const char *lang)
+{
+    const er_level *lv = level_at(m, i, l);
+    if (!lv)
+        return NULL;
+    const char *t = text_in(lv->names, lv->n_names, lang);
+    return t ? t : lv->id;
+}
+
+ENGRATE_API double engrate_level_coef(const engrate_model *m, size_t i, size_t l)
+{
+    const er_level *lv = level_at(m, i, l);
+    return lv ? lv->coef : NAN;
+}
+
+ENGRATE_API unsigned engrate_level_flags(const engrate_model *m, size_t i, size_t l)
+{
+    const er_level *lv = level_at(m, i, l);
+    return lv ? lv->flags : 0;
+}
+
+ENGRATE_API size_t engrate_level_alias_count(const engrate_model *m, size_t i, size_t l)
+{
+    const er_level *lv = level_at(m, i, l);
+    return lv ? lv->n_aliases : 0;
+}
+
+ENGRATE_API const char *engrate_level_alias(const engrate_model *m, size_t i, size_t l,
+                                            size_t k)
+{
+    const er_level *lv = level_at(m, i, l);
+    return lv && k < lv->n_aliases ? lv->aliases[k] : NULL;
+}

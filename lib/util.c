@@ -1,0 +1,280 @@
+/* util.c: error reporting, the memory pool that owns a model's text, UTF-8 validation,
+ * and number conversion that does not depend on the process locale. */
+#define _GNU_SOURCE 1
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- Errors ------------------------------------------------------------------------ */
+
+static const char *const messages[] = {
+    "success",
+    "invalid argument",
+    "out of memory",
+    "input/output error",
+    "syntax error",
+    "unsupported format or version",
+    "limit exceeded",
+    "duplicate",
+    "unknown key or section",
+    "bad number",
+    "missing value or count mismatch",
+    "invalid UTF-8",
+    "unknown name",
+    "unusable data",
+    "design too ill-conditioned to solve",
+};
+
+ENGRATE_API const char *engrate_strerror(int code)
+{
+    if (code > 0 || -code >= (int)(sizeof messages / sizeof messages[0]))
+        return "unknown error code";
+    return messages[-code];
+}
+
+ENGRATE_API size_t engrate_error_size(void) { return sizeof(engrate_error); }
+
+ENGRATE_API const char *engrate_version_string(void) { return ENGRATE_VERSION_STRING; }
+ENGRATE_API int engrate_version_major(void) { return ENGRATE_VERSION_MAJOR; }
+
+void er_error_clear(engrate_error *err)
+{
+    if (!err)
+        return;
+    err->code = 0;
+    err->line = 0;
+    err->column = 0;
+    err->source[0] = '\0';
+    err->text[0] = '\0';
+}
+
+int er_verror(engrate_error *err, int code, const char *source, int line, int col,
+              const char *fmt, va_list ap)
+{
+    if (!err || err->code != 0)
+        return code;
+    err->code = code;
+    err->line = line;
+    err->column = col;
+    snprintf(err->source, sizeof err->source, "%s", source ? source : "");
+    size_t used = 0;
+    int n = 0;
+    if (source && line > 0 && col > 0)
+        n = snprintf(err->text, sizeof err->text, "%s:%d:%d: ", source, line, col);
+    else if (source && line > 0)
+        n = snprintf(err->text, sizeof err->text, "%s:%d: ", source, line);
+    else if (source && *source)
+        n = snprintf(err->text, sizeof err->text, "%s: ", source);
+    if (n > 0)
+        used = (size_t)n < sizeof err->text ? (size_t)n : sizeof err->text - 1;
+    vsnprintf(err->text + used, sizeof err->text - used, fmt, ap);
+    return code;
+}
+
+int er_error(engrate_error *err, int code, const char *source, int line, int col,
+             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    er_verror(err, code, source, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/* ---- Pool -------------------------------------------------------------------------- */
+
+struct er_pool_chunk {
+    er_pool_chunk *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+#define ER_POOL_CHUNK (64u * 1024u)
+
+void *er_pool_alloc(er_pool *pool, size_t size)
+{
+    size_t align = sizeof(max_align_t);
+    size = (size + align - 1) / align * align;
+    if (size == 0)
+        size = align;
+    er_pool_chunk *c = pool->head;
+    if (!c || c->cap - c->used < size) {
+        size_t cap = size > ER_POOL_CHUNK ? size : ER_POOL_CHUNK;
+        c = malloc(sizeof *c + cap);
+        if (!c)
+            return NULL;
+        c->cap = cap;
+        c->used = 0;
+        /* A large block gets a chunk of its own behind the head, so that the head's free
+         * space stays usable for the small strings that follow. */
+        if (pool->head && size > ER_POOL_CHUNK / 2) {
+            c->next = pool->head->next;
+            pool->head->next = c;
+        } else {
+            c->next = pool->head;
+            pool->head = c;
+        }
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+char *er_pool_strndup(er_pool *pool, const char *s, size_t n)
+{
+    char *p = er_pool_alloc(pool, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+void er_pool_free(er_pool *pool)
+{
+    er_pool_chunk *c = pool->head;
+    while (c) {
+        er_pool_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    pool->head = NULL;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------------- */
+
+size_t er_utf8_valid_prefix(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (n - i < len)
+            return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += len;
+    }
+    return n;
+}
+
+/* ---- Numbers ----------------------------------------------------------------------- */
+
+/* strtod and snprintf follow LC_NUMERIC. Rather than touch the process locale, switch this
+ * thread alone to the "C" locale for the conversion (POSIX uselocale), then switch back. */
+#if defined(HAVE_NEWLOCALE) && defined(HAVE_USELOCALE)
+#define ER_C_LOCALE_BEGIN                                                                  \
+    locale_t er_c_ = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);                         \
+    locale_t er_old_ = er_c_ ? uselocale(er_c_) : (locale_t)0;
+#define ER_C_LOCALE_END                                                                    \
+    if (er_c_) {                                                                           \
+        uselocale(er_old_);                                                                \
+        freelocale(er_c_);                                                                 \
+    }
+#else
+#define ER_C_LOCALE_BEGIN
+#define ER_C_LOCALE_END
+#endif
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int er_parse_double(const char *s, size_t n, double *out)
+{
+    char buf[64];
+    size_t i = 0;
+    if (n == 0 || n >= sizeof buf)
+        return ENGRATE_E_NUMBER;
+    if (s[i] == '-' || s[i] == '+')
+        i++;
+    size_t digits = 0;
+    while (i < n && is_digit(s[i])) {
+        i++;
+        digits++;
+    }
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && is_digit(s[i])) {
+            i++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return ENGRATE_E_NUMBER;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '-' || s[i] == '+'))
+            i++;
+        size_t ed = 0;
+        while (i < n && is_digit(s[i])) {
+            i++;
+            ed++;
+        }
+        if (ed == 0)
+            return ENGRATE_E_NUMBER;
+    }
+    if (i != n)
+        return ENGRATE_E_NUMBER;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    double v;
+    {
+        ER_C_LOCALE_BEGIN
+        errno = 0;
+        v = strtod(buf, NULL);
+        ER_C_LOCALE_END
+    }
+    if (!isfinite(v))
+        return ENGRATE_E_NUMBER;
+    *out = v;
+    return 0;
+}
+
+int er_format_double(double x, char *buf)
+{
+    int n = 0;
+    if (x == 0) { /* one spelling for zero, whatever its sign */
+        buf[0] = '0';
+        buf[1] = '\0';
+        return 1;
+    }
+    ER_C_LOCALE_BEGIN
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, 32, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    ER_C_LOCALE_END
+    return n;
+}
