@@ -305,7 +305,7 @@ ENGRATE_API int engrate_model_suggest(const engrate_model *m, size_t input, cons
             continue;
         size_t nb = to_codepoints(s->key, s->key_len, b, ER_MAX_NAME_BYTES);
         size_t diff = na > nb ? na - nb : nb - na;
-        if (diff >= best)
+        if (diff > best)
             continue;
         size_t d = edit_distance(a, na, b, nb, row);
         /* Ties go to the lower level index, so the answer does not depend on hash order. */

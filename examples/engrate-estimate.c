@@ -1,0 +1,544 @@
+/* engrate-estimate: the bundled estimator. Loads a model (the default one unless --model
+ * says otherwise), estimates one profile, and prints the estimate, its interval and the
+ * breakdown as a small bar chart, or as one JSON object with --json. It uses only the
+ * public API, so it doubles as an example of it. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <engrate.h>
+
+enum { EXIT_LOAD = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+    "Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...\n"
+    "                        [--years N] [--strict] [--json] [--lang en|ja]\n"
+    "       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]\n"
+    "\n"
+    "Estimate an IT engineer's monthly rate with an engrate model.\n"
+    "\n"
+    "  -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)\n"
+    "  -r, --role ROLE    the role, e.g. pmo, PM, プロマネ\n"
+    "  -s, --skill NAMES  a skill; repeat the option or separate names with commas\n"
+    "  -c, --cert NAMES   a certification; repeat or separate with commas\n"
+    "  -y, --years N      years of experience\n"
+    "      --strict       fail (exit 2) on a name the model does not know\n"
+    "      --json         print one JSON object\n"
+    "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
+    "  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id\n"
+    "  -h, --help         this help\n"
+    "  -V, --version      the version\n"
+    "\n"
+    "Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown name\n"
+    "with --strict.\n";
+
+/* A growing list of names borrowed from argv (split on commas in place). */
+typedef struct list {
+    const char **items;
+    size_t n, cap;
+} list;
+
+static int list_add_csv(list *l, char *arg)
+{
+    for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+        while (*tok == ' ')
+            tok++;
+        if (!*tok)
+            continue;
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 8;
+            const char **items = realloc(l->items, cap * sizeof *items);
+            if (!items)
+                return -1;
+            l->items = items;
+            l->cap = cap;
+        }
+        l->items[l->n++] = tok;
+    }
+    return 0;
+}
+
+/* ---- Output helpers ---------------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7F)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* JSON has no NaN: print null for it. %.17g keeps every bit. */
+static void json_number(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.17g", x);
+    else
+        fputs("null", f);
+}
+
+/* "1,234,567" for an amount rounded to a whole unit. */
+static void format_grouped(char *buf, size_t cap, double x)
+{
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    size_t n = strlen(digits), o = 0;
+    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+typedef struct view {
+    const engrate_model *m;
+    const char *lang;
+    int ja;
+    const char *currency;
+} view;
+
+/* An amount as the reader wants it: "¥1,234,567", "123.5万円", "1,234 USD". */
+static void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    const char *s = x < 0 ? "-" : sign ? "+" : "";
+    if (v->ja && strcmp(v->currency, "JPY") == 0) {
+        snprintf(buf, cap, "%s%.1f万円", s, fabs(x) / 10000.0);
+        return;
+    }
+    char g[64];
+    format_grouped(g, sizeof g, x);
+    if (strcmp(v->currency, "JPY") == 0)
+        snprintf(buf, cap, "%s¥%s", s, g);
+    else
+        snprintf(buf, cap, "%s%s %s", s, g, v->currency);
+}
+
+/* Display width of UTF-8 text in a terminal: CJK and full-width characters take two
+ * columns. Enough for aligning the breakdown. */
+static int display_width(const char *s)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned c = *p;
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        unsigned cp = len == 1 ? c : c & (0xFFu >> (len + 1));
+        for (int k = 1; k < len && p[k]; k++)
+            cp = (cp << 6) | (p[k] & 0x3F);
+        w += (cp >= 0x1100 && (cp <= 0x115F || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                               (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                               (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                               (cp >= 0xFFE0 && cp <= 0xFFE6)))
+                 ? 2
+                 : 1;
+        for (int k = 0; k < len && *p; k++)
+            p++;
+    }
+    return w;
+}
+
+static void pad_to(const char *s, int width)
+{
+    fputs(s, stdout);
+    for (int w = display_width(s); w < width; w++)
+        fputc(' ', stdout);
+}
+
+/* A bar of `eighths` eighths of a cell. */
+static void bar(double eighths)
+{
+    static const char *const parts[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    long e = lround(eighths);
+    for (long i = 0; i < e / 8; i++)
+        fputs("█", stdout);
+    fputs(parts[e % 8], stdout);
+}
+
+/* The label of contribution i: "base", "role: PMO", "years: 8". */
+static void term_label(const view *v, const engrate_result *r, size_t i, char *buf, size_t cap)
+{
+    int input = engrate_result_contribution_input(r, i);
+    if (input < 0) {
+        snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
+        return;
+    }
+    const char *label = engrate_input_label(v->m, (size_t)input, v->lang);
+    int level = engrate_result_contribution_level(r, i);
+    if (level >= 0)
+        snprintf(buf, cap, "%s: %s", label,
+                 engrate_level_name(v->m, (size_t)input, (size_t)level, v->lang));
+    else
+        snprintf(buf, cap, "%s: %g", label, engrate_result_contribution_value(r, i));
+}
+
+static void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (f & ENGRATE_FLAG_NO_EVIDENCE)
+        snprintf(buf, cap, "%s", v->ja ? " (根拠データなし)" : " (no evidence: no premium)");
+    else if (f & ENGRATE_FLAG_CLAMPED)
+        snprintf(buf, cap, "%s", v->ja ? " (学習範囲外: 端の値を使用)" : " (outside the data: clamped)");
+    else if (f & ENGRATE_FLAG_DEFAULTED)
+        snprintf(buf, cap, "%s", v->ja ? " (未指定: 既定値)" : " (not given: default)");
+}
+
+static void print_text(const view *v, const engrate_result *r)
+{
+    const engrate_model *m = v->m;
+    char a[96], b[96], label[512], note[128];
+    const char *name = engrate_model_meta(m, "name");
+    const char *period = engrate_model_meta(m, "period");
+    const char *as_of = engrate_model_meta(m, "as_of");
+    printf("%s %s (%s %s, %s %s)\n\n", v->ja ? "モデル:" : "Model:", name ? name : "?",
+           v->currency, v->ja ? "/ 月" : "per month", v->ja ? "時点" : "as of",
+           as_of ? as_of : "?");
+    if (period && strcmp(period, "month") != 0)
+        printf("  (%s: %s)\n", v->ja ? "期間" : "amounts per", period);
+    format_amount(v, a, sizeof a, engrate_result_estimate(r), 0);
+    printf("  %s  %s\n", v->ja ? "推定月額単価" : "Estimate", a);
+    format_amount(v, a, sizeof a, engrate_result_low(r), 0);
+    format_amount(v, b, sizeof b, engrate_result_high(r), 0);
+    printf("  %s  %s – %s (%.0f%%)\n\n", v->ja ? "予測区間    " : "Interval", a, b,
+           engrate_result_level(r) * 100);
+
+    size_t n = engrate_result_contribution_count(r);
+    double biggest = 0;
+    int width = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = fabs(engrate_result_contribution_amount(r, i));
+        biggest = x > biggest ? x : biggest;
+        term_label(v, r, i, label, sizeof label);
+        int w = display_width(label);
+        width = w > width ? w : width;
+    }
+    printf("  %s\n", v->ja ? "内訳" : "Breakdown");
+    for (size_t i = 0; i < n; i++) {
+        double x = engrate_result_contribution_amount(r, i);
+        term_label(v, r, i, label, sizeof label);
+        format_amount(v, a, sizeof a, x, i > 0);
+        printf("    ");
+        pad_to(label, width + 2);
+        printf("%*s  ", 12 + (int)(strlen(a) - (size_t)display_width(a)), a);
+        if (x < 0)
+            fputs("-", stdout);
+        bar(biggest > 0 ? fabs(x) / biggest * 24 * 8 : 0);
+        flag_notes(v, engrate_result_contribution_flags(r, i), note, sizeof note);
+        printf("%s\n", note);
+    }
+    size_t nu = engrate_result_unknown_count(r);
+    if (nu)
+        printf("\n  %s\n", v->ja ? "見つからない名前 (無視しました):" : "Unknown (ignored):");
+    for (size_t i = 0; i < nu; i++) {
+        int input = engrate_result_unknown_input(r, i);
+        const char *given = engrate_result_unknown_name(r, i);
+        int s = engrate_model_suggest(m, (size_t)input, given);
+        printf("    %s '%s'", engrate_input_label(m, (size_t)input, v->lang), given);
+        if (s >= 0)
+            printf(v->ja ? " もしかして '%s'?" : " (did you mean '%s'?)",
+                   engrate_level_name(m, (size_t)input, (size_t)s, v->lang));
+        printf("\n");
+    }
+    size_t na = engrate_result_aliased_count(r);
+    if (na)
+        printf("\n  %s\n", v->ja ? "別名で一致:" : "Matched by another name:");
+    for (size_t i = 0; i < na; i++) {
+        int input = engrate_result_aliased_input(r, i);
+        int level = engrate_result_aliased_level(r, i);
+        printf("    '%s' → %s\n", engrate_result_aliased_given(r, i),
+               engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+    }
+}
+
+static void print_json(const view *v, const engrate_result *r)
+{
+    const engrate_model *m = v->m;
+    printf("{\"model\": ");
+    json_string(stdout, engrate_model_meta(m, "name"));
+    printf(", \"estimate\": ");
+    json_number(stdout, engrate_result_estimate(r));
+    printf(", \"low\": ");
+    json_number(stdout, engrate_result_low(r));
+    printf(", \"high\": ");
+    json_number(stdout, engrate_result_high(r));
+    printf(", \"level\": ");
+    json_number(stdout, engrate_result_level(r));
+    printf(", \"currency\": ");
+    json_string(stdout, v->currency);
+    printf(", \"period\": ");
+    json_string(stdout, engrate_model_meta(m, "period"));
+    printf(", \"contributions\": [");
+    size_t n = engrate_result_contribution_count(r);
+    for (size_t i = 0; i < n; i++) {
+        int input = engrate_result_contribution_input(r, i);
+        int level = engrate_result_contribution_level(r, i);
+        printf("%s{\"input\": ", i ? ", " : "");
+        json_string(stdout, input < 0 ? "(base)" : engrate_input_id(m, (size_t)input));
+        printf(", \"level\": ");
+        if (level >= 0)
+            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        else
+            printf("null");
+        printf(", \"name\": ");
+        if (input < 0)
+            json_string(stdout, "base");
+        else if (level >= 0)
+            json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        else
+            json_string(stdout, engrate_input_label(m, (size_t)input, v->lang));
+        printf(", \"value\": ");
+        json_number(stdout, engrate_result_contribution_value(r, i));
+        printf(", \"amount\": ");
+        json_number(stdout, engrate_result_contribution_amount(r, i));
+        unsigned f = engrate_result_contribution_flags(r, i);
+        printf(", \"no_evidence\": %s}", f & ENGRATE_FLAG_NO_EVIDENCE ? "true" : "false");
+    }
+    printf("], \"unknown\": [");
+    size_t nu = engrate_result_unknown_count(r);
+    for (size_t i = 0; i < nu; i++) {
+        printf("%s", i ? ", " : "");
+        json_string(stdout, engrate_result_unknown_name(r, i));
+    }
+    printf("], \"suggestions\": [");
+    for (size_t i = 0; i < nu; i++) {
+        int input = engrate_result_unknown_input(r, i);
+        int s = engrate_model_suggest(m, (size_t)input, engrate_result_unknown_name(r, i));
+        printf("%s{\"input\": ", i ? ", " : "");
+        json_string(stdout, engrate_input_id(m, (size_t)input));
+        printf(", \"given\": ");
+        json_string(stdout, engrate_result_unknown_name(r, i));
+        printf(", \"suggestion\": ");
+        if (s >= 0)
+            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)s));
+        else
+            printf("null");
+        printf("}");
+    }
+    printf("], \"aliased\": [");
+    size_t na = engrate_result_aliased_count(r);
+    for (size_t i = 0; i < na; i++) {
+        int input = engrate_result_aliased_input(r, i);
+        int level = engrate_result_aliased_level(r, i);
+        printf("%s{\"given\": ", i ? ", " : "");
+        json_string(stdout, engrate_result_aliased_given(r, i));
+        printf(", \"input\": ");
+        json_string(stdout, engrate_input_id(m, (size_t)input));
+        printf(", \"level\": ");
+        json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        printf(", \"name\": ");
+        json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        printf("}");
+    }
+    printf("], \"flags\": [");
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } flags[] = {{ENGRATE_FLAG_UNKNOWN, "unknown"},
+                 {ENGRATE_FLAG_CLAMPED, "clamped"},
+                 {ENGRATE_FLAG_DEFAULTED, "defaulted"},
+                 {ENGRATE_FLAG_NO_EVIDENCE, "no_evidence"},
+                 {ENGRATE_FLAG_MISSING, "missing"}};
+    unsigned f = engrate_result_flags(r);
+    int first = 1;
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (f & flags[i].bit) {
+            printf("%s\"%s\"", first ? "" : ", ", flags[i].name);
+            first = 0;
+        }
+    printf("]}\n");
+}
+
+static int list_levels(const view *v, const char *what, int json)
+{
+    const engrate_model *m = v->m;
+    const char *id = strcmp(what, "roles") == 0 ? "role" : what;
+    int input = engrate_model_input_index(m, id);
+    if (input < 0 || engrate_input_kind(m, (size_t)input) == ENGRATE_NUMERIC) {
+        fprintf(stderr, "engrate-estimate: the model has no input '%s' with levels (inputs:", what);
+        for (size_t i = 0; i < engrate_model_input_count(m); i++)
+            fprintf(stderr, " %s", engrate_input_id(m, i));
+        fprintf(stderr, ")\n");
+        return EXIT_USAGE;
+    }
+    size_t n = engrate_input_level_count(m, (size_t)input);
+    if (json)
+        printf("[");
+    for (size_t l = 0; l < n; l++) {
+        const char *lid = engrate_level_id(m, (size_t)input, l);
+        unsigned f = engrate_level_flags(m, (size_t)input, l);
+        size_t na = engrate_level_alias_count(m, (size_t)input, l);
+        if (json) {
+            printf("%s{\"id\": ", l ? ", " : "");
+            json_string(stdout, lid);
+            printf(", \"en\": ");
+            json_string(stdout, engrate_level_name(m, (size_t)input, l, "en"));
+            printf(", \"ja\": ");
+            json_string(stdout, engrate_level_name(m, (size_t)input, l, "ja"));
+            printf(", \"coef\": ");
+            json_number(stdout, engrate_level_coef(m, (size_t)input, l));
+            printf(", \"no_evidence\": %s, \"aliases\": [",
+                   f & ENGRATE_LEVEL_NO_EVIDENCE ? "true" : "false");
+            for (size_t k = 0; k < na; k++) {
+                printf("%s", k ? ", " : "");
+                json_string(stdout, engrate_level_alias(m, (size_t)input, l, k));
+            }
+            printf("]}");
+            continue;
+        }
+        printf("%-20s %s", lid, engrate_level_name(m, (size_t)input, l, v->lang));
+        if (na) {
+            printf("  [");
+            for (size_t k = 0; k < na; k++)
+                printf("%s%s", k ? ", " : "", engrate_level_alias(m, (size_t)input, l, k));
+            printf("]");
+        }
+        if (f & ENGRATE_LEVEL_NO_EVIDENCE)
+            printf("  (no evidence)");
+        printf("\n");
+    }
+    if (json)
+        printf("]\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'}, {"role", required_argument, NULL, 'r'},
+        {"skill", required_argument, NULL, 's'}, {"cert", required_argument, NULL, 'c'},
+        {"years", required_argument, NULL, 'y'}, {"strict", no_argument, NULL, 'S'},
+        {"json", no_argument, NULL, 'j'},        {"lang", required_argument, NULL, 'L'},
+        {"list", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+    const char *model_path = NULL, *role = NULL, *list_what = NULL, *lang = "en";
+    list skills = {0}, certs = {0};
+    double years = 0;
+    int have_years = 0, strict = 0, json = 0, c;
+    int status = 0;
+    while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            model_path = optarg;
+            break;
+        case 'r':
+            role = optarg;
+            break;
+        case 's':
+        case 'c':
+            if (list_add_csv(c == 's' ? &skills : &certs, optarg) != 0) {
+                fprintf(stderr, "engrate-estimate: out of memory\n");
+                return EXIT_LOAD;
+            }
+            break;
+        case 'y': {
+            char *end = NULL;
+            errno = 0;
+            years = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || errno == ERANGE || !isfinite(years)) {
+                fprintf(stderr, "engrate-estimate: --years '%s' is not a number\n", optarg);
+                return EXIT_USAGE;
+            }
+            have_years = 1;
+            break;
+        }
+        case 'S':
+            strict = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'L':
+            if (strcmp(optarg, "en") != 0 && strcmp(optarg, "ja") != 0) {
+                fprintf(stderr, "engrate-estimate: --lang takes en or ja, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            lang = optarg;
+            break;
+        case 'l':
+            list_what = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case 'V':
+            printf("engrate-estimate %s\n", engrate_version_string());
+            return 0;
+        default:
+            fputs(usage, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "engrate-estimate: unexpected argument '%s'\n%s", argv[optind], usage);
+        return EXIT_USAGE;
+    }
+    if (!list_what && !role && skills.n == 0 && certs.n == 0 && !have_years) {
+        fprintf(stderr, "engrate-estimate: give a profile (--role, --skill, --cert, --years) "
+                        "or --list\n%s", usage);
+        return EXIT_USAGE;
+    }
+
+    engrate_error err;
+    engrate_model *m = model_path ? engrate_model_load(model_path, 0, &err)
+                                  : engrate_model_load_default(0, &err);
+    if (!m) {
+        fprintf(stderr, "engrate-estimate: %s\n", err.text);
+        if (!model_path && err.code == ENGRATE_E_IO)
+            fprintf(stderr, "engrate-estimate: no default model; give --model FILE or set "
+                            "ENGRATE_MODEL\n");
+        free(skills.items);
+        free(certs.items);
+        return EXIT_LOAD;
+    }
+    const char *currency = engrate_model_meta(m, "currency");
+    view v = {m, lang, strcmp(lang, "ja") == 0, currency ? currency : "?"};
+    engrate_result *r = NULL;
+    if (list_what) {
+        status = list_levels(&v, list_what, json);
+        goto done;
+    }
+    r = engrate_result_new(m, &err);
+    if (!r) {
+        fprintf(stderr, "engrate-estimate: %s\n", err.text);
+        status = EXIT_LOAD;
+        goto done;
+    }
+    int rc = engrate_estimate_profile(m, role, skills.items, skills.n, certs.items, certs.n,
+                                      have_years ? &years : NULL, strict ? ENGRATE_STRICT : 0,
+                                      r, &err);
+    if (rc < 0) {
+        fprintf(stderr, "engrate-estimate: %s\n", err.text);
+        status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
+        goto done;
+    }
+    if (json)
+        print_json(&v, r);
+    else
+        print_text(&v, r);
+done:
+    engrate_result_free(r);
+    engrate_model_free(m);
+    free(skills.items);
+    free(certs.items);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "engrate-estimate: cannot write the output\n");
+        return EXIT_LOAD;
+    }
+    return status;
+}

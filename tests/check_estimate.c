@@ -1,0 +1,320 @@
+/* check_estimate.c: estimates, intervals and breakdowns, against values worked out by hand
+ * from the coefficients in models/example.model and tests/data/model/valid/linear, and
+ * many threads sharing one model. */
+#include <check.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include <engrate.h>
+
+#include "testutil.h"
+
+static engrate_model *load(const char *rel)
+{
+    engrate_error err;
+    engrate_model *m = engrate_model_load(test_path(rel), 0, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    return m;
+}
+
+#define REL_TOL(x) (fabs(x) * 1e-12)
+
+/* The breakdown adds up, and with a log model every amount is its effect times the
+ * logarithmic mean L = (E - B) / (ln E - ln B). */
+static void check_breakdown(const engrate_model *m, const engrate_result *r)
+{
+    double e = engrate_result_estimate(r), sum = 0;
+    size_t n = engrate_result_contribution_count(r);
+    for (size_t i = 0; i < n; i++)
+        sum += engrate_result_contribution_amount(r, i);
+    ck_assert_double_eq_tol(sum, e, REL_TOL(e));
+    if (engrate_model_transform(m) == ENGRATE_TRANSFORM_LOG) {
+        double b = exp(engrate_model_intercept(m));
+        ck_assert_double_eq_tol(engrate_result_contribution_amount(r, 0), b, REL_TOL(b));
+    }
+}
+
+START_TEST(hand_computed_profile)
+{
+    engrate_model *m = load("models/example.model");
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    const char *skills[] = {"java", "Python"};
+    const char *certs[] = {"PMP"};
+    double years = 8;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", skills, 2, certs, 1, &years, 0, r, &err),
+                     0);
+    /* eta = 13.4 + 0.3 (pm) + 0.02 (java) + 0.05 (python) + 0 (pmp)
+     *       + 0.06*8 - 0.04*(8-3) (years, knot 10 not reached) = 14.05 */
+    double eta = 14.05, e = exp(eta);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), e, REL_TOL(e));
+    ck_assert_double_eq_tol(engrate_result_low(r), exp(eta - 0.2), REL_TOL(e));
+    ck_assert_double_eq_tol(engrate_result_high(r), exp(eta + 0.2), REL_TOL(e));
+    ck_assert_double_eq(engrate_result_level(r), 0.8);
+    /* base, role, 2 skills, 1 cert, years */
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 6);
+    double b = exp(13.4), lmean = (e - b) / (eta - 13.4);
+    const double effects[] = {0, 0.3, 0.02, 0.05, 0, 0.28};
+    const int inputs[] = {-1, 0, 1, 1, 2, 3};
+    const int levels[] = {-1, 0, 0, 1, 0, -1};
+    for (size_t i = 1; i < 6; i++) {
+        ck_assert_double_eq_tol(engrate_result_contribution_amount(r, i), effects[i] * lmean,
+                                REL_TOL(e));
+        ck_assert_int_eq(engrate_result_contribution_input(r, i), inputs[i]);
+        ck_assert_int_eq(engrate_result_contribution_level(r, i), levels[i]);
+    }
+    ck_assert_double_eq(engrate_result_contribution_value(r, 5), 8);
+    ck_assert_uint_eq(engrate_result_contribution_flags(r, 4), ENGRATE_FLAG_NO_EVIDENCE);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_NO_EVIDENCE);
+    check_breakdown(m, r);
+    ck_assert_uint_eq(engrate_result_unknown_count(r), 0);
+    ck_assert_uint_eq(engrate_result_aliased_count(r), 0);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(years_clamped_and_defaulted)
+{
+    engrate_model *m = load("models/example.model");
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    double years = 50;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &years, 0, r, &err), 0);
+    /* clamped to max 40: 0.06*40 - 0.04*37 - 0.02*30 = 0.32; pg -0.1 */
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.4 - 0.1 + 0.32), 1e-6);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_CLAMPED);
+    ck_assert_double_eq(engrate_result_contribution_value(r, 2), 40);
+    years = -3; /* clamped to min 0: the curve is 0 there */
+    ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &years, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.3), 1e-6);
+    /* not given: default 5 -> 0.3 - 0.08 = 0.22; no role given either */
+    ck_assert_int_eq(engrate_estimate_profile(m, NULL, NULL, 0, NULL, 0, NULL, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.62), 1e-6);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_DEFAULTED | ENGRATE_FLAG_MISSING);
+    check_breakdown(m, r);
+    double nan_years = NAN;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &nan_years, 0, r, &err),
+                     ENGRATE_E_INVALID);
+    ck_assert(isnan(engrate_result_estimate(r))); /* emptied, not stale */
+    double inf_years = INFINITY;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &inf_years, 0, r, &err),
+                     ENGRATE_E_INVALID);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(duplicates_count_once)
+{
+    engrate_model *m = load("models/example.model");
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    const char *skills[] = {"java", "JAVA", "Ｊａｖａ", " java "};
+    double years = 3;
+    ck_assert_int_eq(engrate_estimate_profile(m, "se", skills, 4, NULL, 0, &years, 0, r, &err),
+                     0);
+    /* 13.4 + 0.05 + 0.02 + 0.18 */
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.65), 1e-6);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 4);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(unknown_and_aliased_names)
+{
+    engrate_model *m = load("models/example.model");
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    const char *skills[] = {"Jva", "cobol", "cpp"};
+    double years = 3;
+    ck_assert_int_eq(engrate_estimate_profile(m, "プロマネ", skills, 3, NULL, 0, &years, 0, r, &err),
+                     0);
+    /* lenient: unknown names add nothing. 13.4 + 0.3 + 0.04 (c++) + 0.18 */
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.92), 1e-6);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_UNKNOWN);
+    ck_assert_uint_eq(engrate_result_unknown_count(r), 2);
+    ck_assert_str_eq(engrate_result_unknown_name(r, 0), "Jva");
+    ck_assert_str_eq(engrate_result_unknown_name(r, 1), "cobol");
+    ck_assert_int_eq(engrate_result_unknown_input(r, 1), 1);
+    ck_assert_uint_eq(engrate_result_aliased_count(r), 2);
+    ck_assert_str_eq(engrate_result_aliased_given(r, 0), "プロマネ");
+    ck_assert_int_eq(engrate_result_aliased_input(r, 0), 0);
+    ck_assert_int_eq(engrate_result_aliased_level(r, 0), 0);
+    ck_assert_str_eq(engrate_result_aliased_given(r, 1), "cpp");
+    ck_assert_ptr_null(engrate_result_unknown_name(r, 2));
+    /* strict: an error that names the input and suggests */
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", skills, 3, NULL, 0, &years,
+                                              ENGRATE_STRICT, r, &err),
+                     ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_str_eq(err.text, "unknown skills 'Jva' (did you mean 'Java'?)");
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 0);
+    /* invalid UTF-8 is an error even when lenient */
+    const char *bad[] = {"ja\xffva"};
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", bad, 1, NULL, 0, NULL, 0, r, &err),
+                     ENGRATE_E_UTF8);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(linear_model_by_query)
+{
+    engrate_model *m = load("tests/data/model/valid/linear/input.model");
+    engrate_error err;
+    engrate_query *q = engrate_query_new(m, &err);
+    engrate_result *r = engrate_result_new(m, &err);
+    ck_assert_int_eq(engrate_query_add(q, "role", "Operations", &err), 0);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", 12, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    /* 400 - 25 + (20*12 - 10*(12-2) - 5*(12-10)) = 505 */
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 505, 1e-12);
+    ck_assert_double_eq_tol(engrate_result_low(r), 455, 1e-12);
+    ck_assert_double_eq_tol(engrate_result_high(r), 565, 1e-12);
+    ck_assert_double_eq(engrate_result_level(r), 0.5);
+    ck_assert_double_eq(engrate_result_contribution_amount(r, 0), 400);
+    ck_assert_double_eq(engrate_result_contribution_amount(r, 1), -25);
+    ck_assert_double_eq(engrate_result_contribution_amount(r, 2), 130);
+    /* a categorical input takes the last level given */
+    ck_assert_int_eq(engrate_query_add(q, "role", "dev", &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 630, 1e-12);
+    /* reset forgets everything: intercept + default years 4 -> 400 + 80 - 20 = 460 */
+    engrate_query_reset(q);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 460, 1e-12);
+    /* by index */
+    ck_assert_int_eq(engrate_query_add_level(q, 0, 1, &err), 0);
+    ck_assert_int_eq(engrate_query_set_number_at(q, 1, 1, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 395, 1e-12);
+    ck_assert_int_eq(engrate_query_add_level(q, 0, 2, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add_level(q, 1, 0, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number_at(q, 0, 1, &err), ENGRATE_E_INVALID);
+    /* misuse */
+    ck_assert_int_eq(engrate_query_add(q, "rol", "dev", &err), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_str_eq(err.text, "the model has no input 'rol'");
+    ck_assert_int_eq(engrate_query_add(q, "years", "5", &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "role", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, NULL, "dev", &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(NULL, "role", "dev", &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number(q, "role", 1, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", NAN, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_estimate(q, 8, r, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_estimate(NULL, 0, r, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_estimate(q, 0, NULL, &err), ENGRATE_E_INVALID);
+    /* the profile call needs the conventional input names */
+    const char *skills[] = {"x"};
+    ck_assert_int_eq(engrate_estimate_profile(m, NULL, skills, 1, NULL, 0, NULL, 0, r, &err),
+                     ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_estimate_profile(m, NULL, NULL, 2, NULL, 0, NULL, 0, r, &err),
+                     ENGRATE_E_INVALID);
+    /* a result belongs to its model */
+    engrate_model *other = load("models/example.model");
+    engrate_result *r2 = engrate_result_new(other, &err);
+    ck_assert_int_eq(engrate_estimate(q, 0, r2, &err), ENGRATE_E_INVALID);
+    engrate_result_free(r2);
+    engrate_model_free(other);
+    ck_assert_ptr_null(engrate_query_new(NULL, &err));
+    ck_assert_ptr_null(engrate_result_new(NULL, &err));
+    engrate_query_free(NULL);
+    engrate_result_free(NULL);
+    ck_assert(isnan(engrate_result_estimate(NULL)));
+    engrate_query_free(q);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+/* ---- Threads ----------------------------------------------------------------------- */
+
+#define GRID 64
+
+static const char *const role_names[] = {"pm", "pmo", "se", "pg", NULL};
+static const char *const skill_names[] = {"java", "python", "ruby", "c++", "c#"};
+
+static void grid_profile(int i, const char **role, const char **skills, size_t *n_skills,
+                         double *years)
+{
+    *role = role_names[i % 5];
+    *n_skills = (size_t)(i % 6);
+    for (size_t k = 0; k < *n_skills; k++)
+        skills[k] = skill_names[(k + (size_t)i) % 5];
+    *years = (double)(i % 45) - 2;
+}
+
+typedef struct job {
+    const engrate_model *m;
+    const double *expected;
+    int mismatches;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    engrate_result *r = engrate_result_new(j->m, NULL);
+    for (int round = 0; round < 2000; round++)
+        for (int i = 0; i < GRID; i++) {
+            const char *role, *skills[5];
+            size_t ns;
+            double years;
+            grid_profile((i + round) % GRID, &role, skills, &ns, &years);
+            engrate_estimate_profile(j->m, role, skills, ns, NULL, 0, &years, 0, r, NULL);
+            double got = engrate_result_estimate(r);
+            if (memcmp(&got, &j->expected[(i + round) % GRID], sizeof got) != 0)
+                j->mismatches++;
+        }
+    engrate_result_free(r);
+    return NULL;
+}
+
+START_TEST(threads_share_one_model)
+{
+    engrate_model *m = load("models/example.model");
+    double expected[GRID];
+    engrate_result *r = engrate_result_new(m, NULL);
+    for (int i = 0; i < GRID; i++) {
+        const char *role, *skills[5];
+        size_t ns;
+        double years;
+        grid_profile(i, &role, skills, &ns, &years);
+        ck_assert_int_eq(
+            engrate_estimate_profile(m, role, skills, ns, NULL, 0, &years, 0, r, NULL), 0);
+        expected[i] = engrate_result_estimate(r);
+    }
+    engrate_result_free(r);
+    enum { THREADS = 4 };
+    pthread_t t[THREADS];
+    job jobs[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        jobs[k] = (job){m, expected, 0};
+        ck_assert_int_eq(pthread_create(&t[k], NULL, worker, &jobs[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++) {
+        pthread_join(t[k], NULL);
+        ck_assert_int_eq(jobs[k].mismatches, 0);
+    }
+    engrate_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("estimate");
+    TCase *tc = tcase_create("estimate");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, hand_computed_profile);
+    tcase_add_test(tc, years_clamped_and_defaulted);
+    tcase_add_test(tc, duplicates_count_once);
+    tcase_add_test(tc, unknown_and_aliased_names);
+    tcase_add_test(tc, linear_model_by_query);
+    tcase_add_test(tc, threads_share_one_model);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
