@@ -35,7 +35,7 @@ static int code_of(const char *name)
 }
 
 /* The case directories below dir, sorted so that failures are reported in a stable order. */
-static size_t list_cases(const char *dir, char names[][128], size_t cap)
+static size_t list_cases(const char *dir, char names[][256], size_t cap)
 {
     DIR *d = opendir(dir);
     ck_assert_msg(d != NULL, "cannot open %s", dir);
@@ -43,22 +43,22 @@ static size_t list_cases(const char *dir, char names[][128], size_t cap)
     struct dirent *e;
     while ((e = readdir(d)) && n < cap)
         if (e->d_name[0] != '.')
-            snprintf(names[n++], 128, "%s", e->d_name);
+            snprintf(names[n++], 256, "%s", e->d_name);
     closedir(d);
-    qsort(names, n, 128, (int (*)(const void *, const void *))strcmp);
+    qsort(names, n, 256, (int (*)(const void *, const void *))strcmp);
     return n;
 }
 
 START_TEST(invalid_files_fail_where_expected)
 {
-    static char names[256][128];
+    static char names[256][256];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", test_path("tests/data/model/invalid"));
     size_t n = list_cases(dir, names, 256);
     ck_assert_uint_ge(n, 60);
     int failures = 0;
     for (size_t i = 0; i < n; i++) {
-        char path[4200], expect_path[4200], want_code[64];
+        char path[4400], expect_path[4400], want_code[64];
         int want_line = -1, want_col = -1;
         snprintf(path, sizeof path, "%s/%s/input.model", dir, names[i]);
         snprintf(expect_path, sizeof expect_path, "%s/%s/error", dir, names[i]);
@@ -87,13 +87,13 @@ END_TEST
 
 START_TEST(valid_files_save_canonically)
 {
-    static char names[64][128];
+    static char names[64][256];
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", test_path("tests/data/model/valid"));
     size_t n = list_cases(dir, names, 64);
     ck_assert_uint_ge(n, 2);
     for (size_t i = 0; i < n; i++) {
-        char path[4200], canon_path[4200];
+        char path[4400], canon_path[4400];
         snprintf(path, sizeof path, "%s/%s/input.model", dir, names[i]);
         snprintf(canon_path, sizeof canon_path, "%s/%s/canonical.model", dir, names[i]);
         engrate_error err;
