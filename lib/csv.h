@@ -1,0 +1,50 @@
+/* csv.h: a streaming RFC 4180 reader for the trainer. It reads a file (or buffer) once,
+ * in fixed-size chunks, and hands out one record at a time: memory depends on the longest
+ * record, never on the number of rows. Accepted: a header row and data rows separated by
+ * LF or CRLF, fields separated by ',', quoted fields ("...") that may hold commas, line
+ * breaks and doubled quotes (""), a UTF-8 byte order mark at the start. Empty lines are
+ * skipped. Refused, with the physical line and byte column of the problem: a quote inside
+ * an unquoted field, anything but ',' or a line end after a closing quote, a quoted field
+ * never closed, a NUL byte, invalid UTF-8, a record longer than ER_CSV_MAX_RECORD bytes. */
+#ifndef ENGRATE_CSV_H
+#define ENGRATE_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define ER_CSV_MAX_RECORD (1u << 20) /* bytes of one record, line breaks included */
+#define ER_CSV_MAX_FIELDS 4096
+
+typedef struct er_csv_field {
+    const char *s;  /* the field's text, unquoted and unescaped, NUL-terminated */
+    size_t len;
+    int line;       /* physical line (1-based) where the field starts */
+    int col;        /* byte column (1-based) of its first byte (the quote, if quoted) */
+} er_csv_field;
+
+typedef struct er_csv er_csv;
+
+/* Open a file / a buffer (copied by reference: it must outlive the reader). `source` names
+ * the input in error messages. NULL on failure (err filled: ENGRATE_E_IO, _NOMEM). */
+ER_HIDDEN er_csv *er_csv_open(const char *path, engrate_error *err);
+ER_HIDDEN er_csv *er_csv_open_buffer(const char *data, size_t len, const char *source,
+                                     engrate_error *err);
+ER_HIDDEN void er_csv_close(er_csv *c);
+
+/* Read the next record. Returns 1 with *fields / *n set (valid until the next call), 0 at
+ * the end, or a negative code with err filled. After ENGRATE_E_SYNTAX for a stray quote,
+ * or ENGRATE_E_UTF8, the reader has skipped to the end of the bad record and the next
+ * call reads on (er_csv_recoverable says so); other errors are final. */
+ER_HIDDEN int er_csv_next(er_csv *c, const er_csv_field **fields, size_t *n,
+                          engrate_error *err);
+ER_HIDDEN int er_csv_recoverable(const er_csv *c);
+/* Physical line where the last record read (or attempted) starts. */
+ER_HIDDEN int er_csv_record_line(const er_csv *c);
+/* Bytes consumed so far and the total size (0 when unknown), for progress reports. */
+ER_HIDDEN uint64_t er_csv_offset(const er_csv *c);
+ER_HIDDEN uint64_t er_csv_size(const er_csv *c);
+ER_HIDDEN const char *er_csv_source(const er_csv *c);
+
+#endif

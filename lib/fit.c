@@ -1,0 +1,622 @@
+/* fit.c: weighted ridge least squares from double-double Gram matrices: the mergeable
+ * accumulator, the solve (centring, column scaling, Cholesky, iterative refinement with
+ * double-double residuals, standard errors) and the eigendecomposition path used to
+ * choose lambda. Why it is done this way: docs/training.md. */
+#include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
+
+#include "fit.h"
+
+/* ---- Accumulator ------------------------------------------------------------------- */
+
+void er_acc_init(er_acc *a) { memset(a, 0, sizeof *a); }
+
+void er_acc_free(er_acc *a)
+{
+    free(a->g);
+    free(a->xy);
+    er_acc_init(a);
+}
+
+int er_acc_reserve(er_acc *a, size_t p)
+{
+    if (p <= a->p)
+        return 0;
+    if (p > a->cap) {
+        size_t cap = a->cap ? a->cap : 16;
+        while (cap < p)
+            cap *= 2;
+        er_dd *g = realloc(a->g, ER_PK(0, cap) * sizeof *g);
+        if (!g)
+            return ENGRATE_E_NOMEM;
+        a->g = g;
+        er_dd *xy = realloc(a->xy, cap * sizeof *xy);
+        if (!xy)
+            return ENGRATE_E_NOMEM;
+        a->xy = xy;
+        a->cap = cap;
+    }
+    memset(a->g + ER_PK(0, a->p), 0, (ER_PK(0, p) - ER_PK(0, a->p)) * sizeof *a->g);
+    memset(a->xy + a->p, 0, (p - a->p) * sizeof *a->xy);
+    a->p = p;
+    return 0;
+}
+
+void er_acc_add(er_acc *a, const uint32_t *idx, const double *val, size_t nnz, double y,
+                double w)
+{
+    /* Each product w * v_k * v_l is formed exactly as a double-double (two_prod, then a
+     * product with ~2^-106 error) and added with the accurate double-double sum. The
+     * common cases, unit weight and 0/1 indicators, skip the multiplications. */
+    for (size_t l = 0; l < nnz; l++) {
+        er_dd *col = a->g + ER_PK(0, idx[l]);
+        double vl = val[l];
+        if (w == 1.0) {
+            for (size_t k = 0; k <= l; k++) {
+                double vk = val[k];
+                er_dd t = vl == 1.0 ? dd_make(vk, 0) : vk == 1.0 ? dd_make(vl, 0)
+                                                                 : dd_two_prod(vk, vl);
+                col[idx[k]] = dd_add(col[idx[k]], t);
+            }
+        } else {
+            for (size_t k = 0; k <= l; k++) {
+                er_dd t = dd_two_prod(w, val[k]);
+                if (vl != 1.0)
+                    t = dd_mul_d(t, vl);
+                col[idx[k]] = dd_add(col[idx[k]], t);
+            }
+        }
+        a->xy[idx[l]] = dd_add(a->xy[idx[l]], dd_mul_d(dd_two_prod(w, vl), y));
+    }
+    a->yy = dd_add(a->yy, dd_mul_d(dd_two_prod(w, y), y));
+    a->n++;
+}
+
+int er_acc_merge(er_acc *dst, const er_acc *src)
+{
+    if (er_acc_reserve(dst, src->p))
+        return ENGRATE_E_NOMEM;
+    size_t np = ER_PK(0, src->p);
+    for (size_t i = 0; i < np; i++)
+        dst->g[i] = dd_add(dst->g[i], src->g[i]);
+    for (size_t i = 0; i < src->p; i++)
+        dst->xy[i] = dd_add(dst->xy[i], src->xy[i]);
+    dst->yy = dd_add(dst->yy, src->yy);
+    dst->n += src->n;
+    return 0;
+}
+
+/* ---- The centred system ------------------------------------------------------------ */
+
+/* C (m x m, row-major), c (m) and y'Wy of the selected terms, centred by the weighted
+ * means when there is an intercept (X_c'WX_c = X'WX - (X'w)(w'X)/sum w, in double-double),
+ * raw otherwise. mean[j] gets the weighted means (0 without intercept). */
+typedef struct sys {
+    size_t m;
+    er_dd *C, *c, yy, sw, ybar;
+    er_dd *mean;
+} sys;
+
+static void sys_free(sys *s)
+{
+    free(s->C);
+    free(s->c);
+    free(s->mean);
+}
+
+static int sys_build(sys *s, const er_acc *a, const er_fit_spec *spec)
+{
+    size_t m = spec->m;
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->C = malloc((m * m + 1) * sizeof *s->C);
+    s->c = malloc((m + 1) * sizeof *s->c);
+    s->mean = malloc((m + 1) * sizeof *s->mean);
+    if (!s->C || !s->c || !s->mean) {
+        sys_free(s);
+        return ENGRATE_E_NOMEM;
+    }
+    s->sw = a->p ? a->g[0] : dd_make(0, 0);
+    if (spec->intercept && s->sw.hi > 0) {
+        s->ybar = dd_div(a->xy[0], s->sw);
+        for (size_t j = 0; j < m; j++)
+            s->mean[j] = dd_div(er_acc_g(a, 0, spec->cols[j]), s->sw);
+        for (size_t j = 0; j < m; j++) {
+            for (size_t k = j; k < m; k++) {
+                er_dd g = er_acc_g(a, spec->cols[j], spec->cols[k]);
+                er_dd v = dd_sub(g, dd_mul(s->mean[j], er_acc_g(a, 0, spec->cols[k])));
+                s->C[j * m + k] = v;
+                s->C[k * m + j] = v;
+            }
+            s->c[j] = dd_sub(a->xy[spec->cols[j]], dd_mul(s->mean[j], a->xy[0]));
+        }
+        s->yy = dd_sub(a->yy, dd_mul(s->ybar, a->xy[0]));
+    } else {
+        s->ybar = dd_make(0, 0);
+        for (size_t j = 0; j < m; j++) {
+            s->mean[j] = dd_make(0, 0);
+            for (size_t k = j; k < m; k++) {
+                er_dd v = er_acc_g(a, spec->cols[j], spec->cols[k]);
+                s->C[j * m + k] = v;
+                s->C[k * m + j] = v;
+            }
+            s->c[j] = a->xy[spec->cols[j]];
+        }
+        s->yy = a->yy;
+    }
+    return 0;
+}
+
+/* r = b - (C + diag(pen)) x, in double-double, rounded. */
+static void residual(const sys *s, const double *pen, const er_dd *b, const double *x,
+                     double *r)
+{
+    size_t m = s->m;
+    for (size_t j = 0; j < m; j++) {
+        er_dd acc = b[j];
+        const er_dd *row = s->C + j * m;
+        for (size_t k = 0; k < m; k++)
+            acc = dd_sub(acc, dd_mul_d(row[k], x[k]));
+        if (pen)
+            acc = dd_sub(acc, dd_two_prod(pen[j], x[j]));
+        r[j] = dd_to_d(acc);
+    }
+}
+
+/* x'(C)x - 2 x'c + yy, the residual sum of squares of x, in double-double. */
+static double quad_rss(const sys *s, const double *x)
+{
+    size_t m = s->m;
+    er_dd acc = s->yy;
+    for (size_t j = 0; j < m; j++) {
+        er_dd rowsum = dd_make(0, 0);
+        const er_dd *row = s->C + j * m;
+        for (size_t k = 0; k < m; k++)
+            rowsum = dd_add(rowsum, dd_mul_d(row[k], x[k]));
+        /* x_j * (C x)_j - 2 x_j c_j */
+        acc = dd_add(acc, dd_mul_d(dd_sub(rowsum, dd_mul_d(s->c[j], 2.0)), x[j]));
+    }
+    return dd_to_d(acc);
+}
+
+/* ---- Factorisation ----------------------------------------------------------------- */
+
+/* Cholesky of the scaled matrix in place (lower triangle L, upper L'). Our own few lines
+ * rather than gsl_linalg_cholesky_decomp1: GSL reports a matrix that is not positive
+ * definite through its process-global error handler, which aborts by default, and the
+ * library may neither abort nor change global state. Returns the failing column + 1,
+ * or 0 on success. */
+static size_t cholesky(gsl_matrix *A)
+{
+    size_t n = A->size1;
+    for (size_t j = 0; j < n; j++) {
+        double d = gsl_matrix_get(A, j, j);
+        for (size_t k = 0; k < j; k++) {
+            double l = gsl_matrix_get(A, j, k);
+            d -= l * l;
+        }
+        if (!(d > 0) || !isfinite(d))
+            return j + 1;
+        d = sqrt(d);
+        gsl_matrix_set(A, j, j, d);
+        for (size_t i = j + 1; i < n; i++) {
+            double v = gsl_matrix_get(A, i, j);
+            for (size_t k = 0; k < j; k++)
+                v -= gsl_matrix_get(A, i, k) * gsl_matrix_get(A, j, k);
+            gsl_matrix_set(A, i, j, v / d);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            gsl_matrix_set(A, i, j, gsl_matrix_get(A, j, i));
+    return 0;
+}
+
+typedef struct factor {
+    size_t m;
+    double *d;        /* column scaling: 1/sqrt(diag) */
+    double *pen;      /* lambda * pen[j] (NULL when lambda is 0) */
+    gsl_matrix *L;
+    gsl_vector *t;
+    double cond;
+} factor;
+
+static void factor_free(factor *f)
+{
+    free(f->d);
+    free(f->pen);
+    if (f->L)
+        gsl_matrix_free(f->L);
+    if (f->t)
+        gsl_vector_free(f->t);
+}
+
+/* Scale C + lambda*pen to unit diagonal, round, factor. Returns 0, ENGRATE_E_NOMEM, or
+ * ENGRATE_E_SINGULAR with *bad = the zero column + 1 (0: not one column's fault). */
+static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double lambda,
+                        size_t *bad)
+{
+    size_t m = s->m;
+    memset(f, 0, sizeof *f);
+    f->m = m;
+    *bad = 0;
+    f->d = malloc((m + 1) * sizeof *f->d);
+    if (lambda > 0)
+        f->pen = malloc((m + 1) * sizeof *f->pen);
+    f->L = gsl_matrix_alloc(m, m);
+    f->t = gsl_vector_alloc(m);
+    if (!f->d || (lambda > 0 && !f->pen) || !f->L || !f->t)
+        return ENGRATE_E_NOMEM;
+    for (size_t j = 0; j < m; j++) {
+        if (f->pen)
+            f->pen[j] = lambda * spec->pen[j];
+        double diag = dd_to_d(s->C[j * m + j]) + (f->pen ? f->pen[j] : 0);
+        if (!(diag > 0) || !isfinite(diag)) {
+            *bad = j + 1;
+            return ENGRATE_E_SINGULAR;
+        }
+        f->d[j] = 1 / sqrt(diag);
+    }
+    double norm1 = 0;
+    for (size_t j = 0; j < m; j++) {
+        double colsum = 0;
+        for (size_t k = 0; k < m; k++) {
+            er_dd v = s->C[j * m + k];
+            if (j == k && f->pen)
+                v = dd_add_d(v, f->pen[j]);
+            double x = dd_to_d(dd_mul_d(dd_mul_d(v, f->d[j]), f->d[k]));
+            gsl_matrix_set(f->L, j, k, x);
+            colsum += fabs(x);
+        }
+        if (colsum > norm1)
+            norm1 = colsum;
+    }
+    if (cholesky(f->L)) {
+        f->cond = INFINITY;
+        return ENGRATE_E_SINGULAR;
+    }
+    double rcond = 0;
+    gsl_vector *work = gsl_vector_alloc(3 * m);
+    if (!work)
+        return ENGRATE_E_NOMEM;
+    gsl_linalg_cholesky_rcond(f->L, &rcond, work);
+    gsl_vector_free(work);
+    f->cond = rcond > 0 ? 1 / rcond : INFINITY;
+    (void)norm1;
+    return 0;
+}
+
+/* Solve (C + lambda*pen) x = b (b in double-double): a solve with the rounded factor of
+ * the scaled matrix, then refinement steps whose residuals are computed in double-double
+ * from the exact Gram, until the correction stops shrinking. Returns the number of steps,
+ * or -1 when the corrections never got below 2^-40 of x (the answer is not reliable). */
+static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r)
+{
+    size_t m = f->m;
+    gsl_vector_view tv = gsl_vector_view_array(f->t->data, m);
+    for (size_t j = 0; j < m; j++)
+        x[j] = 0;
+    double prev = INFINITY;
+    int steps = 0;
+    for (int it = 0; it < 40; it++) {
+        residual(s, f->pen, b, x, r);
+        for (size_t j = 0; j < m; j++)
+            gsl_vector_set(f->t, j, r[j] * f->d[j]);
+        gsl_linalg_cholesky_svx(f->L, &tv.vector);
+        double dn = 0, xn = 0;
+        for (size_t j = 0; j < m; j++) {
+            double dx = gsl_vector_get(f->t, j) * f->d[j];
+            x[j] += dx;
+            if (fabs(dx) > dn)
+                dn = fabs(dx);
+            if (fabs(x[j]) > xn)
+                xn = fabs(x[j]);
+        }
+        steps = it;
+        if (dn <= DBL_EPSILON * xn || dn == 0)
+            return steps;
+        if (it > 0 && dn > 0.5 * prev) /* stopped shrinking: at the accuracy floor */
+            return dn <= ldexp(xn, -40) ? steps : -1;
+        prev = dn;
+    }
+    return prev <= ldexp(1.0, -40) ? steps : -1;
+}
+
+/* ---- Fit --------------------------------------------------------------------------- */
+
+int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit_result *res,
+                 const char *const *names, engrate_error *err)
+{
+    size_t m = spec->m;
+    int rc;
+    sys s;
+    factor f;
+    memset(&f, 0, sizeof f);
+    double *r = NULL, *u = NULL;
+    er_dd *b = NULL;
+    if (a->n == 0)
+        return er_error(err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to fit");
+    if ((rc = sys_build(&s, a, spec)))
+        return er_error(err, rc, NULL, 0, 0, "out of memory");
+    res->b0 = 0;
+    res->se0 = 0;
+    res->cond = 1;
+    res->refinements = 0;
+    r = malloc((m + 1) * sizeof *r);
+    u = malloc((m + 1) * sizeof *u);
+    b = malloc((m + 1) * sizeof *b);
+    if (!r || !u || !b) {
+        rc = er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    if (m > 0) {
+        size_t bad = 0;
+        rc = factor_build(&f, &s, spec, lambda, &bad);
+        if (rc == ENGRATE_E_NOMEM) {
+            er_error(err, rc, NULL, 0, 0, "out of memory");
+            goto done;
+        }
+        if (rc && bad && names) {
+            er_error(err, rc, NULL, 0, 0,
+                     "design too ill-conditioned: term '%s' is constant%s", names[bad - 1],
+                     spec->intercept ? " (the intercept already covers it)" : " (all zero)");
+            goto done;
+        }
+        if (rc) {
+            er_error(err, rc, NULL, 0, 0,
+                     "design too ill-conditioned: the normal matrix is not numerically "
+                     "positive definite (condition number > 1e16); terms are collinear");
+            goto done;
+        }
+        res->cond = f.cond;
+        int steps = refined_solve(&f, &s, s.c, res->beta, r);
+        if (steps < 0 || f.cond > 0.25 / DBL_EPSILON) {
+            rc = er_error(err, ENGRATE_E_SINGULAR, NULL, 0, 0,
+                          "design too ill-conditioned: condition number ~%.1e, the "
+                          "coefficients cannot be determined reliably",
+                          f.cond);
+            goto done;
+        }
+        res->refinements = steps;
+    }
+    /* Statistics from the Gram: RSS of the fitted beta, TSS, R^2. */
+    res->rss = quad_rss(&s, res->beta);
+    if (res->rss < 0)
+        res->rss = 0;
+    res->tss = dd_to_d(s.yy);
+    res->r_squared = res->tss > 0 ? 1 - res->rss / res->tss : NAN;
+    if (spec->intercept) {
+        er_dd t = s.ybar;
+        for (size_t j = 0; j < m; j++)
+            t = dd_sub(t, dd_mul_d(s.mean[j], res->beta[j]));
+        res->b0 = dd_to_d(t);
+    }
+    /* Standard errors: Var(beta) = s^2 H C H with H = (C + lambda P)^-1 (the usual
+     * s^2 C^-1 when lambda = 0), each column of H by a refined solve; the intercept
+     * b0 = ybar - mean'beta has variance s^2 (1/sum w + v'Cv), v = H mean. */
+    double df = 0;
+    double *var = res->se;
+    if (!var) { /* coefficients only (cross-validation fits) */
+        res->df = NAN;
+        res->sigma = NAN;
+        rc = 0;
+        goto done;
+    }
+    for (size_t j = 0; j < m; j++) {
+        for (size_t k = 0; k < m; k++)
+            b[k] = dd_make(k == j, 0);
+        if (refined_solve(&f, &s, b, u, r) < 0 && lambda == 0) {
+            rc = er_error(err, ENGRATE_E_SINGULAR, NULL, 0, 0,
+                          "design too ill-conditioned: condition number ~%.1e", f.cond);
+            goto done;
+        }
+        double cu = 0, ucu = 0;
+        for (size_t k = 0; k < m; k++) {
+            double row = 0;
+            for (size_t l = 0; l < m; l++)
+                row += dd_to_d(s.C[k * m + l]) * u[l];
+            if (k == j)
+                cu = row;
+            ucu += u[k] * row;
+        }
+        df += lambda > 0 ? cu : 1;
+        if (var)
+            var[j] = lambda > 0 ? ucu : u[j];
+    }
+    res->df = df + (spec->intercept ? 1 : 0);
+    double dfr = (double)a->n - res->df;
+    double s2 = dfr > 0 ? res->rss / dfr : NAN;
+    res->sigma = sqrt(s2);
+    if (var) {
+        for (size_t j = 0; j < m; j++)
+            var[j] = sqrt(s2 * (var[j] > 0 ? var[j] : 0));
+        if (spec->intercept) {
+            double q = 0;
+            if (m > 0) {
+                refined_solve(&f, &s, s.mean, u, r);
+                if (lambda > 0) {
+                    for (size_t k = 0; k < m; k++) {
+                        double row = 0;
+                        for (size_t l = 0; l < m; l++)
+                            row += dd_to_d(s.C[k * m + l]) * u[l];
+                        q += u[k] * row;
+                    }
+                } else {
+                    er_dd t = dd_make(0, 0);
+                    for (size_t k = 0; k < m; k++)
+                        t = dd_add(t, dd_mul_d(s.mean[k], u[k]));
+                    q = dd_to_d(t);
+                }
+            }
+            res->se0 = sqrt(s2 * (1 / dd_to_d(s.sw) + q));
+        }
+    }
+    rc = 0;
+done:
+    free(r);
+    free(u);
+    free(b);
+    factor_free(&f);
+    sys_free(&s);
+    return rc;
+}
+
+double er_fit_sse(const er_acc *a, const er_fit_spec *spec, double b0, const double *beta)
+{
+    /* gamma = (b0, beta) over terms (0, cols): yy - 2 gamma'X'Wy + gamma'X'WX gamma */
+    size_t m = spec->m;
+    size_t off = spec->intercept ? 1 : 0;
+    size_t n = m + off;
+    er_dd acc = a->yy;
+    for (size_t j = 0; j < n; j++) {
+        size_t cj = j < off ? 0 : spec->cols[j - off];
+        double gj = j < off ? b0 : beta[j - off];
+        if (gj == 0 || cj >= a->p)
+            continue;
+        er_dd row = dd_make(0, 0);
+        for (size_t k = 0; k < n; k++) {
+            size_t ck = k < off ? 0 : spec->cols[k - off];
+            double gk = k < off ? b0 : beta[k - off];
+            if (gk == 0 || ck >= a->p)
+                continue;
+            row = dd_add(row, dd_mul_d(er_acc_g(a, cj, ck), gk));
+        }
+        row = dd_sub(row, dd_mul_d(a->xy[cj], 2.0));
+        acc = dd_add(acc, dd_mul_d(row, gj));
+    }
+    double v = dd_to_d(acc);
+    return v > 0 ? v : 0;
+}
+
+/* ---- Penalty path ------------------------------------------------------------------ */
+
+struct er_path {
+    size_t m;
+    double *eval;   /* eigenvalues of P^-1/2 C P^-1/2 */
+    double *evec;   /* m x m, column k = eigenvector k */
+    double *q;      /* V' P^-1/2 c */
+    double *ps;     /* P^-1/2 */
+    double *mean;   /* weighted means (0 without intercept) */
+    double ybar;
+    double scale;
+    sys s;
+};
+
+er_path *er_path_new(const er_acc *train, const er_fit_spec *spec, int *rc)
+{
+    size_t m = spec->m;
+    er_path *p = calloc(1, sizeof *p);
+    *rc = ENGRATE_E_NOMEM;
+    if (!p)
+        return NULL;
+    p->m = m;
+    if (sys_build(&p->s, train, spec)) {
+        free(p);
+        return NULL;
+    }
+    p->eval = malloc((m + 1) * sizeof *p->eval);
+    p->evec = malloc((m * m + 1) * sizeof *p->evec);
+    p->q = malloc((m + 1) * sizeof *p->q);
+    p->ps = malloc((m + 1) * sizeof *p->ps);
+    p->mean = malloc((m + 1) * sizeof *p->mean);
+    gsl_matrix *A = m ? gsl_matrix_alloc(m, m) : NULL;
+    gsl_matrix *V = m ? gsl_matrix_alloc(m, m) : NULL;
+    gsl_vector *e = m ? gsl_vector_alloc(m) : NULL;
+    gsl_eigen_symmv_workspace *w = m ? gsl_eigen_symmv_alloc(m) : NULL;
+    if (!p->eval || !p->evec || !p->q || !p->ps || !p->mean || (m && (!A || !V || !e || !w)))
+        goto fail;
+    p->ybar = dd_to_d(p->s.ybar);
+    double tr = 0;
+    for (size_t j = 0; j < m; j++) {
+        p->ps[j] = 1 / sqrt(spec->pen[j]);
+        p->mean[j] = dd_to_d(p->s.mean[j]);
+    }
+    for (size_t j = 0; j < m; j++)
+        for (size_t k = 0; k < m; k++)
+            gsl_matrix_set(A, j, k, dd_to_d(p->s.C[j * m + k]) * p->ps[j] * p->ps[k]);
+    for (size_t j = 0; j < m; j++)
+        tr += gsl_matrix_get(A, j, j);
+    p->scale = m ? tr / (double)m : 1;
+    if (m) {
+        gsl_eigen_symmv(A, e, V, w);
+        for (size_t k = 0; k < m; k++) {
+            double ev = gsl_vector_get(e, k);
+            p->eval[k] = ev > 0 ? ev : 0;
+            double qk = 0;
+            for (size_t j = 0; j < m; j++) {
+                double v = gsl_matrix_get(V, j, k);
+                p->evec[j * m + k] = v;
+                qk += v * dd_to_d(p->s.c[j]) * p->ps[j];
+            }
+            p->q[k] = qk;
+        }
+    }
+    if (A) {
+        gsl_matrix_free(A);
+        gsl_matrix_free(V);
+        gsl_vector_free(e);
+        gsl_eigen_symmv_free(w);
+    }
+    *rc = 0;
+    return p;
+fail:
+    if (A)
+        gsl_matrix_free(A);
+    if (V)
+        gsl_matrix_free(V);
+    if (e)
+        gsl_vector_free(e);
+    if (w)
+        gsl_eigen_symmv_free(w);
+    er_path_free(p);
+    return NULL;
+}
+
+void er_path_free(er_path *p)
+{
+    if (!p)
+        return;
+    free(p->eval);
+    free(p->evec);
+    free(p->q);
+    free(p->ps);
+    free(p->mean);
+    sys_free(&p->s);
+    free(p);
+}
+
+double er_path_scale(const er_path *p) { return p->scale; }
+
+void er_path_coef(const er_path *p, double lambda, double *beta, double *b0)
+{
+    size_t m = p->m;
+    for (size_t j = 0; j < m; j++) {
+        double v = 0;
+        for (size_t k = 0; k < m; k++)
+            v += p->evec[j * m + k] * p->q[k] / (p->eval[k] + lambda);
+        beta[j] = v * p->ps[j];
+    }
+    double t = p->ybar;
+    for (size_t j = 0; j < m; j++)
+        t -= p->mean[j] * beta[j];
+    *b0 = t;
+}
+
+void er_path_rss_df(const er_path *p, double lambda, const double *beta, double *rss, double *df)
+{
+    double v = quad_rss(&p->s, beta);
+    *rss = v > 0 ? v : 0;
+    double d = 0;
+    for (size_t k = 0; k < p->m; k++)
+        d += p->eval[k] / (p->eval[k] + lambda);
+    *df = d;
+}

@@ -1,0 +1,68 @@
+/* train.h: what the trainer's files share: the report it fills (train_report.c writes it
+ * out as JSON and text) and a small growable string buffer. */
+#ifndef ENGRATE_TRAIN_H
+#define ENGRATE_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* Reservoir size, Gram size limit. */
+#define ER_TRAIN_SAMPLE_DEFAULT 200000
+#define ER_TRAIN_MAX_TERMS 2000
+#define ER_TRAIN_MAX_NOTES 200
+
+typedef struct er_buf {
+    char *s;
+    size_t len, cap;
+    int failed; /* out of memory happened */
+} er_buf;
+
+ER_HIDDEN void er_buf_add(er_buf *b, const char *s, size_t n);
+ER_HIDDEN void er_buf_puts(er_buf *b, const char *s);
+ER_HIDDEN void er_buf_printf(er_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+ER_HIDDEN void er_buf_double(er_buf *b, double x); /* shortest exact; NaN: null */
+ER_HIDDEN void er_buf_json_string(er_buf *b, const char *s);
+
+typedef struct er_report_term {
+    char *name;
+    double estimate, std_error;
+} er_report_term;
+
+typedef struct er_reason {
+    const char *what; /* static text */
+    uint64_t count;
+} er_reason;
+
+#define ER_MAX_REASONS 16
+
+struct engrate_train_report {
+    double n, p, lambda, r_squared, residual_sd, df, cond;
+    double rows_read, rows_skipped, folds;
+    double cv_rmse, cv_mape, coverage;
+    double level, low, high;
+    const char *lambda_how;     /* "cv", "gcv", "given" */
+    char *target;
+    int transform;
+    er_report_term *terms;
+    size_t n_terms;
+    char **notes;
+    size_t n_notes;
+    er_reason reasons[ER_MAX_REASONS];
+    size_t n_reasons;
+    double *grid, *grid_err;    /* the lambda grid and its CV (or GCV) error */
+    size_t n_grid;
+    char *json, *summary;
+};
+
+ER_HIDDEN engrate_train_report *er_report_new(void);
+/* Add a note (printf-style); silently dropped past ER_TRAIN_MAX_NOTES. */
+ER_HIDDEN void er_report_note(engrate_train_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+ER_HIDDEN void er_report_reason(engrate_train_report *r, const char *what);
+/* Render json and summary. 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int er_report_render(engrate_train_report *r);
+
+#endif

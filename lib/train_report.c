@@ -1,0 +1,325 @@
+/* train_report.c: the training report: its accessors, and its two renderings, a JSON
+ * object (docs/training.md lists the keys) and the short text engrate-train prints. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train.h"
+
+/* ---- Buffer ------------------------------------------------------------------------ */
+
+void er_buf_add(er_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *t = realloc(b->s, cap);
+        if (!t) {
+            b->failed = 1;
+            return;
+        }
+        b->s = t;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void er_buf_puts(er_buf *b, const char *s) { er_buf_add(b, s, strlen(s)); }
+
+void er_buf_printf(er_buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        er_buf_add(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    er_buf_add(b, big, (size_t)n);
+    free(big);
+}
+
+void er_buf_double(er_buf *b, double x)
+{
+    char tmp[32];
+    if (!isfinite(x)) {
+        er_buf_puts(b, "null");
+        return;
+    }
+    er_format_double(x, tmp);
+    er_buf_puts(b, tmp);
+}
+
+void er_buf_json_string(er_buf *b, const char *s)
+{
+    er_buf_add(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            er_buf_add(b, e, 2);
+        } else if (*p < 0x20) {
+            er_buf_printf(b, "\\u%04x", *p);
+        } else {
+            er_buf_add(b, (const char *)p, 1);
+        }
+    }
+    er_buf_add(b, "\"", 1);
+}
+
+/* ---- Report ------------------------------------------------------------------------ */
+
+engrate_train_report *er_report_new(void)
+{
+    engrate_train_report *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    double *nan_fields[] = {&r->n,       &r->p,        &r->lambda,       &r->r_squared,
+                            &r->residual_sd, &r->df,   &r->cond,         &r->rows_read,
+                            &r->rows_skipped, &r->folds, &r->cv_rmse,    &r->cv_mape,
+                            &r->coverage, &r->level,   &r->low,          &r->high};
+    for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++)
+        *nan_fields[i] = NAN;
+    r->lambda_how = "given";
+    return r;
+}
+
+void er_report_note(engrate_train_report *r, const char *fmt, ...)
+{
+    if (r->n_notes >= ER_TRAIN_MAX_NOTES)
+        return;
+    if (r->n_notes % 16 == 0) {
+        char **t = realloc(r->notes, (r->n_notes + 16) * sizeof *t);
+        if (!t)
+            return;
+        r->notes = t;
+    }
+    char tmp[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    char *s = malloc(strlen(tmp) + 1);
+    if (!s)
+        return;
+    strcpy(s, tmp);
+    r->notes[r->n_notes++] = s;
+}
+
+void er_report_reason(engrate_train_report *r, const char *what)
+{
+    for (size_t i = 0; i < r->n_reasons; i++) {
+        if (strcmp(r->reasons[i].what, what) == 0) {
+            r->reasons[i].count++;
+            return;
+        }
+    }
+    if (r->n_reasons < ER_MAX_REASONS) {
+        r->reasons[r->n_reasons].what = what;
+        r->reasons[r->n_reasons].count = 1;
+        r->n_reasons++;
+    }
+}
+
+static void kv(er_buf *b, const char *key, double v, int comma)
+{
+    er_buf_printf(b, "%s\"%s\": ", comma ? ", " : "", key);
+    er_buf_double(b, v);
+}
+
+int er_report_render(engrate_train_report *r)
+{
+    er_buf b = {0};
+    er_buf_puts(&b, "{");
+    kv(&b, "n", r->n, 0);
+    kv(&b, "p", r->p, 1);
+    kv(&b, "lambda", r->lambda, 1);
+    er_buf_puts(&b, ", \"lambda_selection\": ");
+    er_buf_json_string(&b, r->lambda_how);
+    kv(&b, "r_squared", r->r_squared, 1);
+    kv(&b, "residual_sd", r->residual_sd, 1);
+    kv(&b, "df", r->df, 1);
+    kv(&b, "condition_number", r->cond, 1);
+    er_buf_puts(&b, ", \"target\": ");
+    er_buf_json_string(&b, r->target);
+    er_buf_puts(&b, ", \"transform\": ");
+    er_buf_json_string(&b, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    kv(&b, "rows_read", r->rows_read, 1);
+    kv(&b, "rows_skipped", r->rows_skipped, 1);
+    er_buf_puts(&b, ", \"skipped\": {");
+    for (size_t i = 0; i < r->n_reasons; i++) {
+        er_buf_puts(&b, i ? ", " : "");
+        er_buf_json_string(&b, r->reasons[i].what);
+        er_buf_printf(&b, ": %llu", (unsigned long long)r->reasons[i].count);
+    }
+    er_buf_puts(&b, "}, \"cv\": {");
+    kv(&b, "folds", r->folds, 0);
+    kv(&b, "rmse", r->cv_rmse, 1);
+    kv(&b, "mape", r->cv_mape, 1);
+    kv(&b, "coverage", r->coverage, 1);
+    er_buf_puts(&b, ", \"lambda_grid\": [");
+    for (size_t i = 0; i < r->n_grid; i++) {
+        er_buf_puts(&b, i ? ", [" : "[");
+        er_buf_double(&b, r->grid[i]);
+        er_buf_puts(&b, ", ");
+        er_buf_double(&b, r->grid_err[i]);
+        er_buf_puts(&b, "]");
+    }
+    er_buf_puts(&b, "]}, \"interval\": {");
+    kv(&b, "level", r->level, 0);
+    kv(&b, "low", r->low, 1);
+    kv(&b, "high", r->high, 1);
+    er_buf_puts(&b, "}, \"coefficients\": [");
+    for (size_t i = 0; i < r->n_terms; i++) {
+        er_buf_puts(&b, i ? ",\n  {\"term\": " : "\n  {\"term\": ");
+        er_buf_json_string(&b, r->terms[i].name);
+        kv(&b, "estimate", r->terms[i].estimate, 1);
+        kv(&b, "std_error", r->terms[i].std_error, 1);
+        er_buf_puts(&b, "}");
+    }
+    er_buf_puts(&b, "], \"notes\": [");
+    for (size_t i = 0; i < r->n_notes; i++) {
+        er_buf_puts(&b, i ? ",\n  " : "\n  ");
+        er_buf_json_string(&b, r->notes[i]);
+    }
+    er_buf_puts(&b, "]}\n");
+
+    er_buf t = {0};
+    er_buf_printf(&t, "rows used: %.0f of %.0f read", r->n, r->rows_read);
+    if (r->rows_skipped > 0) {
+        er_buf_printf(&t, "; %.0f skipped (", r->rows_skipped);
+        for (size_t i = 0; i < r->n_reasons; i++)
+            er_buf_printf(&t, "%s%s: %llu", i ? ", " : "", r->reasons[i].what,
+                          (unsigned long long)r->reasons[i].count);
+        er_buf_puts(&t, ")");
+    }
+    er_buf_printf(&t, "\nterms: %.0f (the intercept included)\n", r->p);
+    er_buf_printf(&t, "lambda: %.6g (%s)\n", r->lambda,
+                  strcmp(r->lambda_how, "cv") == 0    ? "chosen by cross-validation"
+                  : strcmp(r->lambda_how, "gcv") == 0 ? "chosen by GCV"
+                                                      : "given");
+    er_buf_printf(&t, "R^2: %.6f   residual SD: %.6g (%s scale)\n", r->r_squared,
+                  r->residual_sd, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "target");
+    if (r->folds >= 2)
+        er_buf_printf(&t, "%.0f-fold CV: RMSE %.6g (transformed scale), median abs. "
+                          "percentage error %.2f%%, %.0f%% interval coverage %.1f%%\n",
+                      r->folds, r->cv_rmse, 100 * r->cv_mape, 100 * r->level,
+                      100 * r->coverage);
+    else
+        er_buf_printf(&t, "no cross-validation: median abs. percentage error %.2f%% "
+                          "(in-sample)\n",
+                      100 * r->cv_mape);
+    er_buf_printf(&t, "interval (%.0f%%): [%+.4g, %+.4g] around the estimate (%s scale)\n",
+                  100 * r->level, r->low, r->high,
+                  r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "target");
+    for (size_t i = 0; i < r->n_notes; i++)
+        er_buf_printf(&t, "note: %s\n", r->notes[i]);
+    if (b.failed || t.failed) {
+        free(b.s);
+        free(t.s);
+        return ENGRATE_E_NOMEM;
+    }
+    free(r->json);
+    free(r->summary);
+    r->json = b.s;
+    r->summary = t.s;
+    return 0;
+}
+
+/* ---- Public accessors -------------------------------------------------------------- */
+
+ENGRATE_API void engrate_train_report_free(engrate_train_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_terms; i++)
+        free(r->terms[i].name);
+    free(r->terms);
+    for (size_t i = 0; i < r->n_notes; i++)
+        free(r->notes[i]);
+    free(r->notes);
+    free(r->grid);
+    free(r->grid_err);
+    free(r->json);
+    free(r->summary);
+    free(r->target);
+    free(r);
+}
+
+ENGRATE_API double engrate_train_report_value(const engrate_train_report *r, const char *key)
+{
+    if (!r || !key)
+        return NAN;
+    static const char *const keys[] = {
+        "n",         "p",        "lambda",  "r_squared",      "residual_sd",   "df",
+        "condition_number", "rows_read", "rows_skipped", "folds", "cv_rmse", "cv_mape",
+        "coverage",  "interval_level", "interval_low", "interval_high"};
+    const double vals[] = {r->n,      r->p,       r->lambda,  r->r_squared, r->residual_sd,
+                           r->df,     r->cond,    r->rows_read, r->rows_skipped, r->folds,
+                           r->cv_rmse, r->cv_mape, r->coverage, r->level,  r->low,
+                           r->high};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(key, keys[i]) == 0)
+            return vals[i];
+    return NAN;
+}
+
+ENGRATE_API size_t engrate_train_report_term_count(const engrate_train_report *r)
+{
+    return r ? r->n_terms : 0;
+}
+
+ENGRATE_API const char *engrate_train_report_term(const engrate_train_report *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].name : NULL;
+}
+
+ENGRATE_API double engrate_train_report_estimate(const engrate_train_report *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].estimate : NAN;
+}
+
+ENGRATE_API double engrate_train_report_std_error(const engrate_train_report *r, size_t i)
+{
+    return r && i < r->n_terms ? r->terms[i].std_error : NAN;
+}
+
+ENGRATE_API size_t engrate_train_report_note_count(const engrate_train_report *r)
+{
+    return r ? r->n_notes : 0;
+}
+
+ENGRATE_API const char *engrate_train_report_note(const engrate_train_report *r, size_t i)
+{
+    return r && i < r->n_notes ? r->notes[i] : NULL;
+}
+
+ENGRATE_API const char *engrate_train_report_json(const engrate_train_report *r)
+{
+    return r ? r->json : NULL;
+}
+
+ENGRATE_API const char *engrate_train_report_summary(const engrate_train_report *r)
+{
+    return r ? r->summary : NULL;
+}

@@ -1,0 +1,264 @@
+/* check_csv.c: the trainer's CSV reader (lib/csv.c): RFC 4180 edge cases (quotes, embedded
+ * commas and line breaks, doubled quotes, CRLF, a byte order mark, empty lines, no final
+ * line break), every error it reports with its line and byte column, recovery after a bad
+ * record, and reading a file in chunks giving the same records as reading it whole. */
+#define _POSIX_C_SOURCE 200809L
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "testutil.h"
+
+/* Read all records of a buffer into "a|b|c\n" lines, fields' line:col appended as
+ * "@line:col" when `where` is set. */
+static char *dump(er_csv *c, int where, int *rc_out, engrate_error *err)
+{
+    static char out[8192];
+    size_t o = 0;
+    const er_csv_field *f;
+    size_t n;
+    int rc;
+    out[0] = '\0';
+    while ((rc = er_csv_next(c, &f, &n, err)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", i ? "|" : "", f[i].s);
+            if (where)
+                o += (size_t)snprintf(out + o, sizeof out - o, "@%d:%d", f[i].line, f[i].col);
+        }
+        o += (size_t)snprintf(out + o, sizeof out - o, "\n");
+    }
+    *rc_out = rc;
+    return out;
+}
+
+static char *dump_buf(const char *s, int where, int *rc, engrate_error *err)
+{
+    er_error_clear(err);
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", err);
+    ck_assert_ptr_nonnull(c);
+    char *out = dump(c, where, rc, err);
+    er_csv_close(c);
+    return out;
+}
+
+START_TEST(plain_and_quoted)
+{
+    engrate_error err;
+    int rc;
+    char *out = dump_buf("a,b,c\n1,\"x,y\",\"say \"\"hi\"\"\"\n", 0, &rc, &err);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "a|b|c\n1|x,y|say \"hi\"\n");
+}
+END_TEST
+
+START_TEST(embedded_newlines_keep_physical_lines)
+{
+    engrate_error err;
+    int rc;
+    char *out = dump_buf("h1,h2,h3\n\"two\nlines\",x,\"three\r\nmore\nlines\"\nlast,y,z", 1, &rc,
+                         &err);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "h1@1:1|h2@1:4|h3@1:7\n"
+                          "two\nlines@2:1|x@3:8|three\r\nmore\nlines@3:10\n"
+                          "last@6:1|y@6:6|z@6:8\n");
+}
+END_TEST
+
+START_TEST(crlf_bom_empty_lines_and_empty_fields)
+{
+    engrate_error err;
+    int rc;
+    char *out = dump_buf("\xEF\xBB\xBFrole,skills\r\n\r\npm,\r\n,\"\"\r\n\n\"\"\r\n", 1, &rc, &err);
+    ck_assert_int_eq(rc, 0);
+    /* the BOM is not part of line 1's columns; empty lines are skipped, a line holding
+     * "" is a record with one empty field */
+    ck_assert_str_eq(out, "role@1:1|skills@1:6\npm@3:1|@3:4\n@4:1|@4:2\n@6:1\n");
+}
+END_TEST
+
+START_TEST(lone_cr_is_data)
+{
+    engrate_error err;
+    int rc;
+    char *out = dump_buf("a\rb,c\n", 0, &rc, &err);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(out, "a\rb|c\n");
+}
+END_TEST
+
+/* One bad input: the code, line and column of the error, and a piece of its text. */
+static void expect_error(const char *csv, int code, int line, int col, const char *text)
+{
+    engrate_error err;
+    int rc;
+    dump_buf(csv, 0, &rc, &err);
+    ck_assert_int_eq(rc, code);
+    ck_assert_int_eq(err.code, code);
+    ck_assert_int_eq(err.line, line);
+    ck_assert_int_eq(err.column, col);
+    ck_assert_msg(strstr(err.text, text), "'%s' lacks '%s'", err.text, text);
+    ck_assert_msg(strncmp(err.text, "t.csv:", 6) == 0, "'%s' lacks the source", err.text);
+}
+
+START_TEST(errors_with_line_and_column)
+{
+    expect_error("a,b\n1,\"open\n2,3\n", ENGRATE_E_SYNTAX, 2, 3, "quoted field is never closed");
+    expect_error("a,b\nx,ab\"c\n", ENGRATE_E_SYNTAX, 2, 5, "quote inside an unquoted field");
+    expect_error("a,b\n\"x\"y,2\n", ENGRATE_E_SYNTAX, 2, 4, "after a closing quote");
+    expect_error("a,b\n1,\xC3\x28\n", ENGRATE_E_UTF8, 2, 3, "not valid UTF-8");
+    expect_error("a,b\n1,\"\xFF\"\n", ENGRATE_E_UTF8, 2, 3, "not valid UTF-8");
+    {
+        const char nul[] = "a,b\n1,x\0y\n";
+        engrate_error err;
+        int rc;
+        er_error_clear(&err);
+        er_csv *c = er_csv_open_buffer(nul, sizeof nul - 1, "t.csv", &err);
+        dump(c, 0, &rc, &err);
+        er_csv_close(c);
+        ck_assert_int_eq(rc, ENGRATE_E_SYNTAX);
+        ck_assert_int_eq(err.line, 2);
+        ck_assert_int_eq(err.column, 3);
+        ck_assert_ptr_nonnull(strstr(err.text, "NUL"));
+    }
+}
+END_TEST
+
+START_TEST(recovers_after_a_bad_record)
+{
+    engrate_error err;
+    const er_csv_field *f;
+    size_t n;
+    er_error_clear(&err);
+    const char *s = "a,b\nx,ab\"c\n\xFF,2\nok,3\n";
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", &err);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), 1);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), ENGRATE_E_SYNTAX);
+    ck_assert(er_csv_recoverable(c));
+    ck_assert_int_eq(er_csv_record_line(c), 2);
+    er_error_clear(&err);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), ENGRATE_E_UTF8);
+    ck_assert(er_csv_recoverable(c));
+    er_error_clear(&err);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), 1);
+    ck_assert_str_eq(f[0].s, "ok");
+    ck_assert_int_eq(f[0].line, 4);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), 0);
+    er_csv_close(c);
+}
+END_TEST
+
+START_TEST(unterminated_quote_is_final)
+{
+    engrate_error err;
+    const er_csv_field *f;
+    size_t n;
+    const char *s = "a\n\"x\n";
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", &err);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), 1);
+    ck_assert_int_eq(er_csv_next(c, &f, &n, &err), ENGRATE_E_SYNTAX);
+    ck_assert(!er_csv_recoverable(c));
+    ck_assert_int_lt(er_csv_next(c, &f, &n, &err), 0);
+    er_csv_close(c);
+}
+END_TEST
+
+START_TEST(record_too_long)
+{
+    size_t n = ER_CSV_MAX_RECORD + 10;
+    char *s = malloc(n + 8);
+    memcpy(s, "a\n", 2);
+    memset(s + 2, 'x', n);
+    memcpy(s + 2 + n, "\n", 2);
+    engrate_error err;
+    int rc;
+    er_error_clear(&err);
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", &err);
+    dump(c, 0, &rc, &err);
+    er_csv_close(c);
+    free(s);
+    ck_assert_int_eq(rc, ENGRATE_E_LIMIT);
+    ck_assert_int_eq(err.line, 2);
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+    engrate_error err;
+    er_error_clear(&err);
+    ck_assert_ptr_null(er_csv_open("/nonexistent/dir/x.csv", &err));
+    ck_assert_int_eq(err.code, ENGRATE_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.text, "/nonexistent/dir/x.csv"));
+}
+END_TEST
+
+/* A file of ~1 MiB whose quoted fields with line breaks straddle the 256 KiB chunks reads
+ * exactly as the same bytes read from memory. */
+START_TEST(file_chunks_match_buffer)
+{
+    char path[] = "/tmp/check_csv.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    size_t cap = 1u << 21, len = 0;
+    char *all = malloc(cap);
+    len += (size_t)snprintf(all + len, cap - len, "\xEF\xBB\xBFid,text,n\r\n");
+    for (int i = 0; len < (1u << 20) + 1000; i++)
+        len += (size_t)snprintf(all + len, cap - len,
+                                "%d,\"line %d\nwith \"\"quotes\"\", commas,\r\nand CRLF\",%d%s", i,
+                                i, i * 7, i % 3 ? "\r\n" : "\n");
+    fwrite(all, 1, len, f);
+    fclose(f);
+    engrate_error err;
+    er_csv *a = er_csv_open(path, &err), *b = er_csv_open_buffer(all, len, path, &err);
+    ck_assert_ptr_nonnull(a);
+    const er_csv_field *fa, *fb;
+    size_t na, nb;
+    long records = 0;
+    for (;;) {
+        int ra = er_csv_next(a, &fa, &na, &err);
+        int rb = er_csv_next(b, &fb, &nb, &err);
+        ck_assert_int_eq(ra, rb);
+        if (ra <= 0)
+            break;
+        ck_assert_uint_eq(na, nb);
+        for (size_t i = 0; i < na; i++) {
+            ck_assert_uint_eq(fa[i].len, fb[i].len);
+            ck_assert(memcmp(fa[i].s, fb[i].s, fa[i].len) == 0);
+            ck_assert_int_eq(fa[i].line, fb[i].line);
+            ck_assert_int_eq(fa[i].col, fb[i].col);
+        }
+        records++;
+    }
+    ck_assert_int_gt(records, 10000);
+    ck_assert_uint_eq(er_csv_offset(a), len);
+    er_csv_close(a);
+    er_csv_close(b);
+    free(all);
+    unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("csv");
+    TCase *tc = tcase_create("reader");
+    tcase_add_test(tc, plain_and_quoted);
+    tcase_add_test(tc, embedded_newlines_keep_physical_lines);
+    tcase_add_test(tc, crlf_bom_empty_lines_and_empty_fields);
+    tcase_add_test(tc, lone_cr_is_data);
+    tcase_add_test(tc, errors_with_line_and_column);
+    tcase_add_test(tc, recovers_after_a_bad_record);
+    tcase_add_test(tc, unterminated_quote_is_final);
+    tcase_add_test(tc, record_too_long);
+    tcase_add_test(tc, missing_file);
+    tcase_add_test(tc, file_chunks_match_buffer);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

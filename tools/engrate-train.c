@@ -1,0 +1,259 @@
+/* engrate-train: fit an engrate model file from a CSV file. A thin layer over the
+ * library's engrate_train_* API: the flags become training options, the library reads and
+ * fits, and this program prints the summary, writes the JSON report and saves the model
+ * (atomically, through engrate_model_save). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <engrate.h>
+
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+    "Usage: engrate-train -o MODEL [--target COL] [--transform log|none] [--weight COL]\n"
+    "                     [--categorical COL]... [--set COL[:SEP]]...\n"
+    "                     [--numeric COL[:knots=K1,K2,...]]... [--no-intercept]\n"
+    "                     [--lambda auto|VALUE] [--folds K] [--min-count N]\n"
+    "                     [--interval LEVEL] [--name NAME] [--skip-bad-rows]\n"
+    "                     [--levels FILE] [--meta KEY=VALUE]... [--source TEXT]...\n"
+    "                     [--threads N] [--report-json FILE] [--quiet] DATA.csv\n"
+    "\n"
+    "Fit an engrate model (ridge-penalised weighted least squares) from a CSV file.\n"
+    "\n"
+    "  -o, --output MODEL     the model file to write (atomically)\n"
+    "      --target COL       the rate column (default: rate)\n"
+    "      --transform T      log (default) or none\n"
+    "      --weight COL       a column of row weights (default: all 1)\n"
+    "      --categorical COL  a column with one level per row (default: role)\n"
+    "      --set COL[:SEP]    a column of levels separated by SEP (default: skills, certs; ;)\n"
+    "      --numeric COL[:knots=K1,...]  a number, linear or piecewise linear (default: years)\n"
+    "      --no-intercept     fit without an intercept\n"
+    "      --lambda L         auto (default: chosen by cross-validation) or a penalty >= 0\n"
+    "      --folds K          cross-validation folds (default 5; 0: none)\n"
+    "      --min-count N      drop levels seen fewer than N times (default 3)\n"
+    "      --interval LEVEL   prediction interval level (default 0.8)\n"
+    "      --name NAME        the model's name (default: MODEL's base name)\n"
+    "      --skip-bad-rows    skip and count malformed rows instead of stopping\n"
+    "      --levels FILE      display names, aliases and evidence of levels (CSV)\n"
+    "      --meta KEY=VALUE   description, currency, period, basis or as_of\n"
+    "      --source TEXT      a provenance line for the model (repeatable)\n"
+    "      --threads N        0 (automatic), 1 or 2\n"
+    "      --report-json FILE write the training report as JSON\n"
+    "  -q, --quiet            no summary, no progress bar\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          the version\n"
+    "\n"
+    "Exit status: 0 success, 1 the data cannot be read or fitted or the model not written,\n"
+    "2 usage error.\n";
+
+enum {
+    OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
+    OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
+    OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE
+};
+
+static const struct option longopts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"transform", required_argument, NULL, OPT_TRANSFORM},
+    {"weight", required_argument, NULL, OPT_WEIGHT},
+    {"categorical", required_argument, NULL, OPT_CATEGORICAL},
+    {"set", required_argument, NULL, OPT_SET},
+    {"numeric", required_argument, NULL, OPT_NUMERIC},
+    {"no-intercept", no_argument, NULL, OPT_NO_INTERCEPT},
+    {"lambda", required_argument, NULL, OPT_LAMBDA},
+    {"folds", required_argument, NULL, OPT_FOLDS},
+    {"min-count", required_argument, NULL, OPT_MIN_COUNT},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"skip-bad-rows", no_argument, NULL, OPT_SKIP},
+    {"levels", required_argument, NULL, OPT_LEVELS},
+    {"meta", required_argument, NULL, OPT_META},
+    {"source", required_argument, NULL, OPT_SOURCE},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"report-json", required_argument, NULL, OPT_REPORT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+/* ---- Progress bar ------------------------------------------------------------------ */
+
+typedef struct progress {
+    double last_shown;
+    struct timespec last;
+    int shown;
+} progress;
+
+static void show_progress(double done, void *user)
+{
+    progress *p = user;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double dt = (double)(now.tv_sec - p->last.tv_sec) + 1e-9 * (double)(now.tv_nsec - p->last.tv_nsec);
+    if (done < 1 && p->shown && dt < 0.2)
+        return;
+    p->last = now;
+    p->shown = 1;
+    int width = 40, fill = (int)(done * width + 0.5);
+    char bar[64];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = '\0';
+    fprintf(stderr, "\rreading [%s] %3.0f%%", bar, 100 * done);
+    if (done >= 1)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* ---- Helpers ----------------------------------------------------------------------- */
+
+/* The model's default name: MODEL's base name without ".model". */
+static char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 6 && strcmp(b + n - 6, ".model") == 0)
+        n -= 6;
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, b, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* Write text to path through a temporary file and a rename. */
+static int write_atomic(const char *path, const char *text)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return -1;
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int ok = f != NULL;
+    if (ok)
+        ok = fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok)
+        ok = rename(tmp, path) == 0;
+    if (!ok) {
+        int e = errno;
+        remove(tmp);
+        errno = e;
+    }
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *output = NULL, *report_path = NULL;
+    int quiet = 0, named = 0, c;
+    engrate_error err;
+    engrate_train_options *opts = engrate_train_options_new();
+    if (!opts) {
+        fprintf(stderr, "engrate-train: out of memory\n");
+        return EXIT_FAIL;
+    }
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
+        const char *key = NULL;
+        switch (c) {
+        case 'o': output = optarg; continue;
+        case 'q': quiet = 1; continue;
+        case 'h':
+            fputs(usage, stdout);
+            engrate_train_options_free(opts);
+            return 0;
+        case 'V':
+            printf("engrate-train %s\n", engrate_version_string());
+            engrate_train_options_free(opts);
+            return 0;
+        case OPT_REPORT: report_path = optarg; continue;
+        case OPT_TARGET: key = "target"; break;
+        case OPT_TRANSFORM: key = "transform"; break;
+        case OPT_WEIGHT: key = "weight"; break;
+        case OPT_CATEGORICAL: key = "categorical"; break;
+        case OPT_SET: key = "set"; break;
+        case OPT_NUMERIC: key = "numeric"; break;
+        case OPT_NO_INTERCEPT: key = "no-intercept"; break;
+        case OPT_LAMBDA: key = "lambda"; break;
+        case OPT_FOLDS: key = "folds"; break;
+        case OPT_MIN_COUNT: key = "min-count"; break;
+        case OPT_INTERVAL: key = "interval"; break;
+        case OPT_NAME: key = "name"; named = 1; break;
+        case OPT_SKIP: key = "skip-bad-rows"; break;
+        case OPT_LEVELS: key = "levels"; break;
+        case OPT_META: key = "meta"; named |= strncmp(optarg, "name=", 5) == 0; break;
+        case OPT_SOURCE: key = "source"; break;
+        case OPT_THREADS: key = "threads"; break;
+        case OPT_SAMPLE: key = "sample"; break;
+        default:
+            fputs(usage, stderr);
+            engrate_train_options_free(opts);
+            return EXIT_USAGE;
+        }
+        if (engrate_train_options_set(opts, key, optarg, &err) < 0) {
+            fprintf(stderr, "engrate-train: %s\n", err.text);
+            engrate_train_options_free(opts);
+            return EXIT_USAGE;
+        }
+    }
+    if (!output || optind != argc - 1) {
+        fprintf(stderr, "engrate-train: %s\n%s",
+                !output ? "-o MODEL is required" : "exactly one DATA.csv is required", usage);
+        engrate_train_options_free(opts);
+        return EXIT_USAGE;
+    }
+    const char *data = argv[optind];
+    if (!named) {
+        char *name = base_name(output);
+        if (!name || !*name || engrate_train_options_set(opts, "name", name, &err) < 0) {
+            fprintf(stderr, "engrate-train: cannot make a model name from '%s'; give --name\n",
+                    output);
+            free(name);
+            engrate_train_options_free(opts);
+            return EXIT_USAGE;
+        }
+        free(name);
+    }
+    progress prog = {0, {0, 0}, 0};
+    struct stat st;
+    if (!quiet && isatty(STDERR_FILENO) && stat(data, &st) == 0 && st.st_size > (16 << 20))
+        engrate_train_options_set_progress(opts, show_progress, &prog);
+
+    engrate_train_report *report = NULL;
+    engrate_model *model = engrate_train_csv(data, opts, &report, &err);
+    int status = 0;
+    if (report && !quiet)
+        fputs(engrate_train_report_summary(report), stderr);
+    if (report && report_path && write_atomic(report_path, engrate_train_report_json(report))) {
+        fprintf(stderr, "engrate-train: %s: cannot write the report: %s\n", report_path,
+                strerror(errno));
+        status = EXIT_FAIL;
+    }
+    if (!model) {
+        fprintf(stderr, "engrate-train: %s\n", err.text);
+        status = EXIT_FAIL;
+    } else if (engrate_model_save(model, output, 0, &err) < 0) {
+        fprintf(stderr, "engrate-train: %s\n", err.text);
+        status = EXIT_FAIL;
+    } else if (!quiet) {
+        fprintf(stderr, "model written to %s\n", output);
+    }
+    engrate_model_free(model);
+    engrate_train_report_free(report);
+    engrate_train_options_free(opts);
+    return status;
+}
