@@ -4,7 +4,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate
 TESTS += tests/check_model tests/check_names tests/check_estimate
 endif
-TESTS += tests/cli.test tests/symbols.test
+TESTS += tests/cli.test tests/symbols.test tests/jp-model.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
@@ -23,4 +23,5 @@ tests_check_estimate_SOURCES = tests/check_estimate.c tests/testutil.h
 tests_check_estimate_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
 tests_check_estimate_LDADD = $(ENGRATE_CHECK_LIBS)
 
-EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/data
+EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/data \
+	tests/jp-model.test tests/jp_model.py
