@@ -1,0 +1,44 @@
+# The batch call (lib/batch.c) and what calls engrate from outside C: the Python (ctypes)
+# and Ruby (ffi) bindings with their test suites, and a C program built against the
+# installed library with pkg-config. docs/bindings.md says how to use them.
+lib_libengrate_la_SOURCES += lib/batch.c
+lib_libengrate_internal_la_SOURCES += lib/batch.c
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_batch
+TESTS += tests/check_batch
+endif
+tests_check_batch_SOURCES = tests/check_batch.c tests/testutil.h
+tests_check_batch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+tests_check_batch_LDADD = lib/libengrate.la $(CHECK_LIBS)
+
+# The bindings' suites run against lib/.libs of this build (each skips, status 77,
+# without its interpreter, its gems or a shared library). install-check.sh installs into a
+# temporary DESTDIR and builds examples/c/estimate.c there with pkg-config.
+if HAVE_PYTHON3
+TESTS += examples/python/python.test
+endif
+if HAVE_RUBY
+TESTS += examples/ruby/ruby.test
+endif
+TESTS += examples/c/install-check.sh
+AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
+	MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)'; \
+	PKG_CONFIG='$(PKG_CONFIG)' libdir='$(libdir)' pkgdatadir='$(pkgdatadir)'; \
+	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir;
+
+EXTRA_DIST += docs/bindings.md \
+	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
+	examples/python/engrate/_api.py examples/python/estimate.py \
+	examples/python/test_engrate.py examples/python/python.test \
+	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
+	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
+	examples/c/estimate.c examples/c/install-check.sh \
+	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c
+
+# `make bench-ffi`: what a call costs from Python and Ruby next to C (bench/ffi-bench.sh).
+bench: bench-ffi
+bench-ffi: lib/libengrate.la
+	top_builddir='$(top_builddir)' srcdir='$(srcdir)' CC='$(CC)' PYTHON3='$(PYTHON3)' \
+	RUBY='$(RUBY)' $(SHELL) $(srcdir)/bench/ffi-bench.sh
+.PHONY: bench-ffi

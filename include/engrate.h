@@ -333,6 +333,45 @@ ENGRATE_API const char *engrate_result_aliased_given(const engrate_result *resul
 ENGRATE_API int engrate_result_aliased_input(const engrate_result *result, size_t i);
 ENGRATE_API int engrate_result_aliased_level(const engrate_result *result, size_t i);
 
+/* ---- Batches: many profiles in one call ------------------------------------------- */
+
+/* Estimate n profiles in one call, so that a caller through an FFI (Python's ctypes,
+ * Ruby's ffi) crosses into C once per batch instead of once per profile. Profile i is
+ * what engrate_estimate_profile would be given, and its numbers are the same, bit for bit:
+ *  - roles[i] is its role, or NULL for none; `roles` may be NULL (no profile has a role).
+ *  - skills[skill_offsets[i]] .. skills[skill_offsets[i + 1] - 1] are its skills: the
+ *    names of all profiles one after another and n + 1 non-decreasing offsets into them
+ *    (the offsets need not start at 0, so part of a larger batch can be passed as it is).
+ *    Both NULL: no profile has skills. certs and cert_offsets are the same for
+ *    certifications.
+ *  - years[i] is its years of experience, or NaN when they are not known (the model's
+ *    default is used and the estimate carries ENGRATE_FLAG_DEFAULTED, as with a NULL
+ *    `years` in engrate_estimate_profile); `years` may be NULL (no profile gives them).
+ *    An infinite value is that profile's error.
+ *  - flags, 0 or ENGRATE_STRICT, applies to every profile.
+ * Outputs have n entries each and any of them may be NULL: estimate, low and high (NaN
+ * for a profile that failed), result_flags (ENGRATE_FLAG_*, 0 for a profile that failed)
+ * and status: 0 estimated, 1 estimated with unknown names ignored, or the negative code of
+ * the profile's error (ENGRATE_E_UNKNOWN_NAME under ENGRATE_STRICT, ENGRATE_E_INVALID for
+ * a NULL name or infinite years, ENGRATE_E_UTF8, ...). A profile that fails does not stop
+ * the batch.
+ * Returns the number of profiles that failed, 0 when every one was estimated; err then
+ * holds the first failure, with its index: "profile 3: unknown skills 'jva' (did you mean
+ * 'Java'?)" (code 0 when none failed). Returns a negative code, and writes no output, when
+ * the arguments themselves are wrong: model NULL, unknown flag bits, names without
+ * offsets, offsets that decrease, an array missing for a non-zero count
+ * (ENGRATE_E_INVALID), n above INT_MAX (ENGRATE_E_LIMIT; split the batch), or no memory
+ * for the one result the call allocates and reuses for every profile (ENGRATE_E_NOMEM):
+ * the number of allocations does not grow with n. Like engrate_estimate, safe to call
+ * from many threads with one model. */
+ENGRATE_API int engrate_estimate_batch(const engrate_model *model, size_t n,
+                                       const char *const *roles,
+                                       const char *const *skills, const size_t *skill_offsets,
+                                       const char *const *certs, const size_t *cert_offsets,
+                                       const double *years, unsigned flags, double *estimate,
+                                       double *low, double *high, unsigned *result_flags,
+                                       int *status, engrate_error *err);
+
 /* ---- Training (engrate_train_*) ---------------------------------------------------- */
 
 /* Fit a model from a CSV file (RFC 4180, a header row) by ridge-penalised weighted least

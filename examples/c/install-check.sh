@@ -1,0 +1,63 @@
+#!/bin/sh
+# install-check.sh (make check): install into a temporary directory with DESTDIR, build
+# examples/c/estimate.c against that installation exactly as a user would, with
+#   cc estimate.c $(pkg-config --cflags --libs engrate)
+# and run it there. It checks that the header, the library, engrate.pc and the default
+# model are installed and usable together, and that the program uses the installed
+# library. make passes MAKE, CC, CFLAGS, LDFLAGS, PKG_CONFIG and the installation
+# directories (examples/bindings.mk).
+set -u
+: "${MAKE:?run me through make check}" "${CC:?}" "${PKG_CONFIG:?}" "${srcdir:?}"
+: "${libdir:?}" "${pkgdatadir:?}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/engrate-install.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+ok() { echo "ok   $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL $*"; echo "$passed passed, 1 failed"; exit 1; }
+
+# A DESTDIR installation under $tmp ($tmp$prefix/...): libtool installs from the build tree
+# without relinking, and the real prefix is left alone.
+$MAKE install DESTDIR="$tmp" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "make install"; }
+ok "make install DESTDIR=$tmp"
+
+# pkg-config finds engrate.pc there; the sysroot maps its -I and -L into $tmp.
+pc="$tmp$libdir/pkgconfig"
+[ -f "$pc/engrate.pc" ] || fail "no $pc/engrate.pc"
+static=
+[ -e "$tmp$libdir/libengrate.so" ] || static=--static # a --disable-shared build
+flags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 \
+        PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 $PKG_CONFIG $static --cflags --libs engrate) ||
+    fail "pkg-config --cflags --libs engrate"
+case "$flags" in *"-I$tmp"*"-L$tmp"*) ;; *) fail "pkg-config flags outside $tmp: $flags" ;; esac
+ok "pkg-config: $flags"
+
+# shellcheck disable=SC2086 # the flags are words
+$CC ${CFLAGS:-} "$srcdir/examples/c/estimate.c" -o "$tmp/estimate" $flags ${LDFLAGS:-} ||
+    fail "cc estimate.c \$(pkg-config --cflags --libs engrate)"
+ok "cc estimate.c \$(pkg-config --cflags --libs engrate)"
+
+run() { # MODEL COMMAND...: run with the installed library and model
+    model=$1; shift
+    ENGRATE_MODEL="$tmp$pkgdatadir/$model" \
+        LD_LIBRARY_PATH="$tmp$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$@"
+}
+if [ -z "$static" ] && command -v ldd >/dev/null; then
+    run default.model ldd "$tmp/estimate" | grep -q "libengrate.* => $tmp$libdir/" ||
+        fail "estimate does not use the installed library: $(run default.model ldd "$tmp/estimate")"
+    ok "it runs with $tmp$libdir/libengrate.so"
+fi
+out=$(run default.model "$tmp/estimate") || fail "estimate failed with the default model"
+echo "$out"
+ok "the installed default model"
+# The installed example model: pmo, Java, PMP and 8 years give
+# exp(13.4 + 0.25 + 0.02 + 0 + 0.06*8 - 0.04*5) = exp(13.95) = 1143952.6, with the interval
+# exp(13.75) = 936589.2 to exp(14.15) = 1397226.8.
+out=$(run example.model "$tmp/estimate") || fail "estimate failed with example.model"
+first=$(echo "$out" | head -n 1)
+[ "$first" = "example: 1143953 JPY per month (80%: 936589 - 1397227)" ] ||
+    fail "unexpected estimate: $first"
+ok "the estimate with the installed example model: $first"
+out=$(run example.model "$tmp/estimate" pm 12 java cobol) || fail "estimate pm 12 java cobol"
+echo "$out" | grep -q "^  unknown: cobol$" || fail "the unknown name is not reported: $out"
+ok "unknown names reported"
+echo "$passed passed, 0 failed"

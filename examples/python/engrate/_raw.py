@@ -1,0 +1,271 @@
+"""engrate._raw: the raw layer. It finds libengrate, checks its major version and declares
+every C prototype of include/engrate.h in one table, and does nothing else: the classes,
+exceptions and ownership rules are in engrate._api.
+
+The library is looked for, in this order:
+  1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
+  2. a build tree: $top_builddir/lib/.libs when top_builddir is set (make check), then
+     the tree this package sits in (examples/python/engrate -> lib/.libs);
+  3. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
+The ImportError raised when none loads lists every place tried and why each failed.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_int,
+                    c_size_t, c_uint, c_void_p)
+
+# The library major version this binding is written for (engrate_version_major()).
+EXPECTED_MAJOR = 0
+
+# ---- Constants of include/engrate.h (the C enums have no symbols to look up) -----------
+
+OK = 0
+E_INVALID = -1
+E_NOMEM = -2
+E_IO = -3
+E_SYNTAX = -4
+E_VERSION = -5
+E_LIMIT = -6
+E_DUPLICATE = -7
+E_UNKNOWN_KEY = -8
+E_NUMBER = -9
+E_MISSING = -10
+E_UTF8 = -11
+E_UNKNOWN_NAME = -12
+E_DATA = -13
+E_SINGULAR = -14
+
+CATEGORICAL = 1
+SET = 2
+NUMERIC = 3
+TRANSFORM_NONE = 0
+TRANSFORM_LOG = 1
+LEVEL_NO_EVIDENCE = 1 << 0
+STRICT = 1 << 0
+FLAG_UNKNOWN = 1 << 0
+FLAG_CLAMPED = 1 << 1
+FLAG_DEFAULTED = 1 << 2
+FLAG_NO_EVIDENCE = 1 << 3
+FLAG_MISSING = 1 << 4
+
+ERROR_SOURCE_MAX = 160
+ERROR_TEXT_MAX = 320
+
+
+class engrate_error(Structure):
+    _fields_ = [("code", c_int), ("line", c_int), ("column", c_int),
+                ("source", c_char * ERROR_SOURCE_MAX), ("text", c_char * ERROR_TEXT_MAX)]
+
+
+# Opaque handles: distinct pointer types, so that ctypes refuses a result where a model
+# is expected.
+class engrate_model(Structure):
+    pass
+
+
+class engrate_query(Structure):
+    pass
+
+
+class engrate_result(Structure):
+    pass
+
+
+class engrate_train_options(Structure):
+    pass
+
+
+class engrate_train_report(Structure):
+    pass
+
+
+model_p = POINTER(engrate_model)
+query_p = POINTER(engrate_query)
+result_p = POINTER(engrate_result)
+options_p = POINTER(engrate_train_options)
+report_p = POINTER(engrate_train_report)
+error_p = POINTER(engrate_error)
+names_p = POINTER(c_char_p)  # const char *const *
+progress_fn = CFUNCTYPE(None, c_double, c_void_p)
+
+# ---- Every prototype: (name, return type, argument types) ------------------------------
+
+PROTOTYPES = [
+    # Errors and version
+    ("engrate_strerror", c_char_p, [c_int]),
+    ("engrate_error_size", c_size_t, []),
+    ("engrate_version_string", c_char_p, []),
+    ("engrate_version_major", c_int, []),
+    # Models
+    ("engrate_model_load", model_p, [c_char_p, c_uint, error_p]),
+    ("engrate_model_load_buffer", model_p, [c_char_p, c_size_t, c_char_p, c_uint, error_p]),
+    ("engrate_model_load_default", model_p, [c_uint, error_p]),
+    ("engrate_model_default_path", c_char_p, []),
+    ("engrate_model_free", None, [model_p]),
+    ("engrate_model_save", c_int, [model_p, c_char_p, c_uint, error_p]),
+    # char * owned by the caller: kept as an address, read, then engrate_string_free
+    ("engrate_model_to_string", c_void_p, [model_p, POINTER(c_size_t), error_p]),
+    ("engrate_string_free", None, [c_void_p]),
+    ("engrate_model_meta", c_char_p, [model_p, c_char_p]),
+    ("engrate_model_transform", c_int, [model_p]),
+    ("engrate_model_intercept", c_double, [model_p]),
+    ("engrate_model_source_count", c_size_t, [model_p]),
+    ("engrate_model_source", c_char_p, [model_p, c_size_t]),
+    ("engrate_model_training", c_double, [model_p, c_char_p]),
+    ("engrate_model_interval_level", c_double, [model_p]),
+    ("engrate_model_interval_low", c_double, [model_p]),
+    ("engrate_model_interval_high", c_double, [model_p]),
+    # Inputs and levels
+    ("engrate_model_input_count", c_size_t, [model_p]),
+    ("engrate_model_input_index", c_int, [model_p, c_char_p]),
+    ("engrate_input_id", c_char_p, [model_p, c_size_t]),
+    ("engrate_input_kind", c_int, [model_p, c_size_t]),
+    ("engrate_input_label", c_char_p, [model_p, c_size_t, c_char_p]),
+    ("engrate_input_level_count", c_size_t, [model_p, c_size_t]),
+    ("engrate_input_min", c_double, [model_p, c_size_t]),
+    ("engrate_input_max", c_double, [model_p, c_size_t]),
+    ("engrate_input_default", c_double, [model_p, c_size_t]),
+    ("engrate_input_knot_count", c_size_t, [model_p, c_size_t]),
+    ("engrate_input_knot", c_double, [model_p, c_size_t, c_size_t]),
+    ("engrate_input_coef", c_double, [model_p, c_size_t, c_size_t]),
+    ("engrate_level_id", c_char_p, [model_p, c_size_t, c_size_t]),
+    ("engrate_level_name", c_char_p, [model_p, c_size_t, c_size_t, c_char_p]),
+    ("engrate_level_coef", c_double, [model_p, c_size_t, c_size_t]),
+    ("engrate_level_flags", c_uint, [model_p, c_size_t, c_size_t]),
+    ("engrate_level_alias_count", c_size_t, [model_p, c_size_t, c_size_t]),
+    ("engrate_level_alias", c_char_p, [model_p, c_size_t, c_size_t, c_size_t]),
+    ("engrate_model_find_level", c_int, [model_p, c_size_t, c_char_p, POINTER(c_int)]),
+    ("engrate_model_suggest", c_int, [model_p, c_size_t, c_char_p]),
+    ("engrate_fold_name", c_int, [c_char_p, c_void_p, c_size_t]),
+    # Queries
+    ("engrate_query_new", query_p, [model_p, error_p]),
+    ("engrate_query_free", None, [query_p]),
+    ("engrate_query_reset", None, [query_p]),
+    ("engrate_query_add", c_int, [query_p, c_char_p, c_char_p, error_p]),
+    ("engrate_query_set_number", c_int, [query_p, c_char_p, c_double, error_p]),
+    ("engrate_query_add_level", c_int, [query_p, c_size_t, c_size_t, error_p]),
+    ("engrate_query_set_number_at", c_int, [query_p, c_size_t, c_double, error_p]),
+    # Results
+    ("engrate_result_new", result_p, [model_p, error_p]),
+    ("engrate_result_free", None, [result_p]),
+    ("engrate_estimate", c_int, [query_p, c_uint, result_p, error_p]),
+    ("engrate_estimate_profile", c_int,
+     [model_p, c_char_p, names_p, c_size_t, names_p, c_size_t, POINTER(c_double), c_uint,
+      result_p, error_p]),
+    ("engrate_result_estimate", c_double, [result_p]),
+    ("engrate_result_low", c_double, [result_p]),
+    ("engrate_result_high", c_double, [result_p]),
+    ("engrate_result_level", c_double, [result_p]),
+    ("engrate_result_flags", c_uint, [result_p]),
+    ("engrate_result_contribution_count", c_size_t, [result_p]),
+    ("engrate_result_contribution_amount", c_double, [result_p, c_size_t]),
+    ("engrate_result_contribution_input", c_int, [result_p, c_size_t]),
+    ("engrate_result_contribution_level", c_int, [result_p, c_size_t]),
+    ("engrate_result_contribution_value", c_double, [result_p, c_size_t]),
+    ("engrate_result_contribution_flags", c_uint, [result_p, c_size_t]),
+    ("engrate_result_unknown_count", c_size_t, [result_p]),
+    ("engrate_result_unknown_name", c_char_p, [result_p, c_size_t]),
+    ("engrate_result_unknown_input", c_int, [result_p, c_size_t]),
+    ("engrate_result_aliased_count", c_size_t, [result_p]),
+    ("engrate_result_aliased_given", c_char_p, [result_p, c_size_t]),
+    ("engrate_result_aliased_input", c_int, [result_p, c_size_t]),
+    ("engrate_result_aliased_level", c_int, [result_p, c_size_t]),
+    # Batches
+    ("engrate_estimate_batch", c_int,
+     [model_p, c_size_t, names_p, names_p, POINTER(c_size_t), names_p, POINTER(c_size_t),
+      POINTER(c_double), c_uint, POINTER(c_double), POINTER(c_double), POINTER(c_double),
+      POINTER(c_uint), POINTER(c_int), error_p]),
+    # Training
+    ("engrate_train_options_new", options_p, []),
+    ("engrate_train_options_free", None, [options_p]),
+    ("engrate_train_options_set", c_int, [options_p, c_char_p, c_char_p, error_p]),
+    ("engrate_train_options_set_progress", c_int, [options_p, progress_fn, c_void_p]),
+    ("engrate_train_csv", model_p, [c_char_p, options_p, POINTER(report_p), error_p]),
+    ("engrate_train_csv_buffer", model_p,
+     [c_char_p, c_size_t, c_char_p, options_p, POINTER(report_p), error_p]),
+    ("engrate_train_report_free", None, [report_p]),
+    ("engrate_train_report_value", c_double, [report_p, c_char_p]),
+    ("engrate_train_report_term_count", c_size_t, [report_p]),
+    ("engrate_train_report_term", c_char_p, [report_p, c_size_t]),
+    ("engrate_train_report_estimate", c_double, [report_p, c_size_t]),
+    ("engrate_train_report_std_error", c_double, [report_p, c_size_t]),
+    ("engrate_train_report_note_count", c_size_t, [report_p]),
+    ("engrate_train_report_note", c_char_p, [report_p, c_size_t]),
+    ("engrate_train_report_json", c_char_p, [report_p]),
+    ("engrate_train_report_summary", c_char_p, [report_p]),
+]
+
+# ---- Finding the library ----------------------------------------------------------------
+
+if sys.platform == "darwin":
+    _FILE = "libengrate.dylib"
+elif sys.platform == "win32":
+    _FILE = "libengrate-0.dll"
+else:
+    _FILE = "libengrate.so"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def candidates():
+    """The places to try, in order, as (description, path or name) pairs."""
+    env = os.environ.get("ENGRATE_LIB")
+    if env:
+        return [("$ENGRATE_LIB", env)]
+    places = []
+    builddir = os.environ.get("top_builddir")
+    if builddir:
+        places.append(("$top_builddir",
+                       os.path.join(os.path.abspath(builddir), "lib", ".libs", _FILE)))
+    tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "lib", ".libs", _FILE))
+    if not places or places[0][1] != tree:
+        places.append(("the build tree", tree))
+    found = ctypes.util.find_library("engrate")
+    if found:
+        places.append(("the installed library", found))
+    if _FILE.endswith(".so") and found != _FILE + ".0":
+        places.append(("the installed library", _FILE + ".0"))
+    return places
+
+
+def _load():
+    tried = []
+    for what, path in candidates():
+        if os.sep in path and not os.path.exists(path):
+            tried.append("%s: %s (no such file)" % (what, path))
+            continue
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as e:
+            tried.append("%s: %s (%s)" % (what, path, e))
+    raise ImportError("engrate: cannot load libengrate; tried:\n  " + "\n  ".join(tried)
+                      + "\nSet ENGRATE_LIB to the library's path, or install it.")
+
+
+lib, path = _load()
+
+# Bind every prototype as a module-level function of the same name.
+_missing = []
+for _name, _restype, _argtypes in PROTOTYPES:
+    try:
+        _f = getattr(lib, _name)
+    except AttributeError:
+        _missing.append(_name)
+        continue
+    _f.restype = _restype
+    _f.argtypes = _argtypes
+    globals()[_name] = _f
+if _missing:
+    raise ImportError("engrate: %s lacks %s: it is not the libengrate this binding is for"
+                      % (path, ", ".join(_missing)))
+
+_major = lib.engrate_version_major()
+if _major != EXPECTED_MAJOR:
+    raise ImportError("engrate: %s is libengrate %s (major %d); this binding needs major %d"
+                      % (path, lib.engrate_version_string().decode(), _major, EXPECTED_MAJOR))
+if lib.engrate_error_size() != ctypes.sizeof(engrate_error):
+    raise ImportError("engrate: %s has an engrate_error of %d bytes, the binding %d"
+                      % (path, lib.engrate_error_size(), ctypes.sizeof(engrate_error)))
+del _name, _restype, _argtypes, _f, _missing

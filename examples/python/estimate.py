@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""estimate.py: engrate-estimate written in Python on the engrate package. It takes the
+same flags and prints the same bytes (text, --json, --list, --help, --version) with the
+same exit statuses, so it doubles as an example of the package and as a test of it.
+
+    python3 examples/python/estimate.py --role pmo --years 8 --skill java --cert pmp
+"""
+
+import math
+import re
+import sys
+
+import engrate
+
+EXIT_LOAD, EXIT_USAGE = 1, 2
+
+USAGE = """\
+Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
+                        [--years N] [--strict] [--json] [--lang en|ja]
+       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]
+
+Estimate an IT engineer's monthly rate with an engrate model.
+
+  -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)
+  -r, --role ROLE    the role, e.g. pmo, PM, プロマネ
+  -s, --skill NAMES  a skill; repeat the option or separate names with commas
+  -c, --cert NAMES   a certification; repeat or separate with commas
+  -y, --years N      years of experience
+      --strict       fail (exit 2) on a name the model does not know
+      --json         print one JSON object
+      --lang en|ja   language of names and amounts (ja: amounts in 万円)
+  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id
+  -h, --help         this help
+  -V, --version      the version
+
+Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown name
+with --strict.
+"""
+
+SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "h": False,
+         "V": False}
+LONG = {"model": ("m", True), "role": ("r", True), "skill": ("s", True),
+        "cert": ("c", True), "years": ("y", True), "strict": ("S", False),
+        "json": ("j", False), "lang": ("L", True), "list": ("l", True),
+        "help": ("h", False), "version": ("V", False)}
+
+
+def getopt_long(argv):
+    """Parse as glibc's getopt_long does with the C program's options: options anywhere
+    (the others are kept, in order, for after them), clusters (-hV, -mFILE), long options
+    by unique prefix, --name=value, and "--" to end options. Returns the options as
+    (key, value) pairs, and (None, message) at an error, then the other arguments."""
+    prog, out, rest, i = argv[0], [], [], 1
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == "--":
+            rest += argv[i:]
+            break
+        if a.startswith("--"):
+            name, eq, value = a[2:].partition("=")
+            found = [name] if name in LONG else [n for n in LONG if n.startswith(name)]
+            if not found:
+                return out + [(None, "%s: unrecognized option '%s'" % (prog, a))], rest
+            if len(found) > 1:
+                return out + [(None, "%s: option '%s' is ambiguous; possibilities:%s" % (
+                    prog, a, "".join(" '--%s'" % n for n in found)))], rest
+            key, takes = LONG[found[0]]
+            if not takes and eq:
+                return out + [(None, "%s: option '--%s' doesn't allow an argument"
+                               % (prog, found[0]))], rest
+            if takes and not eq:
+                if i == len(argv):
+                    return out + [(None, "%s: option '--%s' requires an argument"
+                                   % (prog, found[0]))], rest
+                value = argv[i]
+                i += 1
+            out.append((key, value if takes else None))
+        elif a.startswith("-") and a != "-":
+            k = 1
+            while k < len(a):
+                c = a[k]
+                k += 1
+                if c not in SHORT:
+                    return out + [(None, "%s: invalid option -- '%s'" % (prog, c))], rest
+                if not SHORT[c]:
+                    out.append((c, None))
+                    continue
+                if k < len(a):
+                    out.append((c, a[k:]))
+                elif i < len(argv):
+                    out.append((c, argv[i]))
+                    i += 1
+                else:
+                    return out + [(None, "%s: option requires an argument -- '%s'"
+                                   % (prog, c))], rest
+                break
+        else:
+            rest.append(a)
+    return out, rest
+
+
+# strtod's syntax (C locale): blanks, sign, then decimal, hexadecimal, inf or nan.
+_STRTOD = re.compile(r"[ \t\n\v\f\r]*([+-]?)"
+                     r"(?:(\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
+                     r"|0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?\d+)?)"
+                     r"|((?i:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)))\Z", re.ASCII)
+_DBL_MIN = 2.2250738585072014e-308
+
+
+def parse_years(s):
+    """The number, or None where engrate-estimate refuses it: strtod would leave text
+    over, or set ERANGE (overflow; a result below DBL_MIN that is not exact), or the
+    value is not finite."""
+    m = _STRTOD.match(s)
+    if not m or m.group(4):
+        return None
+    sign, dec, hexa = m.groups()[:3]
+    try:
+        x = float(sign + dec) if dec else float.fromhex(sign + "0x" + hexa)
+    except OverflowError:
+        return None
+    if math.isinf(x):
+        return None
+    if abs(x) < _DBL_MIN:
+        mantissa = re.split("[eEpP]", dec or hexa)[0]
+        if x == 0:
+            if mantissa.strip("0.") != "":
+                return None
+        else:
+            from fractions import Fraction
+            if dec:
+                exact = Fraction(dec)
+            else:
+                digits, _, exp = hexa.lower().partition("p")
+                whole, _, frac = digits.partition(".")
+                exact = (Fraction(int(whole + frac or "0", 16), 16 ** len(frac))
+                         * Fraction(2) ** int(exp or "0"))
+            if Fraction(abs(x)) != exact:
+                return None
+    return x
+
+
+def split_names(arg):
+    """strtok(arg, ",") with leading blanks skipped, as the C program does."""
+    return [t for t in (t.lstrip(" ") for t in arg.split(",")) if t]
+
+
+# ---- Output helpers (byte for byte those of examples/engrate-estimate.c) ----------------
+
+def json_string(s):
+    out = ['"']
+    for ch in s or "":
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif o < 0x20 or o == 0x7F:
+            out.append("\\u%04x" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def json_number(x):
+    return "%.17g" % x if x is not None and math.isfinite(x) else "null"
+
+
+def format_grouped(x):
+    digits = "%.0f" % abs(x)
+    n = len(digits)
+    return "".join(("," if i > 0 and (n - i) % 3 == 0 else "") + d
+                   for i, d in enumerate(digits))
+
+
+class View:
+    def __init__(self, model, lang):
+        self.m = model
+        self.lang = lang
+        self.ja = lang == "ja"
+        self.currency = model.currency or "?"
+
+    def amount(self, x, sign=False):
+        if not math.isfinite(x):
+            return "?"
+        s = "-" if x < 0 else "+" if sign else ""
+        if self.ja and self.currency == "JPY":
+            return "%s%.1f万円" % (s, abs(x) / 10000.0)
+        if self.currency == "JPY":
+            return "%s¥%s" % (s, format_grouped(x))
+        return "%s%s %s" % (s, format_grouped(x), self.currency)
+
+
+def display_width(s):
+    """Terminal columns, as the C program counts them (over the UTF-8 bytes)."""
+    b = s.encode("utf-8", "surrogateescape")
+    w, p = 0, 0
+    while p < len(b):
+        c = b[p]
+        n = 1 if c < 0x80 else 2 if c < 0xE0 else 3 if c < 0xF0 else 4
+        cp = c if n == 1 else c & (0xFF >> (n + 1))
+        for k in range(1, n):
+            if p + k >= len(b) or b[p + k] == 0:
+                break
+            cp = (cp << 6) | (b[p + k] & 0x3F)
+        w += 2 if (cp >= 0x1100 and (cp <= 0x115F or 0x2E80 <= cp <= 0xA4CF
+                                     or 0xAC00 <= cp <= 0xD7A3 or 0xF900 <= cp <= 0xFAFF
+                                     or 0xFE30 <= cp <= 0xFE4F or 0xFF00 <= cp <= 0xFF60
+                                     or 0xFFE0 <= cp <= 0xFFE6)) else 1
+        p += n
+    return w
+
+
+def utf8_len(s):
+    return len(s.encode("utf-8", "surrogateescape"))
+
+
+def lround(x):
+    f = math.floor(x)
+    return int(f) + (1 if x - f >= 0.5 else 0)
+
+
+def bar(eighths):
+    parts = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
+    e = lround(eighths)
+    return "█" * (e // 8) + parts[e % 8]
+
+
+def term_label(v, c):
+    if c.input is None:
+        return "基本額" if v.ja else "base"
+    label = v.m.input(c.input).label(v.lang)
+    if c.level is not None:
+        return "%s: %s" % (label, c.name)
+    return "%s: %g" % (label, c.value)
+
+
+def flag_note(v, flags):
+    if "no_evidence" in flags:
+        return " (根拠データなし)" if v.ja else " (no evidence: no premium)"
+    if "clamped" in flags:
+        return " (学習範囲外: 端の値を使用)" if v.ja else " (outside the data: clamped)"
+    if "defaulted" in flags:
+        return " (未指定: 既定値)" if v.ja else " (not given: default)"
+    return ""
+
+
+def text(v, r):
+    m, ja, o = v.m, v.ja, []
+    o.append("%s %s (%s %s, %s %s)\n\n" % (
+        "モデル:" if ja else "Model:", m.name or "?", v.currency,
+        "/ 月" if ja else "per month", "時点" if ja else "as of", m.meta("as_of") or "?"))
+    period = m.period
+    if period and period != "month":
+        o.append("  (%s: %s)\n" % ("期間" if ja else "amounts per", period))
+    o.append("  %s  %s\n" % ("推定月額単価" if ja else "Estimate", v.amount(r.estimate)))
+    o.append("  %s  %s – %s (%.0f%%)\n\n" % ("予測区間    " if ja else "Interval",
+                                           v.amount(r.low), v.amount(r.high), r.level * 100))
+    labels = [term_label(v, c) for c in r.contributions]
+    biggest = max([abs(c.amount) for c in r.contributions] + [0])
+    width = max([display_width(s) for s in labels] + [0])
+    o.append("  %s\n" % ("内訳" if ja else "Breakdown"))
+    for i, (c, label) in enumerate(zip(r.contributions, labels)):
+        a = v.amount(c.amount, i > 0)
+        field = 12 + utf8_len(a) - display_width(a)
+        o.append("    " + label + " " * max(0, width + 2 - display_width(label)))
+        o.append(" " * max(0, field - utf8_len(a)) + a + "  ")
+        o.append("-" if c.amount < 0 else "")
+        o.append(bar(abs(c.amount) / biggest * 24 * 8 if biggest > 0 else 0))
+        o.append(flag_note(v, c.flags) + "\n")
+    if r.unknown:
+        o.append("\n  %s\n" % ("見つからない名前 (無視しました):" if ja else "Unknown (ignored):"))
+    for s in r.suggestions:
+        inp = m.input(s.input)
+        o.append("    %s '%s'" % (inp.label(v.lang), s.given))
+        if s.suggestion is not None:
+            o.append((" もしかして '%s'?" if ja else " (did you mean '%s'?)")
+                     % inp.level(s.suggestion).name(v.lang))
+        o.append("\n")
+    if r.aliased:
+        o.append("\n  %s\n" % ("別名で一致:" if ja else "Matched by another name:"))
+    for a in r.aliased:
+        o.append("    '%s' → %s\n" % (a.given, a.name))
+    return "".join(o)
+
+
+def as_json(v, r):
+    d = r.as_dict()
+    parts = ['{"model": ', json_string(d["model"]),
+             ', "estimate": ', json_number(r.estimate), ', "low": ', json_number(r.low),
+             ', "high": ', json_number(r.high), ', "level": ', json_number(r.level),
+             ', "currency": ', json_string(v.currency),
+             ', "period": ', json_string(d["period"]), ', "contributions": [']
+    parts.append(", ".join(
+        '{"input": %s, "level": %s, "name": %s, "value": %s, "amount": %s, '
+        '"no_evidence": %s}' % (json_string(c["input"]),
+                                "null" if c["level"] is None else json_string(c["level"]),
+                                json_string(c["name"]), json_number(c["value"]),
+                                json_number(c["amount"]),
+                                "true" if c["no_evidence"] else "false")
+        for c in d["contributions"]))
+    parts.append('], "unknown": [')
+    parts.append(", ".join(json_string(u) for u in d["unknown"]))
+    parts.append('], "suggestions": [')
+    parts.append(", ".join(
+        '{"input": %s, "given": %s, "suggestion": %s}' % (
+            json_string(s["input"]), json_string(s["given"]),
+            "null" if s["suggestion"] is None else json_string(s["suggestion"]))
+        for s in d["suggestions"]))
+    parts.append('], "aliased": [')
+    parts.append(", ".join(
+        '{"given": %s, "input": %s, "level": %s, "name": %s}' % (
+            json_string(a["given"]), json_string(a["input"]), json_string(a["level"]),
+            json_string(a["name"])) for a in d["aliased"]))
+    parts.append('], "flags": [')
+    parts.append(", ".join('"%s"' % f for f in d["flags"]))
+    parts.append("]}\n")
+    return "".join(parts)
+
+
+def list_levels(v, what, json, out, err):
+    m = v.m
+    input_id = "role" if what == "roles" else what
+    try:
+        inp = m.input(input_id)
+    except KeyError:
+        inp = None
+    if inp is None or inp.kind == "numeric":
+        err.append("engrate-estimate: the model has no input '%s' with levels (inputs:%s)\n"
+                   % (what, "".join(" " + i.id for i in m.inputs)))
+        return EXIT_USAGE
+    if json:
+        out.append("[")
+    for k, lv in enumerate(inp.levels):
+        if json:
+            out.append('%s{"id": %s, "en": %s, "ja": %s, "coef": %s, "no_evidence": %s, '
+                       '"aliases": [%s]}' % (
+                           ", " if k else "", json_string(lv.id), json_string(lv.name("en")),
+                           json_string(lv.name("ja")), json_number(lv.coef),
+                           "true" if lv.no_evidence else "false",
+                           ", ".join(json_string(a) for a in lv.aliases)))
+            continue
+        line = lv.id + " " * max(0, 20 - utf8_len(lv.id)) + " " + lv.name(v.lang)
+        if lv.aliases:
+            line += "  [" + ", ".join(lv.aliases) + "]"
+        if lv.no_evidence:
+            line += "  (no evidence)"
+        out.append(line + "\n")
+    if json:
+        out.append("]\n")
+    return 0
+
+
+def run(argv, out, err):
+    """The program; fills out and err (lists of str) and returns the exit status."""
+    opts, rest = getopt_long(argv)
+    model_path = role = list_what = years = None
+    lang, skills, certs, strict, json = "en", [], [], False, False
+    for key, value in opts:
+        if key is None:
+            err.append(value + "\n" + USAGE)
+            return EXIT_USAGE
+        if key == "m":
+            model_path = value
+        elif key == "r":
+            role = value
+        elif key in ("s", "c"):
+            (skills if key == "s" else certs).extend(split_names(value))
+        elif key == "y":
+            years = parse_years(value)
+            if years is None:
+                err.append("engrate-estimate: --years '%s' is not a number\n" % value)
+                return EXIT_USAGE
+        elif key == "S":
+            strict = True
+        elif key == "j":
+            json = True
+        elif key == "L":
+            if value not in ("en", "ja"):
+                err.append("engrate-estimate: --lang takes en or ja, not '%s'\n" % value)
+                return EXIT_USAGE
+            lang = value
+        elif key == "l":
+            list_what = value
+        elif key == "h":
+            out.append(USAGE)
+            return 0
+        elif key == "V":
+            out.append("engrate-estimate %s\n" % engrate.version())
+            return 0
+    if rest:
+        err.append("engrate-estimate: unexpected argument '%s'\n%s" % (rest[0], USAGE))
+        return EXIT_USAGE
+    if list_what is None and role is None and not skills and not certs and years is None:
+        err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years) "
+                   "or --list\n" + USAGE)
+        return EXIT_USAGE
+    try:
+        model = engrate.Model.load(model_path)
+    except engrate.Error as e:
+        err.append("engrate-estimate: %s\n" % e.text)
+        if model_path is None and e.code == engrate.E_IO:
+            err.append("engrate-estimate: no default model; give --model FILE or set "
+                       "ENGRATE_MODEL\n")
+        return EXIT_LOAD
+    with model:
+        v = View(model, lang)
+        if list_what is not None:
+            return list_levels(v, list_what, json, out, err)
+        try:
+            r = model.estimate(role=role, skills=skills, certs=certs, years=years,
+                               strict=strict, lang=lang)
+        except engrate.Error as e:
+            err.append("engrate-estimate: %s\n" % e.text)
+            return EXIT_LOAD if e.code == engrate.E_NOMEM else EXIT_USAGE
+        out.append(as_json(v, r) if json else text(v, r))
+    return 0
+
+
+def main():
+    out, err = [], []
+    status = run(sys.argv, out, err)
+    try:
+        sys.stdout.buffer.write("".join(out).encode("utf-8", "surrogateescape"))
+        sys.stdout.flush()
+    except OSError:
+        err.append("engrate-estimate: cannot write the output\n")
+        status = EXIT_LOAD
+    sys.stderr.buffer.write("".join(err).encode("utf-8", "surrogateescape"))
+    sys.stderr.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
