@@ -73,7 +73,14 @@ struct engrate_query {
     uint32_t generation;
     names unknown;
     names aliased;
+    /* Worked out once from the model, which never changes, so that an estimate does not
+     * redo them: the inputs engrate_estimate_profile fills (index or -1) and the base. */
+    int profile_inputs[4]; /* PROFILE_ROLE ... PROFILE_YEARS                         */
+    double base;           /* the intercept on the rate scale                        */
 };
+
+enum { PROFILE_ROLE, PROFILE_SKILLS, PROFILE_CERTS, PROFILE_YEARS };
+static const char *const profile_ids[4] = {"role", "skills", "certs", "years"};
 
 typedef struct term {
     int32_t input;
@@ -86,16 +93,26 @@ typedef struct term {
 struct engrate_result {
     const engrate_model *m;
     double estimate, low, high, level;
+    double eta, base;      /* the linear predictor and the base, for the breakdown   */
     unsigned flags;
     term *terms;           /* [0] is the base */
-    double *amounts;
     size_t n_terms;
     names unknown;
     names aliased;
     engrate_query *scratch; /* for engrate_estimate_profile */
 };
 
+static double inverse(const engrate_model *m, double eta)
+{
+    return m->transform == ENGRATE_TRANSFORM_LOG ? exp(eta) : eta;
+}
+
 /* ---- Queries ----------------------------------------------------------------------- */
+
+/* The public functions wrap static ones so that the library's own calls on the estimate
+ * path are direct calls the compiler can inline, not calls through the PLT that every
+ * exported function of a shared library gets. */
+static void query_reset(engrate_query *q);
 
 ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_error *err)
 {
@@ -119,7 +136,10 @@ ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_err
         er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
-    engrate_query_reset(q);
+    for (int k = 0; k < 4; k++)
+        q->profile_inputs[k] = engrate_model_input_index(m, profile_ids[k]);
+    q->base = inverse(m, m->intercept);
+    query_reset(q);
     return q;
 }
 
@@ -137,10 +157,8 @@ ENGRATE_API void engrate_query_free(engrate_query *q)
     free(q);
 }
 
-ENGRATE_API void engrate_query_reset(engrate_query *q)
+static void query_reset(engrate_query *q)
 {
-    if (!q)
-        return;
     for (size_t i = 0; i < q->m->n_inputs; i++) {
         q->chosen[i] = -1;
         q->has_number[i] = 0;
@@ -154,9 +172,15 @@ ENGRATE_API void engrate_query_reset(engrate_query *q)
     q->aliased.n = q->aliased.text_n = 0;
 }
 
-static int add_level(engrate_query *q, size_t input, size_t level)
+ENGRATE_API void engrate_query_reset(engrate_query *q)
 {
-    const er_input *in = &q->m->inputs[input];
+    if (q)
+        query_reset(q);
+}
+
+/* Add a level of input in = &q->m->inputs[input], a categorical or set input. */
+static inline int add_level(engrate_query *q, const er_input *in, size_t input, size_t level)
+{
     if (in->kind == ENGRATE_CATEGORICAL) {
         q->chosen[input] = (int32_t)level;
         return 0;
@@ -190,7 +214,7 @@ static int add_name(engrate_query *q, size_t input, const char *name, engrate_er
     if (!name)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "a name for '%s' is NULL", in->id);
     int aliased = 0;
-    int level = engrate_model_find_level(q->m, input, name, &aliased);
+    int level = er_find_level(q->m, input, name, &aliased);
     if (level == ENGRATE_E_UTF8)
         return er_error(err, ENGRATE_E_UTF8, NULL, 0, 0,
                         "a name given for '%s' is not valid UTF-8", in->id);
@@ -203,7 +227,7 @@ static int add_name(engrate_query *q, size_t input, const char *name, engrate_er
         return er_error(err, level, NULL, 0, 0, "cannot match a name for '%s'", in->id);
     if (aliased && names_push(&q->aliased, input, level, name, strlen(name)))
         return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    return add_level(q, input, (size_t)level);
+    return add_level(q, in, input, (size_t)level);
 }
 
 ENGRATE_API int engrate_query_add(engrate_query *q, const char *input, const char *name,
@@ -226,15 +250,11 @@ ENGRATE_API int engrate_query_add_level(engrate_query *q, size_t input, size_t l
         level >= q->m->inputs[input].n_levels)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
                         "no level %zu of a categorical or set input %zu", level, input);
-    return add_level(q, input, level);
+    return add_level(q, &q->m->inputs[input], input, level);
 }
 
-ENGRATE_API int engrate_query_set_number_at(engrate_query *q, size_t input, double value,
-                                            engrate_error *err)
+static int set_number_at(engrate_query *q, size_t input, double value, engrate_error *err)
 {
-    er_error_clear(err);
-    if (!q)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
     if (input >= q->m->n_inputs || q->m->inputs[input].kind != ENGRATE_NUMERIC)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "input %zu is not numeric", input);
     if (!isfinite(value))
@@ -245,6 +265,15 @@ ENGRATE_API int engrate_query_set_number_at(engrate_query *q, size_t input, doub
     return 0;
 }
 
+ENGRATE_API int engrate_query_set_number_at(engrate_query *q, size_t input, double value,
+                                            engrate_error *err)
+{
+    er_error_clear(err);
+    if (!q)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
+    return set_number_at(q, input, value, err);
+}
+
 ENGRATE_API int engrate_query_set_number(engrate_query *q, const char *input, double value,
                                          engrate_error *err)
 {
@@ -252,7 +281,7 @@ ENGRATE_API int engrate_query_set_number(engrate_query *q, const char *input, do
     if (!q)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "query is NULL");
     int i = input_by_id(q, input, err);
-    return i < 0 ? i : engrate_query_set_number_at(q, (size_t)i, value, err);
+    return i < 0 ? i : set_number_at(q, (size_t)i, value, err);
 }
 
 /* ---- Results ----------------------------------------------------------------------- */
@@ -268,9 +297,8 @@ ENGRATE_API engrate_result *engrate_result_new(const engrate_model *m, engrate_e
     if (r) {
         r->m = m;
         r->terms = malloc(m->max_terms * sizeof *r->terms);
-        r->amounts = malloc(m->max_terms * sizeof *r->amounts);
     }
-    if (!r || !r->terms || !r->amounts) {
+    if (!r || !r->terms) {
         engrate_result_free(r);
         er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -284,7 +312,6 @@ ENGRATE_API void engrate_result_free(engrate_result *r)
     if (!r)
         return;
     free(r->terms);
-    free(r->amounts);
     names_free(&r->unknown);
     names_free(&r->aliased);
     engrate_query_free(r->scratch);
@@ -322,25 +349,15 @@ static double curve(const er_input *in, double x)
     return y;
 }
 
-static double inverse(const engrate_model *m, double eta)
+/* engrate_estimate once its arguments are known to be there and to fit. */
+static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
+                    engrate_error *err)
 {
-    return m->transform == ENGRATE_TRANSFORM_LOG ? exp(eta) : eta;
-}
-
-ENGRATE_API int engrate_estimate(const engrate_query *q, unsigned flags, engrate_result *r,
-                                 engrate_error *err)
-{
-    er_error_clear(err);
-    if (!q || !r)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", q ? "result" : "query");
     const engrate_model *m = q->m;
-    if (r->m != m)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                        "the result was made for another model");
+    result_clear(r); /* first: every failure leaves the result empty, never stale */
     if (flags & ~(unsigned)ENGRATE_STRICT)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "unknown estimate flags 0x%x",
                         flags);
-    result_clear(r);
     if ((flags & ENGRATE_STRICT) && q->unknown.n > 0) {
         const given *g = &q->unknown.items[0];
         const char *name = names_at(&q->unknown, 0);
@@ -406,21 +423,10 @@ ENGRATE_API int engrate_estimate(const engrate_query *q, unsigned flags, engrate
     if (q->unknown.n)
         all |= ENGRATE_FLAG_UNKNOWN;
 
-    double est = inverse(m, eta);
-    double base = inverse(m, m->intercept);
-    r->amounts[0] = base;
-    if (m->transform == ENGRATE_TRANSFORM_LOG) {
-        /* Log-mean Divisia split: L(E, B) = (E - B) / (ln E - ln B) = B expm1(T) / T. */
-        double total = eta - m->intercept;
-        double lmean = total == 0 ? base : base * expm1(total) / total;
-        for (size_t k = 1; k < n; k++)
-            r->amounts[k] = t[k].effect * lmean;
-    } else {
-        for (size_t k = 1; k < n; k++)
-            r->amounts[k] = t[k].effect;
-    }
     r->n_terms = n;
-    r->estimate = est;
+    r->eta = eta;
+    r->base = q->base;
+    r->estimate = inverse(m, eta);
     r->low = inverse(m, eta + m->q_low);
     r->high = inverse(m, eta + m->q_high);
     r->level = m->level;
@@ -435,6 +441,30 @@ nomem:
     return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
 }
 
+ENGRATE_API int engrate_estimate(const engrate_query *q, unsigned flags, engrate_result *r,
+                                 engrate_error *err)
+{
+    er_error_clear(err);
+    if (r)
+        result_clear(r); /* a failure empties the result (engrate.h) */
+    if (!q || !r)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", q ? "result" : "query");
+    if (r->m != q->m)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "the result was made for another model");
+    return estimate(q, flags, r, err);
+}
+
+/* The index of one of the inputs engrate_estimate_profile fills, as input_by_id gives it. */
+static int profile_input(const engrate_query *q, int which, engrate_error *err)
+{
+    int i = q->profile_inputs[which];
+    if (i < 0)
+        return er_error(err, ENGRATE_E_UNKNOWN_NAME, NULL, 0, 0,
+                        "the model has no input '%.64s'", profile_ids[which]);
+    return i;
+}
+
 ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *role,
                                          const char *const *skills, size_t n_skills,
                                          const char *const *certs, size_t n_certs,
@@ -442,6 +472,8 @@ ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *rol
                                          engrate_result *r, engrate_error *err)
 {
     er_error_clear(err);
+    if (r)
+        result_clear(r); /* a failure empties the result (engrate.h) */
     if (!m || !r)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", m ? "result" : "model");
     if (r->m != m)
@@ -454,35 +486,34 @@ ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *rol
     if (!r->scratch && !(r->scratch = engrate_query_new(m, err)))
         return err ? err->code : ENGRATE_E_NOMEM;
     engrate_query *q = r->scratch;
-    engrate_query_reset(q);
+    query_reset(q);
     int rc = 0;
     if (role) {
-        rc = input_by_id(q, "role", err);
+        rc = profile_input(q, PROFILE_ROLE, err);
         if (rc >= 0)
             rc = add_name(q, (size_t)rc, role, err);
     }
     const char *const *lists[2] = {skills, certs};
     size_t counts[2] = {n_skills, n_certs};
-    const char *ids[2] = {"skills", "certs"};
     for (int k = 0; k < 2 && rc >= 0; k++) {
         if (counts[k] == 0)
             continue;
-        int i = input_by_id(q, ids[k], err);
+        int i = profile_input(q, k == 0 ? PROFILE_SKILLS : PROFILE_CERTS, err);
         if (i < 0)
             return i;
         for (size_t j = 0; j < counts[k] && rc >= 0; j++)
             rc = add_name(q, (size_t)i, lists[k][j], err);
     }
     if (rc >= 0 && years) {
-        rc = input_by_id(q, "years", err);
+        rc = profile_input(q, PROFILE_YEARS, err);
         if (rc >= 0)
-            rc = engrate_query_set_number_at(q, (size_t)rc, *years, err);
+            rc = set_number_at(q, (size_t)rc, *years, err);
     }
     if (rc < 0) {
         result_clear(r);
         return rc;
     }
-    return engrate_estimate(q, flags, r, err);
+    return estimate(q, flags, r, err);
 }
 
 /* ---- Result accessors -------------------------------------------------------------- */
@@ -498,9 +529,23 @@ RESULT_FIELD(engrate_result_contribution_count, size_t, n_terms, 0)
 RESULT_FIELD(engrate_result_unknown_count, size_t, unknown.n, 0)
 RESULT_FIELD(engrate_result_aliased_count, size_t, aliased.n, 0)
 
+/* The amounts are worked out here, when asked for, rather than by every estimate: most
+ * callers never look at the breakdown (the batch call cannot), and with a log model its
+ * scale costs an expm1, the dearest step of an estimate. The same expressions give the
+ * same bits whenever they are evaluated. */
 ENGRATE_API double engrate_result_contribution_amount(const engrate_result *r, size_t i)
 {
-    return r && i < r->n_terms ? r->amounts[i] : NAN;
+    if (!r || i >= r->n_terms)
+        return NAN;
+    if (i == 0)
+        return r->base;
+    const engrate_model *m = r->m;
+    if (m->transform != ENGRATE_TRANSFORM_LOG)
+        return r->terms[i].effect;
+    /* Log-mean Divisia split: L(E, B) = (E - B) / (ln E - ln B) = B expm1(T) / T. */
+    double total = r->eta - m->intercept;
+    double lmean = total == 0 ? r->base : r->base * expm1(total) / total;
+    return r->terms[i].effect * lmean;
 }
 
 ENGRATE_API int engrate_result_contribution_input(const engrate_result *r, size_t i)

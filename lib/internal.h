@@ -108,6 +108,7 @@ typedef struct er_input {
 /* The name index: (input, folded name) -> level, open addressing. */
 typedef struct er_slot {
     uint64_t hash;         /* 0: empty */
+    uint64_t head;         /* the key's first 8 bytes as a number (names.c, key_head) */
     const char *key;       /* folded, in the pool */
     uint32_t key_len;
     uint16_t input;
@@ -130,6 +131,7 @@ struct engrate_model {
     size_t max_terms;                  /* contributions an estimate can have */
     er_slot *slots;
     size_t slot_mask;
+    unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
 };
 
 /* Model building, shared by the loader and the trainer. er_model_new gives an empty model
@@ -151,7 +153,14 @@ ER_HIDDEN int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_le
 /* Look up a folded key. Returns the slot or NULL. */
 ER_HIDDEN const er_slot *er_model_lookup(const engrate_model *m, size_t input,
                                          const char *key, size_t key_len);
+/* A hash of (input, key) whose every bit depends on every byte, for tables that take the
+ * low bits (the trainer's). The name index uses a cheaper one and takes the top bits. */
 ER_HIDDEN uint64_t er_hash(size_t input, const char *key, size_t len);
+/* engrate_model_find_level without its checks, for the library's own calls (which make
+ * them already, and call it directly rather than through the PLT): input must be a
+ * categorical or set input of m and name not NULL. */
+ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name,
+                            int *aliased);
 
 /* Validate an id: 1..ER_MAX_ID_BYTES of [A-Za-z0-9_+#.-]. */
 ER_HIDDEN int er_valid_id(const char *s, size_t n);

@@ -10,35 +10,41 @@
 
 /* ---- Folding ----------------------------------------------------------------------- */
 
+/* Decode the code point of valid UTF-8 at s (the caller has checked). Returns its length. */
+static size_t decode_valid(const unsigned char *s, unsigned *cp)
+{
+    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0x80 ? 2 : 1;
+    unsigned c = len == 1 ? s[0] : s[0] & (0xFFu >> (len + 1));
+    for (size_t k = 1; k < len; k++)
+        c = (c << 6) | (s[k] & 0x3F);
+    *cp = c;
+    return len;
+}
+
 /* Decode one code point of valid-or-not UTF-8 at s[0..n). Returns its length, 0 when the
  * bytes are not valid UTF-8. */
 static size_t decode(const unsigned char *s, size_t n, unsigned *cp)
 {
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    size_t len = er_utf8_valid_prefix((const char *)s, n < 4 ? n : 4);
-    size_t want = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : 2;
-    if (len < want)
+    if (s[0] >= 0x80 && er_utf8_valid_prefix((const char *)s, n < 4 ? n : 4) == 0)
         return 0;
-    unsigned c = s[0] & (0xFFu >> (want + 1));
-    for (size_t k = 1; k < want; k++)
-        c = (c << 6) | (s[k] & 0x3F);
-    *cp = c;
-    return want;
+    return decode_valid(s, cp);
 }
 
-static int ascii_dropped(unsigned c)
+/* The ASCII bytes folding removes: white space, - . / (a bit set over 0..63, so that the
+ * test is a shift, not ten compares: it runs for every byte of every name) and _. */
+#define ASCII_DROPPED_BELOW_64                                                             \
+    ((1ull << ' ') | (1ull << '\t') | (1ull << '\n') | (1ull << '\r') | (1ull << '\v') |   \
+     (1ull << '\f') | (1ull << '-') | (1ull << '.') | (1ull << '/'))
+
+static inline int ascii_dropped(unsigned c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-           c == '-' || c == '_' || c == '.' || c == '/';
+    return c < 64 ? (int)((ASCII_DROPPED_BELOW_64 >> c) & 1) : c == '_';
 }
 
 int er_fold(const char *str, size_t n, char *out, size_t cap)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0, valid = 0; /* s[0..valid) is known to be valid UTF-8 */
     while (i < n) {
         unsigned c = s[i];
         if (c < 0x80) { /* the common case: one ASCII byte */
@@ -52,9 +58,12 @@ int er_fold(const char *str, size_t n, char *out, size_t cap)
             out[o++] = (char)c;
             continue;
         }
-        size_t len = decode(s + i, n - i, &c);
-        if (len == 0)
-            return ENGRATE_E_UTF8;
+        if (i >= valid) { /* check the next characters at once, not one call each */
+            valid = i + er_utf8_valid_prefix(str + i, n - i < 64 ? n - i : 64);
+            if (valid == i)
+                return ENGRATE_E_UTF8;
+        }
+        size_t len = decode_valid(s + i, &c);
         if (c >= 0xFF01 && c <= 0xFF5E) { /* full-width ASCII */
             c -= 0xFEE0;
             i += len;
@@ -74,7 +83,8 @@ int er_fold(const char *str, size_t n, char *out, size_t cap)
         }
         if (cap - o < len)
             return ENGRATE_E_LIMIT;
-        memcpy(out + o, s + i, len);
+        for (size_t k = 0; k < len; k++) /* 2 to 4 bytes: no call to memcpy */
+            out[o + k] = (char)s[i + k];
         o += len;
         i += len;
     }
@@ -94,35 +104,116 @@ ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap)
 
 /* ---- The index --------------------------------------------------------------------- */
 
+/* The hash of (input, folded name). Each estimate hashes every name it is given, so the
+ * hash is built as the name is folded, in the same pass, and kept short: the bytes are
+ * packed into 64-bit words and each word costs one multiply, where FNV-1a, which this
+ * replaced, put a multiply per byte in one long dependency chain. The last multiply
+ * leaves its best-mixed bits at the top, and the index takes a slot from those (hash >>
+ * slot_shift, Fibonacci hashing), so no final mix is needed. The length goes in last, so
+ * the zeros that pad the last word are unambiguous. The values are never stored in a
+ * file: only this process's hash tables depend on them. */
+static inline uint64_t mix(uint64_t h)
+{
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 32);
+}
+
+typedef struct hasher {
+    uint64_t h;      /* the words so far                           */
+    uint64_t word;   /* the bytes of this word                     */
+    uint64_t head;   /* the first word, once complete (key_head)   */
+} hasher;
+
+static inline hasher hash_start(size_t input)
+{
+    return (hasher){mix(0xcbf29ce484222325ull ^ input), 0, 0};
+}
+
+/* Add byte c, the i-th of the key. */
+static inline void hash_byte(hasher *hs, size_t i, unsigned char c)
+{
+    hs->word |= (uint64_t)c << (8 * (i & 7));
+    if ((i & 7) == 7) {
+        if (i == 7)
+            hs->head = hs->word;
+        hs->h = mix(hs->h ^ hs->word);
+        hs->word = 0;
+    }
+}
+
+static inline uint64_t hash_end(hasher *hs, size_t len)
+{
+    if (len < 8)
+        hs->head = hs->word;
+    return ((hs->h ^ hs->word ^ len) * 0x9E3779B97F4A7C15ull) | 1; /* 0: an empty slot */
+}
+
+/* Eight bytes in little-endian order, whatever the machine's (compilers make this one
+ * load where they can), as hash_byte packs them. */
+static inline uint64_t load_le64(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/* The first 8 bytes of a key, little-endian and zero-padded, as the hasher packs them.
+ * Slots keep it so that a key of 8 bytes or fewer, the usual name, is compared as one
+ * number in a register: memcmp against the buffer the name was just folded into, a byte
+ * at a time, waited for those stores (a wide load cannot take its bytes from several
+ * narrow stores still in flight) and cost as much as the rest of the lookup. */
+static inline uint64_t key_head(const char *key, size_t len)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < len && i < 8; i++)
+        w |= (uint64_t)(unsigned char)key[i] << (8 * i);
+    return w;
+}
+
+/* The hash of a folded key, for the index. */
+static uint64_t key_hash(size_t input, const char *key, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    hasher hs = hash_start(input);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) /* whole words: what hash_byte does, a word at a time */
+        hs.h = mix(hs.h ^ load_le64(p + i));
+    for (; i < len; i++)
+        hash_byte(&hs, i, p[i]);
+    return hash_end(&hs, len);
+}
+
 uint64_t er_hash(size_t input, const char *key, size_t len)
 {
-    /* FNV-1a, 64 bit, seeded with the input index; then a final mix so the low bits that
-     * pick the slot depend on every byte. */
-    uint64_t h = 0xcbf29ce484222325ull ^ ((uint64_t)input * 0x9E3779B97F4A7C15ull);
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 0x100000001b3ull;
-    }
+    /* Mixed down to the low bits too, for tables that take those (the trainer's). */
+    uint64_t h = key_hash(input, key, len);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
-    return h | 1; /* 0 marks an empty slot */
+    return h | 1;
+}
+
+/* The slot of a folded key with hash h and head key_head(key, key_len), or NULL. */
+static inline const er_slot *lookup(const engrate_model *m, size_t input, const char *key,
+                                    size_t key_len, uint64_t h, uint64_t head)
+{
+    if (!m->slots)
+        return NULL;
+    for (size_t i = h >> m->slot_shift;; i = (i + 1) & m->slot_mask) {
+        const er_slot *s = &m->slots[i];
+        if (s->hash == 0)
+            return NULL;
+        if (s->hash == h && s->head == head && s->input == input && s->key_len == key_len &&
+            (key_len <= 8 || memcmp(s->key + 8, key + 8, key_len - 8) == 0))
+            return s;
+    }
 }
 
 const er_slot *er_model_lookup(const engrate_model *m, size_t input, const char *key,
                                size_t key_len)
 {
-    if (!m->slots)
-        return NULL;
-    uint64_t h = er_hash(input, key, key_len);
-    for (size_t i = h & m->slot_mask;; i = (i + 1) & m->slot_mask) {
-        const er_slot *s = &m->slots[i];
-        if (s->hash == 0)
-            return NULL;
-        if (s->hash == h && s->input == input && s->key_len == key_len &&
-            memcmp(s->key, key, key_len) == 0)
-            return s;
-    }
+    return lookup(m, input, key, key_len, key_hash(input, key, key_len),
+                  key_head(key, key_len));
 }
 
 static int index_grow(engrate_model *m, size_t n_slots)
@@ -131,12 +222,15 @@ static int index_grow(engrate_model *m, size_t n_slots)
     if (!slots)
         return ENGRATE_E_NOMEM;
     size_t mask = n_slots - 1;
+    unsigned shift = 64;
+    for (size_t n = n_slots; n > 1; n >>= 1) /* n_slots is a power of 2 */
+        shift--;
     if (m->slots) {
         for (size_t i = 0; i <= m->slot_mask; i++) {
             const er_slot *s = &m->slots[i];
             if (s->hash == 0)
                 continue;
-            size_t j = s->hash & mask;
+            size_t j = s->hash >> shift;
             while (slots[j].hash != 0)
                 j = (j + 1) & mask;
             slots[j] = *s;
@@ -145,6 +239,7 @@ static int index_grow(engrate_model *m, size_t n_slots)
     }
     m->slots = slots;
     m->slot_mask = mask;
+    m->slot_shift = shift;
     return 0;
 }
 
@@ -166,7 +261,8 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
         return k;
     if (k == 0)
         return ENGRATE_E_INVALID;
-    const er_slot *found = er_model_lookup(m, input, key, (size_t)k);
+    uint64_t h = key_hash(input, key, (size_t)k), head = key_head(key, (size_t)k);
+    const er_slot *found = lookup(m, input, key, (size_t)k, h, head);
     if (found) {
         if (found->level == level)
             return 0;
@@ -182,12 +278,11 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
     char *stored = er_pool_strndup(&m->pool, key, (size_t)k);
     if (!stored)
         return ENGRATE_E_NOMEM;
-    uint64_t h = er_hash(input, key, (size_t)k);
-    size_t j = h & m->slot_mask;
+    size_t j = h >> m->slot_shift;
     while (m->slots[j].hash != 0)
         j = (j + 1) & m->slot_mask;
-    m->slots[j] = (er_slot){h, stored, (uint32_t)k, (uint16_t)input, (uint16_t)(is_id != 0),
-                            (uint32_t)level};
+    m->slots[j] = (er_slot){h, head, stored, (uint32_t)k, (uint16_t)input,
+                            (uint16_t)(is_id != 0), (uint32_t)level};
     ++*count;
     return 0;
 }
@@ -225,25 +320,81 @@ int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
     return 0;
 }
 
-ENGRATE_API int engrate_model_find_level(const engrate_model *m, size_t input,
-                                         const char *name, int *aliased)
+/* What folding makes of an ASCII byte: the byte, lower-cased, or 0 when it is dropped (and
+ * for NUL, which ends the name before the table is asked). A table built at compile time,
+ * because fold_and_hash looks up every byte of every name an estimate is given. */
+#define FOLD(c)                                                                            \
+    ((c) < 64 && ((ASCII_DROPPED_BELOW_64 >> ((c) & 63)) & 1) ? 0                          \
+     : (c) == '_'                                            ? 0                          \
+     : (c) >= 'A' && (c) <= 'Z'                              ? (c) + ('a' - 'A')          \
+                                                             : (c))
+#define FOLD16(c)                                                                          \
+    FOLD(c), FOLD(c + 1), FOLD(c + 2), FOLD(c + 3), FOLD(c + 4), FOLD(c + 5), FOLD(c + 6),   \
+        FOLD(c + 7), FOLD(c + 8), FOLD(c + 9), FOLD(c + 10), FOLD(c + 11), FOLD(c + 12),    \
+        FOLD(c + 13), FOLD(c + 14), FOLD(c + 15)
+static const unsigned char ascii_fold[128] = {FOLD16(0x00), FOLD16(0x10), FOLD16(0x20),
+                                              FOLD16(0x30), FOLD16(0x40), FOLD16(0x50),
+                                              FOLD16(0x60), FOLD16(0x70)};
+
+/* Fold a NUL-terminated name into out (cap bytes) as er_fold does, and hash it as er_hash
+ * does, in one pass over the name and without measuring it first: the ASCII prefix, which
+ * is usually all of it, is folded here; the rest goes to er_fold. */
+static int fold_and_hash(size_t input, const char *name, char *out, size_t cap, uint64_t *hash,
+                         uint64_t *head)
 {
-    if (!m || !name || input >= m->n_inputs || m->inputs[input].kind == ENGRATE_NUMERIC)
-        return ENGRATE_E_INVALID;
+    const unsigned char *s = (const unsigned char *)name;
+    hasher hs = hash_start(input);
+    size_t o = 0;
+    for (;; s++) {
+        unsigned c = *s;
+        if (c == 0 || c >= 0x80)
+            break;
+        c = ascii_fold[c];
+        if (c == 0) /* dropped */
+            continue;
+        if (o >= cap)
+            return ENGRATE_E_LIMIT;
+        out[o] = (char)c;
+        hash_byte(&hs, o++, (unsigned char)c);
+    }
+    if (*s) {
+        int k = er_fold((const char *)s, strlen((const char *)s), out + o, cap - o);
+        if (k < 0)
+            return k;
+        for (int j = 0; j < k; j++, o++)
+            hash_byte(&hs, o, (unsigned char)out[o]);
+    }
+    *hash = hash_end(&hs, o);
+    *head = hs.head;
+    return (int)o;
+}
+
+int er_find_level(const engrate_model *m, size_t input, const char *name, int *aliased)
+{
     char key[ER_MAX_NAME_BYTES];
-    size_t len = strlen(name);
-    int k = er_fold(name, len, key, sizeof key);
-    if (k == ENGRATE_E_LIMIT) /* longer than any name the model can hold */
+    uint64_t h, head;
+    int k = fold_and_hash(input, name, key, sizeof key, &h, &head);
+    if (k == ENGRATE_E_LIMIT) { /* longer than any name the model can hold */
+        size_t len = strlen(name);
         return er_utf8_valid_prefix(name, len) == len ? ENGRATE_E_UNKNOWN_NAME
                                                       : ENGRATE_E_UTF8;
+    }
     if (k < 0)
         return k;
-    const er_slot *s = er_model_lookup(m, input, key, (size_t)k);
+    const er_slot *s = lookup(m, input, key, (size_t)k, h, head);
     if (!s)
         return ENGRATE_E_UNKNOWN_NAME;
     if (aliased)
         *aliased = !s->is_id;
     return (int)s->level;
+}
+
+ENGRATE_API int engrate_model_find_level(const engrate_model *m, size_t input,
+                                         const char *name, int *aliased)
+{
+    if (!m || !name || input >= m->n_inputs || m->inputs[input].kind == ENGRATE_NUMERIC)
+        return ENGRATE_E_INVALID;
+    return er_find_level(m, input, name, aliased);
 }
 
 /* ---- Suggestions ------------------------------------------------------------------- */
