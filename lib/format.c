@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -152,8 +153,23 @@ static int number_list(parser *p, span v, const char *ls, double **out, size_t *
     return 0;
 }
 
+/* Room for one more element in a pool array of n elements of `size` bytes: the array
+ * itself, or a copy twice as large when it is full. Capacities are 4, 8, 16 ... (the
+ * capacity follows from n, so it is not stored): a level with one alias takes 4 slots,
+ * not ER_MAX_ALIASES, which a file of a million one-alias levels would multiply. */
+static void *room_for_one_more(parser *p, void *arr, size_t n, size_t size)
+{
+    if (arr && (n < 4 || (n & (n - 1)) != 0))
+        return arr;
+    size_t cap = n < 4 ? 4 : 2 * n;
+    void *bigger = er_pool_alloc(&p->m->pool, cap * size);
+    if (bigger && n)
+        memcpy(bigger, arr, n * size);
+    return bigger;
+}
+
 /* Append a text in language `lang` to an array of at most ER_MAX_LANGS, refusing a second
- * text for the same language. The arrays are allocated at full size on first use. */
+ * text for the same language. */
 static int add_text(parser *p, er_text **arr, size_t *n, span lang, span v, const char *ls,
                     const char *what)
 {
@@ -169,7 +185,7 @@ static int add_text(parser *p, er_text **arr, size_t *n, span lang, span v, cons
                         (int)lang.n, lang.s);
     if (*n == ER_MAX_LANGS)
         return fail(p, ENGRATE_E_LIMIT, lang.s, ls, "more than %d languages", ER_MAX_LANGS);
-    if (!*arr && !(*arr = er_pool_alloc(&p->m->pool, ER_MAX_LANGS * sizeof **arr)))
+    if (!(*arr = room_for_one_more(p, *arr, *n, sizeof **arr)))
         return fail(p, ENGRATE_E_NOMEM, NULL, NULL, "out of memory");
     const char *l = dup_span(p, lang), *t = dup_span(p, v);
     if (!l || !t)
@@ -303,6 +319,8 @@ static int start_section(parser *p, span line, const char *ls)
     if (!wants_arg && arg.n != 0 &&
         (span_eq(kind, "model") || span_eq(kind, "training") || span_eq(kind, "interval")))
         return fail(p, ENGRATE_E_SYNTAX, arg.s, ls, "[%.*s] takes no id", (int)kind.n, kind.s);
+    if (wants_arg && arg.n > ER_MAX_ID_BYTES) /* a limit (FORMAT.md), not a syntax error */
+        return fail(p, ENGRATE_E_LIMIT, arg.s, ls, "id longer than %d bytes", ER_MAX_ID_BYTES);
     if (wants_arg && !er_valid_id(arg.s, arg.n))
         return fail(p, ENGRATE_E_SYNTAX, arg.s, ls,
                     "'%.*s' is not an id (1 to %d of A-Z a-z 0-9 _ + # . -)",
@@ -596,8 +614,8 @@ static int level_key(parser *p, span key, span v, const char *ls)
                         ER_MAX_NAME_BYTES);
         if (lv->n_aliases == ER_MAX_ALIASES)
             return fail(p, ENGRATE_E_LIMIT, key.s, ls, "more than %d aliases", ER_MAX_ALIASES);
-        if (!lv->aliases &&
-            !(lv->aliases = er_pool_alloc(&m->pool, ER_MAX_ALIASES * sizeof *lv->aliases)))
+        if (!(lv->aliases = room_for_one_more(p, (void *)lv->aliases, lv->n_aliases,
+                                              sizeof *lv->aliases)))
             return fail(p, ENGRATE_E_NOMEM, NULL, NULL, "out of memory");
         if (!(name = dup_span(p, v)))
             return ENGRATE_E_NOMEM;
@@ -786,13 +804,15 @@ ENGRATE_API engrate_model *engrate_model_load(const char *path, unsigned flags,
                 rc = ENGRATE_E_LIMIT;
                 break;
             }
-            char *nb = realloc(buf, cap * 2);
+            size_t ncap = cap * 2 > (size_t)ER_MAX_FILE_BYTES + 1 ? (size_t)ER_MAX_FILE_BYTES + 1
+                                                                  : cap * 2;
+            char *nb = realloc(buf, ncap);
             if (!nb) {
                 rc = ENGRATE_E_NOMEM;
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;
@@ -987,6 +1007,81 @@ ENGRATE_API char *engrate_model_to_string(const engrate_model *m, size_t *len,
 
 ENGRATE_API void engrate_string_free(char *s) { free(s); }
 
+/* Write all of text to fd. 0, or -1 with errno set. */
+static int write_all(int fd, const char *text, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/* The new file is first written without a name (O_TMPFILE, in the target's directory), so
+ * that a process killed while writing leaves nothing behind, then linked under a fresh
+ * name beside the target (the template tmp, ending in XXXXXX) and renamed over it. Returns
+ * the fd of the named file, or -1 when the system cannot do this (no O_TMPFILE on this
+ * file system, no /proc): the caller then writes a named temporary file the usual way. */
+static int write_unnamed(const char *path, char *tmp, const char *text, size_t len)
+{
+#if defined(O_TMPFILE) && defined(AT_SYMLINK_FOLLOW)
+    size_t plen = strlen(path), dlen = plen;
+    while (dlen > 0 && path[dlen - 1] != '/')
+        dlen--;
+    char *dir = malloc(dlen + 2);
+    if (!dir)
+        return -1;
+    if (dlen == 0)
+        memcpy(dir, ".", 2);
+    else {
+        memcpy(dir, path, dlen);
+        dir[dlen] = '\0';
+    }
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (write_all(fd, text, len) != 0 || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        close(fd);
+        return -1;
+    }
+    /* A fresh name: six letters from the pid, the clock and the attempt. */
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20;
+    size_t tl = strlen(tmp);
+    for (int attempt = 0; attempt < 100; attempt++) {
+        for (int k = 0; k < 6; k++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            tmp[tl - 6 + (size_t)k] = letters[(x >> 33) % (sizeof letters - 1)];
+        }
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+            return fd;
+        if (errno != EEXIST)
+            break;
+    }
+    close(fd);
+    return -1;
+#else
+    (void)path;
+    (void)tmp;
+    (void)text;
+    (void)len;
+    return -1;
+#endif
+}
+
 ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, unsigned flags,
                                    engrate_error *err)
 {
@@ -1010,22 +1105,21 @@ ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, uns
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     int rc = 0;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    int fd = write_unnamed(path, tmp, text, len);
+    if (fd >= 0) {
+        if (close(fd) != 0)
+            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot close: %s", strerror(errno));
+        if (rc == 0 && rename(tmp, path) != 0)
+            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot rename into place: %s",
+                          strerror(errno));
+        if (rc)
+            unlink(tmp);
+    } else if ((fd = mkstemp(tmp)) < 0) {
         rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot create a temporary file: %s",
                       strerror(errno));
     } else {
-        size_t off = 0;
-        while (off < len && rc == 0) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot write: %s",
-                              strerror(errno));
-            else
-                off += (size_t)w;
-        }
+        if (write_all(fd, text, len) != 0)
+            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot write: %s", strerror(errno));
         if (rc == 0 && fchmod(fd, 0644) != 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot set permissions: %s",
                           strerror(errno));

@@ -132,6 +132,7 @@ struct engrate_model {
     er_slot *slots;
     size_t slot_mask;
     unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
+    uint64_t hash_seed;                /* this model's random key for the name index */
 };
 
 /* Model building, shared by the loader and the trainer. er_model_new gives an empty model

@@ -1,10 +1,15 @@
 /* model.c: the in-memory model: creation, the final checks every model passes whether it
  * was read from a file or trained, and the read-only accessors of the public API. */
+#define _GNU_SOURCE 1
 #include "config.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#ifdef HAVE_SYS_RANDOM_H
+#include <sys/random.h>
+#endif
 
 #include "internal.h"
 
@@ -24,6 +29,16 @@ engrate_model *er_model_new(void)
     m->level = NAN;
     m->q_low = NAN;
     m->q_high = NAN;
+    /* A key of the model's own for the name index (names.c, hash_start). Not reproducible
+     * on purpose; nothing visible depends on it: no output follows the index's order. */
+#ifdef HAVE_GETRANDOM
+    if (getrandom(&m->hash_seed, sizeof m->hash_seed, GRND_NONBLOCK) != sizeof m->hash_seed)
+#endif
+    {
+        struct timespec ts = {0, 0};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        m->hash_seed = (uint64_t)(uintptr_t)m ^ ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec;
+    }
     return m;
 }
 

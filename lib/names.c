@@ -124,9 +124,12 @@ typedef struct hasher {
     uint64_t head;   /* the first word, once complete (key_head)   */
 } hasher;
 
-static inline hasher hash_start(size_t input)
+/* seed is the model's own random key (engrate_model.hash_seed): without it, a hostile
+ * model file could choose names that all land in one run of slots and make loading
+ * quadratic. */
+static inline hasher hash_start(uint64_t seed, size_t input)
 {
-    return (hasher){mix(0xcbf29ce484222325ull ^ input), 0, 0};
+    return (hasher){mix(0xcbf29ce484222325ull ^ seed ^ input), 0, 0};
 }
 
 /* Add byte c, the i-th of the key. */
@@ -171,10 +174,10 @@ static inline uint64_t key_head(const char *key, size_t len)
 }
 
 /* The hash of a folded key, for the index. */
-static uint64_t key_hash(size_t input, const char *key, size_t len)
+static uint64_t key_hash(uint64_t seed, size_t input, const char *key, size_t len)
 {
     const unsigned char *p = (const unsigned char *)key;
-    hasher hs = hash_start(input);
+    hasher hs = hash_start(seed, input);
     size_t i = 0;
     for (; i + 8 <= len; i += 8) /* whole words: what hash_byte does, a word at a time */
         hs.h = mix(hs.h ^ load_le64(p + i));
@@ -186,7 +189,7 @@ static uint64_t key_hash(size_t input, const char *key, size_t len)
 uint64_t er_hash(size_t input, const char *key, size_t len)
 {
     /* Mixed down to the low bits too, for tables that take those (the trainer's). */
-    uint64_t h = key_hash(input, key, len);
+    uint64_t h = key_hash(0, input, key, len);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -212,7 +215,7 @@ static inline const er_slot *lookup(const engrate_model *m, size_t input, const 
 const er_slot *er_model_lookup(const engrate_model *m, size_t input, const char *key,
                                size_t key_len)
 {
-    return lookup(m, input, key, key_len, key_hash(input, key, key_len),
+    return lookup(m, input, key, key_len, key_hash(m->hash_seed, input, key, key_len),
                   key_head(key, key_len));
 }
 
@@ -261,7 +264,7 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
         return k;
     if (k == 0)
         return ENGRATE_E_INVALID;
-    uint64_t h = key_hash(input, key, (size_t)k), head = key_head(key, (size_t)k);
+    uint64_t h = key_hash(m->hash_seed, input, key, (size_t)k), head = key_head(key, (size_t)k);
     const er_slot *found = lookup(m, input, key, (size_t)k, h, head);
     if (found) {
         if (found->level == level)
@@ -339,11 +342,11 @@ static const unsigned char ascii_fold[128] = {FOLD16(0x00), FOLD16(0x10), FOLD16
 /* Fold a NUL-terminated name into out (cap bytes) as er_fold does, and hash it as er_hash
  * does, in one pass over the name and without measuring it first: the ASCII prefix, which
  * is usually all of it, is folded here; the rest goes to er_fold. */
-static int fold_and_hash(size_t input, const char *name, char *out, size_t cap, uint64_t *hash,
-                         uint64_t *head)
+static int fold_and_hash(uint64_t seed, size_t input, const char *name, char *out, size_t cap,
+                         uint64_t *hash, uint64_t *head)
 {
     const unsigned char *s = (const unsigned char *)name;
-    hasher hs = hash_start(input);
+    hasher hs = hash_start(seed, input);
     size_t o = 0;
     for (;; s++) {
         unsigned c = *s;
@@ -373,7 +376,7 @@ int er_find_level(const engrate_model *m, size_t input, const char *name, int *a
 {
     char key[ER_MAX_NAME_BYTES];
     uint64_t h, head;
-    int k = fold_and_hash(input, name, key, sizeof key, &h, &head);
+    int k = fold_and_hash(m->hash_seed, input, name, key, sizeof key, &h, &head);
     if (k == ENGRATE_E_LIMIT) { /* longer than any name the model can hold */
         size_t len = strlen(name);
         return er_utf8_valid_prefix(name, len) == len ? ENGRATE_E_UNKNOWN_NAME

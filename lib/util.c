@@ -55,6 +55,16 @@ void er_error_clear(engrate_error *err)
     err->text[0] = '\0';
 }
 
+/* Make s valid UTF-8 in place: each byte that does not start a valid sequence becomes '?'.
+ * Messages quote tokens from the input (a bad first line, a name given at run time) and
+ * are cut to fit, which can split a character; bindings decode them as UTF-8. */
+static void utf8_repair(char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while ((i += er_utf8_valid_prefix(s + i, n - i)) < n)
+        s[i++] = '?';
+}
+
 int er_verror(engrate_error *err, int code, const char *source, int line, int col,
               const char *fmt, va_list ap)
 {
@@ -75,6 +85,8 @@ int er_verror(engrate_error *err, int code, const char *source, int line, int co
     if (n > 0)
         used = (size_t)n < sizeof err->text ? (size_t)n : sizeof err->text - 1;
     vsnprintf(err->text + used, sizeof err->text - used, fmt, ap);
+    utf8_repair(err->source);
+    utf8_repair(err->text);
     return code;
 }
 

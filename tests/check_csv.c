@@ -46,7 +46,7 @@ static char *dump_buf(const char *s, int where, int *rc, engrate_error *err)
 
 START_TEST(plain_and_quoted)
 {
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     char *out = dump_buf("a,b,c\n1,\"x,y\",\"say \"\"hi\"\"\"\n", 0, &rc, &err);
     ck_assert_int_eq(rc, 0);
@@ -56,7 +56,7 @@ END_TEST
 
 START_TEST(embedded_newlines_keep_physical_lines)
 {
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     char *out = dump_buf("h1,h2,h3\n\"two\nlines\",x,\"three\r\nmore\nlines\"\nlast,y,z", 1, &rc,
                          &err);
@@ -69,7 +69,7 @@ END_TEST
 
 START_TEST(crlf_bom_empty_lines_and_empty_fields)
 {
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     char *out = dump_buf("\xEF\xBB\xBFrole,skills\r\n\r\npm,\r\n,\"\"\r\n\n\"\"\r\n", 1, &rc, &err);
     ck_assert_int_eq(rc, 0);
@@ -81,7 +81,7 @@ END_TEST
 
 START_TEST(lone_cr_is_data)
 {
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     char *out = dump_buf("a\rb,c\n", 0, &rc, &err);
     ck_assert_int_eq(rc, 0);
@@ -92,7 +92,7 @@ END_TEST
 /* One bad input: the code, line and column of the error, and a piece of its text. */
 static void expect_error(const char *csv, int code, int line, int col, const char *text)
 {
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     dump_buf(csv, 0, &rc, &err);
     ck_assert_int_eq(rc, code);
@@ -112,7 +112,7 @@ START_TEST(errors_with_line_and_column)
     expect_error("a,b\n1,\"\xFF\"\n", ENGRATE_E_UTF8, 2, 3, "not valid UTF-8");
     {
         const char nul[] = "a,b\n1,x\0y\n";
-        engrate_error err;
+        engrate_error err = {0};
         int rc;
         er_error_clear(&err);
         er_csv *c = er_csv_open_buffer(nul, sizeof nul - 1, "t.csv", &err);
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(recovers_after_a_bad_record)
 {
-    engrate_error err;
+    engrate_error err = {0};
     const er_csv_field *f;
     size_t n;
     er_error_clear(&err);
@@ -152,7 +152,7 @@ END_TEST
 
 START_TEST(unterminated_quote_is_final)
 {
-    engrate_error err;
+    engrate_error err = {0};
     const er_csv_field *f;
     size_t n;
     const char *s = "a\n\"x\n";
@@ -172,7 +172,7 @@ START_TEST(record_too_long)
     memcpy(s, "a\n", 2);
     memset(s + 2, 'x', n);
     memcpy(s + 2 + n, "\n", 2);
-    engrate_error err;
+    engrate_error err = {0};
     int rc;
     er_error_clear(&err);
     er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", &err);
@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(missing_file)
 {
-    engrate_error err;
+    engrate_error err = {0};
     er_error_clear(&err);
     ck_assert_ptr_null(er_csv_open("/nonexistent/dir/x.csv", &err));
     ck_assert_int_eq(err.code, ENGRATE_E_IO);
@@ -211,7 +211,7 @@ START_TEST(file_chunks_match_buffer)
                                 i, i * 7, i % 3 ? "\r\n" : "\n");
     fwrite(all, 1, len, f);
     fclose(f);
-    engrate_error err;
+    engrate_error err = {0};
     er_csv *a = er_csv_open(path, &err), *b = er_csv_open_buffer(all, len, path, &err);
     ck_assert_ptr_nonnull(a);
     const er_csv_field *fa, *fb;
