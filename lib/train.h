@@ -10,7 +10,7 @@
 
 /* Reservoir size, Gram size limit. */
 #define ER_TRAIN_SAMPLE_DEFAULT 200000
-#define ER_TRAIN_MAX_TERMS 2000
+#define ER_TRAIN_MAX_TERMS 1000
 #define ER_TRAIN_MAX_NOTES 200
 
 typedef struct er_buf {
