@@ -312,9 +312,5 @@ int main(void)
     tcase_add_test(tc, linear_model_by_query);
     tcase_add_test(tc, threads_share_one_model);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

@@ -1331,9 +1331,5 @@ int main(void)
     tcase_add_test(tc, save_killed_at_random_times);
     tcase_add_test(tc, save_killed_while_writing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

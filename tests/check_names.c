@@ -124,9 +124,5 @@ int main(void)
     tcase_add_test(tc, levels_found_by_id_name_and_alias);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

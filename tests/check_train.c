@@ -796,9 +796,5 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, cli_never_damages_a_model);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return test_run_suite(s);
 }

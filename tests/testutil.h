@@ -47,4 +47,16 @@ static inline char *test_read(const char *path, size_t *len)
     return buf;
 }
 
+#ifdef CHECK_H
+/* Run a suite with check's usual report; the exit status make check expects. */
+static inline int test_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif
+
 #endif
