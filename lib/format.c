@@ -1106,25 +1106,19 @@ ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, uns
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     int rc = 0;
     int fd = write_unnamed(path, tmp, text, len);
-    if (fd >= 0) {
-        if (close(fd) != 0)
-            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot close: %s", strerror(errno));
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot rename into place: %s",
+    if (fd < 0) { /* no O_TMPFILE here: a named temporary file, written the usual way */
+        if ((fd = mkstemp(tmp)) < 0)
+            rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot create a temporary file: %s",
                           strerror(errno));
-        if (rc)
-            unlink(tmp);
-    } else if ((fd = mkstemp(tmp)) < 0) {
-        rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot create a temporary file: %s",
-                      strerror(errno));
-    } else {
-        if (write_all(fd, text, len) != 0)
+        else if (write_all(fd, text, len) != 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-        if (rc == 0 && fchmod(fd, 0644) != 0)
+        else if (fchmod(fd, 0644) != 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot set permissions: %s",
                           strerror(errno));
-        if (rc == 0 && fsync(fd) != 0)
+        else if (fsync(fd) != 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot flush: %s", strerror(errno));
+    }
+    if (fd >= 0) {
         if (close(fd) != 0 && rc == 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot close: %s", strerror(errno));
         if (rc == 0 && rename(tmp, path) != 0)
