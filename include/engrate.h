@@ -67,8 +67,9 @@ enum {
 /* Where and what went wrong. `line` and `column` are 1-based and 0 when they do not apply
  * (column counts bytes). `source` is the file path, "<buffer>" or the name given to a
  * buffer load; `text` is a full message such as
- * "jp.model:41:17: unknown key 'coefs' in [level]". Both are NUL-terminated and truncated
- * to fit. The first error of a call is the one reported. */
+ * "jp.model:41:17: unknown key 'coefs' in [level]". Both are NUL-terminated, truncated
+ * to fit, and valid UTF-8 (bytes that are not become '?'). The first error of a call is
+ * the one reported. */
 typedef struct engrate_error {
     int code;
     int line;
