@@ -59,7 +59,9 @@ int er_model_finish(engrate_model *m, engrate_error *err)
     m->max_terms = terms;
     size_t di = 0, dl = 0;
     const char *dn = "";
-    int rc = er_index_build(m, &di, &dl, &dn);
+    /* The loader indexes every name as it reads it (to report the line of a duplicate);
+     * only a model built in memory (the trainer's) arrives here without an index. */
+    int rc = m->slots ? 0 : er_index_build(m, &di, &dl, &dn);
     if (rc == ENGRATE_E_DUPLICATE)
         return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' is also another level's",
                         dn, m->inputs[di].id, m->inputs[di].levels[dl].id);
