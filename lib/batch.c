@@ -1,7 +1,8 @@
 /* batch.c: engrate_estimate_batch, many profiles in one call for callers that pay for each
  * crossing into C (Python's ctypes, Ruby's ffi). It checks the arrays once, then runs
- * engrate_estimate_profile on each profile with one result it reuses, so its numbers are
- * the single call's, bit for bit, and it allocates once per call, not once per profile. */
+ * engrate_estimate_profile's own steps (er_estimate_profile) on each profile with one
+ * result it reuses, so its numbers are the single call's, bit for bit, and it allocates
+ * once per call, not once per profile. */
 #include "config.h"
 
 #include <limits.h>
@@ -71,8 +72,8 @@ ENGRATE_API int engrate_estimate_batch(const engrate_model *m, size_t n,
             er_error_clear(&one);
             want = &one;
         }
-        rc = engrate_estimate_profile(m, roles ? roles[i] : NULL, ns ? s : NULL, ns,
-                                      nc ? c : NULL, nc, y, flags, r, want);
+        rc = er_estimate_profile(m, roles ? roles[i] : NULL, ns ? s : NULL, ns, nc ? c : NULL,
+                                 nc, y, flags, r, want);
         if (rc < 0) {
             if (failed++ == 0 && want)
                 er_error(err, rc, NULL, 0, 0, "profile %zu: %s", i,
@@ -86,15 +87,19 @@ ENGRATE_API int engrate_estimate_batch(const engrate_model *m, size_t n,
             if (result_flags)
                 result_flags[i] = 0;
         } else {
+            double e, lo, hi;
+            unsigned f;
+            size_t unknown;
+            er_result_summary(r, &e, &lo, &hi, &f, &unknown);
             if (estimate)
-                estimate[i] = engrate_result_estimate(r);
+                estimate[i] = e;
             if (low)
-                low[i] = engrate_result_low(r);
+                low[i] = lo;
             if (high)
-                high[i] = engrate_result_high(r);
+                high[i] = hi;
             if (result_flags)
-                result_flags[i] = engrate_result_flags(r);
-            rc = engrate_result_unknown_count(r) > 0;
+                result_flags[i] = f;
+            rc = unknown > 0;
         }
         if (status)
             status[i] = rc;

@@ -67,8 +67,10 @@ struct engrate_query {
     int32_t *chosen;       /* per input: categorical level or -1                  */
     double *number;        /* per input: numeric value                           */
     unsigned char *has_number;
-    uint32_t *set_levels;  /* levels added to set inputs, in the order given      */
-    size_t n_set_levels;
+    uint32_t *set_count;   /* per input: levels added to a set input              */
+    uint32_t *set_levels;  /* per model level: a set input's levels, in the order given,
+                            * in the run that starts at its level_base (a level given
+                            * twice counts once, so each input's run fits)          */
     uint32_t *stamp;       /* per model level: == generation when added           */
     uint32_t generation;
     names unknown;
@@ -77,6 +79,7 @@ struct engrate_query {
      * redo them: the inputs engrate_estimate_profile fills (index or -1) and the base. */
     int profile_inputs[4]; /* PROFILE_ROLE ... PROFILE_YEARS                         */
     double base;           /* the intercept on the rate scale                        */
+    double low_factor, high_factor; /* log models: exp(q_low), exp(q_high)           */
 };
 
 enum { PROFILE_ROLE, PROFILE_SKILLS, PROFILE_CERTS, PROFILE_YEARS };
@@ -128,10 +131,12 @@ ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_err
         q->chosen = malloc(ni * sizeof *q->chosen);
         q->number = calloc(ni, sizeof *q->number);
         q->has_number = calloc(ni, 1);
+        q->set_count = malloc(ni * sizeof *q->set_count);
         q->set_levels = malloc(nl * sizeof *q->set_levels);
         q->stamp = calloc(nl, sizeof *q->stamp);
     }
-    if (!q || !q->chosen || !q->number || !q->has_number || !q->set_levels || !q->stamp) {
+    if (!q || !q->chosen || !q->number || !q->has_number || !q->set_count || !q->set_levels ||
+        !q->stamp) {
         engrate_query_free(q);
         er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
@@ -139,6 +144,8 @@ ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_err
     for (int k = 0; k < 4; k++)
         q->profile_inputs[k] = engrate_model_input_index(m, profile_ids[k]);
     q->base = inverse(m, m->intercept);
+    q->low_factor = exp(m->q_low);
+    q->high_factor = exp(m->q_high);
     query_reset(q);
     return q;
 }
@@ -150,6 +157,7 @@ ENGRATE_API void engrate_query_free(engrate_query *q)
     free(q->chosen);
     free(q->number);
     free(q->has_number);
+    free(q->set_count);
     free(q->set_levels);
     free(q->stamp);
     names_free(&q->unknown);
@@ -162,8 +170,8 @@ static void query_reset(engrate_query *q)
     for (size_t i = 0; i < q->m->n_inputs; i++) {
         q->chosen[i] = -1;
         q->has_number[i] = 0;
+        q->set_count[i] = 0;
     }
-    q->n_set_levels = 0;
     if (++q->generation == 0) { /* wrapped: clear the stamps once every 2^32 resets */
         memset(q->stamp, 0, q->m->total_levels * sizeof *q->stamp);
         q->generation = 1;
@@ -188,7 +196,7 @@ static inline int add_level(engrate_query *q, const er_input *in, size_t input, 
     size_t g = in->level_base + level;
     if (q->stamp[g] != q->generation) { /* a level given twice counts once */
         q->stamp[g] = q->generation;
-        q->set_levels[q->n_set_levels++] = (uint32_t)g;
+        q->set_levels[in->level_base + q->set_count[input]++] = (uint32_t)level;
     }
     return 0;
 }
@@ -349,12 +357,12 @@ static double curve(const er_input *in, double x)
     return y;
 }
 
-/* engrate_estimate once its arguments are known to be there and to fit. */
+/* engrate_estimate once its arguments are known to be there and to fit, and r cleared
+ * (so that every failure leaves the result empty, never stale). */
 static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                     engrate_error *err)
 {
     const engrate_model *m = q->m;
-    result_clear(r); /* first: every failure leaves the result empty, never stale */
     if (flags & ~(unsigned)ENGRATE_STRICT)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "unknown estimate flags 0x%x",
                         flags);
@@ -389,17 +397,12 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
             eta += lv->coef;
             all |= f;
         } else if (in->kind == ENGRATE_SET) {
-            /* The query keeps all set levels in one list, in the order given; a set
-             * input takes those in its range. */
-            uint32_t lo = (uint32_t)in->level_base, hi = lo + (uint32_t)in->n_levels;
-            for (size_t k = 0; k < q->n_set_levels; k++) {
-                uint32_t g = q->set_levels[k];
-                if (g < lo || g >= hi)
-                    continue;
-                const er_level *lv = &in->levels[g - lo];
+            const uint32_t *levels = q->set_levels + in->level_base;
+            for (size_t k = 0; k < q->set_count[i]; k++) {
+                const er_level *lv = &in->levels[levels[k]];
                 unsigned f =
                     lv->flags & ENGRATE_LEVEL_NO_EVIDENCE ? ENGRATE_FLAG_NO_EVIDENCE : 0;
-                t[n++] = (term){(int32_t)i, (int32_t)(g - lo), lv->coef, NAN, f};
+                t[n++] = (term){(int32_t)i, (int32_t)levels[k], lv->coef, NAN, f};
                 eta += lv->coef;
                 all |= f;
             }
@@ -426,9 +429,17 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
     r->n_terms = n;
     r->eta = eta;
     r->base = q->base;
-    r->estimate = inverse(m, eta);
-    r->low = inverse(m, eta + m->q_low);
-    r->high = inverse(m, eta + m->q_high);
+    if (m->transform == ENGRATE_TRANSFORM_LOG) {
+        /* exp(eta + q) as exp(eta) exp(q), with exp(q) worked out once per query: one
+         * exp() per estimate instead of three, and the same to an ulp or two. */
+        r->estimate = exp(eta);
+        r->low = r->estimate * q->low_factor;
+        r->high = r->estimate * q->high_factor;
+    } else {
+        r->estimate = eta;
+        r->low = eta + m->q_low;
+        r->high = eta + m->q_high;
+    }
     r->level = m->level;
     r->flags = all;
     if (q->unknown.n && copy_names(&r->unknown, &q->unknown, q->unknown.text))
@@ -465,24 +476,12 @@ static int profile_input(const engrate_query *q, int which, engrate_error *err)
     return i;
 }
 
-ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *role,
-                                         const char *const *skills, size_t n_skills,
-                                         const char *const *certs, size_t n_certs,
-                                         const double *years, unsigned flags,
-                                         engrate_result *r, engrate_error *err)
+int er_estimate_profile(const engrate_model *m, const char *role, const char *const *skills,
+                        size_t n_skills, const char *const *certs, size_t n_certs,
+                        const double *years, unsigned flags, engrate_result *r,
+                        engrate_error *err)
 {
-    er_error_clear(err);
-    if (r)
-        result_clear(r); /* a failure empties the result (engrate.h) */
-    if (!m || !r)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL", m ? "result" : "model");
-    if (r->m != m)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                        "the result was made for another model");
-    if ((n_skills && !skills) || (n_certs && !certs))
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL with a count of %zu",
-                        n_skills && !skills ? "skills" : "certs",
-                        n_skills && !skills ? n_skills : n_certs);
+    result_clear(r);
     if (!r->scratch && !(r->scratch = engrate_query_new(m, err)))
         return err ? err->code : ENGRATE_E_NOMEM;
     engrate_query *q = r->scratch;
@@ -509,11 +508,41 @@ ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *rol
         if (rc >= 0)
             rc = set_number_at(q, (size_t)rc, *years, err);
     }
-    if (rc < 0) {
-        result_clear(r);
-        return rc;
+    return rc < 0 ? rc : estimate(q, flags, r, err);
+}
+
+ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *role,
+                                         const char *const *skills, size_t n_skills,
+                                         const char *const *certs, size_t n_certs,
+                                         const double *years, unsigned flags,
+                                         engrate_result *r, engrate_error *err)
+{
+    er_error_clear(err);
+    if (!m || !r || r->m != m || (n_skills && !skills) || (n_certs && !certs)) {
+        if (r)
+            result_clear(r); /* a failure empties the result (engrate.h) */
+        if (!m || !r)
+            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL",
+                            m ? "result" : "model");
+        if (r->m != m)
+            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                            "the result was made for another model");
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "%s is NULL with a count of %zu",
+                        n_skills && !skills ? "skills" : "certs",
+                        n_skills && !skills ? n_skills : n_certs);
     }
-    return estimate(q, flags, r, err);
+    return er_estimate_profile(m, role, skills, n_skills, certs, n_certs, years, flags, r,
+                               err);
+}
+
+void er_result_summary(const engrate_result *r, double *estimate, double *low, double *high,
+                       unsigned *flags, size_t *n_unknown)
+{
+    *estimate = r->estimate;
+    *low = r->low;
+    *high = r->high;
+    *flags = r->flags;
+    *n_unknown = r->unknown.n;
 }
 
 /* ---- Result accessors -------------------------------------------------------------- */

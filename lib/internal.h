@@ -163,6 +163,18 @@ ER_HIDDEN uint64_t er_hash(size_t input, const char *key, size_t len);
 ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name,
                             int *aliased);
 
+/* The estimate path's shared steps (estimate.c), for engrate_estimate_batch.
+ * er_estimate_profile is engrate_estimate_profile without its argument checks: m not NULL,
+ * r made for m, and skills and certs not NULL where their counts are not 0.
+ * er_result_summary gives what a batch keeps of a result. */
+ER_HIDDEN int er_estimate_profile(const engrate_model *m, const char *role,
+                                  const char *const *skills, size_t n_skills,
+                                  const char *const *certs, size_t n_certs,
+                                  const double *years, unsigned flags, engrate_result *r,
+                                  engrate_error *err);
+ER_HIDDEN void er_result_summary(const engrate_result *r, double *estimate, double *low,
+                                 double *high, unsigned *flags, size_t *n_unknown);
+
 /* Validate an id: 1..ER_MAX_ID_BYTES of [A-Za-z0-9_+#.-]. */
 ER_HIDDEN int er_valid_id(const char *s, size_t n);
 

@@ -123,6 +123,45 @@ START_TEST(duplicates_count_once)
 }
 END_TEST
 
+/* Levels given to a query in any order come back in input order (engrate.h), each set
+ * input's in the order given; a reset query forgets them. example.model: role 0,
+ * skills 1 (java 0, python 1, ruby 2, c++ 3, c# 4), certs 2 (pmp 0, ipa_pm 1), years 3. */
+START_TEST(breakdown_in_input_order)
+{
+    engrate_model *m = load("models/example.model");
+    engrate_error err;
+    engrate_query *q = engrate_query_new(m, &err);
+    engrate_result *r = engrate_result_new(m, &err);
+    for (int round = 0; round < 2; round++) {
+        engrate_query_reset(q);
+        ck_assert_int_eq(engrate_query_add(q, "certs", "ipa_pm", &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "ruby", &err), 0);
+        ck_assert_int_eq(engrate_query_set_number(q, "years", 2, &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "certs", "pmp", &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "java", &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "role", "pg", &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "Ruby", &err), 0); /* again */
+        ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+        const int inputs[] = {-1, 0, 1, 1, 2, 2, 3};
+        const int levels[] = {-1, 3, 2, 0, 1, 0, -1};
+        ck_assert_uint_eq(engrate_result_contribution_count(r), 7);
+        for (size_t i = 0; i < 7; i++) {
+            ck_assert_int_eq(engrate_result_contribution_input(r, i), inputs[i]);
+            ck_assert_int_eq(engrate_result_contribution_level(r, i), levels[i]);
+        }
+    }
+    /* After a reset, only what is given again counts: 13.4 + 0.02 (java) + 0.3 (years 5) */
+    engrate_query_reset(q);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "java", &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 3);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.4 + 0.02 + 0.3 - 0.08), 1e-6);
+    engrate_query_free(q);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
 START_TEST(unknown_and_aliased_names)
 {
     engrate_model *m = load("models/example.model");
@@ -308,6 +347,7 @@ int main(void)
     tcase_add_test(tc, hand_computed_profile);
     tcase_add_test(tc, years_clamped_and_defaulted);
     tcase_add_test(tc, duplicates_count_once);
+    tcase_add_test(tc, breakdown_in_input_order);
     tcase_add_test(tc, unknown_and_aliased_names);
     tcase_add_test(tc, linear_model_by_query);
     tcase_add_test(tc, threads_share_one_model);
