@@ -25,6 +25,8 @@
 #define ER_MAX_KNOTS 64
 #define ER_MAX_SOURCES 256
 #define ER_MAX_ABS_NUMERIC 1e9          /* numeric input ranges, knots and defaults   */
+/* Not a limit on models: the most names the index also keeps as written (names.c). */
+#define ER_MAX_RAW_KEYS 262144
 
 /* ---- Errors ------------------------------------------------------------------------ */
 
@@ -105,14 +107,17 @@ typedef struct er_input {
     double *coefs;         /* numeric: 1 + n_knots */
 } er_input;
 
-/* The name index: (input, folded name) -> level, open addressing. */
+/* The name index: (input, name) -> level, open addressing. Each name of a level is there
+ * folded and, when folding changes it, also as written (names.c, "The index"). */
+enum { ER_SLOT_ID = 1,     /* the key is (a form of) the level's own id          */
+       ER_SLOT_RAW = 2 };  /* the key is a name as written, not folded            */
 typedef struct er_slot {
     uint64_t hash;         /* 0: empty */
     uint64_t head;         /* the key's first 8 bytes as a number (names.c, key_head) */
-    const char *key;       /* folded, in the pool */
+    const char *key;       /* in the pool */
     uint32_t key_len;
     uint16_t input;
-    uint16_t is_id;        /* the key is the level's own id */
+    uint16_t flags;        /* ER_SLOT_* */
     uint32_t level;
 } er_slot;
 
@@ -133,6 +138,7 @@ struct engrate_model {
     size_t slot_mask;
     unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
     uint64_t hash_seed;                /* this model's random key for the name index */
+    size_t n_raw_keys;                 /* index keys of names as written (names.c)   */
 };
 
 /* Model building, shared by the loader and the trainer. er_model_new gives an empty model
@@ -151,9 +157,6 @@ ER_HIDDEN int er_index_add(engrate_model *m, size_t *count, size_t input, size_t
 /* Index every name of every level; on failure the offending input, level and name. */
 ER_HIDDEN int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
                              const char **dup_name);
-/* Look up a folded key. Returns the slot or NULL. */
-ER_HIDDEN const er_slot *er_model_lookup(const engrate_model *m, size_t input,
-                                         const char *key, size_t key_len);
 /* A hash of (input, key) whose every bit depends on every byte, for tables that take the
  * low bits (the trainer's). The name index uses a cheaper one and takes the top bits. */
 ER_HIDDEN uint64_t er_hash(size_t input, const char *key, size_t len);

@@ -104,10 +104,11 @@ ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap)
 
 /* ---- The index --------------------------------------------------------------------- */
 
-/* The hash of (input, folded name). Each estimate hashes every name it is given, so the
- * hash is built as the name is folded, in the same pass, and kept short: the bytes are
- * packed into 64-bit words and each word costs one multiply, where FNV-1a, which this
- * replaced, put a multiply per byte in one long dependency chain. The last multiply
+/* The hash of (input, key). Each estimate hashes every name it is given, so the hash is
+ * kept short: the bytes are packed into 64-bit words and each word costs one multiply,
+ * where FNV-1a, which this replaced, put a multiply per byte in one long dependency chain.
+ * A name as given is hashed a word at a time (key_hash); a name that must be folded is
+ * hashed as it is folded, in the same pass (fold_and_hash): the two agree. The last multiply
  * leaves its best-mixed bits at the top, and the index takes a slot from those (hash >>
  * slot_shift, Fibonacci hashing), so no final mix is needed. The length goes in last, so
  * the zeros that pad the last word are unambiguous. The values are never stored in a
@@ -160,6 +161,23 @@ static inline uint64_t load_le64(const unsigned char *p)
            (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
+static inline uint32_t load_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The r bytes at p (0 < r < 8) as a little-endian number, zero above them, without
+ * reading p[r] or beyond (a name as given may end at the end of its page): two loads that
+ * overlap, whose common bytes are the same. */
+static inline uint64_t load_le_short(const unsigned char *p, size_t r)
+{
+    if (r >= 4)
+        return load_le32(p) | (uint64_t)load_le32(p + r - 4) << (8 * (r - 4));
+    if (r >= 2)
+        return (uint64_t)(p[0] | p[1] << 8) | (uint64_t)(p[r - 2] | p[r - 1] << 8) << (8 * (r - 2));
+    return p[0];
+}
+
 /* The first 8 bytes of a key, little-endian and zero-padded, as the hasher packs them.
  * Slots keep it so that a key of 8 bytes or fewer, the usual name, is compared as one
  * number in a register: memcmp against the buffer the name was just folded into, a byte
@@ -167,22 +185,20 @@ static inline uint64_t load_le64(const unsigned char *p)
  * narrow stores still in flight) and cost as much as the rest of the lookup. */
 static inline uint64_t key_head(const char *key, size_t len)
 {
-    uint64_t w = 0;
-    for (size_t i = 0; i < len && i < 8; i++)
-        w |= (uint64_t)(unsigned char)key[i] << (8 * i);
-    return w;
+    const unsigned char *p = (const unsigned char *)key;
+    return len >= 8 ? load_le64(p) : len ? load_le_short(p, len) : 0;
 }
 
-/* The hash of a folded key, for the index. */
-static uint64_t key_hash(uint64_t seed, size_t input, const char *key, size_t len)
+/* The hash of a key, as the hasher makes it a byte at a time, here a word at a time. */
+static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t seed, size_t input,
+                                                              const char *key, size_t len)
 {
     const unsigned char *p = (const unsigned char *)key;
     hasher hs = hash_start(seed, input);
     size_t i = 0;
-    for (; i + 8 <= len; i += 8) /* whole words: what hash_byte does, a word at a time */
+    for (; i + 8 <= len; i += 8)
         hs.h = mix(hs.h ^ load_le64(p + i));
-    for (; i < len; i++)
-        hash_byte(&hs, i, p[i]);
+    hs.word = i < len ? load_le_short(p + i, len - i) : 0;
     return hash_end(&hs, len);
 }
 
@@ -196,7 +212,25 @@ uint64_t er_hash(size_t input, const char *key, size_t len)
     return h | 1;
 }
 
-/* The slot of a folded key with hash h and head key_head(key, key_len), or NULL. */
+/* Whether key and name, both len > 8 bytes long and the same in their first 8, are the
+ * same: compared a word at a time, the last word ending at len (it may overlap the one
+ * before), so that nothing past len is read. */
+static inline int same_tail(const char *key, const char *name, size_t len)
+{
+    uint64_t x, y;
+    for (size_t i = 8; i + 8 < len; i += 8) {
+        memcpy(&x, key + i, 8);
+        memcpy(&y, name + i, 8);
+        if (x != y)
+            return 0;
+    }
+    memcpy(&x, key + len - 8, 8);
+    memcpy(&y, name + len - 8, 8);
+    return x == y;
+}
+
+/* The slot of key (folded or as given) with hash h and head key_head(key, key_len), or
+ * NULL. */
 static inline const er_slot *lookup(const engrate_model *m, size_t input, const char *key,
                                     size_t key_len, uint64_t h, uint64_t head)
 {
@@ -207,16 +241,9 @@ static inline const er_slot *lookup(const engrate_model *m, size_t input, const 
         if (s->hash == 0)
             return NULL;
         if (s->hash == h && s->head == head && s->input == input && s->key_len == key_len &&
-            (key_len <= 8 || memcmp(s->key + 8, key + 8, key_len - 8) == 0))
+            (key_len <= 8 || same_tail(s->key, key, key_len)))
             return s;
     }
-}
-
-const er_slot *er_model_lookup(const engrate_model *m, size_t input, const char *key,
-                               size_t key_len)
-{
-    return lookup(m, input, key, key_len, key_hash(m->hash_seed, input, key, key_len),
-                  key_head(key, key_len));
 }
 
 static int index_grow(engrate_model *m, size_t n_slots)
@@ -255,18 +282,15 @@ static size_t index_count(const engrate_model *m)
     return n;
 }
 
-int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
-                 const char *name, size_t len, int is_id, size_t *other)
+/* Put key (len bytes) in the index for (input, level) unless it is there already; *flags
+ * (ER_SLOT_*) are the new slot's, and become those of the slot that has the key. */
+static int index_put(engrate_model *m, size_t *count, size_t input, size_t level,
+                     const char *key, size_t len, unsigned *flags, size_t *other)
 {
-    char key[ER_MAX_NAME_BYTES];
-    int k = er_fold(name, len, key, sizeof key);
-    if (k < 0)
-        return k;
-    if (k == 0)
-        return ENGRATE_E_INVALID;
-    uint64_t h = key_hash(m->hash_seed, input, key, (size_t)k), head = key_head(key, (size_t)k);
-    const er_slot *found = lookup(m, input, key, (size_t)k, h, head);
+    uint64_t h = key_hash(m->hash_seed, input, key, len), head = key_head(key, len);
+    const er_slot *found = lookup(m, input, key, len, h, head);
     if (found) {
+        *flags = found->flags;
         if (found->level == level)
             return 0;
         if (other)
@@ -278,16 +302,47 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
         if (rc)
             return rc;
     }
-    char *stored = er_pool_strndup(&m->pool, key, (size_t)k);
+    char *stored = er_pool_strndup(&m->pool, key, len);
     if (!stored)
         return ENGRATE_E_NOMEM;
     size_t j = h >> m->slot_shift;
     while (m->slots[j].hash != 0)
         j = (j + 1) & m->slot_mask;
-    m->slots[j] = (er_slot){h, head, stored, (uint32_t)k, (uint16_t)input,
-                            (uint16_t)(is_id != 0), (uint32_t)level};
+    m->slots[j] = (er_slot){h, head, stored, (uint32_t)len, (uint16_t)input, (uint16_t)*flags,
+                            (uint32_t)level};
     ++*count;
     return 0;
+}
+
+/* Each name goes in folded, which is what a lookup of any spelling of it comes down to,
+ * and, when folding changes it, also as written: most callers give names exactly as the
+ * model writes them (ids from their own lists, display names they were shown), and
+ * er_find_level tries a name as given first, which costs a hash of its words and no
+ * folding. A name as written can only ever match its own level: if it were another
+ * level's key, the two would fold to the same key, which the folded entry refuses. And it
+ * is the id (not aliased) when its folded form is: "Python" as written is the id "python",
+ * as it is when folded, even if it came in as a display name. These keys only save time,
+ * so a model keeps at most ER_MAX_RAW_KEYS of them: a huge model's index does not double,
+ * and its other names are found by folding. */
+int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
+                 const char *name, size_t len, int is_id, size_t *other)
+{
+    char key[ER_MAX_NAME_BYTES];
+    int k = er_fold(name, len, key, sizeof key);
+    if (k < 0)
+        return k;
+    if (k == 0)
+        return ENGRATE_E_INVALID;
+    unsigned flags = is_id ? ER_SLOT_ID : 0;
+    int rc = index_put(m, count, input, level, key, (size_t)k, &flags, other);
+    if (rc == 0 && m->n_raw_keys < ER_MAX_RAW_KEYS &&
+        ((size_t)k != len || memcmp(key, name, len) != 0)) {
+        size_t before = *count;
+        flags = (flags & ER_SLOT_ID) | ER_SLOT_RAW;
+        rc = index_put(m, count, input, level, name, len, &flags, other);
+        m->n_raw_keys += *count - before;
+    }
+    return rc;
 }
 
 int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
@@ -372,23 +427,37 @@ static int fold_and_hash(uint64_t seed, size_t input, const char *name, char *ou
     return (int)o;
 }
 
-int er_find_level(const engrate_model *m, size_t input, const char *name, int *aliased)
+/* er_find_level's second try: the name folded. Not inlined: its buffer and calls would
+ * make every lookup save registers and set up a frame, and most lookups never get here. */
+static __attribute__((noinline)) int find_folded(const engrate_model *m, size_t input,
+                                                 const char *name, size_t len,
+                                                 const er_slot **found)
 {
     char key[ER_MAX_NAME_BYTES];
     uint64_t h, head;
     int k = fold_and_hash(m->hash_seed, input, name, key, sizeof key, &h, &head);
-    if (k == ENGRATE_E_LIMIT) { /* longer than any name the model can hold */
-        size_t len = strlen(name);
-        return er_utf8_valid_prefix(name, len) == len ? ENGRATE_E_UNKNOWN_NAME
-                                                      : ENGRATE_E_UTF8;
-    }
+    if (k == ENGRATE_E_LIMIT) /* longer than any name the model can hold */
+        return er_utf8_valid_prefix(name, len) == len ? ENGRATE_E_UNKNOWN_NAME : ENGRATE_E_UTF8;
     if (k < 0)
         return k;
-    const er_slot *s = lookup(m, input, key, (size_t)k, h, head);
-    if (!s)
-        return ENGRATE_E_UNKNOWN_NAME;
+    *found = lookup(m, input, key, (size_t)k, h, head);
+    return *found ? 0 : ENGRATE_E_UNKNOWN_NAME;
+}
+
+int er_find_level(const engrate_model *m, size_t input, const char *name, int *aliased)
+{
+    size_t len = strlen(name);
+    const er_slot *s = NULL;
+    if (len <= ER_MAX_NAME_BYTES) /* as given first (er_index_add) */
+        s = lookup(m, input, name, len, key_hash(m->hash_seed, input, name, len),
+                   key_head(name, len));
+    if (!s) {
+        int rc = find_folded(m, input, name, len, &s);
+        if (rc < 0)
+            return rc;
+    }
     if (aliased)
-        *aliased = !s->is_id;
+        *aliased = !(s->flags & ER_SLOT_ID);
     return (int)s->level;
 }
 
@@ -455,7 +524,7 @@ ENGRATE_API int engrate_model_suggest(const engrate_model *m, size_t input, cons
     int best_level = ENGRATE_E_UNKNOWN_NAME;
     for (size_t i = 0; i <= m->slot_mask && m->slots; i++) {
         const er_slot *s = &m->slots[i];
-        if (s->hash == 0 || s->input != input)
+        if (s->hash == 0 || s->input != input || (s->flags & ER_SLOT_RAW))
             continue;
         size_t nb = to_codepoints(s->key, s->key_len, b, ER_MAX_NAME_BYTES);
         size_t diff = na > nb ? na - nb : nb - na;
