@@ -5,7 +5,9 @@
  *
  * Every figure is the median of RUNS runs (default 7) of at least MS milliseconds each
  * (default 20), timed with CLOCK_MONOTONIC; nothing is pinned. Estimates cycle through 64
- * random profiles so that branch predictors do not learn one profile. The last lines are
+ * random profiles so that branch predictors do not learn one profile; a processor's
+ * predictors still learn part of a cycle that short, so one row takes 4,096 profiles,
+ * each seen once per cycle, as when a database is re-priced. The last lines are
  * machine-readable, one figure each ("estimate_by_name_ns 123.4"). -q measures only the
  * estimates with MODEL on one thread, for quick before/after comparisons.
  *
@@ -167,7 +169,8 @@ static int measure_set(int n, work_fn *fns, void **ctxs, double *out)
 
 /* ---- Profiles ---------------------------------------------------------------------- */
 
-#define N_PROFILES 64
+#define N_PROFILES 64       /* profiles per row */
+#define N_DISTINCT 4096     /* profiles of the row that the predictors cannot learn */
 #define MAX_SET 20
 
 typedef struct inputs {     /* the model's standard inputs; -1 when it lacks one */
@@ -187,7 +190,8 @@ typedef struct profile {
 typedef struct profiles {
     const engrate_model *m;
     inputs in;
-    profile p[N_PROFILES];
+    size_t n;               /* N_PROFILES or N_DISTINCT */
+    profile p[N_DISTINCT];
 } profiles;
 
 static uint64_t rng_state = 0x853c49e6748fea9bull;
@@ -239,15 +243,16 @@ static int supports(const engrate_model *m, size_t ns, size_t nc)
            (ns == 0 || in.skills >= 0) && levels_of(m, in.certs) >= nc && (nc == 0 || in.certs >= 0);
 }
 
-/* N_PROFILES random profiles of 1 role, ns skills, nc certs and years. Names are the
- * levels' ids, or their English display names when `display` is set (names people type,
- * "Project manager", "C++", most of which match as aliases). */
-static void make_profiles(profiles *ps, const engrate_model *m, size_t ns, size_t nc,
-                          int display)
+/* n random profiles of 1 role, ns skills, nc certs and years. Names are the levels' ids,
+ * or their English display names when `display` is set (names people type, "Project
+ * manager", "C++", most of which match as aliases). */
+static void make_profiles(profiles *ps, const engrate_model *m, size_t n, size_t ns,
+                          size_t nc, int display)
 {
     ps->m = m;
     ps->in = find_inputs(m);
-    for (int i = 0; i < N_PROFILES; i++) {
+    ps->n = n;
+    for (size_t i = 0; i < n; i++) {
         profile *p = &ps->p[i];
         memset(p, 0, sizeof *p);
         pick(m, ps->in.role, 1, &p->role_level);
@@ -278,7 +283,9 @@ typedef struct est_ctx {
     const profiles *ps;
     engrate_result *r;
     engrate_query *q;
-    /* engrate_estimate_batch's arrays: BATCH profiles, the N_PROFILES repeated. */
+    /* engrate_estimate_batch's arrays: the profiles, repeated to fill n_batch (BATCH, or
+     * more to hold them all); each call takes the next BATCH of them. */
+    size_t n_batch, next;
     const char **roles, **skills, **certs;
     size_t *skill_offsets, *cert_offsets;
     double *years, *estimate, *low, *high;
@@ -295,7 +302,7 @@ static int run_by_name(void *vctx, size_t iters)
     engrate_error err;
     double acc = 0;
     for (size_t i = 0; i < iters; i++) {
-        const profile *p = &c->ps->p[i % N_PROFILES];
+        const profile *p = &c->ps->p[i % c->ps->n];
         if (engrate_estimate_profile(m, p->role, p->skills, p->n_skills, p->certs, p->n_certs,
                                      &p->years, 0, c->r, &err) != 0) {
             fprintf(stderr, "engrate-bench: %s\n", err.text);
@@ -317,7 +324,7 @@ static int run_by_id(void *vctx, size_t iters)
     engrate_error err;
     double acc = 0;
     for (size_t i = 0; i < iters; i++) {
-        const profile *p = &c->ps->p[i % N_PROFILES];
+        const profile *p = &c->ps->p[i % c->ps->n];
         engrate_query_reset(q);
         int rc = engrate_query_add_level(q, (size_t)in->role, (size_t)p->role_level, &err);
         for (size_t k = 0; rc == 0 && k < p->n_skills; k++)
@@ -345,10 +352,12 @@ static int run_batch(void *vctx, size_t iters)
     engrate_error err;
     double acc = 0;
     for (size_t done = 0; done < iters; done += BATCH) {
-        size_t n = iters - done < BATCH ? iters - done : BATCH;
-        int rc = engrate_estimate_batch(c->ps->m, n, c->roles, c->skills, c->skill_offsets,
-                                        c->certs, c->cert_offsets, c->years, 0, c->estimate,
-                                        c->low, c->high, c->flags, c->status, &err);
+        size_t n = iters - done < BATCH ? iters - done : BATCH, at = c->next;
+        c->next = (c->next + BATCH) % c->n_batch;
+        int rc = engrate_estimate_batch(c->ps->m, n, c->roles + at, c->skills,
+                                        c->skill_offsets + at, c->certs, c->cert_offsets + at,
+                                        c->years + at, 0, c->estimate, c->low, c->high,
+                                        c->flags, c->status, &err);
         if (rc != 0) {
             fprintf(stderr, "engrate-bench: batch: %s\n", err.text);
             return -1;
@@ -389,12 +398,13 @@ static int est_ctx_init(est_ctx *c, const profiles *ps)
         return -1;
     }
     size_t ns = ps->p[0].n_skills, nc = ps->p[0].n_certs;
-    c->roles = malloc(BATCH * sizeof *c->roles);
-    c->skills = malloc((BATCH * ns + 1) * sizeof *c->skills);
-    c->certs = malloc((BATCH * nc + 1) * sizeof *c->certs);
-    c->skill_offsets = malloc((BATCH + 1) * sizeof *c->skill_offsets);
-    c->cert_offsets = malloc((BATCH + 1) * sizeof *c->cert_offsets);
-    c->years = malloc(BATCH * sizeof *c->years);
+    size_t nb = c->n_batch = ps->n > BATCH ? ps->n : BATCH; /* a multiple of BATCH */
+    c->roles = malloc(nb * sizeof *c->roles);
+    c->skills = malloc((nb * ns + 1) * sizeof *c->skills);
+    c->certs = malloc((nb * nc + 1) * sizeof *c->certs);
+    c->skill_offsets = malloc((nb + 1) * sizeof *c->skill_offsets);
+    c->cert_offsets = malloc((nb + 1) * sizeof *c->cert_offsets);
+    c->years = malloc(nb * sizeof *c->years);
     c->estimate = malloc(BATCH * sizeof *c->estimate);
     c->low = malloc(BATCH * sizeof *c->low);
     c->high = malloc(BATCH * sizeof *c->high);
@@ -405,8 +415,8 @@ static int est_ctx_init(est_ctx *c, const profiles *ps)
         est_ctx_free(c);
         return -1;
     }
-    for (size_t i = 0; i < BATCH; i++) {
-        const profile *p = &ps->p[i % N_PROFILES];
+    for (size_t i = 0; i < nb; i++) {
+        const profile *p = &ps->p[i % ps->n];
         c->roles[i] = p->role;
         c->skill_offsets[i] = i * ns;
         c->cert_offsets[i] = i * nc;
@@ -416,15 +426,15 @@ static int est_ctx_init(est_ctx *c, const profiles *ps)
             c->certs[i * nc + k] = p->certs[k];
         c->years[i] = p->years;
     }
-    c->skill_offsets[BATCH] = BATCH * ns;
-    c->cert_offsets[BATCH] = BATCH * nc;
+    c->skill_offsets[nb] = nb * ns;
+    c->cert_offsets[nb] = nb * nc;
     return 0;
 }
 
 /* ---- The floor ----------------------------------------------------------------------- */
 
 /* The least an estimate by name can cost: for each name, the library's hash function
- * (a copy of er_hash in lib/names.c) over the name as given, a probe of an open-addressing
+ * (a copy of key_hash in lib/names.c) over the name as given, a probe of an open-addressing
  * table keyed by the level ids, a key compare and an add; then the years curve and exp()
  * back to the rate. No folding, no interval, no breakdown, no flags, no checks. It does
  * the library's arithmetic in the library's order, so its estimate is the library's to
@@ -443,16 +453,27 @@ static uint64_t floor_le64(const unsigned char *p)
            (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
-/* The name index's hash (key_hash in lib/names.c): a slot is its top bits. */
+static uint64_t floor_le32(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+/* The name index's hash (key_hash in lib/names.c, with its loads of the last bytes): a
+ * slot is its top bits. */
 static uint64_t floor_hash(size_t input, const char *key, size_t len)
 {
     const unsigned char *p = (const unsigned char *)key;
     uint64_t h = floor_mix(0xcbf29ce484222325ull ^ input), w = 0;
-    size_t i = 0;
+    size_t i = 0, r;
     for (; i + 8 <= len; i += 8)
         h = floor_mix(h ^ floor_le64(p + i));
-    for (size_t k = 0; i + k < len; k++)
-        w |= (uint64_t)p[i + k] << (8 * k);
+    p += i;
+    if ((r = len - i) >= 4)
+        w = floor_le32(p) | floor_le32(p + r - 4) << (8 * (r - 4));
+    else if (r >= 2)
+        w = (uint64_t)(p[0] | p[1] << 8) | (uint64_t)(p[r - 2] | p[r - 1] << 8) << (8 * (r - 2));
+    else if (r == 1)
+        w = p[0];
     return ((h ^ w ^ len) * 0x9E3779B97F4A7C15ull) | 1;
 }
 
@@ -569,7 +590,7 @@ static int run_floor(void *vctx, size_t iters)
     const floor_ctx *f = vctx;
     double acc = 0;
     for (size_t i = 0; i < iters; i++)
-        acc += floor_estimate(f, &f->ps->p[i % N_PROFILES]);
+        acc += floor_estimate(f, &f->ps->p[i % f->ps->n]);
     sink = acc;
     return 0;
 }
@@ -734,6 +755,7 @@ static size_t model_levels(const engrate_model *m)
 
 typedef struct figures {  /* what the machine-readable lines report */
     double by_name_ns, floor_ns, batch_per_s, load_default_ms, allocations;
+    double by_name_distinct_ns, floor_distinct_ns, batch_distinct_per_s;
 } figures;
 
 static const struct {
@@ -761,16 +783,17 @@ static int bench_model(const engrate_model *m, const char *label, figures *fig)
     printf("  %-34s %8s %7s %7s %7s %6s %8s %6s %6s\n", "", "", "", "", "", "", "ns/thr",
            "M/s", "M/s");
     int skipped = 0;
-    size_t n_rows = sizeof shapes / sizeof shapes[0] + 1; /* last row: display names */
+    /* The last rows: display names, and ids in 4,096 profiles. */
+    size_t n_shapes = sizeof shapes / sizeof shapes[0], n_rows = n_shapes + 2;
     for (size_t s = 0; s < n_rows; s++) {
-        int typed = s == n_rows - 1;
-        size_t ns = typed ? 5 : shapes[s].skills, nc = typed ? 2 : shapes[s].certs;
+        int typed = s == n_shapes, distinct = s == n_shapes + 1;
+        size_t ns = s >= n_shapes ? 5 : shapes[s].skills, nc = s >= n_shapes ? 2 : shapes[s].certs;
         if (!supports(m, ns, nc)) {
             skipped = 1;
             continue;
         }
         static profiles ps;
-        make_profiles(&ps, m, ns, nc, typed);
+        make_profiles(&ps, m, distinct ? N_DISTINCT : N_PROFILES, ns, nc, typed);
         est_ctx c;
         floor_ctx f;
         if (est_ctx_init(&c, &ps) || floor_init(&f, &ps))
@@ -800,7 +823,8 @@ static int bench_model(const engrate_model *m, const char *label, figures *fig)
         est_ctx_free(&c);
         char name[64];
         snprintf(name, sizeof name, "%zu skill%s, %zu cert%s%s", ns, ns == 1 ? "" : "s", nc,
-                 nc == 1 ? "" : "s", typed ? " (display names)" : "");
+                 nc == 1 ? "" : "s",
+                 typed ? " (display names)" : distinct ? " (4,096 profiles)" : "");
         printf("  %-34s", name);
         cell(8, 1, by_name);
         cell(7, 1, by_id);
@@ -811,10 +835,15 @@ static int bench_model(const engrate_model *m, const char *label, figures *fig)
         cell(6, 2, t_rate / 1e6);
         cell(6, 2, tb_rate / 1e6);
         printf("\n");
-        if (fig && ns == 5 && nc == 2 && !typed) {
+        if (fig && ns == 5 && nc == 2 && !typed && !distinct) {
             fig->by_name_ns = by_name;
             fig->floor_ns = floor_ns;
             fig->batch_per_s = 1e9 / batch;
+        }
+        if (fig && distinct) {
+            fig->by_name_distinct_ns = by_name;
+            fig->floor_distinct_ns = floor_ns;
+            fig->batch_distinct_per_s = 1e9 / batch;
         }
     }
     if (skipped)
@@ -832,7 +861,7 @@ static double count_allocations(const engrate_model *m, double *per_batch)
     size_t ns = levels_of(m, in.skills) < 5 ? levels_of(m, in.skills) : 5;
     size_t nc = levels_of(m, in.certs) < 2 ? levels_of(m, in.certs) : 2;
     est_ctx c;
-    make_profiles(&ps, m, ns, nc, 1);
+    make_profiles(&ps, m, N_PROFILES, ns, nc, 1);
     if (est_ctx_init(&c, &ps))
         return NAN;
     const char *unknown[2] = {"no such skill", "COBOL-85"};
@@ -958,7 +987,7 @@ int main(int argc, char **argv)
            "random profiles\n# with level ids as names; batch calls take %d profiles\n",
            runs, run_ms, N_PROFILES, BATCH);
 
-    figures fig = {NAN, NAN, NAN, NAN, NAN};
+    figures fig = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     engrate_error err;
     engrate_model *m = engrate_model_load(model_path, 0, &err);
     if (!m) {
@@ -1012,6 +1041,15 @@ int main(int argc, char **argv)
            fig.load_default_ms);
     printf(isnan(fig.allocations) ? "estimate_allocations NA\n" : "estimate_allocations %g\n",
            fig.allocations);
+    /* The same profile shape over 4,096 profiles (see the top of this file). */
+    printf(isnan(fig.by_name_distinct_ns) ? "estimate_by_name_4096_ns NA\n"
+                                          : "estimate_by_name_4096_ns %.1f\n",
+           fig.by_name_distinct_ns);
+    printf(isnan(fig.floor_distinct_ns) ? "floor_4096_ns NA\n" : "floor_4096_ns %.1f\n",
+           fig.floor_distinct_ns);
+    printf(isnan(fig.batch_distinct_per_s) ? "batch_4096_profiles_per_s NA\n"
+                                           : "batch_4096_profiles_per_s %.0f\n",
+           fig.batch_distinct_per_s);
     engrate_model_free(m);
     return 0;
 }
