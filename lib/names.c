@@ -178,34 +178,41 @@ static inline uint64_t load_le_short(const unsigned char *p, size_t r)
     return p[0];
 }
 
-/* The first 8 bytes of a key, little-endian and zero-padded, as the hasher packs them.
- * Slots keep it so that a key of 8 bytes or fewer, the usual name, is compared as one
- * number in a register: memcmp against the buffer the name was just folded into, a byte
- * at a time, waited for those stores (a wide load cannot take its bytes from several
- * narrow stores still in flight) and cost as much as the rest of the lookup. */
-static inline uint64_t key_head(const char *key, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)key;
-    return len >= 8 ? load_le64(p) : len ? load_le_short(p, len) : 0;
-}
-
-/* The hash of a key, as the hasher makes it a byte at a time, here a word at a time. */
+/* The hash of a key, as the hasher makes it a byte at a time, here a word at a time, and
+ * in *head its first 8 bytes, little-endian and zero-padded, as the hasher packs them.
+ * Slots keep the head so that a key of 8 bytes or fewer, the usual name, is compared as one
+ * number in a register: memcmp against the buffer a name was just folded into, a byte at
+ * a time, waited for those stores (a wide load cannot take its bytes from several narrow
+ * stores still in flight) and cost as much as the rest of the lookup.
+ *
+ * Names differ in length, so every branch on the length is a branch the processor may
+ * mispredict (some 15 to 20 cycles each): a key of 8 bytes or more takes its last bytes
+ * from the 8 that end where it ends, with a shift and no branch, which leaves the test of
+ * len < 8 and, below 8, load_le_short's. */
 static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t seed, size_t input,
-                                                              const char *key, size_t len)
+                                                              const char *key, size_t len,
+                                                              uint64_t *head)
 {
     const unsigned char *p = (const unsigned char *)key;
-    hasher hs = hash_start(seed, input);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8)
-        hs.h = mix(hs.h ^ load_le64(p + i));
-    hs.word = i < len ? load_le_short(p + i, len - i) : 0;
-    return hash_end(&hs, len);
+    uint64_t h = hash_start(seed, input).h, tail;
+    if (len < 8) {
+        tail = *head = len ? load_le_short(p, len) : 0;
+    } else {
+        *head = load_le64(p);
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8)
+            h = mix(h ^ load_le64(p + i));
+        /* The len - i (0 to 7) bytes after the last whole word: the top ones of the word
+         * that ends at len, shifted down (in two steps, as a shift of 64 is undefined). */
+        tail = (load_le64(p + len - 8) >> 1) >> (63 - 8 * (len - i));
+    }
+    return ((h ^ tail ^ len) * 0x9E3779B97F4A7C15ull) | 1; /* as hash_end */
 }
 
 uint64_t er_hash(size_t input, const char *key, size_t len)
 {
     /* Mixed down to the low bits too, for tables that take those (the trainer's). */
-    uint64_t h = key_hash(0, input, key, len);
+    uint64_t head, h = key_hash(0, input, key, len, &head);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -229,7 +236,7 @@ static inline int same_tail(const char *key, const char *name, size_t len)
     return x == y;
 }
 
-/* The slot of key (folded or as given) with hash h and head key_head(key, key_len), or
+/* The slot of key (folded or as given) with hash h and head as key_hash gives them, or
  * NULL. */
 static inline const er_slot *lookup(const engrate_model *m, size_t input, const char *key,
                                     size_t key_len, uint64_t h, uint64_t head)
@@ -287,7 +294,7 @@ static size_t index_count(const engrate_model *m)
 static int index_put(engrate_model *m, size_t *count, size_t input, size_t level,
                      const char *key, size_t len, unsigned *flags, size_t *other)
 {
-    uint64_t h = key_hash(m->hash_seed, input, key, len), head = key_head(key, len);
+    uint64_t head, h = key_hash(m->hash_seed, input, key, len, &head);
     const er_slot *found = lookup(m, input, key, len, h, head);
     if (found) {
         *flags = found->flags;
@@ -448,9 +455,10 @@ int er_find_level(const engrate_model *m, size_t input, const char *name, int *a
 {
     size_t len = strlen(name);
     const er_slot *s = NULL;
-    if (len <= ER_MAX_NAME_BYTES) /* as given first (er_index_add) */
-        s = lookup(m, input, name, len, key_hash(m->hash_seed, input, name, len),
-                   key_head(name, len));
+    if (len <= ER_MAX_NAME_BYTES) { /* as given first (er_index_add) */
+        uint64_t head, h = key_hash(m->hash_seed, input, name, len, &head);
+        s = lookup(m, input, name, len, h, head);
+    }
     if (!s) {
         int rc = find_folded(m, input, name, len, &s);
         if (rc < 0)
