@@ -53,7 +53,8 @@ static char *make(int n, int hostile, size_t *len)
     char id[32];
     for (unsigned long long t = 0, found = 0; found < (unsigned long long)n; t++) {
         int k = sprintf(id, "%llx", t);
-        if (hostile && key_hash(0, 0, id, (size_t)k) >> (64 - bits) >= 1024)
+        uint64_t head;
+        if (hostile && key_hash(0, 0, id, (size_t)k, &head) >> (64 - bits) >= 1024)
             continue;
         used += (size_t)sprintf(b + used, "[level %s]\ncoef=0\n", id);
         found++;
