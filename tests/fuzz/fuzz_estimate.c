@@ -573,6 +573,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                            l == ENGRATE_E_UNKNOWN_NAME || l == ENGRATE_E_UTF8);
             if (l >= 0)
                 FUZZ_CHECK(aliased == 7 || aliased == 0 || aliased == 1);
+            /* A name and its folded form find the same level, the same way (a lookup tries
+             * the name as given, then folded: the two must agree). */
+            char folded[300];
+            if (l != ENGRATE_E_INVALID && l != ENGRATE_E_UTF8 &&
+                engrate_fold_name(nm, folded, sizeof folded) > 0) {
+                int a1 = -1, a2 = -1;
+                FUZZ_CHECK(engrate_model_find_level(m, i, nm, &a1) == l);
+                FUZZ_CHECK(engrate_model_find_level(m, i, folded, &a2) == l);
+                FUZZ_CHECK(l < 0 || a1 == a2);
+            }
             break;
         }
         case OP_SUGGEST: {
