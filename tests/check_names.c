@@ -103,6 +103,19 @@ START_TEST(levels_found_by_id_name_and_alias)
 }
 END_TEST
 
+/* The start of a model named `name` with one set input, skills, of `levels` levels, which
+ * the caller writes after it; the length written. */
+static size_t skills_model_head(char *text, size_t cap, const char *name, int levels)
+{
+    return (size_t)snprintf(text, cap,
+                            "engrate-model 1\n"
+                            "[model]\nname = %s\ncurrency = JPY\nperiod = month\n"
+                            "transform = log\nintercept = 13\n"
+                            "[interval]\nlevel = 0.8\nlow = -0.2\nhigh = 0.2\n"
+                            "[input skills]\nkind = set\nlevels = %d\n",
+                            name, levels);
+}
+
 /* A model whose skill ids have every length from 1 to 44 bytes (a name is read 8 bytes at
  * a time, so every length of a last, short word), with separators inside, and for each a
  * display name that folds to the id and an alias that does not. */
@@ -112,13 +125,7 @@ static engrate_model *spellings_model(void)
     size_t cap = 64 * 1024, n = 0;
     char *text = malloc(cap);
     ck_assert_ptr_nonnull(text);
-    n += (size_t)snprintf(text + n, cap - n,
-                          "engrate-model 1\n"
-                          "[model]\nname = spellings\ncurrency = JPY\nperiod = month\n"
-                          "transform = log\nintercept = 13\n"
-                          "[interval]\nlevel = 0.8\nlow = -0.2\nhigh = 0.2\n"
-                          "[input skills]\nkind = set\nlevels = %d\n",
-                          SPELL_LEVELS);
+    n += skills_model_head(text, cap, "spellings", SPELL_LEVELS);
     for (int len = 1; len <= SPELL_LEVELS; len++) {
         char id[64], shown[128];
         /* The first two bytes say the length, so no two ids fold alike. */
@@ -289,13 +296,7 @@ START_TEST(more_names_than_kept_as_written)
     size_t cap = (size_t)LEVELS * ALIASES * 20 + 4096, n = 0;
     char *text = malloc(cap);
     ck_assert_ptr_nonnull(text);
-    n += (size_t)snprintf(text + n, cap - n,
-                          "engrate-model 1\n"
-                          "[model]\nname = many\ncurrency = JPY\nperiod = month\n"
-                          "transform = log\nintercept = 13\n"
-                          "[interval]\nlevel = 0.8\nlow = -0.2\nhigh = 0.2\n"
-                          "[input skills]\nkind = set\nlevels = %d\n",
-                          LEVELS);
+    n += skills_model_head(text, cap, "many", LEVELS);
     for (int l = 0; l < LEVELS; l++) {
         n += (size_t)snprintf(text + n, cap - n, "[level s_%d]\ncoef = 0\nname.en = S %d\n", l,
                               l);
