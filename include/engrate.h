@@ -451,6 +451,11 @@ ENGRATE_API const char *engrate_train_report_note(const engrate_train_report *re
  * engrate-train prints; both owned by the report. */
 ENGRATE_API const char *engrate_train_report_json(const engrate_train_report *report);
 ENGRATE_API const char *engrate_train_report_summary(const engrate_train_report *report);
+/* Write the report's JSON to path as engrate_model_save writes a model: atomically, so that
+ * the file is the old one or the whole new one, and nothing partial is left if the process
+ * is stopped. 0, or ENGRATE_E_INVALID (NULL), ENGRATE_E_IO, ENGRATE_E_NOMEM. */
+ENGRATE_API int engrate_train_report_save(const engrate_train_report *report,
+                                          const char *path, engrate_error *err);
 
 #ifdef __cplusplus
 }

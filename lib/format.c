@@ -1082,26 +1082,14 @@ static int write_unnamed(const char *path, char *tmp, const char *text, size_t l
 #endif
 }
 
-ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, unsigned flags,
-                                   engrate_error *err)
+int er_save_text(const char *path, const char *text, size_t len, engrate_error *err)
 {
-    er_error_clear(err);
-    if (!m || !path)
-        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "%s is NULL", m ? "path" : "model");
-    if (flags != 0)
-        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "unknown save flags 0x%x", flags);
-    size_t len = 0;
-    char *text = engrate_model_to_string(m, &len, err);
-    if (!text)
-        return err ? err->code : ENGRATE_E_NOMEM;
     /* Write beside the target, flush to disk, then rename over it: readers see the old
      * file or the new one, never a part. */
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(text);
+    if (!tmp)
         return er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
-    }
     memcpy(tmp, path, plen);
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     int rc = 0;
@@ -1128,6 +1116,22 @@ ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, uns
             unlink(tmp);
     }
     free(tmp);
+    return rc;
+}
+
+ENGRATE_API int engrate_model_save(const engrate_model *m, const char *path, unsigned flags,
+                                   engrate_error *err)
+{
+    er_error_clear(err);
+    if (!m || !path)
+        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "%s is NULL", m ? "path" : "model");
+    if (flags != 0)
+        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "unknown save flags 0x%x", flags);
+    size_t len = 0;
+    char *text = engrate_model_to_string(m, &len, err);
+    if (!text)
+        return err ? err->code : ENGRATE_E_NOMEM;
+    int rc = er_save_text(path, text, len, err);
     free(text);
     return rc;
 }

@@ -67,6 +67,14 @@ ER_HIDDEN int er_parse_double(const char *s, size_t n, double *out);
  * digits; always '.' as the decimal point). buf needs 32 bytes. Returns the length. */
 ER_HIDDEN int er_format_double(double x, char *buf);
 
+/* ---- Files ------------------------------------------------------------------------- */
+
+/* Replace the file at path with len bytes of text, atomically: readers see the old file or
+ * the new one, and a process killed while writing leaves no partial file behind (format.c,
+ * write_unnamed). 0, or ENGRATE_E_IO / ENGRATE_E_NOMEM with err filled. */
+ER_HIDDEN int er_save_text(const char *path, const char *text, size_t len,
+                           engrate_error *err);
+
 /* ---- The model --------------------------------------------------------------------- */
 
 enum { ER_META_NAME, ER_META_DESCRIPTION, ER_META_CURRENCY, ER_META_PERIOD, ER_META_BASIS,

@@ -323,3 +323,15 @@ ENGRATE_API const char *engrate_train_report_summary(const engrate_train_report 
 {
     return r ? r->summary : NULL;
 }
+
+ENGRATE_API int engrate_train_report_save(const engrate_train_report *r, const char *path,
+                                          engrate_error *err)
+{
+    er_error_clear(err);
+    if (!r || !path)
+        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "%s is NULL",
+                        r ? "path" : "report");
+    if (!r->json)
+        return er_error(err, ENGRATE_E_INVALID, path, 0, 0, "the report has no JSON text");
+    return er_save_text(path, r->json, strlen(r->json), err);
+}

@@ -6,6 +6,7 @@
  * and every row error with its code, line and column. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -708,6 +709,50 @@ START_TEST(bad_options)
 }
 END_TEST
 
+/* The report's JSON is saved whole, over what was there, with nothing else left in the
+ * directory; a path that cannot be written is an I/O error that names it. */
+START_TEST(report_saved_whole)
+{
+    char *csv = synthetic(300, 5);
+    engrate_train_report *rep = NULL;
+    engrate_error err;
+    engrate_model *m = train_buf(csv, NULL, &rep, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    free(csv);
+    char dir[] = "/tmp/check_train_report.XXXXXX", path[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("an older report\n", f);
+    fclose(f);
+    ck_assert_int_eq(engrate_train_report_save(rep, path, &err), 0);
+    size_t len;
+    char *saved = test_read(path, &len);
+    ck_assert_ptr_nonnull(saved);
+    ck_assert_str_eq(saved, engrate_train_report_json(rep));
+    ck_assert_uint_eq(len, strlen(engrate_train_report_json(rep)));
+    free(saved);
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        entries += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    ck_assert_int_eq(entries, 1);
+    snprintf(path, sizeof path, "%s/missing/r.json", dir);
+    ck_assert_int_eq(engrate_train_report_save(rep, path, &err), ENGRATE_E_IO);
+    ck_assert_ptr_nonnull(strstr(err.text, "missing/r.json"));
+    ck_assert_int_eq(engrate_train_report_save(NULL, path, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_train_report_save(rep, NULL, &err), ENGRATE_E_INVALID);
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    unlink(path);
+    rmdir(dir);
+    engrate_train_report_free(rep);
+    engrate_model_free(m);
+}
+END_TEST
+
 /* ---- The program: a failed run leaves an existing model alone ---------------------- */
 
 static int run(const char *cmd)
@@ -793,6 +838,7 @@ int main(void)
     tcase_add_test(tc, skip_bad_rows_counts_them);
     tcase_add_test(tc, collinear_design_is_singular);
     tcase_add_test(tc, bad_options);
+    tcase_add_test(tc, report_saved_whole);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, cli_never_damages_a_model);
     suite_add_tcase(s, tc);

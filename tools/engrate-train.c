@@ -3,7 +3,6 @@
  * fits, and this program prints the summary, writes the JSON report and saves the model
  * (atomically, through engrate_model_save). */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,31 +131,6 @@ static char *base_name(const char *path)
     return s;
 }
 
-/* Write text to path through a temporary file and a rename. */
-static int write_atomic(const char *path, const char *text)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int ok = f != NULL;
-    if (ok)
-        ok = fputs(text, f) >= 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok)
-        ok = rename(tmp, path) == 0;
-    if (!ok) {
-        int e = errno;
-        remove(tmp);
-        errno = e;
-    }
-    free(tmp);
-    return ok ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
     const char *output = NULL, *report_path = NULL;
@@ -238,9 +212,9 @@ int main(int argc, char **argv)
     int status = 0;
     if (report && !quiet)
         fputs(engrate_train_report_summary(report), stderr);
-    if (report && report_path && write_atomic(report_path, engrate_train_report_json(report))) {
-        fprintf(stderr, "engrate-train: %s: cannot write the report: %s\n", report_path,
-                strerror(errno));
+    engrate_error report_err;
+    if (report && report_path && engrate_train_report_save(report, report_path, &report_err)) {
+        fprintf(stderr, "engrate-train: the report: %s\n", report_err.text);
         status = EXIT_FAIL;
     }
     if (!model) {
