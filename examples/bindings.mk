@@ -22,6 +22,12 @@ if HAVE_RUBY
 TESTS += examples/ruby/ruby.test
 endif
 TESTS += examples/c/install-check.sh
+# A shared library that says it is major version 1 and forwards the rest to this build's:
+# both suites check that their binding refuses it. -rpath makes libtool build it shared.
+check_LTLIBRARIES = tests/libengrate-major1.la
+tests_libengrate_major1_la_SOURCES = tests/major1.c
+tests_libengrate_major1_la_LDFLAGS = -module -avoid-version -rpath '$(abs_builddir)'
+tests_libengrate_major1_la_LIBADD = lib/libengrate.la
 AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 	MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)'; \
 	PKG_CONFIG='$(PKG_CONFIG)' libdir='$(libdir)' pkgdatadir='$(pkgdatadir)'; \

@@ -504,6 +504,19 @@ class Loading(unittest.TestCase):
         self.assertIn("ImportError: engrate: cannot load libengrate; tried:", p.stderr)
         self.assertIn("$ENGRATE_LIB: %s (no such file)" % env["ENGRATE_LIB"], p.stderr)
 
+    def test_another_major_version_is_refused(self):
+        # tests/libengrate-major1.so (built by make check) says it is 1.0.0 and leaves every
+        # other function to this build's library: refused for its version alone.
+        lib = os.path.join(BUILDDIR, "tests", ".libs", "libengrate-major1.so")
+        if not os.path.exists(lib):
+            self.skipTest("no %s (built by make check)" % lib)
+        env = dict(os.environ, ENGRATE_LIB=lib)
+        p = subprocess.run([sys.executable, "-c", "import engrate"], cwd=HERE, env=env,
+                           capture_output=True, text=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ImportError: engrate: %s is libengrate 1.0.0 (major 1); "
+                      "this binding needs major 0" % lib, p.stderr)
+
     def test_version(self):
         self.assertEqual(engrate.version().split(".")[0], "0")
         self.assertEqual(engrate.__version__, engrate.version())

@@ -453,6 +453,18 @@ class TestLoading < Minitest::Test
     assert_includes err, "$ENGRATE_LIB: #{lib} (no such file)"
   end
 
+  # tests/libengrate-major1.so (built by make check) says it is 1.0.0 and leaves every other
+  # function to this build's library: refused for its version alone.
+  def test_another_major_version_is_refused
+    lib = File.join(BUILDDIR, "tests", ".libs", "libengrate-major1.so")
+    skip "no #{lib} (built by make check)" unless File.exist?(lib)
+    _out, err, st = Open3.capture3({ "ENGRATE_LIB" => lib }, RbConfig.ruby,
+                                   "-I#{File.join(__dir__, "lib")}", "-e", "require 'engrate'")
+    refute st.success?
+    assert_includes err, "engrate: #{lib} is libengrate 1.0.0 (major 1); " \
+                         "this binding needs major 0 (LoadError)"
+  end
+
   def test_version
     assert_equal "0", Engrate.version.split(".")[0]
     assert Engrate.library_path
