@@ -25,8 +25,9 @@
 #define ER_MAX_KNOTS 64
 #define ER_MAX_SOURCES 256
 #define ER_MAX_ABS_NUMERIC 1e9          /* numeric input ranges, knots and defaults   */
-/* Not a limit on models: the most names the index also keeps as written (names.c). */
-#define ER_MAX_RAW_KEYS 262144
+/* Not a limit on models: the largest index (in slots, 40 bytes each) that also keeps the
+ * names as written (names.c, er_index_add). */
+#define ER_RAW_KEYS_MAX_SLOTS ((size_t)1 << 20)
 
 /* ---- Errors ------------------------------------------------------------------------ */
 
@@ -146,7 +147,7 @@ struct engrate_model {
     size_t slot_mask;
     unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
     uint64_t hash_seed;                /* this model's random key for the name index */
-    size_t n_raw_keys;                 /* index keys of names as written (names.c)   */
+    int raw_keys_off;                  /* the index keeps no names as written (names.c) */
 };
 
 /* Model building, shared by the loader and the trainer. er_model_new gives an empty model

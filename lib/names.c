@@ -253,7 +253,9 @@ static inline const er_slot *lookup(const engrate_model *m, size_t input, const 
     }
 }
 
-static int index_grow(engrate_model *m, size_t n_slots)
+/* Move the index to a table of n_slots slots, leaving out the keys of names as written
+ * when drop_raw is set (*dropped: how many). */
+static int index_rebuild(engrate_model *m, size_t n_slots, int drop_raw, size_t *dropped)
 {
     er_slot *slots = calloc(n_slots, sizeof *slots);
     if (!slots)
@@ -267,6 +269,10 @@ static int index_grow(engrate_model *m, size_t n_slots)
             const er_slot *s = &m->slots[i];
             if (s->hash == 0)
                 continue;
+            if (drop_raw && (s->flags & ER_SLOT_RAW)) {
+                ++*dropped;
+                continue;
+            }
             size_t j = s->hash >> shift;
             while (slots[j].hash != 0)
                 j = (j + 1) & mask;
@@ -304,10 +310,23 @@ static int index_put(engrate_model *m, size_t *count, size_t input, size_t level
             *other = found->level;
         return ENGRATE_E_DUPLICATE;
     }
-    if (!m->slots || (*count + 1) * 2 > m->slot_mask + 1) {
-        int rc = index_grow(m, m->slots ? (m->slot_mask + 1) * 2 : 64);
-        if (rc)
-            return rc;
+    if (!m->slots || (*count + 1) * 2 > m->slot_mask + 1) { /* at most half full */
+        size_t n_slots = m->slots ? (m->slot_mask + 1) * 2 : 64, dropped = 0;
+        if ((*flags & ER_SLOT_RAW) && n_slots > ER_RAW_KEYS_MAX_SLOTS)
+            return 0; /* not worth growing for (er_index_add) */
+        int drop = n_slots > ER_RAW_KEYS_MAX_SLOTS && !m->raw_keys_off;
+        if (drop) { /* too big for them now: without them, it may not need to grow */
+            m->raw_keys_off = 1;
+            int rc = index_rebuild(m, m->slot_mask + 1, 1, &dropped);
+            if (rc)
+                return rc;
+            *count -= dropped;
+        }
+        if ((*count + 1) * 2 > (m->slots ? m->slot_mask + 1 : 0)) {
+            int rc = index_rebuild(m, n_slots, 0, &dropped);
+            if (rc)
+                return rc;
+        }
     }
     char *stored = er_pool_strndup(&m->pool, key, len);
     if (!stored)
@@ -329,8 +348,10 @@ static int index_put(engrate_model *m, size_t *count, size_t input, size_t level
  * level's key, the two would fold to the same key, which the folded entry refuses. And it
  * is the id (not aliased) when its folded form is: "Python" as written is the id "python",
  * as it is when folded, even if it came in as a display name. These keys only save time,
- * so a model keeps at most ER_MAX_RAW_KEYS of them: a huge model's index does not double,
- * and its other names are found by folding. */
+ * so the index keeps them only while it has at most ER_RAW_KEYS_MAX_SLOTS slots: before it
+ * grows past that, it drops them and takes no more, so that a big model's index is the
+ * size its folded names need, as if these keys had never been, and its names are found by
+ * folding. */
 int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
                  const char *name, size_t len, int is_id, size_t *other)
 {
@@ -342,12 +363,9 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
         return ENGRATE_E_INVALID;
     unsigned flags = is_id ? ER_SLOT_ID : 0;
     int rc = index_put(m, count, input, level, key, (size_t)k, &flags, other);
-    if (rc == 0 && m->n_raw_keys < ER_MAX_RAW_KEYS &&
-        ((size_t)k != len || memcmp(key, name, len) != 0)) {
-        size_t before = *count;
+    if (rc == 0 && !m->raw_keys_off && ((size_t)k != len || memcmp(key, name, len) != 0)) {
         flags = (flags & ER_SLOT_ID) | ER_SLOT_RAW;
         rc = index_put(m, count, input, level, name, len, &flags, other);
-        m->n_raw_keys += *count - before;
     }
     return rc;
 }
