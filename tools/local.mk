@@ -28,3 +28,7 @@ tests_check_train_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GSL_CFLAGS)
 tests_check_train_LDADD = lib/libengrate-internal.la $(CHECK_LIBS) -lm
 
 EXTRA_DIST += docs/training.md
+
+# The progress bar, under a pseudo-terminal (script(1)), and its absence elsewhere.
+TESTS += tests/train-progress.test
+EXTRA_DIST += tests/train-progress.test
