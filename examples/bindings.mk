@@ -31,7 +31,22 @@ tests_libengrate_major1_la_LIBADD = lib/libengrate.la
 AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 	MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)'; \
 	PKG_CONFIG='$(PKG_CONFIG)' libdir='$(libdir)' pkgdatadir='$(pkgdatadir)'; \
-	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir;
+	pythondir='$(pythondir)' rubydir='$(rubydir)'; \
+	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir;
+
+# make install puts the bindings where the interpreters look (configure says where:
+# --with-pythondir, --with-rubydir); the library itself they find through ldconfig.
+if INSTALL_PYTHON
+engratepydir = $(pythondir)/engrate
+engratepy_DATA = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
+	examples/python/engrate/_api.py
+endif
+if INSTALL_RUBY
+engraterbdir = $(rubydir)
+engraterb_DATA = examples/ruby/lib/engrate.rb
+engraterawdir = $(rubydir)/engrate
+engrateraw_DATA = examples/ruby/lib/engrate/raw.rb
+endif
 
 EXTRA_DIST += docs/bindings.md \
 	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \

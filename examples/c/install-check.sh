@@ -3,9 +3,10 @@
 # examples/c/estimate.c against that installation exactly as a user would, with
 #   cc estimate.c $(pkg-config --cflags --libs engrate)
 # and run it there. It checks that the header, the library, engrate.pc and the default
-# model are installed and usable together, and that the program uses the installed
-# library. make passes MAKE, CC, CFLAGS, LDFLAGS, PKG_CONFIG and the installation
-# directories (examples/bindings.mk).
+# model are installed and usable together, that the program uses the installed library,
+# and that the Python and Ruby bindings installed with them work. make passes MAKE, CC,
+# CFLAGS, LDFLAGS, PKG_CONFIG, PYTHON3, RUBY and the installation directories
+# (examples/bindings.mk, tests/local.mk).
 set -u
 : "${MAKE:?run me through make check}" "${CC:?}" "${PKG_CONFIG:?}" "${srcdir:?}"
 : "${libdir:?}" "${pkgdatadir:?}"
@@ -60,4 +61,33 @@ ok "the estimate with the installed example model: $first"
 out=$(run example.model "$tmp/estimate" pm 12 java cobol) || fail "estimate pm 12 java cobol"
 echo "$out" | grep -q "^  unknown: cobol$" || fail "the unknown name is not reported: $out"
 ok "unknown names reported"
+
+# The bindings as installed (configure chose where: pythondir, rubydir), loading the
+# installed library, give the same estimate. They need a shared library.
+if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
+    [ -f "$tmp$pythondir/engrate/__init__.py" ] || fail "no Python package in $tmp$pythondir"
+    out=$(cd "$tmp" && PYTHONPATH="$tmp$pythondir" ENGRATE_LIB="$tmp$libdir/libengrate.so" \
+          PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
+import sys, engrate
+assert engrate.__file__.startswith(sys.argv[1]), engrate.__file__
+r = engrate.Model.load(sys.argv[2]).estimate(role="pmo", skills=["java"], certs=["PMP"], years=8)
+print("%.0f %.0f %.0f" % (r.estimate, r.low, r.high))' "$tmp$pythondir" \
+          "$tmp$pkgdatadir/example.model") || fail "the installed Python package"
+    [ "$out" = "1143953 936589 1397227" ] || fail "the installed Python package gives $out"
+    ok "the installed Python package ($pythondir): $out"
+fi
+if [ -z "$static" ] && [ -n "${RUBY:-}" ] && [ -n "${rubydir:-}" ]; then
+    [ -f "$tmp$rubydir/engrate.rb" ] || fail "no Ruby library in $tmp$rubydir"
+    out=$(cd "$tmp" && ENGRATE_LIB="$tmp$libdir/libengrate.so" \
+          "$RUBY" -I"$tmp$rubydir" -e '
+require "engrate"
+abort $LOADED_FEATURES.grep(/engrate\.rb/).inspect unless
+  $LOADED_FEATURES.any? { |f| f.start_with?(ARGV[0]) && f.end_with?("engrate.rb") }
+r = Engrate::Model.load(ARGV[1]).estimate(role: "pmo", skills: ["java"], certs: ["PMP"],
+                                           years: 8)
+puts format("%.0f %.0f %.0f", r.estimate, r.low, r.high)' "$tmp$rubydir" \
+          "$tmp$pkgdatadir/example.model") || fail "the installed Ruby library"
+    [ "$out" = "1143953 936589 1397227" ] || fail "the installed Ruby library gives $out"
+    ok "the installed Ruby library ($rubydir): $out"
+fi
 echo "$passed passed, 0 failed"
