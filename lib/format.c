@@ -41,6 +41,7 @@ typedef struct parser {
     size_t levels_declared;
     er_level *level;         /* current level                                 */
     size_t n_keys;           /* keys in the name index                        */
+    size_t n_names;          /* ids, display names and aliases so far         */
     size_t cap_sources;
     size_t max_levels;       /* what the file's size could hold               */
 } parser;
@@ -384,6 +385,10 @@ static int start_section(parser *p, span line, const char *ls)
         er_level *lv = &in->levels[in->n_levels];
         if (!(lv->id = dup_span(p, arg)))
             return ENGRATE_E_NOMEM;
+        if (++p->n_names > ER_MAX_TOTAL_NAMES)
+            return fail(p, ENGRATE_E_LIMIT, arg.s, ls,
+                        "more than %d names (ids, display names and aliases) in all",
+                        ER_MAX_TOTAL_NAMES);
         size_t other = 0;
         rc = er_index_add(m, &p->n_keys, (size_t)(in - m->inputs), in->n_levels, arg.s, arg.n,
                           1, &other);
@@ -608,6 +613,10 @@ static int level_key(parser *p, span key, span v, const char *ls)
         return 0;
     }
     const char *name;
+    if (++p->n_names > ER_MAX_TOTAL_NAMES)
+        return fail(p, ENGRATE_E_LIMIT, key.s, ls,
+                    "more than %d names (ids, display names and aliases) in all",
+                    ER_MAX_TOTAL_NAMES);
     if (idx == 1) {
         if (v.n > ER_MAX_NAME_BYTES)
             return fail(p, ENGRATE_E_LIMIT, v.s, ls, "alias longer than %d bytes",

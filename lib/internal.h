@@ -20,6 +20,7 @@
 #define ER_MAX_INPUTS 64
 #define ER_MAX_LEVELS 100000            /* levels of one input                        */
 #define ER_MAX_TOTAL_LEVELS 1000000     /* levels of all inputs                       */
+#define ER_MAX_TOTAL_NAMES 2000000      /* ids, display names and aliases of all levels */
 #define ER_MAX_ALIASES 64               /* aliases of one level                       */
 #define ER_MAX_LANGS 16                 /* display names (languages) of one level     */
 #define ER_MAX_KNOTS 64

@@ -44,17 +44,23 @@ engrate_model *er_model_new(void)
 
 int er_model_finish(engrate_model *m, engrate_error *err)
 {
-    size_t total = 0, terms = 1;
+    size_t total = 0, terms = 1, names = 0;
     for (size_t i = 0; i < m->n_inputs; i++) {
         er_input *in = &m->inputs[i];
         in->level_base = total;
         total += in->n_levels;
         terms += in->kind == ENGRATE_SET ? in->n_levels : 1;
+        for (size_t l = 0; l < in->n_levels; l++)
+            names += 1 + in->levels[l].n_names + in->levels[l].n_aliases;
     }
     if (total > ER_MAX_TOTAL_LEVELS)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
                         "the model has %zu levels in all (at most %d)", total,
                         ER_MAX_TOTAL_LEVELS);
+    if (names > ER_MAX_TOTAL_NAMES)
+        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                        "the model has %zu names (ids, display names and aliases) in all "
+                        "(at most %d)", names, ER_MAX_TOTAL_NAMES);
     m->total_levels = total;
     m->max_terms = terms;
     size_t di = 0, dl = 0;

@@ -473,6 +473,37 @@ START_TEST(total_levels)
 }
 END_TEST
 
+/* 2,000,000 names in all (ids, display names, aliases) load; one more is refused, at its
+ * line. The limit bounds the name index: at it, this model takes about 370 MB. */
+START_TEST(total_names)
+{
+    if (light())
+        return; /* 25 MB of model: minutes under valgrind; the ASan build runs it */
+    text t = {0};
+    add_head(&t);
+    add(&t, "[input skills]\nkind = set\nlevels = 31250\n");
+    for (int l = 0; l < 31250; l++) { /* 31,250 levels of an id and 63 aliases */
+        add(&t, "[level l%x]\ncoef=0\n", l);
+        for (int a = 0; a < 63; a++)
+            add(&t, "alias=a%x\n", l * 64 + a);
+    }
+    size_t at_limit = t.n;
+    int line = 1;
+    for (size_t i = 0; i < at_limit; i++)
+        line += t.s[i] == '\n';
+    add(&t, "name.en = one too many\n");
+    engrate_error err;
+    engrate_model *m = engrate_model_load_buffer(t.s, at_limit, "gen.model", 0, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    ck_assert_int_eq(engrate_model_find_level(m, 0, "a1e847e", NULL), 31249);
+    engrate_model_free(m);
+    expect_limit(&t, line, "2,000,001 names");
+    m = load_text(&t, &err);
+    ck_assert_ptr_nonnull(strstr(err.text, "more than 2000000 names"));
+    free(t.s);
+}
+END_TEST
+
 /* A model of 100,000 levels with a name and an alias each: `n` levels. */
 static void many_levels(text *t, int n)
 {
@@ -1310,6 +1341,7 @@ int main(void)
     tc = tcase_create("limits-size");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, total_levels);
+    tcase_add_test(tc, total_names);
     tcase_add_test(tc, file_size);
     suite_add_tcase(s, tc);
     tc = tcase_create("limits-time");
