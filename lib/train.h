@@ -1,5 +1,6 @@
-/* train.h: what the trainer's files share: the report it fills (train_report.c writes it
- * out as JSON and text) and a small growable string buffer. */
+/* train.h: what the trainer's files share: its options (train_options.c), the report it
+ * fills (train_report.c writes it out as JSON and text) and a small growable string
+ * buffer. */
 #ifndef ENGRATE_TRAIN_H
 #define ENGRATE_TRAIN_H
 
@@ -12,6 +13,43 @@
 #define ER_TRAIN_SAMPLE_DEFAULT 200000
 #define ER_TRAIN_MAX_TERMS 1000
 #define ER_TRAIN_MAX_NOTES 200
+
+/* The options (train_options.c), as train.c reads them. */
+typedef struct opt_input {
+    int kind;
+    char *col;
+    char sep[9];
+    double *knots;
+    size_t n_knots;
+} opt_input;
+
+struct engrate_train_options {
+    char *target;
+    int transform;
+    char *weight;
+    opt_input *inputs;
+    size_t n_inputs;
+    int intercept;
+    int lambda_auto;
+    double lambda;
+    int folds;
+    long min_count;
+    double interval;
+    int skip_bad;
+    char *levels;
+    char *meta[ER_META_COUNT];
+    char **sources;
+    size_t n_sources;
+    int threads;
+    size_t sample;
+    engrate_train_progress_fn progress;
+    void *progress_user;
+};
+
+/* A copy of s (malloc), or NULL. */
+ER_HIDDEN char *er_dup_str(const char *s);
+/* Whether v can be one line of a model file: not empty, no control characters, UTF-8. */
+ER_HIDDEN int er_one_line(const char *v);
 
 typedef struct er_buf {
     char *s;

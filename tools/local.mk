@@ -5,7 +5,7 @@
 ENGRATE_TRAIN_SOURCES = \
 	lib/csv.c lib/csv.h \
 	lib/ddouble.h lib/fit.c lib/fit.h \
-	lib/train.c lib/train.h lib/train_report.c
+	lib/train.c lib/train.h lib/train_options.c lib/train_report.c
 lib_libengrate_la_SOURCES += $(ENGRATE_TRAIN_SOURCES)
 lib_libengrate_internal_la_SOURCES += $(ENGRATE_TRAIN_SOURCES)
 
