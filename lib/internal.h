@@ -123,7 +123,7 @@ enum { ER_SLOT_ID = 1,     /* the key is (a form of) the level's own id         
        ER_SLOT_RAW = 2 };  /* the key is a name as written, not folded            */
 typedef struct er_slot {
     uint64_t hash;         /* 0: empty */
-    uint64_t head;         /* the key's first 8 bytes as a number (names.c, key_head) */
+    uint64_t head;         /* the key's first 8 bytes as a number (names.c, key_hash) */
     const char *key;       /* in the pool */
     uint32_t key_len;
     uint16_t input;

@@ -44,30 +44,35 @@ engrate_model *er_model_new(void)
 
 int er_model_finish(engrate_model *m, engrate_error *err)
 {
-    size_t total = 0, terms = 1, names = 0;
+    size_t total = 0, terms = 1;
     for (size_t i = 0; i < m->n_inputs; i++) {
         er_input *in = &m->inputs[i];
         in->level_base = total;
         total += in->n_levels;
         terms += in->kind == ENGRATE_SET ? in->n_levels : 1;
-        for (size_t l = 0; l < in->n_levels; l++)
-            names += 1 + in->levels[l].n_names + in->levels[l].n_aliases;
     }
     if (total > ER_MAX_TOTAL_LEVELS)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
                         "the model has %zu levels in all (at most %d)", total,
                         ER_MAX_TOTAL_LEVELS);
+    m->total_levels = total;
+    m->max_terms = terms;
+    /* The loader indexes every name as it reads it (to report the line of a duplicate)
+     * and counts them against the limit as it goes; only a model built in memory (the
+     * trainer's) arrives here without an index, to be counted and indexed now. */
+    if (m->slots)
+        return 0;
+    size_t names = 0;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        for (size_t l = 0; l < m->inputs[i].n_levels; l++)
+            names += 1 + m->inputs[i].levels[l].n_names + m->inputs[i].levels[l].n_aliases;
     if (names > ER_MAX_TOTAL_NAMES)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
                         "the model has %zu names (ids, display names and aliases) in all "
                         "(at most %d)", names, ER_MAX_TOTAL_NAMES);
-    m->total_levels = total;
-    m->max_terms = terms;
     size_t di = 0, dl = 0;
     const char *dn = "";
-    /* The loader indexes every name as it reads it (to report the line of a duplicate);
-     * only a model built in memory (the trainer's) arrives here without an index. */
-    int rc = m->slots ? 0 : er_index_build(m, &di, &dl, &dn);
+    int rc = er_index_build(m, &di, &dl, &dn);
     if (rc == ENGRATE_E_DUPLICATE)
         return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' is also another level's",
                         dn, m->inputs[di].id, m->inputs[di].levels[dl].id);

@@ -122,7 +122,7 @@ static inline uint64_t mix(uint64_t h)
 typedef struct hasher {
     uint64_t h;      /* the words so far                           */
     uint64_t word;   /* the bytes of this word                     */
-    uint64_t head;   /* the first word, once complete (key_head)   */
+    uint64_t head;   /* the first word, once complete (key_hash) */
 } hasher;
 
 /* seed is the model's own random key (engrate_model.hash_seed): without it, a hostile

@@ -13,19 +13,21 @@ tests_check_hardening_LDADD = lib/libengrate.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/fuzz/replay_model tests/fuzz/replay_estimate
 TESTS += tests/fuzz/replay_model tests/fuzz/replay_estimate
-tests_fuzz_replay_model_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_model.c tests/fuzz/fuzz.h
+tests_fuzz_replay_model_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_model.c tests/fuzz/fuzz.h \
+	tests/testutil.h
 tests_fuzz_replay_model_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/model:tests/fuzz/regressions/model:tests/data/model:models"'
 tests_fuzz_replay_model_LDADD = lib/libengrate.la
 tests_fuzz_replay_estimate_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_estimate.c \
-	tests/fuzz/fuzz.h
+	tests/fuzz/fuzz.h tests/testutil.h
 tests_fuzz_replay_estimate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/estimate:tests/fuzz/regressions/estimate"'
 tests_fuzz_replay_estimate_LDADD = lib/libengrate.la
 # The CSV target reads the CSV reader's internals: it links the internal library.
 check_PROGRAMS += tests/fuzz/replay_csv
 TESTS += tests/fuzz/replay_csv
-tests_fuzz_replay_csv_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_csv.c tests/fuzz/fuzz.h
+tests_fuzz_replay_csv_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_csv.c tests/fuzz/fuzz.h \
+	tests/testutil.h
 tests_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/csv:tests/fuzz/regressions/csv:tests/data/train"'
 tests_fuzz_replay_csv_LDADD = lib/libengrate-internal.la

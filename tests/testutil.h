@@ -1,5 +1,6 @@
-/* testutil.h: what the check suites share: finding test data through $srcdir (so that
- * `make distcheck`, which builds outside the source tree, finds it) and reading files. */
+/* testutil.h: what the check suites (and the fuzz targets) share: finding test data
+ * through $srcdir (so that `make distcheck`, which builds outside the source tree, finds
+ * it), reading files, and a UTF-8 check of their own. */
 #ifndef ENGRATE_TESTUTIL_H
 #define ENGRATE_TESTUTIL_H
 
@@ -45,6 +46,41 @@ static inline char *test_read(const char *path, size_t *len)
             *len = n;
     }
     return buf;
+}
+
+/* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF),
+ * checked here independently of the library's own validator. */
+static inline int test_utf8_ok(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], len, cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            len = 2, min = 0x80;
+        else if (c >= 0xE0 && c <= 0xEF)
+            len = 3, min = 0x800;
+        else if (c >= 0xF0 && c <= 0xF4)
+            len = 4, min = 0x10000;
+        else
+            return 0;
+        if (n - i < len)
+            return 0;
+        cp = c & (0xFFu >> (len + 1));
+        for (unsigned k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += len;
+    }
+    return 1;
 }
 
 #ifdef CHECK_H

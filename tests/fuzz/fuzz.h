@@ -12,6 +12,8 @@
 
 #include <engrate.h>
 
+#include "../testutil.h" /* test_utf8_ok */
+
 #define FUZZ_CHECK(cond)                                                                   \
     do {                                                                                   \
         if (!(cond)) {                                                                     \
@@ -20,39 +22,6 @@
         }                                                                                  \
     } while (0)
 
-/* 1 when s[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
-static inline int fuzz_utf8_ok(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], len, cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, min = 0x10000;
-        else
-            return 0;
-        if (n - i < len)
-            return 0;
-        cp = c & (0xFFu >> (len + 1));
-        for (unsigned k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
 
 /* A failure's engrate_error: a negative code, NUL-terminated UTF-8 source and text, a
  * message that is not empty, line and column not negative and a column only with a line. */
@@ -63,8 +32,8 @@ static inline void fuzz_check_error(const engrate_error *err, int rc)
     FUZZ_CHECK(memchr(err->text, '\0', sizeof err->text) != NULL);
     FUZZ_CHECK(memchr(err->source, '\0', sizeof err->source) != NULL);
     FUZZ_CHECK(err->text[0] != '\0');
-    FUZZ_CHECK(fuzz_utf8_ok(err->text, strlen(err->text)));
-    FUZZ_CHECK(fuzz_utf8_ok(err->source, strlen(err->source)));
+    FUZZ_CHECK(test_utf8_ok(err->text, strlen(err->text)));
+    FUZZ_CHECK(test_utf8_ok(err->source, strlen(err->source)));
     FUZZ_CHECK(err->line >= 0 && err->column >= 0);
     FUZZ_CHECK(err->line > 0 || err->column == 0);
     FUZZ_CHECK(strcmp(engrate_strerror(err->code), "unknown error code") != 0);

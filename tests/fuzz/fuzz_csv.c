@@ -35,7 +35,7 @@ static void read_all(const uint8_t *data, size_t size)
         prev_line = line;
         for (size_t k = 0; k < n; k++) {
             FUZZ_CHECK(f[k].s != NULL && strlen(f[k].s) == f[k].len);
-            FUZZ_CHECK(fuzz_utf8_ok(f[k].s, f[k].len));
+            FUZZ_CHECK(test_utf8_ok(f[k].s, f[k].len));
             FUZZ_CHECK(f[k].line >= line && f[k].col >= 1);
             engrate_error where = {0};
             where.line = f[k].line;
@@ -79,7 +79,7 @@ static void train(const uint8_t *data, size_t size)
     if (rep) {
         FUZZ_CHECK(rep != (engrate_train_report *)&err);
         const char *json = engrate_train_report_json(rep);
-        FUZZ_CHECK(json != NULL && fuzz_utf8_ok(json, strlen(json)));
+        FUZZ_CHECK(json != NULL && test_utf8_ok(json, strlen(json)));
         const char *summary = engrate_train_report_summary(rep);
         FUZZ_CHECK(summary != NULL);
         for (size_t i = 0; i < engrate_train_report_note_count(rep); i++)

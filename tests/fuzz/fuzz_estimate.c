@@ -605,7 +605,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(k == ENGRATE_E_INVALID);
             else if (k >= 0)
                 FUZZ_CHECK((size_t)k < cap && buf[k] == '\0' && strlen(buf) == (size_t)k &&
-                           fuzz_utf8_ok(buf, (size_t)k));
+                           test_utf8_ok(buf, (size_t)k));
             else
                 FUZZ_CHECK(k == ENGRATE_E_UTF8 || k == ENGRATE_E_LIMIT);
             free(buf);
