@@ -20,13 +20,8 @@
 
 /* ---- Numbers ----------------------------------------------------------------------- */
 
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* A decimal number (the grammar of er_parse_double, blanks around it allowed), correctly
- * rounded: the exact fast path when the digits fit in 2^53 and the power of ten is
- * exact (one correctly rounded operation), er_parse_double otherwise. */
+/* A number field: the model format's number grammar (er_parse_double), blanks around it
+ * allowed. */
 static int parse_number(const char *s, size_t n, double *out)
 {
     while (n && (*s == ' ' || *s == '\t')) {
@@ -35,65 +30,6 @@ static int parse_number(const char *s, size_t n, double *out)
     }
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
-    size_t i = 0;
-    int neg = 0;
-    if (i < n && (s[i] == '-' || s[i] == '+'))
-        neg = s[i++] == '-';
-    uint64_t mant = 0;
-    int digits = 0, sig = 0, scale = 0;
-    while (i < n && s[i] >= '0' && s[i] <= '9') {
-        if (sig || s[i] != '0')
-            sig++;
-        if (sig <= 19)
-            mant = mant * 10 + (uint64_t)(s[i] - '0');
-        else
-            scale++;
-        i++;
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            if (sig || s[i] != '0')
-                sig++;
-            if (sig <= 19) {
-                mant = mant * 10 + (uint64_t)(s[i] - '0');
-                scale--;
-            }
-            i++;
-            digits++;
-        }
-    }
-    if (digits == 0)
-        return ENGRATE_E_NUMBER;
-    int ex = 0;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        int eneg = 0, ed = 0;
-        if (i < n && (s[i] == '-' || s[i] == '+'))
-            eneg = s[i++] == '-';
-        while (i < n && s[i] >= '0' && s[i] <= '9') {
-            if (ex < 10000)
-                ex = ex * 10 + (s[i] - '0');
-            i++;
-            ed++;
-        }
-        if (!ed)
-            return ENGRATE_E_NUMBER;
-        if (eneg)
-            ex = -ex;
-    }
-    if (i != n)
-        return ENGRATE_E_NUMBER;
-    int e10 = scale + ex;
-    if (sig <= 15 && mant < (1ull << 53) && e10 >= -22 && e10 <= 22) {
-        double v = (double)mant;
-        v = e10 >= 0 ? v * pow10_exact[e10] : v / pow10_exact[-e10];
-        if (isfinite(v)) {
-            *out = neg ? -v : v;
-            return 0;
-        }
-    }
     return er_parse_double(s, n, out);
 }
 
@@ -1759,204 +1695,212 @@ nomem:
     return ENGRATE_E_NOMEM;
 }
 
-static er_text *texts(er_pool *pool, const char *en, const char *ja, size_t *n)
+/* The model is handed to the library as model text, through the same strict loader as a
+ * file (models/FORMAT.md): every trained model passes the checks a file does, and the
+ * trainer never fills the library's structures itself. Numbers are written in their
+ * shortest exact form, so nothing is lost on the way. */
+
+static void put_kv(er_buf *b, const char *key, const char *value)
 {
-    *n = (en != NULL) + (ja != NULL);
-    if (!*n)
-        return NULL;
-    er_text *tx = er_pool_alloc(pool, *n * sizeof *tx);
-    if (!tx)
-        return NULL;
-    size_t k = 0;
+    er_buf_puts(b, key);
+    er_buf_puts(b, " = ");
+    er_buf_puts(b, value);
+    er_buf_puts(b, "\n");
+}
+
+static void put_kn(er_buf *b, const char *key, double x)
+{
+    er_buf_puts(b, key);
+    er_buf_puts(b, " = ");
+    er_buf_double(b, x);
+    er_buf_puts(b, "\n");
+}
+
+static void put_texts(er_buf *b, const char *prefix, const char *en, const char *ja)
+{
     if (en) {
-        tx[k].lang = "en";
-        tx[k++].text = er_pool_strndup(pool, en, strlen(en));
+        er_buf_puts(b, prefix);
+        put_kv(b, "en", en);
     }
     if (ja) {
-        tx[k].lang = "ja";
-        tx[k++].text = er_pool_strndup(pool, ja, strlen(ja));
+        er_buf_puts(b, prefix);
+        put_kv(b, "ja", ja);
     }
-    for (size_t i = 0; i < k; i++)
-        if (!tx[i].text)
-            return NULL;
-    return tx;
 }
 
-static const char *pool_dup(er_pool *pool, const char *s)
-{
-    return s ? er_pool_strndup(pool, s, strlen(s)) : NULL;
-}
-
-#define NOMEM_IF(cond)                                                                    \
-    do {                                                                                  \
-        if (cond) {                                                                       \
-            rc = er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");          \
-            goto fail;                                                                    \
-        }                                                                                 \
-    } while (0)
-
-static engrate_model *build_model(trainer *t, const selection *sel, const outcome *oc)
+/* The [model], [training] and [interval] sections. */
+static void emit_head(trainer *t, er_buf *b, double intercept)
 {
     const engrate_train_options *o = t->o;
-    int rc = 0;
-    ordered ol = {NULL, 0};
+    static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
+                                                        NULL};
+    er_buf_puts(b, "engrate-model 1\n\n[model]\n");
+    for (size_t k = 0; k < ER_META_COUNT; k++) {
+        const char *v = o->meta[k] ? o->meta[k] : defaults[k];
+        if (v)
+            put_kv(b, er_meta_keys[k], v);
+    }
+    put_kv(b, "transform", o->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    put_kn(b, "intercept", intercept);
+    for (size_t i = 0; i < o->n_sources; i++)
+        put_kv(b, "source", o->sources[i]);
+    const engrate_train_report *r = t->rep;
+    const double training[ER_TRAIN_COUNT] = {
+        [ER_TRAIN_ROWS] = r->n,           [ER_TRAIN_TERMS] = r->p,
+        [ER_TRAIN_LAMBDA] = r->lambda,    [ER_TRAIN_FOLDS] = r->folds,
+        [ER_TRAIN_R_SQUARED] = r->r_squared, [ER_TRAIN_RESIDUAL_SD] = r->residual_sd,
+        [ER_TRAIN_CV_RMSE] = r->cv_rmse,  [ER_TRAIN_CV_MAPE] = r->cv_mape,
+        [ER_TRAIN_COVERAGE] = r->coverage};
+    int any = 0;
+    for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
+        any |= isfinite(training[k]);
+    if (any) {
+        er_buf_puts(b, "\n[training]\n");
+        for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
+            if (isfinite(training[k]))
+                put_kn(b, er_training_keys[k], training[k]);
+    }
+    er_buf_puts(b, "\n[interval]\n");
+    put_kn(b, "level", r->level);
+    put_kn(b, "low", r->low);
+    put_kn(b, "high", r->high);
+}
+
+/* A numeric input: its range, default (the weighted mean of the column, clamped), knots
+ * and coefficients. */
+static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *coef)
+{
+    if (fabs(in->min) > ER_MAX_ABS_NUMERIC || fabs(in->max) > ER_MAX_ABS_NUMERIC)
+        return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                        "numeric input '%s' ranges over [%g, %g], beyond the model "
+                        "format's limit of +-1e9: rescale the column",
+                        in->id, in->min, in->max);
+    er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
+    for (size_t k = 0; k < t->K; k++) {
+        if (t->acc[k].p > in->first) {
+            s = dd_add(s, t->acc[k].g[ER_PK(0, in->first)]);
+            sw = dd_add(sw, t->acc[k].g[0]);
+        }
+    }
+    double mean = sw.hi > 0 ? dd_to_d(dd_div(s, sw)) : in->min;
+    put_kn(b, "min", in->min);
+    put_kn(b, "max", in->max);
+    put_kn(b, "default", mean < in->min ? in->min : mean > in->max ? in->max : mean);
+    if (in->n_knots) {
+        er_buf_puts(b, "knots =");
+        for (size_t k = 0; k < in->n_knots; k++) {
+            er_buf_puts(b, " ");
+            er_buf_double(b, in->knots[k]);
+        }
+        er_buf_puts(b, "\n");
+    }
+    er_buf_puts(b, "coef =");
+    for (size_t k = 0; k <= in->n_knots; k++) {
+        er_buf_puts(b, " ");
+        er_buf_double(b, coef[in->first + k]);
+    }
+    er_buf_puts(b, "\n");
+    return 0;
+}
+
+/* One [level] section: a level without evidence (so marked in the levels file, or seen
+ * fewer than --min-count times) has coefficient 0. */
+static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
+{
+    const term *tm = &t->terms[term_i];
+    int none = (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->count < (uint64_t)t->o->min_count;
+    er_buf_puts(b, "\n[level ");
+    er_buf_puts(b, tm->level);
+    er_buf_puts(b, "]\n");
+    put_kn(b, "coef", none ? 0 : coef);
+    if (tm->lf >= 0) {
+        const lfentry *e = &t->lf[tm->lf];
+        put_texts(b, "name.", e->name_en, e->name_ja);
+        for (const char *p = e->aliases; p && *p;) {
+            const char *q = strchr(p, '|');
+            size_t len = q ? (size_t)(q - p) : strlen(p);
+            const char *a = p;
+            while (len && is_blank(*a)) {
+                a++;
+                len--;
+            }
+            while (len && is_blank(a[len - 1]))
+                len--;
+            er_buf_puts(b, "alias = ");
+            er_buf_add(b, a, len);
+            er_buf_puts(b, "\n");
+            p = q ? q + 1 : p + strlen(p);
+        }
+    }
+    if (none)
+        put_kv(b, "evidence", "none");
+}
+
+/* The [input] sections, each with its levels in model order. */
+static int emit_inputs(trainer *t, er_buf *b, const double *coef)
+{
+    for (size_t i = 0; i < t->n_in; i++) {
+        const tinput *in = &t->in[i];
+        static const char *const kinds[] = {"", "categorical", "set", "numeric"};
+        er_buf_puts(b, "\n[input ");
+        er_buf_puts(b, in->id);
+        er_buf_puts(b, "]\n");
+        put_kv(b, "kind", kinds[in->kind]);
+        put_texts(b, "label.", in->label_en, in->label_ja);
+        if (in->kind == ENGRATE_NUMERIC) {
+            int rc = emit_numeric(t, b, in, coef);
+            if (rc)
+                return rc;
+            continue;
+        }
+        ordered ol = {NULL, 0};
+        if (order_levels(t, i, &ol))
+            return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        if (ol.n > ER_MAX_LEVELS) {
+            free(ol.terms);
+            return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                            "input '%s' has %zu levels (at most %d)", in->id, ol.n,
+                            ER_MAX_LEVELS);
+        }
+        er_buf_printf(b, "levels = %zu\n", ol.n);
+        for (size_t k = 0; k < ol.n; k++)
+            emit_level(t, b, ol.terms[k], coef[ol.terms[k]]);
+        free(ol.terms);
+    }
+    return 0;
+}
+
+/* The fitted model as model text, loaded through the public loader. A refusal there is
+ * reported as what it is, a model the format cannot hold. */
+static engrate_model *build_model(trainer *t, const selection *sel, const outcome *oc)
+{
+    if (!(t->rep->low <= t->rep->high)) {
+        er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no interval could be calibrated");
+        return NULL;
+    }
     double *coef = calloc(t->n_terms, sizeof *coef);
-    engrate_model *m = er_model_new();
-    if (!m || !coef) {
-        free(coef);
-        engrate_model_free(m);
+    if (!coef) {
         er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
     for (size_t k = 0; k < sel->m; k++)
         coef[sel->cols[k]] = oc->beta[k];
-    er_pool *pool = &m->pool;
-    static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
-                                                        NULL};
-    for (size_t k = 0; k < ER_META_COUNT; k++) {
-        const char *v = o->meta[k] ? o->meta[k] : defaults[k];
-        m->meta[k] = pool_dup(pool, v);
-        NOMEM_IF(v && !m->meta[k]);
-    }
-    m->transform = o->transform;
-    m->intercept = o->intercept ? oc->res.b0 : 0;
-    if (o->n_sources) {
-        m->sources = er_pool_alloc(pool, o->n_sources * sizeof *m->sources);
-        NOMEM_IF(!m->sources);
-        for (size_t i = 0; i < o->n_sources; i++) {
-            m->sources[i] = pool_dup(pool, o->sources[i]);
-            NOMEM_IF(!m->sources[i]);
-        }
-        m->n_sources = o->n_sources;
-    }
-    engrate_train_report *r = t->rep;
-    m->training[ER_TRAIN_ROWS] = r->n;
-    m->training[ER_TRAIN_TERMS] = r->p;
-    m->training[ER_TRAIN_LAMBDA] = r->lambda;
-    m->training[ER_TRAIN_FOLDS] = r->folds;
-    m->training[ER_TRAIN_R_SQUARED] = r->r_squared;
-    m->training[ER_TRAIN_RESIDUAL_SD] = r->residual_sd;
-    m->training[ER_TRAIN_CV_RMSE] = r->cv_rmse;
-    m->training[ER_TRAIN_CV_MAPE] = r->cv_mape;
-    m->training[ER_TRAIN_COVERAGE] = r->coverage;
-    for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
-        if (!isfinite(m->training[k]))
-            m->training[k] = NAN;
-    m->level = r->level;
-    m->q_low = r->low;
-    m->q_high = r->high;
-    if (!(r->low <= r->high)) {
-        rc = er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no interval could be calibrated");
-        goto fail;
-    }
-    m->inputs = er_pool_alloc(pool, (t->n_in + 1) * sizeof *m->inputs);
-    NOMEM_IF(!m->inputs);
-    m->n_inputs = t->n_in;
-    for (size_t i = 0; i < t->n_in; i++) {
-        const tinput *in = &t->in[i];
-        er_input *mi = &m->inputs[i];
-        mi->id = pool_dup(pool, in->id);
-        mi->kind = in->kind;
-        NOMEM_IF(!mi->id);
-        if (in->label_en || in->label_ja) {
-            mi->labels = texts(pool, in->label_en, in->label_ja, &mi->n_labels);
-            NOMEM_IF(!mi->labels);
-        }
-        if (in->kind == ENGRATE_NUMERIC) {
-            if (fabs(in->min) > ER_MAX_ABS_NUMERIC || fabs(in->max) > ER_MAX_ABS_NUMERIC) {
-                rc = er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
-                              "numeric input '%s' ranges over [%g, %g], beyond the model "
-                              "format's limit of +-1e9: rescale the column",
-                              in->id, in->min, in->max);
-                goto fail;
-            }
-            er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
-            for (size_t k = 0; k < t->K; k++) {
-                if (t->acc[k].p > in->first) {
-                    s = dd_add(s, t->acc[k].g[ER_PK(0, in->first)]);
-                    sw = dd_add(sw, t->acc[k].g[0]);
-                }
-            }
-            double mean = sw.hi > 0 ? dd_to_d(dd_div(s, sw)) : in->min;
-            mi->min = in->min;
-            mi->max = in->max;
-            mi->def = mean < in->min ? in->min : mean > in->max ? in->max : mean;
-            mi->n_knots = in->n_knots;
-            if (in->n_knots) {
-                mi->knots = er_pool_alloc(pool, in->n_knots * sizeof *mi->knots);
-                NOMEM_IF(!mi->knots);
-                memcpy(mi->knots, in->knots, in->n_knots * sizeof *mi->knots);
-            }
-            mi->coefs = er_pool_alloc(pool, (in->n_knots + 1) * sizeof *mi->coefs);
-            NOMEM_IF(!mi->coefs);
-            for (size_t k = 0; k <= in->n_knots; k++)
-                mi->coefs[k] = coef[in->first + k];
-            continue;
-        }
-        NOMEM_IF(order_levels(t, i, &ol));
-        if (ol.n > ER_MAX_LEVELS) {
-            rc = er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0, "input '%s' has %zu levels (at "
-                                                               "most %d)",
-                          in->id, ol.n, ER_MAX_LEVELS);
-            goto fail;
-        }
-        mi->levels = er_pool_alloc(pool, (ol.n + 1) * sizeof *mi->levels);
-        NOMEM_IF(!mi->levels);
-        mi->n_levels = ol.n;
-        for (size_t k = 0; k < ol.n; k++) {
-            const term *tm = &t->terms[ol.terms[k]];
-            er_level *lv = &mi->levels[k];
-            lv->id = pool_dup(pool, tm->level);
-            NOMEM_IF(!lv->id);
-            lv->coef = coef[ol.terms[k]];
-            if ((tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->count < (uint64_t)o->min_count) {
-                lv->flags = ENGRATE_LEVEL_NO_EVIDENCE;
-                lv->coef = 0;
-            }
-            if (tm->lf >= 0) {
-                const lfentry *e = &t->lf[tm->lf];
-                if (e->name_en || e->name_ja) {
-                    lv->names = texts(pool, e->name_en, e->name_ja, &lv->n_names);
-                    NOMEM_IF(!lv->names);
-                }
-                size_t na = 0;
-                for (const char *p = e->aliases; p && *p; p++)
-                    na += *p == '|';
-                if (e->aliases) {
-                    lv->aliases = er_pool_alloc(pool, (na + 1) * sizeof *lv->aliases);
-                    NOMEM_IF(!lv->aliases);
-                    const char *p = e->aliases;
-                    while (*p) {
-                        const char *q = strchr(p, '|');
-                        size_t len = q ? (size_t)(q - p) : strlen(p);
-                        const char *a = p;
-                        while (len && is_blank(*a)) {
-                            a++;
-                            len--;
-                        }
-                        while (len && is_blank(a[len - 1]))
-                            len--;
-                        lv->aliases[lv->n_aliases] = er_pool_strndup(pool, a, len);
-                        NOMEM_IF(!lv->aliases[lv->n_aliases]);
-                        lv->n_aliases++;
-                        p = q ? q + 1 : p + strlen(p);
-                    }
-                }
-            }
-        }
-        free(ol.terms);
-        ol.terms = NULL;
-    }
-    if ((rc = er_model_finish(m, t->err)))
-        goto fail;
+    er_buf b = {NULL, 0, 0, 0};
+    emit_head(t, &b, t->o->intercept ? oc->res.b0 : 0);
+    int rc = emit_inputs(t, &b, coef);
     free(coef);
+    engrate_model *m = NULL;
+    if (!rc && b.failed)
+        er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    else if (!rc) {
+        engrate_error le;
+        m = engrate_model_load_buffer(b.s, b.len, "the trained model", 0, &le);
+        if (!m)
+            er_error(t->err, le.code, NULL, 0, 0, "%s", le.code == ENGRATE_E_NOMEM
+                                                          ? "out of memory" : le.text);
+    }
+    free(b.s);
     return m;
-fail:
-    (void)rc;
-    free(ol.terms);
-    free(coef);
-    engrate_model_free(m);
-    return NULL;
 }
 
 /* ---- Entry points ------------------------------------------------------------------ */
