@@ -222,42 +222,80 @@ size_t er_utf8_valid_prefix(const char *str, size_t n)
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-int er_parse_double(const char *s, size_t n, double *out)
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The digits of a decimal as the grammar reads them: the first 19 significant digits as
+ * an integer `mant`, the power of ten that scales it, and how many significant digits
+ * there were. Returns 0 when s[0..n) is a number of the grammar, ENGRATE_E_NUMBER when
+ * not. */
+typedef struct decimal {
+    uint64_t mant;
+    int sig, e10, neg;
+} decimal;
+
+static int scan_decimal(const char *s, size_t n, decimal *d)
 {
-    char buf[64];
     size_t i = 0;
-    if (n == 0 || n >= sizeof buf)
-        return ENGRATE_E_NUMBER;
+    int digits = 0, scale = 0;
+    d->mant = 0;
+    d->sig = 0;
+    d->neg = 0;
     if (s[i] == '-' || s[i] == '+')
-        i++;
-    size_t digits = 0;
-    while (i < n && is_digit(s[i])) {
-        i++;
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && is_digit(s[i])) {
+        d->neg = s[i++] == '-';
+    for (int frac = 0; frac < 2; frac++) {
+        if (frac) {
+            if (i >= n || s[i] != '.')
+                break;
             i++;
-            digits++;
+        }
+        for (; i < n && is_digit(s[i]); i++, digits++) {
+            if (d->sig || s[i] != '0')
+                d->sig++;
+            if (d->sig <= 19) {
+                d->mant = d->mant * 10 + (uint64_t)(s[i] - '0');
+                scale -= frac;
+            } else {
+                scale += !frac;
+            }
         }
     }
     if (digits == 0)
         return ENGRATE_E_NUMBER;
+    int ex = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         i++;
+        int eneg = 0, ed = 0;
         if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        size_t ed = 0;
-        while (i < n && is_digit(s[i])) {
-            i++;
-            ed++;
-        }
-        if (ed == 0)
+            eneg = s[i++] == '-';
+        for (; i < n && is_digit(s[i]); i++, ed++)
+            if (ex < 10000)
+                ex = ex * 10 + (s[i] - '0');
+        if (!ed)
             return ENGRATE_E_NUMBER;
+        ex = eneg ? -ex : ex;
     }
-    if (i != n)
+    d->e10 = scale + ex;
+    return i == n ? 0 : ENGRATE_E_NUMBER;
+}
+
+int er_parse_double(const char *s, size_t n, double *out)
+{
+    decimal d;
+    if (n == 0 || n >= 64 || scan_decimal(s, n, &d))
         return ENGRATE_E_NUMBER;
+    /* Exact and fast when the digits fit in 2^53 and the power of ten is exact: one
+     * correctly rounded operation. Otherwise strtod, in the "C" locale. */
+    if (d.sig <= 15 && d.mant < (1ull << 53) && d.e10 >= -22 && d.e10 <= 22) {
+        double v = (double)d.mant;
+        v = d.e10 >= 0 ? v * pow10_exact[d.e10] : v / pow10_exact[-d.e10];
+        if (isfinite(v)) {
+            *out = d.neg ? -v : v;
+            return 0;
+        }
+    }
+    char buf[64];
     memcpy(buf, s, n);
     buf[n] = '\0';
     double v;
