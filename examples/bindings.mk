@@ -1,8 +1,6 @@
-# The batch call (lib/batch.c) and what calls engrate from outside C: the Python (ctypes)
-# and Ruby (ffi) bindings with their test suites, and a C program built against the
-# installed library with pkg-config. docs/bindings.md says how to use them.
-lib_libengrate_la_SOURCES += lib/batch.c
-lib_libengrate_internal_la_SOURCES += lib/batch.c
+# What calls engrate from outside C: the Python (ctypes) and Ruby (ffi) bindings with
+# their test suites, the batch call's suite, and a C program built against the installed
+# library with pkg-config. docs/bindings.md says how to use them.
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_batch
@@ -45,7 +43,7 @@ if INSTALL_RUBY
 engraterbdir = $(rubydir)
 engraterb_DATA = examples/ruby/lib/engrate.rb
 engraterawdir = $(rubydir)/engrate
-engrateraw_DATA = examples/ruby/lib/engrate/raw.rb
+engrateraw_DATA = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_train.rb
 endif
 
 EXTRA_DIST += docs/bindings.md \
@@ -53,6 +51,7 @@ EXTRA_DIST += docs/bindings.md \
 	examples/python/engrate/_api.py examples/python/estimate.py \
 	examples/python/test_engrate.py examples/python/python.test \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
+	examples/ruby/lib/engrate/raw_train.rb \
 	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c

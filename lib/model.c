@@ -13,12 +13,6 @@
 
 #include "internal.h"
 
-const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
-                                                 "period", "basis",       "as_of"};
-const char *const er_training_keys[ER_TRAIN_COUNT] = {
-    "rows", "terms", "lambda", "folds", "r_squared", "residual_sd", "cv_rmse", "cv_mape",
-    "coverage"};
-
 engrate_model *er_model_new(void)
 {
     engrate_model *m = calloc(1, sizeof *m);

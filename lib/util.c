@@ -1,5 +1,6 @@
 /* util.c: error reporting, the memory pool that owns a model's text, UTF-8 validation,
- * and number conversion that does not depend on the process locale. */
+ * number conversion that does not depend on the process locale, and the format's
+ * vocabulary (common.h: both libraries use them). */
 #define _GNU_SOURCE 1
 #include "config.h"
 
@@ -10,39 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "common.h"
 
 /* ---- Errors ------------------------------------------------------------------------ */
-
-static const char *const messages[] = {
-    "success",
-    "invalid argument",
-    "out of memory",
-    "input/output error",
-    "syntax error",
-    "unsupported format or version",
-    "limit exceeded",
-    "duplicate",
-    "unknown key or section",
-    "bad number",
-    "missing value or count mismatch",
-    "invalid UTF-8",
-    "unknown name",
-    "unusable data",
-    "design too ill-conditioned to solve",
-};
-
-ENGRATE_API const char *engrate_strerror(int code)
-{
-    if (code > 0 || -code >= (int)(sizeof messages / sizeof messages[0]))
-        return "unknown error code";
-    return messages[-code];
-}
-
-ENGRATE_API size_t engrate_error_size(void) { return sizeof(engrate_error); }
-
-ENGRATE_API const char *engrate_version_string(void) { return ENGRATE_VERSION_STRING; }
-ENGRATE_API int engrate_version_major(void) { return ENGRATE_VERSION_MAJOR; }
 
 void er_error_clear(engrate_error *err)
 {
@@ -327,4 +298,46 @@ int er_format_double(double x, char *buf)
     }
     ER_C_LOCALE_END
     return n;
+}
+
+/* ---- The format's vocabulary ------------------------------------------------------- */
+
+const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
+                                                 "period", "basis",       "as_of"};
+const char *const er_training_keys[ER_TRAIN_COUNT] = {
+    "rows", "terms", "lambda", "folds", "r_squared", "residual_sd", "cv_rmse", "cv_mape",
+    "coverage"};
+
+int er_valid_id(const char *s, size_t n)
+{
+    if (n == 0 || n > ER_MAX_ID_BYTES)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '+' || c == '#' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t er_hash(size_t input, const char *key, size_t len)
+{
+    /* Eight bytes a step, each step one multiply; the length and the input go in too,
+     * then a final avalanche so that the low bits depend on every byte. */
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)input << 32) ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, key + i, len - i);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h | 1;
 }

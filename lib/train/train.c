@@ -225,13 +225,16 @@ static int new_term(trainer *t, uint32_t input, uint32_t piece, const char *leve
     return 0;
 }
 
-/* The folded form of a name, into buf (NUL-terminated); its length or < 0. */
+/* The folded form of a name, into buf (NUL-terminated), as the library folds names
+ * (engrate_fold_name); its length or < 0. */
 static int fold(const char *s, size_t n, char *buf, size_t cap)
 {
-    int len = er_fold(s, n, buf, cap - 1);
-    if (len >= 0)
-        buf[len] = '\0';
-    return len;
+    char name[ER_MAX_NAME_BYTES + 1];
+    if (n > ER_MAX_NAME_BYTES)
+        return ENGRATE_E_LIMIT;
+    memcpy(name, s, n);
+    name[n] = '\0';
+    return engrate_fold_name(name, buf, cap);
 }
 
 /* Record that (input, folded name) belongs to term; *other: the term that already has it
