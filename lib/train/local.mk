@@ -6,9 +6,11 @@ noinst_LTLIBRARIES += lib/train/libengrate-train-core.la
 lib_train_libengrate_train_core_la_SOURCES = \
 	lib/train/csv.c lib/train/csv.h \
 	lib/train/ddouble.h lib/train/fit.c lib/train/fit.h \
-	lib/train/train.c lib/train/train.h \
-	lib/train/options.c \
-	lib/train/report.c
+	lib/train/train.h lib/train/trainer.h \
+	lib/train/options.c lib/train/report.c \
+	lib/train/design.c lib/train/levels.c lib/train/pass.c \
+	lib/train/select.c lib/train/tune.c lib/train/emit.c \
+	lib/train/train.c
 lib_train_libengrate_train_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS)
 lib_train_libengrate_train_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS) $(GSL_CFLAGS) -pthread
 
