@@ -263,121 +263,121 @@ static int add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v)
 }
 
 
-/* Map one record. Returns 0 with *nnz terms in t->ridx/t->rval (sorted, unique, term 0
- * first), y and w set; 1 when the row was skipped (--skip-bad-rows); < 0 on error. */
-int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, double *y,
-                   double *w)
+/* The target (transformed) and the weight of a record: 0, 1 when the row is skipped
+ * (--skip-bad-rows, or a zero weight), < 0 on error. */
+static int map_target(trainer *t, const er_csv_field *f, double *y, double *w)
 {
-    int skip = 0, rc;
-    if (nf != t->n_cols) {
-        const er_csv_field *at = nf > t->n_cols ? &f[t->n_cols] : &f[nf - 1];
-        rc = tr_bad_row(t, "wrong number of fields", ENGRATE_E_SYNTAX, at->line, at->col,
-                     "the row has %zu fields, the header %zu", nf, t->n_cols);
-        return rc ? rc : 1;
-    }
     const er_csv_field *tf = &f[t->target_col];
     const char *tname = t->cols[t->target_col];
     double v;
+    int rc;
     if (tf->len == 0) {
         rc = tr_bad_row(t, "target empty", ENGRATE_E_NUMBER, tf->line, tf->col,
-                     "column '%s': the target is empty", tname);
+                        "column '%s': the target is empty", tname);
         return rc ? rc : 1;
     }
     if (tr_parse_number(tf->s, tf->len, &v)) {
         rc = tr_bad_row(t, "target not a number", ENGRATE_E_NUMBER, tf->line, tf->col,
-                     "column '%s': '%.*s' is not a number", tname,
-                     (int)(tf->len > 80 ? 80 : tf->len), tf->s);
+                        "column '%s': '%.*s' is not a number", tname,
+                        (int)(tf->len > 80 ? 80 : tf->len), tf->s);
         return rc ? rc : 1;
     }
     if (t->o->transform == ENGRATE_TRANSFORM_LOG) {
         if (!(v > 0)) {
             rc = tr_bad_row(t, "target not positive", ENGRATE_E_DATA, tf->line, tf->col,
-                         "column '%s': %.*s is not positive, and --transform log needs "
-                         "rates > 0",
-                         tname, (int)tf->len, tf->s);
+                            "column '%s': %.*s is not positive, and --transform log needs "
+                            "rates > 0",
+                            tname, (int)tf->len, tf->s);
             return rc ? rc : 1;
         }
         v = log(v);
     }
     *y = v;
     *w = 1;
-    if (t->weight_col != SIZE_MAX) {
-        const er_csv_field *wf = &f[t->weight_col];
-        if (tr_parse_number(wf->s, wf->len, w) || *w < 0) {
-            rc = tr_bad_row(t, "bad weight", ENGRATE_E_NUMBER, wf->line, wf->col,
-                         "column '%s': '%.*s' is not a weight (a number >= 0)",
-                         t->cols[t->weight_col], (int)(wf->len > 80 ? 80 : wf->len), wf->s);
-            return rc ? rc : 1;
-        }
-        if (*w == 0) {
-            t->rows_skipped++;
-            er_report_reason(t->rep, "zero weight");
-            return 1;
-        }
+    if (t->weight_col == SIZE_MAX)
+        return 0;
+    const er_csv_field *wf = &f[t->weight_col];
+    if (tr_parse_number(wf->s, wf->len, w) || *w < 0) {
+        rc = tr_bad_row(t, "bad weight", ENGRATE_E_NUMBER, wf->line, wf->col,
+                        "column '%s': '%.*s' is not a weight (a number >= 0)",
+                        t->cols[t->weight_col], (int)(wf->len > 80 ? 80 : wf->len), wf->s);
+        return rc ? rc : 1;
     }
-    size_t nnz = 0;
-    if ((rc = add_nz(t, &nnz, 0, 1.0)))
+    if (*w == 0) {
+        t->rows_skipped++;
+        er_report_reason(t->rep, "zero weight");
+        return 1;
+    }
+    return 0;
+}
+
+/* A numeric input's terms: the value, and its excess over each knot it passes. */
+static int map_numeric(trainer *t, const tinput *in, const er_csv_field *cf, size_t *nnz)
+{
+    double x;
+    int rc;
+    if (cf->len == 0) {
+        rc = tr_bad_row(t, "numeric value empty", ENGRATE_E_NUMBER, cf->line, cf->col,
+                        "column '%s': empty; numeric inputs need a value", in->id);
+        return rc ? rc : 1;
+    }
+    if (tr_parse_number(cf->s, cf->len, &x)) {
+        rc = tr_bad_row(t, "not a number", ENGRATE_E_NUMBER, cf->line, cf->col,
+                        "column '%s': '%.*s' is not a number", in->id,
+                        (int)(cf->len > 80 ? 80 : cf->len), cf->s);
+        return rc ? rc : 1;
+    }
+    if (x != 0 && (rc = add_nz(t, nnz, in->first, x)))
         return rc;
-    for (size_t i = 0; i < t->n_in; i++) {
-        const tinput *in = &t->in[i];
-        const er_csv_field *cf = &f[in->col];
-        uint32_t ti;
-        if (in->kind == ENGRATE_NUMERIC) {
-            double x;
-            if (cf->len == 0) {
-                rc = tr_bad_row(t, "numeric value empty", ENGRATE_E_NUMBER, cf->line, cf->col,
-                             "column '%s': empty; numeric inputs need a value", in->id);
-                return rc ? rc : 1;
-            }
-            if (tr_parse_number(cf->s, cf->len, &x)) {
-                rc = tr_bad_row(t, "not a number", ENGRATE_E_NUMBER, cf->line, cf->col,
-                             "column '%s': '%.*s' is not a number", in->id,
-                             (int)(cf->len > 80 ? 80 : cf->len), cf->s);
-                return rc ? rc : 1;
-            }
-            if (x != 0 && (rc = add_nz(t, &nnz, in->first, x)))
+    for (size_t k = 0; k < in->n_knots; k++)
+        if (x > in->knots[k] &&
+            (rc = add_nz(t, nnz, in->first + 1 + (uint32_t)k, x - in->knots[k])))
+            return rc;
+    return 0;
+}
+
+/* One level given in s[0..n): its term added to the row. */
+static int map_level(trainer *t, uint32_t input, const char *s, size_t n,
+                     const er_csv_field *cf, size_t *nnz)
+{
+    uint32_t ti;
+    int skip = 0;
+    int rc = level_term(t, input, s, n, cf, &ti, &skip);
+    if (rc)
+        return rc;
+    return skip ? 1 : add_nz(t, nnz, ti, 1.0);
+}
+
+/* A set input's levels: the items between separators, blanks around them dropped, empty
+ * ones ignored. */
+static int map_set(trainer *t, uint32_t input, const er_csv_field *cf, size_t *nnz)
+{
+    const tinput *in = &t->in[input];
+    const char *p = cf->s, *end = cf->s + cf->len;
+    while (p <= end) {
+        const char *q = p;
+        while (q < end && !(*q == in->sep[0] && end - q >= (ptrdiff_t)in->seplen &&
+                            (in->seplen == 1 || !memcmp(q, in->sep, in->seplen))))
+            q++;
+        const char *a = p, *b = q;
+        while (a < b && is_space(*a))
+            a++;
+        while (b > a && is_space(b[-1]))
+            b--;
+        if (b > a) {
+            int rc = map_level(t, input, a, (size_t)(b - a), cf, nnz);
+            if (rc)
                 return rc;
-            for (size_t k = 0; k < in->n_knots; k++)
-                if (x > in->knots[k] && (rc = add_nz(t, &nnz, in->first + 1 + (uint32_t)k,
-                                                     x - in->knots[k])))
-                    return rc;
-            continue;
         }
-        if (in->kind == ENGRATE_CATEGORICAL) {
-            if (cf->len == 0)
-                continue;
-            if ((rc = level_term(t, (uint32_t)i, cf->s, cf->len, cf, &ti, &skip)))
-                return rc;
-            if (skip)
-                return 1;
-            if ((rc = add_nz(t, &nnz, ti, 1.0)))
-                return rc;
-            continue;
-        }
-        /* set: items between separators, blanks around them dropped, empty ones ignored */
-        const char *p = cf->s, *end = cf->s + cf->len;
-        while (p <= end) {
-            const char *q = p;
-            while (q < end && !(*q == in->sep[0] && end - q >= (ptrdiff_t)in->seplen &&
-                                (in->seplen == 1 || !memcmp(q, in->sep, in->seplen))))
-                q++;
-            const char *a = p, *b = q;
-            while (a < b && is_space(*a))
-                a++;
-            while (b > a && is_space(b[-1]))
-                b--;
-            if (b > a) {
-                if ((rc = level_term(t, (uint32_t)i, a, (size_t)(b - a), cf, &ti, &skip)))
-                    return rc;
-                if (skip)
-                    return 1;
-                if ((rc = add_nz(t, &nnz, ti, 1.0)))
-                    return rc;
-            }
-            p = q + in->seplen;
-        }
+        p = q + in->seplen;
     }
-    /* Sort by term (insertion sort: a row has a handful) and drop repeated set levels. */
+    return 0;
+}
+
+/* Sort the row by term (insertion sort: a row has a handful) and drop repeated set
+ * levels; the new count. */
+static size_t sort_row(trainer *t, size_t nnz)
+{
     for (size_t i = 1; i < nnz; i++) {
         uint32_t ki = t->ridx[i];
         double vi = t->rval[i];
@@ -397,7 +397,39 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
             t->rval[u] = t->rval[i];
             u++;
         }
-    *nnz_out = u;
+    return u;
+}
+
+/* Map one record. Returns 0 with *nnz terms in t->ridx/t->rval (sorted, unique, term 0
+ * first), y and w set; 1 when the row was skipped (--skip-bad-rows); < 0 on error. */
+int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, double *y,
+               double *w)
+{
+    int rc;
+    if (nf != t->n_cols) {
+        const er_csv_field *at = nf > t->n_cols ? &f[t->n_cols] : &f[nf - 1];
+        rc = tr_bad_row(t, "wrong number of fields", ENGRATE_E_SYNTAX, at->line, at->col,
+                        "the row has %zu fields, the header %zu", nf, t->n_cols);
+        return rc ? rc : 1;
+    }
+    if ((rc = map_target(t, f, y, w)))
+        return rc;
+    size_t nnz = 0;
+    if ((rc = add_nz(t, &nnz, 0, 1.0)))
+        return rc;
+    for (size_t i = 0; i < t->n_in; i++) {
+        const tinput *in = &t->in[i];
+        const er_csv_field *cf = &f[in->col];
+        if (in->kind == ENGRATE_NUMERIC)
+            rc = map_numeric(t, in, cf, &nnz);
+        else if (in->kind == ENGRATE_CATEGORICAL)
+            rc = cf->len ? map_level(t, (uint32_t)i, cf->s, cf->len, cf, &nnz) : 0;
+        else
+            rc = map_set(t, (uint32_t)i, cf, &nnz);
+        if (rc)
+            return rc;
+    }
+    *nnz_out = sort_row(t, nnz);
     return 0;
 }
 

@@ -242,17 +242,50 @@ static int pipeline_stop(trainer *t, int flush)
 
 /* ---- The pass ---------------------------------------------------------------------- */
 
+/* A record the CSV reader refused: skipped and counted (1) under --skip-bad-rows when the
+ * reader can go on, else 0 (the error stands). */
+static int skip_bad_record(trainer *t, int rc)
+{
+    if (!er_csv_recoverable(t->csv) || !t->o->skip_bad)
+        return 0;
+    t->rows_read++;
+    t->rows_skipped++;
+    er_report_reason(t->rep, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax");
+    if (t->rows_skipped <= 5)
+        er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
+    er_error_clear(t->err);
+    return 1;
+}
+
+/* A row is used: count its levels and widen its numeric inputs' ranges. */
+static void commit_row(trainer *t, size_t nnz)
+{
+    for (size_t k = 1; k < nnz; k++)
+        t->terms[t->ridx[k]].count++;
+    for (size_t i = 0; i < t->n_in; i++) {
+        tinput *in = &t->in[i];
+        if (in->kind != ENGRATE_NUMERIC)
+            continue;
+        double x = 0;
+        for (size_t k = 1; k < nnz; k++)
+            if (t->ridx[k] == in->first) {
+                x = t->rval[k];
+                break;
+            }
+        if (x < in->min)
+            in->min = x;
+        if (x > in->max)
+            in->max = x;
+    }
+}
+
 int tr_pass(trainer *t)
 {
     const engrate_train_options *o = t->o;
     int rc = 0;
     const er_csv_field *f;
     size_t nf;
-    double *xs = calloc(t->n_in + 1, sizeof *xs);
-    if (!xs)
-        return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
     if ((rc = pipeline_start(t))) {
-        free(xs);
         pipeline_stop(t, 0);
         return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     }
@@ -262,15 +295,8 @@ int tr_pass(trainer *t)
         if (rc == 0)
             break;
         if (rc < 0) {
-            if (er_csv_recoverable(t->csv) && o->skip_bad) {
-                t->rows_read++;
-                t->rows_skipped++;
-                er_report_reason(t->rep, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax");
-                if (t->rows_skipped <= 5)
-                    er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
-                er_error_clear(t->err);
+            if (skip_bad_record(t, rc))
                 continue;
-            }
             goto out;
         }
         t->rows_read++;
@@ -281,27 +307,7 @@ int tr_pass(trainer *t)
             goto out;
         if (rc == 1)
             continue;
-        /* commit: counts and ranges */
-        for (size_t k = 1; k < nnz; k++) {
-            term *tm = &t->terms[t->ridx[k]];
-            tm->count++;
-        }
-        for (size_t i = 0; i < t->n_in; i++) {
-            tinput *in = &t->in[i];
-            if (in->kind != ENGRATE_NUMERIC)
-                continue;
-            double x = 0;
-            for (size_t k = 1; k < nnz; k++)
-                if (t->ridx[k] == in->first) {
-                    x = t->rval[k];
-                    break;
-                }
-            xs[i] = x;
-            if (x < in->min)
-                in->min = x;
-            if (x > in->max)
-                in->max = x;
-        }
+        commit_row(t, nnz);
         uint32_t fold = t->K > 1 ? (uint32_t)(splitmix64(FOLD_SEED ^ t->rows_read) % t->K) : 0;
         if ((rc = sample_offer(t, t->rows_used, t->ridx, t->rval, nnz, y, w, fold)) ||
             (rc = push_row(t, nnz, y, w, fold))) {
@@ -318,7 +324,6 @@ int tr_pass(trainer *t)
     }
     rc = 0;
 out:
-    free(xs);
     {
         int prc = pipeline_stop(t, rc == 0);
         if (rc == 0 && prc)

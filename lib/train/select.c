@@ -48,22 +48,29 @@ static int level_cmp_id(const trainer *t, uint32_t a, uint32_t b)
     return strcmp(t->terms[a].level, t->terms[b].level);
 }
 
-int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, selection *s)
+/* The penalty scale of a numeric term: its weighted variance (about the mean with an
+ * intercept), so that the penalty acts on standardised coefficients; 1 when there is none.
+ * Indicators have scale 1. */
+static double variance(const er_acc *total, size_t j, int intercept)
+{
+    er_dd sw = total->g[0];
+    if (j >= total->p || !(sw.hi > 0))
+        return 1;
+    er_dd g = total->g[ER_PK(j, j)];
+    if (intercept)
+        g = dd_sub(g, dd_div(dd_mul(total->g[ER_PK(0, j)], total->g[ER_PK(0, j)]), sw));
+    double v = dd_to_d(dd_div(g, sw));
+    return v > 0 && isfinite(v) ? v : 1;
+}
+
+/* With lambda = 0 a full set of indicators of a categorical input that every row gives is
+ * collinear with the intercept: drop its most frequent level (ties: the smallest id),
+ * which then has coefficient 0 and is the baseline (s->reference). */
+static void pick_references(trainer *t, selection *s)
 {
     const engrate_train_options *o = t->o;
-    memset(s, 0, sizeof *s);
-    s->cols = malloc(t->n_terms * sizeof *s->cols);
-    s->pen = malloc(t->n_terms * sizeof *s->pen);
-    s->names = malloc(t->n_terms * sizeof *s->names);
-    s->reference = calloc(t->n_in + 1, sizeof *s->reference);
-    if (!s->cols || !s->pen || !s->names || !s->reference)
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    /* With lambda = 0 a full set of indicators of a categorical input that every row
-     * gives is collinear with the intercept: drop its most frequent level (ties: the
-     * smallest id), which then has coefficient 0 and is the baseline. */
-    int plain = !o->lambda_auto && lambda_if_fixed == 0;
     int absorbed = o->intercept;
-    for (size_t i = 0; plain && i < t->n_in; i++) {
+    for (size_t i = 0; i < t->n_in; i++) {
         if (t->in[i].kind != ENGRATE_CATEGORICAL)
             continue;
         uint64_t rows = 0;
@@ -89,7 +96,20 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
                            t->in[i].id, t->terms[best].level);
         }
     }
-    er_dd sw = total->g[0];
+}
+
+int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, selection *s)
+{
+    const engrate_train_options *o = t->o;
+    memset(s, 0, sizeof *s);
+    s->cols = malloc(t->n_terms * sizeof *s->cols);
+    s->pen = malloc(t->n_terms * sizeof *s->pen);
+    s->names = malloc(t->n_terms * sizeof *s->names);
+    s->reference = calloc(t->n_in + 1, sizeof *s->reference);
+    if (!s->cols || !s->pen || !s->names || !s->reference)
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    if (!o->lambda_auto && lambda_if_fixed == 0)
+        pick_references(t, s);
     for (size_t j = 1; j < t->n_terms; j++) {
         const term *tm = &t->terms[j];
         const tinput *in = &t->in[tm->input];
@@ -117,17 +137,7 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
         s->names[k] = term_name(t, (uint32_t)j);
         if (!s->names[k])
             return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        /* Penalty scale: 1 for indicators; the weighted variance for numeric terms, so
-         * that the penalty acts on standardised coefficients. */
-        double pen = 1;
-        if (in->kind == ENGRATE_NUMERIC && j < total->p && sw.hi > 0) {
-            er_dd g = total->g[ER_PK(j, j)];
-            if (o->intercept)
-                g = dd_sub(g, dd_div(dd_mul(total->g[ER_PK(0, j)], total->g[ER_PK(0, j)]), sw));
-            double v = dd_to_d(dd_div(g, sw));
-            pen = v > 0 && isfinite(v) ? v : 1;
-        }
-        s->pen[k] = pen;
+        s->pen[k] = in->kind == ENGRATE_NUMERIC ? variance(total, j, o->intercept) : 1;
     }
     return 0;
 }

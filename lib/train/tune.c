@@ -225,6 +225,82 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     return 0;
 }
 
+/* Fold k's fit at the chosen lambda, on the other folds, into oc->fold_coef[k] (by term,
+ * b0 in [0]), and its held-out error into oc->cv_sse. Terms absent from the training folds
+ * get coefficient 0. 0, ENGRATE_E_NOMEM, or another code with ferr filled when the fold
+ * cannot be fitted. fc, fp, fnm, fb: scratch of sel->m + 1 entries. */
+static int fit_fold(trainer *t, const selection *sel, outcome *oc, size_t k, uint32_t *fc,
+                    double *fp, const char **fnm, double *fb, engrate_error *ferr)
+{
+    er_acc train;
+    oc->fold_coef[k] = calloc(t->n_terms, sizeof **oc->fold_coef);
+    if (!oc->fold_coef[k])
+        return ENGRATE_E_NOMEM;
+    if (sum_folds(t, &train, k)) {
+        er_acc_free(&train);
+        return ENGRATE_E_NOMEM;
+    }
+    size_t fm = 0;
+    for (size_t j = 0; j < sel->m; j++) {
+        if (train.g[ER_PK(sel->cols[j], sel->cols[j])].hi == 0)
+            continue;
+        fc[fm] = sel->cols[j];
+        fp[fm] = sel->pen[j];
+        fnm[fm] = sel->names[j];
+        fm++;
+    }
+    er_fit_spec fs = {fm, fc, fp, t->o->intercept};
+    er_fit_result fr;
+    memset(&fr, 0, sizeof fr);
+    fr.beta = fb;
+    int rc = train.n ? er_fit_solve(&train, &fs, oc->lambda, &fr, fnm, ferr) : ENGRATE_E_DATA;
+    if (rc == ENGRATE_E_DATA && !train.n)
+        er_error(ferr, rc, NULL, 0, 0, "no rows outside the fold");
+    er_acc_free(&train);
+    if (rc)
+        return rc;
+    oc->fold_coef[k][0] = fr.b0;
+    for (size_t j = 0; j < fm; j++)
+        oc->fold_coef[k][fc[j]] = fb[j];
+    oc->cv_sse += er_fit_sse(&t->acc[k], &fs, fr.b0, fb);
+    oc->cv_sw += t->acc[k].p ? dd_to_d(t->acc[k].g[0]) : 0;
+    return 0;
+}
+
+/* The fits of every fold at the chosen lambda. A fold that cannot be fitted leaves no CV
+ * figures (a note says why) but does not stop training. */
+static int fit_folds(trainer *t, const selection *sel, outcome *oc)
+{
+    size_t m1 = sel->m + 1;
+    oc->fold_coef = calloc(t->K, sizeof *oc->fold_coef);
+    double *fb = malloc(m1 * sizeof *fb);
+    uint32_t *fc = malloc(m1 * sizeof *fc);
+    double *fp = malloc(m1 * sizeof *fp);
+    const char **fnm = malloc(m1 * sizeof *fnm);
+    int rc = oc->fold_coef && fb && fc && fp && fnm ? 0 : ENGRATE_E_NOMEM;
+    for (size_t k = 0; rc == 0 && k < t->K; k++) {
+        engrate_error ferr;
+        er_error_clear(&ferr);
+        rc = fit_fold(t, sel, oc, k, fc, fp, fnm, fb, &ferr);
+        if (rc && rc != ENGRATE_E_NOMEM) {
+            er_report_note(t->rep, "cross-validation fold %zu could not be fitted (%s); no CV "
+                                   "figures",
+                           k + 1, ferr.text);
+            for (size_t kk = 0; kk <= k; kk++)
+                free(oc->fold_coef[kk]);
+            free(oc->fold_coef);
+            oc->fold_coef = NULL;
+            rc = 0;
+            break;
+        }
+    }
+    free(fb);
+    free(fc);
+    free(fp);
+    free(fnm);
+    return rc ? er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory") : 0;
+}
+
 int tr_fit_all(trainer *t, selection *sel, outcome *oc)
 {
     const engrate_train_options *o = t->o;
@@ -267,68 +343,8 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     r->cond = oc->res.cond;
     /* Cross-validation at the chosen lambda: one fit per fold without it. */
     if (t->K >= 2) {
-        oc->fold_coef = calloc(t->K, sizeof *oc->fold_coef);
-        double *fb = malloc((sel->m + 1) * sizeof *fb);
-        uint32_t *fc = malloc((sel->m + 1) * sizeof *fc);
-        double *fp = malloc((sel->m + 1) * sizeof *fp);
-        const char **fnm = malloc((sel->m + 1) * sizeof *fnm);
-        int ok = oc->fold_coef && fb && fc && fp && fnm;
-        for (size_t k = 0; ok && k < t->K; k++) {
-            er_acc train;
-            oc->fold_coef[k] = calloc(t->n_terms, sizeof **oc->fold_coef);
-            if (!oc->fold_coef[k] || sum_folds(t, &train, k)) {
-                if (oc->fold_coef[k])
-                    er_acc_free(&train);
-                ok = 0;
-                break;
-            }
-            /* terms absent from the training folds get coefficient 0 */
-            size_t fm = 0;
-            for (size_t j = 0; j < sel->m; j++) {
-                if (train.g[ER_PK(sel->cols[j], sel->cols[j])].hi == 0)
-                    continue;
-                fc[fm] = sel->cols[j];
-                fp[fm] = sel->pen[j];
-                fnm[fm] = sel->names[j];
-                fm++;
-            }
-            er_fit_spec fs = {fm, fc, fp, o->intercept};
-            er_fit_result fr;
-            memset(&fr, 0, sizeof fr);
-            fr.beta = fb;
-            engrate_error ferr;
-            er_error_clear(&ferr);
-            int frc = train.n ? er_fit_solve(&train, &fs, oc->lambda, &fr, fnm, &ferr)
-                              : ENGRATE_E_DATA;
-            er_acc_free(&train);
-            if (frc == ENGRATE_E_NOMEM) {
-                ok = 0;
-                break;
-            }
-            if (frc) {
-                er_report_note(r, "cross-validation fold %zu could not be fitted (%s); no CV "
-                                  "figures",
-                               k + 1, ferr.text);
-                for (size_t kk = 0; kk <= k; kk++)
-                    free(oc->fold_coef[kk]);
-                free(oc->fold_coef);
-                oc->fold_coef = NULL;
-                break;
-            }
-            oc->fold_coef[k][0] = fr.b0;
-            for (size_t j = 0; j < fm; j++)
-                oc->fold_coef[k][fc[j]] = fb[j];
-            oc->cv_sse += er_fit_sse(&t->acc[k], &fs, fr.b0, fb);
-            oc->cv_sw += t->acc[k].p ? dd_to_d(t->acc[k].g[0]) : 0;
-        }
-        free(fb);
-        free(fc);
-        free(fp);
-        free(fnm);
-        if (!ok) {
-            rc = er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        if ((rc = fit_folds(t, sel, oc)))
             goto done;
-        }
         r->folds = (double)t->K;
         if (oc->fold_coef)
             r->cv_rmse = sqrt(oc->cv_sse / oc->cv_sw);
