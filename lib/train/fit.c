@@ -231,9 +231,6 @@ static size_t cholesky(double *A, size_t m)
             ri[j] = v / d;
         }
     }
-    for (size_t i = 0; i < m; i++)
-        for (size_t j = i + 1; j < m; j++)
-            A[i * m + j] = A[j * m + i];
     return 0;
 }
 
