@@ -40,6 +40,7 @@ int chaos_init(void) { return 0; }
 void chaos_arm(unsigned long fail_at, int persistent) { (void)fail_at, (void)persistent; }
 void chaos_disarm(void) {}
 unsigned long chaos_count(void) { return 0; }
+unsigned long long chaos_bytes(void) { return 0; }
 size_t chaos_live(void) { return 0; }
 size_t chaos_live_callers(void **out, size_t max) { return (void)out, (void)max, 0; }
 size_t chaos_failed_callers(void **out, size_t max) { return (void)out, (void)max, 0; }
@@ -65,6 +66,7 @@ static void unlock(void) { __atomic_clear(&lock_, __ATOMIC_RELEASE); }
 
 static int armed;
 static unsigned long count, fail_at;
+static unsigned long long total_bytes;
 static int persistent;
 #define MAX_FAILED 256
 static void *failed[MAX_FAILED];
@@ -124,11 +126,12 @@ static void untrack(const void *p)
 }
 
 /* Count one allocation; 1 when it is to fail. Called with the lock held. */
-static int fails(void *caller)
+static int fails(void *caller, size_t bytes)
 {
     if (!armed)
         return 0;
     count++;
+    total_bytes += bytes;
     if (rec && n_rec < rec_max)
         rec[n_rec++] = caller;
     if (fail_at && (count == fail_at || (persistent && count > fail_at))) {
@@ -153,14 +156,14 @@ void *malloc(size_t n)
 {
     void *caller = __builtin_return_address(0);
     lock();
-    return done(fails(caller) ? NULL : __libc_malloc(n), caller);
+    return done(fails(caller, n) ? NULL : __libc_malloc(n), caller);
 }
 
 void *calloc(size_t n, size_t size)
 {
     void *caller = __builtin_return_address(0);
     lock();
-    return done(fails(caller) ? NULL : __libc_calloc(n, size), caller);
+    return done(fails(caller, n * size) ? NULL : __libc_calloc(n, size), caller);
 }
 
 void free(void *p)
@@ -181,7 +184,7 @@ void *realloc(void *p, size_t n)
         return NULL;
     }
     lock();
-    if (fails(caller)) {
+    if (fails(caller, n)) {
         unlock();
         errno = ENOMEM;
         return NULL; /* the old block stays as it was */
@@ -204,7 +207,7 @@ void *reallocarray(void *p, size_t n, size_t size)
 static void *aligned(size_t align, size_t n, void *caller)
 {
     lock();
-    return done(fails(caller) ? NULL : __libc_memalign(align, n), caller);
+    return done(fails(caller, n) ? NULL : __libc_memalign(align, n), caller);
 }
 
 void *memalign(size_t align, size_t n)
@@ -247,7 +250,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
                    void *arg)
 {
     lock();
-    int f = fails((void *)chaos_thread_site);
+    int f = fails((void *)chaos_thread_site, 0);
     unlock();
     if (f)
         return EAGAIN;
@@ -273,6 +276,7 @@ void chaos_arm(unsigned long at, int keep_failing)
 {
     lock();
     count = 0;
+    total_bytes = 0;
     fail_at = at;
     persistent = keep_failing;
     n_failed = 0;
@@ -291,6 +295,14 @@ unsigned long chaos_count(void)
 {
     lock();
     unsigned long n = count;
+    unlock();
+    return n;
+}
+
+unsigned long long chaos_bytes(void)
+{
+    lock();
+    unsigned long long n = total_bytes;
     unlock();
     return n;
 }

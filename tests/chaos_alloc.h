@@ -35,6 +35,9 @@ void chaos_disarm(void);
 
 /* Allocations counted since chaos_arm (failed ones included). */
 unsigned long chaos_count(void);
+/* Bytes asked for since chaos_arm (calloc: n * size; realloc: the new size), a measure of
+ * the work of allocating and of copying what realloc moves. */
+unsigned long long chaos_bytes(void);
 /* Blocks allocated while armed and not freed yet. */
 size_t chaos_live(void);
 /* Where the live blocks were allocated: the return addresses of their allocation calls

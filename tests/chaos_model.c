@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chaos_alloc.h"
 #include "chaos_ops.h"
 #include "testutil.h"
 
@@ -332,6 +333,97 @@ static int op_batch(chaos_ctx *c)
     if (nomem && ref_batch_rc == 0)
         return chaos_expect_nomem("engrate_estimate_batch's first failure", err.code, &err);
     return nomem ? CHAOS_NOMEM : CHAOS_SAME;
+}
+
+/* ---- Growth ------------------------------------------------------------------------- */
+
+/* Work that must grow in proportion to the input, counted rather than timed (a busy
+ * machine stretches times at will; bench/engrate-bench gives the times): loading 1,000,
+ * 10,000 and 100,000 levels of three names each, and a profile of 1,000, 10,000 and
+ * 100,000 skills (six names over and over, two of them unknown). Ten times the input may
+ * take at most 20 times the allocations and the bytes asked for: linear work gives 10 (up
+ * to 16 where a table doubles once more), work that is quadratic in the input 100. */
+
+typedef struct work {
+    unsigned long allocations;
+    unsigned long long bytes;
+} work;
+
+static int load_levels(int n, work *w)
+{
+    chaos_buf b = {0};
+    chaos_printf(&b, "engrate-model 1\n[model]\nname = many\ncurrency = JPY\nperiod = month\n"
+                     "transform = log\nintercept = 13\n[interval]\nlevel = 0.8\nlow = -0.2\n"
+                     "high = 0.2\n[input skills]\nkind = set\nlevels = %d\n",
+                 n);
+    for (int l = 0; l < n; l++)
+        chaos_printf(&b, "[level s%d]\ncoef = 0.001\nname.en = Skill %d\nalias = alias %d\n", l,
+                     l, l);
+    engrate_error err;
+    chaos_arm(0, 0);
+    engrate_model *m = engrate_model_load_buffer(b.s, b.n, "many", 0, &err);
+    w->allocations = chaos_count();
+    w->bytes = chaos_bytes();
+    chaos_disarm();
+    free(b.s);
+    if (!m)
+        fprintf(stderr, "  %d levels: %s\n", n, err.text);
+    engrate_model_free(m);
+    return m ? 0 : -1;
+}
+
+static int profile_skills(size_t n, work *w)
+{
+    static const char *const pool[] = {"java", "Python", "Ｊａｖａ", "cobol", "", " java "};
+    const char **skills = malloc(n * sizeof *skills);
+    engrate_result *r = engrate_result_new(chaos.jp_model, NULL);
+    if (!skills || !r)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        skills[i] = pool[i % 6];
+    engrate_error err;
+    double years = 5;
+    chaos_arm(0, 0);
+    int rc = engrate_estimate_profile(chaos.jp_model, "pm", skills, n, NULL, 0, &years, 0, r,
+                                      &err);
+    w->allocations = chaos_count();
+    w->bytes = chaos_bytes();
+    chaos_disarm();
+    if (rc < 0)
+        fprintf(stderr, "  %zu skills: %s\n", n, err.text);
+    engrate_result_free(r);
+    free(skills);
+    return rc < 0 ? -1 : 0;
+}
+
+static int grows_linearly(const char *what, const int *sizes, const work *w, size_t k)
+{
+    int bad = 0;
+    printf("%-22s", what);
+    for (size_t i = 0; i < k; i++)
+        printf(" %d: %lu allocations, %llu bytes%s", sizes[i], w[i].allocations, w[i].bytes,
+               i + 1 < k ? ";" : "\n");
+    for (size_t i = 1; i < k; i++) {
+        if (w[i].allocations > 20 * w[i - 1].allocations + 20 ||
+            w[i].bytes > 20 * w[i - 1].bytes + 4096) {
+            fprintf(stderr, "FAIL: %s: 10 times the input took more than 20 times the work\n",
+                    what);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+int chaos_growth(void)
+{
+    static const int sizes[] = {1000, 10000, 100000};
+    work load[3], profile[3];
+    for (size_t i = 0; i < 3; i++)
+        if (load_levels(sizes[i], &load[i]) || profile_skills((size_t)sizes[i], &profile[i]))
+            return 1;
+    int bad = grows_linearly("growth: load, levels", sizes, load, 3);
+    bad |= grows_linearly("growth: profile, skills", sizes, profile, 3);
+    return bad;
 }
 
 /* ---- The list ----------------------------------------------------------------------- */

@@ -80,6 +80,9 @@ extern const chaos_op chaos_train_ops[];
 extern const size_t chaos_n_train_ops;
 void chaos_model_free(void);
 void chaos_train_free(void);
+/* Work counted against the size of the input: loading more levels, a profile of more
+ * skills (chaos_model.c). 0, or 1 when it grew faster than the input (printed). */
+int chaos_growth(void);
 /* Train models/jp-freelance as models/local.mk does, with its levels file and a report. */
 engrate_model *chaos_train_jp(engrate_train_report **report, engrate_error *err);
 

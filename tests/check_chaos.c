@@ -299,6 +299,9 @@ int main(int argc, char **argv)
             continue;
         bad |= sweep(&ops[i], all, &sum);
     }
+    current_op = "growth";
+    if (argc <= 1 || strstr("growth", argv[1]))
+        bad |= chaos_growth();
     current_op = NULL;
     chaos_teardown();
     clock_gettime(CLOCK_MONOTONIC, &t1);
