@@ -29,27 +29,18 @@ typedef struct train_case {
 /* Set the options of a case; 0, or the first code that is not 0. */
 static int set_options(engrate_train_options *o, const train_case *tc, engrate_error *err)
 {
-    static const char *const jp[][2] = {{"weight", "weight"},
-                                        {"categorical", "role"},
-                                        {"set", "skills"},
-                                        {"set", "certs"},
-                                        {"numeric", "years:knots=1.5,3,4.5"},
-                                        {"min-count", "1"},
-                                        {"interval", "0.8"},
-                                        {"name", "jp-freelance"},
-                                        {"meta", "description=Japan's freelance IT market"},
-                                        {"meta", "currency=JPY"},
-                                        {"meta", "period=month"},
-                                        {"meta", "basis=listing"},
-                                        {"meta", "as_of=2026-01"}};
-    static const char *const synth[][2] = {{"weight", "weight"},
-                                           {"categorical", "role"},
-                                           {"set", "skills"},
-                                           {"set", "certs"},
-                                           {"numeric", "years:knots=5,10"},
-                                           {"name", "synthetic"},
-                                           {"source", "made by tests/chaos_ops.c"},
-                                           {"interval", "0.9"}};
+    static const char *const jp[][2] = {
+        {"weight", "weight"}, {"categorical", "role"}, {"set", "skills"}, {"set", "certs"},
+        {"numeric", "years:knots=1.5,3,4.5"}, {"min-count", "1"}, {"interval", "0.8"},
+        {"name", "jp-freelance"}, {"meta", "description=Japan's freelance IT market"},
+        {"meta", "currency=JPY"}, {"meta", "period=month"}, {"meta", "basis=listing"},
+        {"meta", "as_of=2026-01"}};
+    /* sample: fewer rows kept for the interval than there are, so that the reservoir
+     * replaces some */
+    static const char *const synth[][2] = {
+        {"weight", "weight"}, {"categorical", "role"}, {"set", "skills"}, {"set", "certs"},
+        {"numeric", "years:knots=5,10"}, {"name", "synthetic"},
+        {"source", "made by tests/chaos_ops.c"}, {"interval", "0.9"}, {"sample", "100"}};
     const char *const(*kv)[2] = tc->jp ? jp : synth;
     size_t n = tc->jp ? sizeof jp / sizeof jp[0] : sizeof synth / sizeof synth[0];
     int rc = 0;

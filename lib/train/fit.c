@@ -202,7 +202,10 @@ static double quad_rss(const sys *s, const double *x)
  * tests/check_chaos.c fails any training run in which GSL allocates. docs/training.md,
  * "Memory". */
 
-static gsl_matrix_view square_view(double *a, size_t m) { return gsl_matrix_view_array(a, m, m); }
+static gsl_matrix_view square_view(double *a, size_t m)
+{
+    return gsl_matrix_view_array(a, m, m);
+}
 
 /* ---- Factorisation ----------------------------------------------------------------- */
 
