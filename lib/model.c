@@ -70,12 +70,18 @@ int er_model_finish(engrate_model *m, engrate_error *err)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
                         "the model has %zu names (ids, display names and aliases) in all "
                         "(at most %d)", names, ER_MAX_TOTAL_NAMES);
-    size_t di = 0, dl = 0;
+    size_t di = 0, dl = 0, other = 0;
     const char *dn = "";
-    int rc = er_index_build(m, &di, &dl, &dn);
-    if (rc == ENGRATE_E_DUPLICATE)
-        return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' is also another level's",
-                        dn, m->inputs[di].id, m->inputs[di].levels[dl].id);
+    int rc = er_index_build(m, &di, &dl, &dn, &other);
+    if (rc == ENGRATE_E_DUPLICATE) {
+        char folded[96];
+        er_fold_for_message(dn, folded, sizeof folded);
+        return er_error(err, rc, NULL, 0, 0,
+                        "name '%.80s' of %s level '%s' is also a name of level '%s' "
+                        "(both fold to '%s')",
+                        dn, m->inputs[di].id, m->inputs[di].levels[dl].id,
+                        m->inputs[di].levels[other].id, folded);
+    }
     if (rc == ENGRATE_E_INVALID)
         return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' folds to nothing", dn,
                         m->inputs[di].id, m->inputs[di].levels[dl].id);
@@ -154,14 +160,27 @@ ENGRATE_API size_t engrate_model_input_count(const engrate_model *m)
     return m ? m->n_inputs : 0;
 }
 
-ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id)
+ENGRATE_API size_t engrate_no_index(void)
 {
-    if (!m || !id)
-        return ENGRATE_E_INVALID;
-    for (size_t i = 0; i < m->n_inputs; i++)
-        if (strcmp(m->inputs[i].id, id) == 0)
-            return (int)i;
-    return ENGRATE_E_UNKNOWN_NAME;
+    return ENGRATE_NO_INDEX;
+}
+
+ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id,
+                                          size_t *input)
+{
+    size_t found = ENGRATE_NO_INDEX;
+    int rc = ENGRATE_E_INVALID;
+    if (m && id) {
+        rc = ENGRATE_E_UNKNOWN_NAME;
+        for (size_t i = 0; i < m->n_inputs && rc < 0; i++)
+            if (strcmp(m->inputs[i].id, id) == 0) {
+                found = i;
+                rc = 0;
+            }
+    }
+    if (input)
+        *input = found;
+    return rc;
 }
 
 static const er_input *input_at(const engrate_model *m, size_t i)

@@ -94,13 +94,17 @@ START_TEST(years_clamped_and_defaulted)
     ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.62), 1e-6);
     ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_DEFAULTED | ENGRATE_FLAG_MISSING);
     check_breakdown(m, r);
+    /* NaN: not known, as NULL: default 5 -> 13.4 - 0.1 + 0.22 */
     double nan_years = NAN;
     ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &nan_years, 0, r, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert(isnan(engrate_result_estimate(r))); /* emptied, not stale */
+                     0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.52), 1e-6);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_DEFAULTED);
+    ck_assert_double_eq(engrate_result_contribution_value(r, 2), 5);
     double inf_years = INFINITY;
     ck_assert_int_eq(engrate_estimate_profile(m, "pg", NULL, 0, NULL, 0, &inf_years, 0, r, &err),
                      ENGRATE_E_INVALID);
+    ck_assert(isnan(engrate_result_estimate(r))); /* emptied, not stale */
     engrate_result_free(r);
     engrate_model_free(m);
 }
@@ -134,13 +138,13 @@ START_TEST(breakdown_in_input_order)
     engrate_result *r = engrate_result_new(m, &err);
     for (int round = 0; round < 2; round++) {
         engrate_query_reset(q);
-        ck_assert_int_eq(engrate_query_add(q, "certs", "ipa_pm", &err), 0);
-        ck_assert_int_eq(engrate_query_add(q, "skills", "ruby", &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "certs", "ipa_pm", NULL, &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "ruby", NULL, &err), 0);
         ck_assert_int_eq(engrate_query_set_number(q, "years", 2, &err), 0);
-        ck_assert_int_eq(engrate_query_add(q, "certs", "pmp", &err), 0);
-        ck_assert_int_eq(engrate_query_add(q, "skills", "java", &err), 0);
-        ck_assert_int_eq(engrate_query_add(q, "role", "pg", &err), 0);
-        ck_assert_int_eq(engrate_query_add(q, "skills", "Ruby", &err), 0); /* again */
+        ck_assert_int_eq(engrate_query_add(q, "certs", "pmp", NULL, &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "java", NULL, &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "role", "pg", NULL, &err), 0);
+        ck_assert_int_eq(engrate_query_add(q, "skills", "Ruby", NULL, &err), 0); /* again */
         ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
         const int inputs[] = {-1, 0, 1, 1, 2, 2, 3};
         const int levels[] = {-1, 3, 2, 0, 1, 0, -1};
@@ -152,7 +156,7 @@ START_TEST(breakdown_in_input_order)
     }
     /* After a reset, only what is given again counts: 13.4 + 0.02 (java) + 0.3 (years 5) */
     engrate_query_reset(q);
-    ck_assert_int_eq(engrate_query_add(q, "skills", "java", &err), 0);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "java", NULL, &err), 0);
     ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
     ck_assert_uint_eq(engrate_result_contribution_count(r), 3);
     ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.4 + 0.02 + 0.3 - 0.08), 1e-6);
@@ -205,7 +209,7 @@ START_TEST(linear_model_by_query)
     engrate_error err;
     engrate_query *q = engrate_query_new(m, &err);
     engrate_result *r = engrate_result_new(m, &err);
-    ck_assert_int_eq(engrate_query_add(q, "role", "Operations", &err), 0);
+    ck_assert_int_eq(engrate_query_add(q, "role", "Operations", NULL, &err), 0);
     ck_assert_int_eq(engrate_query_set_number(q, "years", 12, &err), 0);
     ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
     /* 400 - 25 + (20*12 - 10*(12-2) - 5*(12-10)) = 505 */
@@ -217,9 +221,18 @@ START_TEST(linear_model_by_query)
     ck_assert_double_eq(engrate_result_contribution_amount(r, 1), -25);
     ck_assert_double_eq(engrate_result_contribution_amount(r, 2), 130);
     /* a categorical input takes the last level given */
-    ck_assert_int_eq(engrate_query_add(q, "role", "dev", &err), 0);
+    ck_assert_int_eq(engrate_query_add(q, "role", "dev", NULL, &err), 0);
     ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
     ck_assert_double_eq_tol(engrate_result_estimate(r), 630, 1e-12);
+    /* NaN forgets the years set: dev + default years 4 -> 400 + 100 + 80 - 20 = 560 */
+    ck_assert_int_eq(engrate_query_set_number(q, "years", NAN, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 560, 1e-12);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_DEFAULTED);
+    ck_assert_int_eq(engrate_query_set_number_at(q, 1, 12, &err), 0);
+    ck_assert_int_eq(engrate_query_set_number_at(q, 1, -NAN, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), 560, 1e-12);
     /* reset forgets everything: intercept + default years 4 -> 400 + 80 - 20 = 460 */
     engrate_query_reset(q);
     ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
@@ -233,14 +246,16 @@ START_TEST(linear_model_by_query)
     ck_assert_int_eq(engrate_query_add_level(q, 1, 0, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_query_set_number_at(q, 0, 1, &err), ENGRATE_E_INVALID);
     /* misuse */
-    ck_assert_int_eq(engrate_query_add(q, "rol", "dev", &err), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_query_add(q, "rol", "dev", NULL, &err), ENGRATE_E_UNKNOWN_NAME);
     ck_assert_str_eq(err.text, "the model has no input 'rol'");
-    ck_assert_int_eq(engrate_query_add(q, "years", "5", &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, "role", NULL, &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, NULL, "dev", &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(NULL, "role", "dev", &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "years", "5", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "role", NULL, NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, NULL, "dev", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(NULL, "role", "dev", NULL, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_query_set_number(q, "role", 1, &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_set_number(q, "years", NAN, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", INFINITY, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", -INFINITY, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_set_number_at(q, 1, INFINITY, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_estimate(q, 8, r, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_estimate(NULL, 0, r, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_estimate(q, 0, NULL, &err), ENGRATE_E_INVALID);

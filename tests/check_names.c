@@ -22,7 +22,7 @@ static engrate_model *example(void)
 static void fold_is(const char *in, const char *want)
 {
     char buf[512];
-    int n = engrate_fold_name(in, buf, sizeof buf);
+    int n = test_fold(in, buf, sizeof buf);
     ck_assert_msg(n >= 0, "'%s' failed: %d", in, n);
     ck_assert_str_eq(buf, want);
     ck_assert_int_eq(n, (int)strlen(want));
@@ -52,52 +52,52 @@ END_TEST
 START_TEST(folding_errors)
 {
     char buf[8];
-    ck_assert_int_eq(engrate_fold_name("\xff", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("a\xe3\x81", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("\xed\xa0\x80", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("abcdefghij", buf, sizeof buf), ENGRATE_E_LIMIT);
-    ck_assert_int_eq(engrate_fold_name(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", NULL, 4), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", buf, 0), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("\xff", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("a\xe3\x81", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("\xed\xa0\x80", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("abcdefghij", buf, sizeof buf), ENGRATE_E_LIMIT);
+    ck_assert_int_eq(test_fold(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", NULL, 4), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", buf, 0), ENGRATE_E_INVALID);
 }
 END_TEST
 
 START_TEST(levels_found_by_id_name_and_alias)
 {
     engrate_model *m = example();
-    int role = engrate_model_input_index(m, "role");
-    int skills = engrate_model_input_index(m, "skills");
-    int certs = engrate_model_input_index(m, "certs");
+    int role = test_input_index(m, "role");
+    int skills = test_input_index(m, "skills");
+    int certs = test_input_index(m, "certs");
     int aliased = -1;
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "PM", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "PM", &aliased), 0);
     ck_assert_int_eq(aliased, 0); /* the id, folded */
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "プロマネ", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "プロマネ", &aliased), 0);
     ck_assert_int_eq(aliased, 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "Project Manager", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "Project Manager", &aliased), 0);
     ck_assert_int_eq(aliased, 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "プロジェクトマネジャー", NULL), 0);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "ＰＭＯ", NULL), 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "CPP", NULL), 3);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "c++", NULL), 3);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "C#", NULL), 4);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "c", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, "プロジェクトマネジャー", NULL), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "ＰＭＯ", NULL), 1);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "CPP", NULL), 3);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "c++", NULL), 3);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "C#", NULL), 4);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "c", NULL),
                      ENGRATE_E_UNKNOWN_NAME);
     /* names belong to their input: PMP is a cert, not a skill */
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)certs, "pmp", NULL), 0);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "pmp", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)certs, "pmp", NULL), 0);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "pmp", NULL),
                      ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "\xc3\x28", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, "\xc3\x28", NULL),
                      ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_model_find_level(m, 99, "pm", NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, NULL, NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, 99, "pm", NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, (size_t)role, NULL, NULL), ENGRATE_E_INVALID);
     /* a name far longer than any the model can hold is unknown, not an error */
     char *huge = malloc(1 << 20);
     memset(huge, 'a', (1 << 20) - 1);
     huge[(1 << 20) - 1] = '\0';
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, huge, NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, huge, NULL),
                      ENGRATE_E_UNKNOWN_NAME);
     huge[5000] = '\xff';
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, huge, NULL), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_find(m, (size_t)role, huge, NULL), ENGRATE_E_UTF8);
     free(huge);
     engrate_model_free(m);
 }
@@ -197,16 +197,16 @@ static void check_every_spelling(const engrate_model *m)
             for (size_t a = 0; a < engrate_level_alias_count(m, in, l) && nn < 66; a++)
                 names[nn++] = engrate_level_alias(m, in, l, a);
             char id_folded[600], folded[600];
-            ck_assert_int_ge(engrate_fold_name(names[0], id_folded, sizeof id_folded), 0);
+            ck_assert_int_ge(test_fold(names[0], id_folded, sizeof id_folded), 0);
             for (size_t i = 0; i < nn; i++) {
                 char spelled[8][600];
                 size_t ns = respell(names[i], spelled);
                 for (size_t j = 0; j < ns; j++) {
                     int aliased = -1;
-                    int got = engrate_model_find_level(m, in, spelled[j], &aliased);
+                    int got = test_find(m, in, spelled[j], &aliased);
                     ck_assert_msg(got == (int)l, "'%s' (input %zu): %d, not level %zu",
                                   spelled[j], in, got, l);
-                    ck_assert_int_ge(engrate_fold_name(spelled[j], folded, sizeof folded), 0);
+                    ck_assert_int_ge(test_fold(spelled[j], folded, sizeof folded), 0);
                     ck_assert_msg(aliased == (strcmp(folded, id_folded) != 0),
                                   "'%s': aliased %d", spelled[j], aliased);
                 }
@@ -233,16 +233,16 @@ START_TEST(every_spelling_finds_its_level)
             if (name[i] == '_' || name[i] == '.')
                 continue;
             name[i] = name[i] == 'z' ? 'y' : 'z';
-            ck_assert_msg(engrate_model_find_level(m, skills, name, NULL) ==
+            ck_assert_msg(test_find(m, skills, name, NULL) ==
                               ENGRATE_E_UNKNOWN_NAME,
                           "'%s' found", name);
         }
         snprintf(name, sizeof name, "%sq", engrate_level_id(m, skills, l));
-        ck_assert_int_eq(engrate_model_find_level(m, skills, name, NULL),
+        ck_assert_int_eq(test_find(m, skills, name, NULL),
                          ENGRATE_E_UNKNOWN_NAME);
         snprintf(name, sizeof name, "%s", engrate_level_id(m, skills, l) + 1);
         if (len > 1)
-            ck_assert_int_eq(engrate_model_find_level(m, skills, name, NULL),
+            ck_assert_int_eq(test_find(m, skills, name, NULL),
                              ENGRATE_E_UNKNOWN_NAME);
     }
     engrate_model_free(m);
@@ -270,7 +270,7 @@ START_TEST(names_at_the_end_of_memory)
             size_t len = strlen(src);
             char *name = mem + page - (len + 1);
             memcpy(name, src, len + 1);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, NULL), (int)l);
+            ck_assert_int_eq(test_find(m, 0, name, NULL), (int)l);
             const char *skills[] = {name};
             ck_assert_int_eq(engrate_estimate_profile(m, NULL, skills, 1, NULL, 0, NULL, 0, r,
                                                       &err),
@@ -315,17 +315,17 @@ START_TEST(more_names_than_kept_as_written)
         int l = probe[i], aliased = -1;
         char name[64];
         snprintf(name, sizeof name, "s_%d", l);
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+        ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
         ck_assert_int_eq(aliased, 0);
         snprintf(name, sizeof name, "S %d", l); /* folds to the id */
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+        ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
         ck_assert_int_eq(aliased, 0);
         for (int a = 0; a < ALIASES; a += ALIASES - 1) {
             snprintf(name, sizeof name, "A%d-x%d", l, a);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+            ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
             ck_assert_int_eq(aliased, 1);
             snprintf(name, sizeof name, "a %d X %d", l, a);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+            ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
             ck_assert_int_eq(aliased, 1);
         }
     }
@@ -336,16 +336,16 @@ END_TEST
 START_TEST(suggestions)
 {
     engrate_model *m = example();
-    size_t role = (size_t)engrate_model_input_index(m, "role");
-    size_t skills = (size_t)engrate_model_input_index(m, "skills");
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "Jva"), 0);        /* one deletion */
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "pyhton"), 1);     /* a swap: 2 edits */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "pgg"), 3);          /* pg: 1 edit */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "pmx"), 0); /* pm and pmo tie: lower */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "プロマネー"), 0);    /* alias + 1 */
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "cobol"), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, skills, ""), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, 3, "x"), ENGRATE_E_INVALID); /* numeric */
+    size_t role = (size_t)test_input_index(m, "role");
+    size_t skills = (size_t)test_input_index(m, "skills");
+    ck_assert_int_eq(test_suggest(m, skills, "Jva"), 0);        /* one deletion */
+    ck_assert_int_eq(test_suggest(m, skills, "pyhton"), 1);     /* a swap: 2 edits */
+    ck_assert_int_eq(test_suggest(m, role, "pgg"), 3);          /* pg: 1 edit */
+    ck_assert_int_eq(test_suggest(m, role, "pmx"), 0); /* pm and pmo tie: lower */
+    ck_assert_int_eq(test_suggest(m, role, "プロマネー"), 0);    /* alias + 1 */
+    ck_assert_int_eq(test_suggest(m, skills, "cobol"), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, skills, ""), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, 3, "x"), ENGRATE_E_INVALID); /* numeric */
     engrate_model_free(m);
 }
 END_TEST
