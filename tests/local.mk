@@ -1,8 +1,8 @@
 # The test suite: check programs per area, plus shell tests for the installed surface
 # (the estimator end to end, the exported symbols).
 if HAVE_CHECK
-check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate
-TESTS += tests/check_model tests/check_names tests/check_estimate
+check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate tests/check_typed
+TESTS += tests/check_model tests/check_names tests/check_estimate tests/check_typed
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test
 
@@ -19,6 +19,10 @@ tests_check_model_LDADD = $(ENGRATE_CHECK_LIBS)
 tests_check_names_SOURCES = tests/check_names.c tests/testutil.h
 tests_check_names_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_names_LDADD = $(ENGRATE_CHECK_LIBS)
+# check_typed reads the default model that make builds (models/local.mk).
+tests_check_typed_SOURCES = tests/check_typed.c tests/testutil.h
+tests_check_typed_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_typed_LDADD = $(ENGRATE_CHECK_LIBS)
 tests_check_estimate_SOURCES = tests/check_estimate.c tests/testutil.h
 tests_check_estimate_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
 tests_check_estimate_LDADD = $(ENGRATE_CHECK_LIBS)
