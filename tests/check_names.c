@@ -1,11 +1,14 @@
 /* check_names.c: name folding and matching (models/FORMAT.md, "Name matching"), with the
- * expected folded forms written out by hand from the rules. */
+ * expected folded forms written out by hand from the rules, checked for every code point
+ * against utf8proc's own whole-string NFKC_Casefold (a second method), and the names people
+ * type (tests/data/names) against the default model. */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include <check.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include <engrate.h>
 
@@ -49,9 +52,114 @@ START_TEST(folding_rules)
 }
 END_TEST
 
+/* Compatibility forms and case folding (Unicode's NFKC_Casefold), with the separators of
+ * the ASCII rules still removed. */
+START_TEST(folding_unicode)
+{
+    fold_is("ﾊﾟｲｿﾝ", "パイソン");               /* half-width katakana, voiced marks */
+    fold_is("ｼｽﾃﾑｴﾝｼﾞﾆｱ", "システムエンジニア");
+    fold_is("ﾌﾟﾛｼﾞｪｸﾄﾏﾈｰｼﾞｬｰ", "プロジェクトマネージャー"); /* ｰ is the long vowel mark */
+    fold_is("ｱﾏｿﾞﾝ･ｳｪﾌﾞ･ｻｰﾋﾞｽ", "アマゾンウェブサービス"); /* ･ U+FF65 is ・ */
+    fold_is("ハ\xe3\x82\x9b", "バ");   /* ゛ U+309B is a space and a mark: they compose */
+    fold_is("①②", "12");                     /* circled digits */
+    fold_is("Ⓐⓦⓢ", "aws");                    /* circled letters, upper and lower */
+    fold_is("㈱", "(株)");
+    fold_is("㍿", "株式会社");
+    fold_is("Ⅸ", "ix");                        /* a Roman numeral */
+    fold_is("ﬁle", "file");                     /* a ligature */
+    fold_is("Straße", "strasse");               /* full case folding: ß is ss */
+    fold_is("STRASSE", "strasse");
+    fold_is("ΟΔΥΣΣΕΥΣ", "οδυσσευσ");            /* Greek capitals */
+    fold_is("Ｃ＋＋", "c++");
+    fold_is("Ｃ＃", "c#");
+    fold_is("e\xcc\x81", "\xc3\xa9");            /* e and U+0301 compose: é */
+    fold_is("E\xcc\x81", "\xc3\xa9");
+    fold_is("Ja\xe2\x80\x8bva", "java");          /* zero-width space: ignorable */
+    fold_is("Ja\xc2\xad" "va", "java");               /* soft hyphen: ignorable */
+    fold_is("a\xe2\x80\x83" "b\xe1\x9a\x80" "c\xe2\x80\xa8" "d", "abcd"); /* em space, ogham, U+2028 */
+    fold_is("a\xc2\xa0" "b", "ab");                   /* no-break space */
+    fold_is("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab", "한"); /* conjoining jamo compose */
+    fold_is("한국어", "한국어");
+    fold_is("ぱいそん", "ぱいそん");             /* hiragana is not katakana */
+    fold_is("マネジャー", "マネジャー");         /* the long vowel mark stays */
+    fold_is("〜", "〜");
+}
+END_TEST
+
+/* Whether folding drops code point c, by models/FORMAT.md's list: written out here, not
+ * taken from the library. */
+static int separator(utf8proc_int32_t c)
+{
+    if (c < 0x80)
+        return strchr(" \t\n\v\f\r-_./", (int)c) != NULL && c != 0;
+    utf8proc_category_t k = utf8proc_category(c);
+    return c == 0x30FB || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 ||
+           k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
+}
+
+/* s with the separators taken out. */
+static void drop_separators(char *s)
+{
+    char *o = s;
+    for (const char *p = s; *p;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
+        if (n <= 0)
+            ck_abort_msg("utf8proc gave invalid UTF-8: '%s'", s);
+        if (!separator(c)) {
+            memmove(o, p, (size_t)n);
+            o += n;
+        }
+        p += n;
+    }
+    *o = '\0';
+}
+
+/* Every code point, alone: folded as utf8proc_NFKC_Casefold folds a whole string (its own
+ * decomposition, ordering and composition, where the library folds a character at a
+ * time), separators dropped; and folding the folded form again changes nothing, alone and
+ * after a letter, before a combining mark (where composition could change it).
+ * ENGRATE_TEST_LIGHT (valgrind): every 61st code point. */
+START_TEST(folding_agrees_with_nfkc_casefold)
+{
+    /* Plain tests in the loop, ck_abort_msg only on a failure: every ck_assert writes to
+     * check's pipe, a million times over. */
+    const char *light = getenv("ENGRATE_TEST_LIGHT");
+    utf8proc_int32_t step = light && *light && strcmp(light, "0") != 0 ? 61 : 1;
+    char in[16], ctx[32], folded[128], again[128];
+    for (utf8proc_int32_t c = 1; c <= 0x10FFFF; c += step) {
+        if (c >= 0xD800 && c <= 0xDFFF)
+            continue;
+        utf8proc_ssize_t n = utf8proc_encode_char(c, (utf8proc_uint8_t *)in);
+        in[n] = '\0';
+        size_t len = 0;
+        if (engrate_fold_name(in, folded, sizeof folded, &len) != 0 || len != strlen(folded))
+            ck_abort_msg("U+%04X: not folded", (unsigned)c);
+        utf8proc_uint8_t *ref = utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)in);
+        if (!ref)
+            ck_abort_msg("U+%04X: utf8proc failed", (unsigned)c);
+        drop_separators((char *)ref);
+        if (strcmp((const char *)ref, folded) != 0)
+            ck_abort_msg("U+%04X: '%s', NFKC_Casefold '%s'", (unsigned)c, folded, ref);
+        free(ref);
+        if (engrate_fold_name(folded, again, sizeof again, NULL) != 0 || strcmp(again, folded))
+            ck_abort_msg("U+%04X: folded twice '%s', once '%s'", (unsigned)c, again, folded);
+        snprintf(ctx, sizeof ctx, "e%s\xcc\x81", in); /* after a letter, before U+0301 */
+        if (engrate_fold_name(ctx, folded, sizeof folded, NULL) != 0 ||
+            engrate_fold_name(folded, again, sizeof again, NULL) != 0 || strcmp(again, folded))
+            ck_abort_msg("e U+%04X U+0301: twice '%s', once '%s'", (unsigned)c, again, folded);
+    }
+}
+END_TEST
+
 START_TEST(folding_errors)
 {
     char buf[8];
+    size_t len = 99;
+    ck_assert_int_eq(engrate_fold_name("abc", buf, sizeof buf, &len), 0);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_int_eq(engrate_fold_name("\xff", buf, sizeof buf, &len), ENGRATE_E_UTF8);
+    ck_assert_uint_eq(len, 0);
     ck_assert_int_eq(test_fold("\xff", buf, sizeof buf), ENGRATE_E_UTF8);
     ck_assert_int_eq(test_fold("a\xe3\x81", buf, sizeof buf), ENGRATE_E_UTF8);
     ck_assert_int_eq(test_fold("\xed\xa0\x80", buf, sizeof buf), ENGRATE_E_UTF8);
@@ -333,6 +441,39 @@ START_TEST(more_names_than_kept_as_written)
 }
 END_TEST
 
+/* Names that fold alike are one name: a second level cannot have it, and the error says
+ * what both fold to, at the line of the second. */
+START_TEST(names_that_fold_alike_collide)
+{
+    static const struct {
+        const char *first, *second, *folded;
+    } cases[] = {
+        {"パイソン", "ﾊﾟｲｿﾝ", "パイソン"},
+        {"Straße", "STRASSE", "strasse"},
+        {"AWS SAA", "ＡＷＳ・ＳＡＡ", "awssaa"},
+        {"①", "1", "1"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[1024];
+        size_t n = skills_model_head(text, sizeof text, "collide", 2);
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "[level a]\ncoef = 0\nalias = %s\n[level b]\ncoef = 0\nalias = %s\n",
+                              cases[k].first, cases[k].second);
+        engrate_error err;
+        engrate_model *m = engrate_model_load_buffer(text, n, "collide", 0, &err);
+        ck_assert_ptr_null(m);
+        ck_assert_int_eq(err.code, ENGRATE_E_DUPLICATE);
+        ck_assert_int_eq(err.line, 20);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "collide:20:9: '%s' is already a name of level 'a' of input 'skills' "
+                 "(both fold to '%s')",
+                 cases[k].second, cases[k].folded);
+        ck_assert_str_eq(err.text, want);
+    }
+}
+END_TEST
+
 START_TEST(suggestions)
 {
     engrate_model *m = example();
@@ -354,12 +495,16 @@ int main(void)
 {
     Suite *s = suite_create("names");
     TCase *tc = tcase_create("names");
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, folding_rules);
+    tcase_add_test(tc, folding_unicode);
+    tcase_add_test(tc, folding_agrees_with_nfkc_casefold);
     tcase_add_test(tc, folding_errors);
     tcase_add_test(tc, levels_found_by_id_name_and_alias);
     tcase_add_test(tc, every_spelling_finds_its_level);
     tcase_add_test(tc, names_at_the_end_of_memory);
     tcase_add_test(tc, more_names_than_kept_as_written);
+    tcase_add_test(tc, names_that_fold_alike_collide);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
