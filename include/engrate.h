@@ -260,7 +260,7 @@ ENGRATE_API int engrate_model_suggest(const engrate_model *model, size_t input,
  * ENGRATE_E_LIMIT when it does not fit in cap or folds to more than 1024 bytes (no name of
  * a model can), ENGRATE_E_INVALID for NULL name or buf or a cap of 0.
  * The rules (models/FORMAT.md, "Name matching"): Unicode's NFKC_Casefold (compatibility
- * forms become their plain forms: full-width ＰＭＰ is PMP, half-width ﾊﾟｲｿﾝ is パイソン,
+ * forms become their plain forms: full-width ＰＭＰ is pmp, half-width ﾊﾟｲｿﾝ is パイソン,
  * ① is 1, ㈱ is (株); full case folding: Straße and STRASSE are both strasse; ignorable
  * code points such as soft hyphens and zero-width spaces are removed), and white space,
  * the separators - _ . /, the middle dot U+30FB (and so U+FF65) and the dashes U+2010..

@@ -57,15 +57,15 @@ static int dropped(utf8proc_int32_t c)
 }
 
 /* Code points a name's decomposition may take while it is folded: twice the bytes the
- * folded form may have (a canonical decomposition has at most 4 code points for a
- * 3-byte character), and room after that for the longest decomposition of one character
+ * folded form may have (a character decomposes canonically into at most 3 code points for
+ * 2 bytes, 4 for 3), and room after that for the longest decomposition of one character
  * (18 code points, U+FDFA), so that a character whose code points are all dropped never
  * fails for want of room. */
 #define FOLD_CP_MAX (2 * ER_MAX_FOLDED_BYTES)
 #define FOLD_CP_SLACK 32
 #define FOLD_DECOMPOSE (UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
-/* Canonical ordering (Unicode 3.11): each run of combining marks sorted by combining
+/* Canonical ordering (The Unicode Standard, 3.11): each run of combining marks sorted by combining
  * class, stably. utf8proc_decompose does this for a whole string; here the code points
  * come one character at a time, with the dropped ones taken out between them. */
 static void canonical_order(utf8proc_int32_t *cp, size_t n)
