@@ -173,8 +173,8 @@ static int measure_set(int n, work_fn *fns, void **ctxs, double *out)
 #define N_DISTINCT 4096     /* profiles of the row that the predictors cannot learn */
 #define MAX_SET 20
 
-typedef struct inputs {     /* the model's standard inputs; -1 when it lacks one */
-    int role, skills, certs, years;
+typedef struct inputs {     /* the model's standard inputs; ENGRATE_NO_INDEX when it lacks one */
+    size_t role, skills, certs, years;
 } inputs;
 
 typedef struct profile {
@@ -183,8 +183,8 @@ typedef struct profile {
     const char *certs[MAX_SET];
     size_t n_skills, n_certs;
     double years;
-    int role_level;
-    int skill_levels[MAX_SET], cert_levels[MAX_SET];
+    size_t role_level;
+    size_t skill_levels[MAX_SET], cert_levels[MAX_SET];
 } profile;
 
 typedef struct profiles {
@@ -205,17 +205,17 @@ static uint64_t rng(void) /* splitmix64: the same profiles on every run */
 }
 
 /* k distinct random levels of `input`, as indexes. */
-static void pick(const engrate_model *m, int input, size_t k, int *out)
+static void pick(const engrate_model *m, size_t input, size_t k, size_t *out)
 {
-    size_t n = engrate_input_level_count(m, (size_t)input);
-    int *idx = malloc(n * sizeof *idx);
+    size_t n = engrate_input_level_count(m, input);
+    size_t *idx = malloc(n * sizeof *idx);
     if (!idx)
         abort();
     for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
+        idx[i] = i;
     for (size_t i = 0; i < k; i++) {
         size_t j = i + (size_t)(rng() % (n - i));
-        int t = idx[i];
+        size_t t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
         out[i] = idx[i];
@@ -225,22 +225,25 @@ static void pick(const engrate_model *m, int input, size_t k, int *out)
 
 static inputs find_inputs(const engrate_model *m)
 {
-    inputs in = {engrate_model_input_index(m, "role"), engrate_model_input_index(m, "skills"),
-                 engrate_model_input_index(m, "certs"), engrate_model_input_index(m, "years")};
+    inputs in; /* each ENGRATE_NO_INDEX when the model lacks it */
+    (void)engrate_model_input_index(m, "role", &in.role);
+    (void)engrate_model_input_index(m, "skills", &in.skills);
+    (void)engrate_model_input_index(m, "certs", &in.certs);
+    (void)engrate_model_input_index(m, "years", &in.years);
     return in;
 }
 
-static size_t levels_of(const engrate_model *m, int input)
+static size_t levels_of(const engrate_model *m, size_t input)
 {
-    return input < 0 ? 0 : engrate_input_level_count(m, (size_t)input);
+    return input == ENGRATE_NO_INDEX ? 0 : engrate_input_level_count(m, input);
 }
 
 /* Whether the model can give a profile of 1 role, ns skills, nc certs and years. */
 static int supports(const engrate_model *m, size_t ns, size_t nc)
 {
     inputs in = find_inputs(m);
-    return levels_of(m, in.role) > 0 && in.years >= 0 && levels_of(m, in.skills) >= ns &&
-           (ns == 0 || in.skills >= 0) && levels_of(m, in.certs) >= nc && (nc == 0 || in.certs >= 0);
+    return levels_of(m, in.role) > 0 && in.years != ENGRATE_NO_INDEX &&
+           levels_of(m, in.skills) >= ns && levels_of(m, in.certs) >= nc;
 }
 
 /* n random profiles of 1 role, ns skills, nc certs and years. Names are the levels' ids,
@@ -263,8 +266,7 @@ static void make_profiles(profiles *ps, const engrate_model *m, size_t n, size_t
         if (nc)
             pick(m, ps->in.certs, nc, p->cert_levels);
 #define NAME(input, l)                                                                     \
-    (display ? engrate_level_name(m, (size_t)(input), (size_t)(l), "en")                   \
-             : engrate_level_id(m, (size_t)(input), (size_t)(l)))
+    (display ? engrate_level_name(m, input, l, "en") : engrate_level_id(m, input, l))
         p->role = NAME(ps->in.role, p->role_level);
         for (size_t k = 0; k < ns; k++)
             p->skills[k] = NAME(ps->in.skills, p->skill_levels[k]);
@@ -326,13 +328,13 @@ static int run_by_id(void *vctx, size_t iters)
     for (size_t i = 0; i < iters; i++) {
         const profile *p = &c->ps->p[i % c->ps->n];
         engrate_query_reset(q);
-        int rc = engrate_query_add_level(q, (size_t)in->role, (size_t)p->role_level, &err);
+        int rc = engrate_query_add_level(q, in->role, p->role_level, &err);
         for (size_t k = 0; rc == 0 && k < p->n_skills; k++)
-            rc = engrate_query_add_level(q, (size_t)in->skills, (size_t)p->skill_levels[k], &err);
+            rc = engrate_query_add_level(q, in->skills, p->skill_levels[k], &err);
         for (size_t k = 0; rc == 0 && k < p->n_certs; k++)
-            rc = engrate_query_add_level(q, (size_t)in->certs, (size_t)p->cert_levels[k], &err);
+            rc = engrate_query_add_level(q, in->certs, p->cert_levels[k], &err);
         if (rc == 0)
-            rc = engrate_query_set_number_at(q, (size_t)in->years, p->years, &err);
+            rc = engrate_query_set_number_at(q, in->years, p->years, &err);
         if (rc == 0)
             rc = engrate_estimate(q, 0, c->r, &err);
         if (rc != 0) {
@@ -357,7 +359,7 @@ static int run_batch(void *vctx, size_t iters)
         int rc = engrate_estimate_batch(c->ps->m, n, c->roles + at, c->skills,
                                         c->skill_offsets + at, c->certs, c->cert_offsets + at,
                                         c->years + at, 0, c->estimate, c->low, c->high,
-                                        c->flags, c->status, &err);
+                                        c->flags, c->status, NULL, &err);
         if (rc != 0) {
             fprintf(stderr, "engrate-bench: batch: %s\n", err.text);
             return -1;
@@ -532,7 +534,7 @@ static int floor_init(floor_ctx *f, const profiles *ps)
     }
     f->intercept = engrate_model_intercept(m);
     f->log = engrate_model_transform(m) == ENGRATE_TRANSFORM_LOG;
-    size_t y = (size_t)ps->in.years;
+    size_t y = ps->in.years;
     f->min = engrate_input_min(m, y);
     f->max = engrate_input_max(m, y);
     f->n_knots = engrate_input_knot_count(m, y);
@@ -876,10 +878,10 @@ static double count_allocations(const engrate_model *m, double *per_batch)
         for (int rep = 0; rep < 1000; rep++) {
             if (run_by_name(&c, N_PROFILES) || run_by_id(&c, N_PROFILES))
                 return NAN;
-            if (in.skills >= 0) /* lenient: the unknown names go to the result */
+            if (in.skills != ENGRATE_NO_INDEX) /* lenient: the unknown names go to the result */
                 (void)engrate_estimate_profile(m, ps.p[0].role, unknown, 2, NULL, 0, NULL, 0,
                                                c.r, &err);
-            n += 2 * N_PROFILES + (in.skills >= 0);
+            n += 2 * N_PROFILES + (in.skills != ENGRATE_NO_INDEX);
         }
     }
     unsigned long count = allocation_count() - before;
@@ -982,7 +984,9 @@ static int run_large(void *vctx, size_t iters)
 static int bench_large(const engrate_model *m)
 {
     static const char *const pool[] = {"java", "Python", "Ｊａｖａ", "cobol", "", " java "};
-    if (engrate_model_input_index(m, "skills") < 0 || engrate_model_input_index(m, "years") < 0)
+    size_t at;
+    if (engrate_model_input_index(m, "skills", &at) < 0 ||
+        engrate_model_input_index(m, "years", &at) < 0)
         return 0;
     printf("\nA profile of many skills (six names over and over, two unknown)  median  "
            "ns/name\n");

@@ -22,9 +22,9 @@ static const char usage[] =
     "\n"
     "  -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)\n"
     "  -r, --role ROLE    the role, e.g. pmo, PM, プロマネ\n"
-    "  -s, --skill NAMES  a skill; repeat the option or separate names with commas\n"
-    "  -c, --cert NAMES   a certification; repeat or separate with commas\n"
-    "  -y, --years N      years of experience\n"
+    "  -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，\n"
+    "  -c, --cert NAMES   a certification; repeat or separate as for --skill\n"
+    "  -y, --years N      years of experience ('' or nan: not known)\n"
     "      --strict       fail (exit 2) on a name the model does not know\n"
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
@@ -35,29 +35,45 @@ static const char usage[] =
     "Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown name\n"
     "with --strict.\n";
 
-/* A growing list of names borrowed from argv (split on commas in place). */
+/* A growing list of arguments borrowed from argv: each is a list of names, which the
+ * library splits (engrate_query_add_list), so that the estimator splits as every other
+ * program does. */
 typedef struct list {
     const char **items;
     size_t n, cap;
 } list;
 
-static int list_add_csv(list *l, char *arg)
+static int list_add(list *l, const char *arg)
 {
-    for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
-        while (*tok == ' ')
-            tok++;
-        if (!*tok)
-            continue;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 8;
-            const char **items = realloc(l->items, cap * sizeof *items);
-            if (!items)
-                return -1;
-            l->items = items;
-            l->cap = cap;
-        }
-        l->items[l->n++] = tok;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        const char **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        l->items = items;
+        l->cap = cap;
     }
+    l->items[l->n++] = arg;
+    return 0;
+}
+
+/* --years: a number, or "not known" (*years NaN) for an argument of blanks only or a
+ * NaN ("nan"), as the library takes NaN. 0, or -1 for text that is not a number (or
+ * overflows) and for infinities. */
+static int parse_years(const char *arg, double *years)
+{
+    const char *p = arg;
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        p++;
+    if (*p == '\0') {
+        *years = NAN;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    *years = strtod(arg, &end);
+    if (end == arg || *end != '\0' || errno == ERANGE || isinf(*years))
+        return -1;
     return 0;
 }
 
@@ -174,16 +190,15 @@ static void bar(double eighths)
 /* The label of contribution i: "base", "role: PMO", "years: 8". */
 static void term_label(const view *v, const engrate_result *r, size_t i, char *buf, size_t cap)
 {
-    int input = engrate_result_contribution_input(r, i);
-    if (input < 0) {
+    size_t input = engrate_result_contribution_input(r, i);
+    if (input == ENGRATE_NO_INDEX) {
         snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
         return;
     }
-    const char *label = engrate_input_label(v->m, (size_t)input, v->lang);
-    int level = engrate_result_contribution_level(r, i);
-    if (level >= 0)
-        snprintf(buf, cap, "%s: %s", label,
-                 engrate_level_name(v->m, (size_t)input, (size_t)level, v->lang));
+    const char *label = engrate_input_label(v->m, input, v->lang);
+    size_t level = engrate_result_contribution_level(r, i);
+    if (level != ENGRATE_NO_INDEX)
+        snprintf(buf, cap, "%s: %s", label, engrate_level_name(v->m, input, level, v->lang));
     else
         snprintf(buf, cap, "%s: %g", label, engrate_result_contribution_value(r, i));
 }
@@ -246,23 +261,22 @@ static void print_text(const view *v, const engrate_result *r)
     if (nu)
         printf("\n  %s\n", v->ja ? "見つからない名前 (無視しました):" : "Unknown (ignored):");
     for (size_t i = 0; i < nu; i++) {
-        int input = engrate_result_unknown_input(r, i);
+        size_t input = engrate_result_unknown_input(r, i), s;
         const char *given = engrate_result_unknown_name(r, i);
-        int s = engrate_model_suggest(m, (size_t)input, given);
-        printf("    %s '%s'", engrate_input_label(m, (size_t)input, v->lang), given);
-        if (s >= 0)
+        printf("    %s '%s'", engrate_input_label(m, input, v->lang), given);
+        if (engrate_model_suggest(m, input, given, &s) == 0)
             printf(v->ja ? " もしかして '%s'?" : " (did you mean '%s'?)",
-                   engrate_level_name(m, (size_t)input, (size_t)s, v->lang));
+                   engrate_level_name(m, input, s, v->lang));
         printf("\n");
     }
     size_t na = engrate_result_aliased_count(r);
     if (na)
         printf("\n  %s\n", v->ja ? "別名で一致:" : "Matched by another name:");
     for (size_t i = 0; i < na; i++) {
-        int input = engrate_result_aliased_input(r, i);
-        int level = engrate_result_aliased_level(r, i);
+        size_t input = engrate_result_aliased_input(r, i);
+        size_t level = engrate_result_aliased_level(r, i);
         printf("    '%s' → %s\n", engrate_result_aliased_given(r, i),
-               engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+               engrate_level_name(m, input, level, v->lang));
     }
 }
 
@@ -286,22 +300,23 @@ static void print_json(const view *v, const engrate_result *r)
     printf(", \"contributions\": [");
     size_t n = engrate_result_contribution_count(r);
     for (size_t i = 0; i < n; i++) {
-        int input = engrate_result_contribution_input(r, i);
-        int level = engrate_result_contribution_level(r, i);
+        size_t input = engrate_result_contribution_input(r, i);
+        size_t level = engrate_result_contribution_level(r, i);
+        int base = input == ENGRATE_NO_INDEX, has_level = level != ENGRATE_NO_INDEX;
         printf("%s{\"input\": ", i ? ", " : "");
-        json_string(stdout, input < 0 ? "(base)" : engrate_input_id(m, (size_t)input));
+        json_string(stdout, base ? "(base)" : engrate_input_id(m, input));
         printf(", \"level\": ");
-        if (level >= 0)
-            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        if (has_level)
+            json_string(stdout, engrate_level_id(m, input, level));
         else
             printf("null");
         printf(", \"name\": ");
-        if (input < 0)
+        if (base)
             json_string(stdout, "base");
-        else if (level >= 0)
-            json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        else if (has_level)
+            json_string(stdout, engrate_level_name(m, input, level, v->lang));
         else
-            json_string(stdout, engrate_input_label(m, (size_t)input, v->lang));
+            json_string(stdout, engrate_input_label(m, input, v->lang));
         printf(", \"value\": ");
         json_number(stdout, engrate_result_contribution_value(r, i));
         printf(", \"amount\": ");
@@ -317,15 +332,14 @@ static void print_json(const view *v, const engrate_result *r)
     }
     printf("], \"suggestions\": [");
     for (size_t i = 0; i < nu; i++) {
-        int input = engrate_result_unknown_input(r, i);
-        int s = engrate_model_suggest(m, (size_t)input, engrate_result_unknown_name(r, i));
+        size_t input = engrate_result_unknown_input(r, i), s;
         printf("%s{\"input\": ", i ? ", " : "");
-        json_string(stdout, engrate_input_id(m, (size_t)input));
+        json_string(stdout, engrate_input_id(m, input));
         printf(", \"given\": ");
         json_string(stdout, engrate_result_unknown_name(r, i));
         printf(", \"suggestion\": ");
-        if (s >= 0)
-            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)s));
+        if (engrate_model_suggest(m, input, engrate_result_unknown_name(r, i), &s) == 0)
+            json_string(stdout, engrate_level_id(m, input, s));
         else
             printf("null");
         printf("}");
@@ -333,16 +347,16 @@ static void print_json(const view *v, const engrate_result *r)
     printf("], \"aliased\": [");
     size_t na = engrate_result_aliased_count(r);
     for (size_t i = 0; i < na; i++) {
-        int input = engrate_result_aliased_input(r, i);
-        int level = engrate_result_aliased_level(r, i);
+        size_t input = engrate_result_aliased_input(r, i);
+        size_t level = engrate_result_aliased_level(r, i);
         printf("%s{\"given\": ", i ? ", " : "");
         json_string(stdout, engrate_result_aliased_given(r, i));
         printf(", \"input\": ");
-        json_string(stdout, engrate_input_id(m, (size_t)input));
+        json_string(stdout, engrate_input_id(m, input));
         printf(", \"level\": ");
-        json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        json_string(stdout, engrate_level_id(m, input, level));
         printf(", \"name\": ");
-        json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        json_string(stdout, engrate_level_name(m, input, level, v->lang));
         printf("}");
     }
     printf("], \"flags\": [");
@@ -368,44 +382,45 @@ static int list_levels(const view *v, const char *what, int json)
 {
     const engrate_model *m = v->m;
     const char *id = strcmp(what, "roles") == 0 ? "role" : what;
-    int input = engrate_model_input_index(m, id);
-    if (input < 0 || engrate_input_kind(m, (size_t)input) == ENGRATE_NUMERIC) {
+    size_t input;
+    if (engrate_model_input_index(m, id, &input) < 0 ||
+        engrate_input_kind(m, input) == ENGRATE_NUMERIC) {
         fprintf(stderr, "engrate-estimate: the model has no input '%s' with levels (inputs:", what);
         for (size_t i = 0; i < engrate_model_input_count(m); i++)
             fprintf(stderr, " %s", engrate_input_id(m, i));
         fprintf(stderr, ")\n");
         return EXIT_USAGE;
     }
-    size_t n = engrate_input_level_count(m, (size_t)input);
+    size_t n = engrate_input_level_count(m, input);
     if (json)
         printf("[");
     for (size_t l = 0; l < n; l++) {
-        const char *lid = engrate_level_id(m, (size_t)input, l);
-        unsigned f = engrate_level_flags(m, (size_t)input, l);
-        size_t na = engrate_level_alias_count(m, (size_t)input, l);
+        const char *lid = engrate_level_id(m, input, l);
+        unsigned f = engrate_level_flags(m, input, l);
+        size_t na = engrate_level_alias_count(m, input, l);
         if (json) {
             printf("%s{\"id\": ", l ? ", " : "");
             json_string(stdout, lid);
             printf(", \"en\": ");
-            json_string(stdout, engrate_level_name(m, (size_t)input, l, "en"));
+            json_string(stdout, engrate_level_name(m, input, l, "en"));
             printf(", \"ja\": ");
-            json_string(stdout, engrate_level_name(m, (size_t)input, l, "ja"));
+            json_string(stdout, engrate_level_name(m, input, l, "ja"));
             printf(", \"coef\": ");
-            json_number(stdout, engrate_level_coef(m, (size_t)input, l));
+            json_number(stdout, engrate_level_coef(m, input, l));
             printf(", \"no_evidence\": %s, \"aliases\": [",
                    f & ENGRATE_LEVEL_NO_EVIDENCE ? "true" : "false");
             for (size_t k = 0; k < na; k++) {
                 printf("%s", k ? ", " : "");
-                json_string(stdout, engrate_level_alias(m, (size_t)input, l, k));
+                json_string(stdout, engrate_level_alias(m, input, l, k));
             }
             printf("]}");
             continue;
         }
-        printf("%-20s %s", lid, engrate_level_name(m, (size_t)input, l, v->lang));
+        printf("%-20s %s", lid, engrate_level_name(m, input, l, v->lang));
         if (na) {
             printf("  [");
             for (size_t k = 0; k < na; k++)
-                printf("%s%s", k ? ", " : "", engrate_level_alias(m, (size_t)input, l, k));
+                printf("%s%s", k ? ", " : "", engrate_level_alias(m, input, l, k));
             printf("]");
         }
         if (f & ENGRATE_LEVEL_NO_EVIDENCE)
@@ -441,22 +456,18 @@ int main(int argc, char **argv)
             break;
         case 's':
         case 'c':
-            if (list_add_csv(c == 's' ? &skills : &certs, optarg) != 0) {
+            if (list_add(c == 's' ? &skills : &certs, optarg) != 0) {
                 fprintf(stderr, "engrate-estimate: out of memory\n");
                 return EXIT_LOAD;
             }
             break;
-        case 'y': {
-            char *end = NULL;
-            errno = 0;
-            years = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || errno == ERANGE || !isfinite(years)) {
+        case 'y':
+            if (parse_years(optarg, &years) != 0) {
                 fprintf(stderr, "engrate-estimate: --years '%s' is not a number\n", optarg);
                 return EXIT_USAGE;
             }
             have_years = 1;
             break;
-        }
         case 'S':
             strict = 1;
             break;
@@ -509,19 +520,27 @@ int main(int argc, char **argv)
     const char *currency = engrate_model_meta(m, "currency");
     view v = {m, lang, strcmp(lang, "ja") == 0, currency ? currency : "?"};
     engrate_result *r = NULL;
+    engrate_query *q = NULL;
     if (list_what) {
         status = list_levels(&v, list_what, json);
         goto done;
     }
     r = engrate_result_new(m, &err);
-    if (!r) {
+    q = r ? engrate_query_new(m, &err) : NULL;
+    if (!q) {
         fprintf(stderr, "engrate-estimate: %s\n", err.text);
         status = EXIT_LOAD;
         goto done;
     }
-    int rc = engrate_estimate_profile(m, role, skills.items, skills.n, certs.items, certs.n,
-                                      have_years ? &years : NULL, strict ? ENGRATE_STRICT : 0,
-                                      r, &err);
+    int rc = role ? engrate_query_add(q, "role", role, NULL, &err) : 0;
+    for (size_t i = 0; rc == 0 && i < skills.n; i++)
+        rc = engrate_query_add_list(q, "skills", skills.items[i], NULL, &err);
+    for (size_t i = 0; rc == 0 && i < certs.n; i++)
+        rc = engrate_query_add_list(q, "certs", certs.items[i], NULL, &err);
+    if (rc == 0 && have_years && !isnan(years)) /* NaN: not known, as if not given */
+        rc = engrate_query_set_number(q, "years", years, &err);
+    if (rc == 0)
+        rc = engrate_estimate(q, strict ? ENGRATE_STRICT : 0, r, &err);
     if (rc < 0) {
         fprintf(stderr, "engrate-estimate: %s\n", err.text);
         status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
@@ -532,6 +551,7 @@ int main(int argc, char **argv)
     else
         print_text(&v, r);
 done:
+    engrate_query_free(q);
     engrate_result_free(r);
     engrate_model_free(m);
     free(skills.items);

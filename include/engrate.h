@@ -6,10 +6,23 @@
  * years of experience with a regression model read from a model file (models/FORMAT.md).
  *
  * Conventions that hold for every function below:
- *  - Functions that return an int return 0 (or a documented non-negative value) on success
- *    and a negative ENGRATE_E* code on failure; functions that return a pointer return NULL
- *    on failure. Where a function takes an `engrate_error *err`, it may be NULL; when it is
- *    not, a failure fills it (code, line, column, source, text).
+ *  - A function that can fail and returns an int returns 0 on success and a negative
+ *    ENGRATE_E_* code on failure, never a positive value: `if (rc < 0)` and `if (rc != 0)`
+ *    mean the same. Outcomes that are not failures (a name the model does not know, in a
+ *    lenient estimate) come back through flags. Functions that return a pointer return
+ *    NULL on failure. Where a function takes an `engrate_error *err`, it may be NULL; when
+ *    it is not, a failure fills it (code, line, column, source, text). (Three accessors
+ *    return an int that is a value, not a status: engrate_version_major,
+ *    engrate_model_transform and engrate_input_kind.)
+ *  - Indexes of inputs, levels, contributions and names are size_t, in and out. A lookup
+ *    that can fail returns its status and writes the index through a `size_t *`, so that
+ *    `size_t i = engrate_model_input_index(m, "skills")` does not compile; an accessor
+ *    that returns an index returns ENGRATE_NO_INDEX where there is none.
+ *  - NaN means "not known" wherever a number is given: the input is left unset, as if not
+ *    given. Infinities are errors.
+ *  - Arrays of names are `const char *const *` (the callee changes neither the array nor
+ *    the strings). C converts `char **` to it only with a cast, so pass a program's argv,
+ *    or any array of `char *`, as `(const char *const *)argv`.
  *  - Strings are UTF-8, NUL-terminated, and borrowed: the library copies what it keeps.
  *    Strings the library returns as `const char *` belong to the object they came from and
  *    live as long as it does.
@@ -79,6 +92,12 @@ typedef struct engrate_error {
     char source[ENGRATE_ERROR_SOURCE_MAX];
     char text[ENGRATE_ERROR_TEXT_MAX];
 } engrate_error;
+
+/* "No index": what an accessor that returns an index returns where there is none (the
+ * base term's input, a numeric term's level, an index out of range). */
+#define ENGRATE_NO_INDEX ((size_t)-1)
+/* ENGRATE_NO_INDEX, for bindings that cannot read a macro. */
+ENGRATE_API size_t engrate_no_index(void);
 
 /* A static English description of an error code ("unknown key", ...); never NULL. */
 ENGRATE_API const char *engrate_strerror(int code);
@@ -173,8 +192,11 @@ ENGRATE_API double engrate_model_interval_high(const engrate_model *model);
 /* ---- Inputs and levels: what a UI needs to build its pick-lists -------------------- */
 
 ENGRATE_API size_t engrate_model_input_count(const engrate_model *model);
-/* Index of the input with this id ("role"), or ENGRATE_E_UNKNOWN_NAME. Exact match. */
-ENGRATE_API int engrate_model_input_index(const engrate_model *model, const char *id);
+/* The index of the input with this id ("role", exact match) in *input. 0, or
+ * ENGRATE_E_UNKNOWN_NAME when the model has no such input, ENGRATE_E_INVALID for NULL
+ * model or id; *input is then ENGRATE_NO_INDEX. */
+ENGRATE_API int engrate_model_input_index(const engrate_model *model, const char *id,
+                                          size_t *input);
 /* Input properties; NULL / 0 / NaN for an index out of range. */
 ENGRATE_API const char *engrate_input_id(const engrate_model *model, size_t input);
 ENGRATE_API int engrate_input_kind(const engrate_model *model, size_t input);
@@ -207,27 +229,47 @@ ENGRATE_API size_t engrate_level_alias_count(const engrate_model *model, size_t 
 ENGRATE_API const char *engrate_level_alias(const engrate_model *model, size_t input,
                                             size_t level, size_t k);
 
+/* What became of a name (engrate_model_find_level, engrate_query_add, and
+ * engrate_query_add_list, which reports the union over its parts). */
+enum {
+    ENGRATE_NAME_UNKNOWN = 1u << 0, /* it matched no level                           */
+    ENGRATE_NAME_ALIASED = 1u << 1, /* it matched through a display name or alias    */
+    ENGRATE_NAME_BLANK = 1u << 2    /* it folds to nothing (empty, blanks only, only
+                                     * separators): it names nothing and is ignored  */
+};
+
 /* Resolve a name to a level of a categorical or set input, with the matching rules of
- * engrate_fold_name (id, display names and aliases). Returns the level index, or
- * ENGRATE_E_UNKNOWN_NAME, or ENGRATE_E_UTF8 / ENGRATE_E_INVALID for bad arguments.
- * If `aliased` is not NULL it is set to 1 when the name matched something other than
- * the level's id. */
+ * engrate_fold_name (id, display names and aliases). Returns 0 with the level's index in
+ * *level; ENGRATE_E_UNKNOWN_NAME when no level has that name (a blank name included);
+ * ENGRATE_E_UTF8, or ENGRATE_E_INVALID for NULL arguments, an input out of range or a
+ * numeric input. *level is ENGRATE_NO_INDEX unless a level was found. *flags (when flags is
+ * not NULL) receives ENGRATE_NAME_ALIASED when the name matched something other than the
+ * level's id, ENGRATE_NAME_UNKNOWN or ENGRATE_NAME_BLANK when it matched nothing. level
+ * may be NULL. */
 ENGRATE_API int engrate_model_find_level(const engrate_model *model, size_t input,
-                                         const char *name, int *aliased);
+                                         const char *name, size_t *level, unsigned *flags);
 
-/* The level whose names are closest to an unknown `name` (edit distance on folded text,
- * at most a third of its length), or ENGRATE_E_UNKNOWN_NAME when none is close. */
+/* The level whose names are closest to an unknown `name`, in *level: the edit distance
+ * between folded names, counted in code points (a kana or kanji is one edit, as a letter
+ * is), at most a third of the folded name's length (at least 1); ties go to the lower
+ * level index. 0, or ENGRATE_E_UNKNOWN_NAME when no level is that close (*level is then
+ * ENGRATE_NO_INDEX), ENGRATE_E_INVALID as engrate_model_find_level. */
 ENGRATE_API int engrate_model_suggest(const engrate_model *model, size_t input,
-                                      const char *name);
+                                      const char *name, size_t *level);
 
-/* Fold a name the way matching does, into buf (cap bytes, NUL-terminated). Returns the
- * folded length, ENGRATE_E_UTF8 for invalid UTF-8, ENGRATE_E_LIMIT when it does not fit.
- * The rules (models/FORMAT.md, "Name matching"): full-width ASCII U+FF01..U+FF5E becomes
- * ASCII and U+3000 a space; ASCII letters become lower case; white space and the
- * separators - _ . / and the middle dots U+30FB, U+FF65, and the dashes U+2010..U+2015,
- * U+2212 are removed. Everything else is kept as it is: "C++", "C#" and "C" stay apart,
- * and the katakana long vowel mark is kept (aliases cover its spelling variants). */
-ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap);
+/* Fold a name the way matching does, into buf (cap bytes, NUL-terminated); the folded
+ * length in *len when len is not NULL. Returns 0, ENGRATE_E_UTF8 for invalid UTF-8,
+ * ENGRATE_E_LIMIT when it does not fit in cap or folds to more than 1024 bytes (no name of
+ * a model can), ENGRATE_E_INVALID for NULL name or buf or a cap of 0.
+ * The rules (models/FORMAT.md, "Name matching"): Unicode's NFKC_Casefold (compatibility
+ * forms become their plain forms: full-width ＰＭＰ is pmp, half-width ﾊﾟｲｿﾝ is パイソン,
+ * ① is 1, ㈱ is (株); full case folding: Straße and STRASSE are both strasse; ignorable
+ * code points such as soft hyphens and zero-width spaces are removed), and white space,
+ * the separators - _ . /, the middle dot U+30FB (and so U+FF65) and the dashes U+2010..
+ * U+2015 and U+2212 removed. Everything else is kept as it is: "C++", "C#" and "C" stay
+ * apart, kana and kanji are compared as written, and the katakana long vowel mark is
+ * kept (aliases cover its spelling variants). Folding a folded name changes nothing. */
+ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap, size_t *len);
 
 /* ---- Queries: what is asked ------------------------------------------------------- */
 
@@ -240,17 +282,37 @@ ENGRATE_API void engrate_query_free(engrate_query *query);
 ENGRATE_API void engrate_query_reset(engrate_query *query);
 
 /* Give a categorical input its level (replacing any earlier one) or add a level to a set
- * input (a level given twice counts once), by input id and name. Returns 0 when the
- * name matched a level, 1 when it is unknown: then it is recorded in the query, ignored
- * by a lenient estimate and refused by a strict one. Negative on error: unknown input id
- * (ENGRATE_E_UNKNOWN_NAME), a numeric input (ENGRATE_E_INVALID), invalid UTF-8. */
+ * input (a level given twice counts once), by input id and name. Returns 0 when the name
+ * was taken: matched to a level, recorded as unknown, or ignored as blank; *flags (when
+ * flags is not NULL) says which: 0 (matched its level's id), ENGRATE_NAME_ALIASED,
+ * ENGRATE_NAME_UNKNOWN (then it is recorded in the query, ignored by a lenient estimate,
+ * which lists it in the result, and refused by a strict one) or ENGRATE_NAME_BLANK (an
+ * empty name, or one of blanks or separators only, names nothing and is ignored: a blank
+ * form field is not an unknown name). Negative on error: unknown input id
+ * (ENGRATE_E_UNKNOWN_NAME), a numeric input (ENGRATE_E_INVALID), a NULL name
+ * (ENGRATE_E_INVALID), invalid UTF-8 (ENGRATE_E_UTF8), ENGRATE_E_NOMEM. */
 ENGRATE_API int engrate_query_add(engrate_query *query, const char *input, const char *name,
-                                  engrate_error *err);
+                                  unsigned *flags, engrate_error *err);
 
-/* Set a numeric input. The value must be finite (NaN and infinities: ENGRATE_E_INVALID).
- * Outside the range seen in training it is clamped to that range and the estimate carries
- * ENGRATE_FLAG_CLAMPED. A numeric input not set takes the model's default value
- * (ENGRATE_FLAG_DEFAULTED). */
+/* A set given as one string, as people type it in one field: `text` is split at every
+ * ',' ';' U+3001 '、' U+FF0C '，' U+FF1B '；' and U+FF64 '､' (never at '/' or spaces:
+ * "C/C++", "Objective-C" and "Visual Basic" are names), each part's surrounding blanks are
+ * trimmed, and each part is added as engrate_query_add adds a name; blank parts are
+ * skipped. "Java、Python", "java; python" and "Java,Python," add Java and Python. Give
+ * every set typed in one field to this function, so that every program splits alike.
+ * *flags (when not NULL) receives the union of the parts' ENGRATE_NAME_* flags
+ * (ENGRATE_NAME_BLANK when some part, or the whole text, was blank). A categorical input
+ * takes at most one non-blank part (more: ENGRATE_E_INVALID, nothing added). The whole
+ * text is checked (input, UTF-8) before any part is added, so a failure adds nothing,
+ * except ENGRATE_E_NOMEM, after which the query may hold some of the parts: reset it. */
+ENGRATE_API int engrate_query_add_list(engrate_query *query, const char *input,
+                                       const char *text, unsigned *flags, engrate_error *err);
+
+/* Set a numeric input. NaN means "not known": the input is left unset (a value set
+ * before is forgotten), so the estimate uses the model's default and carries
+ * ENGRATE_FLAG_DEFAULTED, as in engrate_estimate_batch. An infinite value is
+ * ENGRATE_E_INVALID. Outside the range seen in training a value is clamped to that range
+ * and the estimate carries ENGRATE_FLAG_CLAMPED. */
 ENGRATE_API int engrate_query_set_number(engrate_query *query, const char *input,
                                          double value, engrate_error *err);
 
@@ -293,8 +355,9 @@ ENGRATE_API int engrate_estimate(const engrate_query *query, unsigned flags,
 
 /* Convenience: estimate one profile with the model's inputs named "role" (categorical),
  * "skills" and "certs" (sets) and "years" (numeric). `role` may be NULL; skills and
- * certs are arrays of n names (NULL when n is 0); `years` points to the years or is NULL
- * when they are not known. A model without one of these inputs refuses a value for it. */
+ * certs are arrays of n names (NULL when n is 0), each name as engrate_query_add takes it
+ * (blank names are ignored); `years` points to the years or is NULL when they are not
+ * known (so is NaN). A model without one of these inputs refuses a value for it. */
 ENGRATE_API int engrate_estimate_profile(const engrate_model *model, const char *role,
                                          const char *const *skills, size_t n_skills,
                                          const char *const *certs, size_t n_certs,
@@ -309,32 +372,34 @@ ENGRATE_API double engrate_result_high(const engrate_result *result);
 ENGRATE_API double engrate_result_level(const engrate_result *result);
 ENGRATE_API unsigned engrate_result_flags(const engrate_result *result);
 
-/* The breakdown: contribution 0 is the base (the intercept; input -1), then one per
- * matched level and one per numeric input, in input order. The amounts, in currency,
- * add up to the estimate (to rounding). With a log model each term's share is its log
- * effect times the logarithmic mean of estimate and base, so every amount has the sign
- * of its effect (models/FORMAT.md, "Contributions"). */
+/* The breakdown: contribution 0 is the base (the intercept; its input is
+ * ENGRATE_NO_INDEX), then one per matched level and one per numeric input, in input
+ * order. The amounts, in currency, add up to the estimate (to rounding). With a log model
+ * each term's share is its log effect times the logarithmic mean of estimate and base, so
+ * every amount has the sign of its effect (models/FORMAT.md, "Contributions"). */
 ENGRATE_API size_t engrate_result_contribution_count(const engrate_result *result);
 ENGRATE_API double engrate_result_contribution_amount(const engrate_result *result, size_t i);
-/* Input index, or -1 for the base. */
-ENGRATE_API int engrate_result_contribution_input(const engrate_result *result, size_t i);
-/* Level index for categorical and set inputs, -1 otherwise. */
-ENGRATE_API int engrate_result_contribution_level(const engrate_result *result, size_t i);
+/* Input index; ENGRATE_NO_INDEX for the base (and for i out of range). */
+ENGRATE_API size_t engrate_result_contribution_input(const engrate_result *result, size_t i);
+/* Level index for categorical and set inputs; ENGRATE_NO_INDEX for the base and numeric
+ * inputs. */
+ENGRATE_API size_t engrate_result_contribution_level(const engrate_result *result, size_t i);
 /* The number used for a numeric input (after clamping / defaulting), NaN otherwise. */
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *result, size_t i);
 /* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE). */
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *result, size_t i);
 
-/* Names that matched no level, as given, with the input they were given for. */
+/* Names that matched no level, as given, with the input they were given for
+ * (ENGRATE_NO_INDEX for i out of range). */
 ENGRATE_API size_t engrate_result_unknown_count(const engrate_result *result);
 ENGRATE_API const char *engrate_result_unknown_name(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_unknown_input(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_unknown_input(const engrate_result *result, size_t i);
 
 /* Names that matched a level through a display name or alias rather than its id. */
 ENGRATE_API size_t engrate_result_aliased_count(const engrate_result *result);
 ENGRATE_API const char *engrate_result_aliased_given(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_aliased_input(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_aliased_level(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_aliased_input(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_aliased_level(const engrate_result *result, size_t i);
 
 /* ---- Batches: many profiles in one call ------------------------------------------- */
 
@@ -346,34 +411,35 @@ ENGRATE_API int engrate_result_aliased_level(const engrate_result *result, size_
  *    names of all profiles one after another and n + 1 non-decreasing offsets into them
  *    (the offsets need not start at 0, so part of a larger batch can be passed as it is).
  *    Both NULL: no profile has skills. certs and cert_offsets are the same for
- *    certifications.
+ *    certifications. Blank names are ignored, as in engrate_query_add.
  *  - years[i] is its years of experience, or NaN when they are not known (the model's
- *    default is used and the estimate carries ENGRATE_FLAG_DEFAULTED, as with a NULL
- *    `years` in engrate_estimate_profile); `years` may be NULL (no profile gives them).
- *    An infinite value is that profile's error.
+ *    default is used and the estimate carries ENGRATE_FLAG_DEFAULTED, as everywhere);
+ *    `years` may be NULL (no profile gives them). An infinite value is that profile's
+ *    error.
  *  - flags, 0 or ENGRATE_STRICT, applies to every profile.
  * Outputs have n entries each and any of them may be NULL: estimate, low and high (NaN
- * for a profile that failed), result_flags (ENGRATE_FLAG_*, 0 for a profile that failed)
- * and status: 0 estimated, 1 estimated with unknown names ignored, or the negative code of
- * the profile's error (ENGRATE_E_UNKNOWN_NAME under ENGRATE_STRICT, ENGRATE_E_INVALID for
- * a NULL name or infinite years, ENGRATE_E_UTF8, ...). A profile that fails does not stop
- * the batch.
- * Returns the number of profiles that failed, 0 when every one was estimated; err then
- * holds the first failure, with its index: "profile 3: unknown skills 'jva' (did you mean
- * 'Java'?)" (code 0 when none failed). Returns a negative code, and writes no output, when
- * the arguments themselves are wrong: model NULL, unknown flag bits, names without
- * offsets, offsets that decrease, an array missing for a non-zero count
- * (ENGRATE_E_INVALID), n above INT_MAX (ENGRATE_E_LIMIT; split the batch), or no memory
+ * for a profile that failed), result_flags (ENGRATE_FLAG_*, ENGRATE_FLAG_UNKNOWN when
+ * unknown names were ignored; 0 for a profile that failed) and status: 0 estimated, or
+ * the negative code of the profile's error (ENGRATE_E_UNKNOWN_NAME under ENGRATE_STRICT,
+ * ENGRATE_E_INVALID for a NULL name or infinite years, ENGRATE_E_UTF8, ...). A profile
+ * that fails does not stop the batch. *n_failed (when n_failed is not NULL) receives the
+ * number of profiles that failed.
+ * Returns 0 when every profile was estimated. When some failed, every output is still
+ * written, *n_failed is at least 1, and the call returns the first failure's code, with
+ * err holding it and its index: "profile 3: unknown skills 'jva' (did you mean 'Java'?)".
+ * When the arguments themselves are wrong it returns a negative code, writes no output
+ * and sets *n_failed to 0: model NULL, unknown flag bits, names without offsets, offsets
+ * that decrease, an array missing for a non-zero count (ENGRATE_E_INVALID), or no memory
  * for the one result the call allocates and reuses for every profile (ENGRATE_E_NOMEM):
- * the number of allocations does not grow with n. Like engrate_estimate, safe to call
- * from many threads with one model. */
+ * the number of allocations does not grow with n. So `rc < 0 && *n_failed == 0` is a
+ * refused call. Like engrate_estimate, safe to call from many threads with one model. */
 ENGRATE_API int engrate_estimate_batch(const engrate_model *model, size_t n,
                                        const char *const *roles,
                                        const char *const *skills, const size_t *skill_offsets,
                                        const char *const *certs, const size_t *cert_offsets,
                                        const double *years, unsigned flags, double *estimate,
                                        double *low, double *high, unsigned *result_flags,
-                                       int *status, engrate_error *err);
+                                       int *status, size_t *n_failed, engrate_error *err);
 
 #ifdef __cplusplus
 }

@@ -379,9 +379,14 @@ static int start_section(parser *p, span line, const char *ls)
         size_t other = 0;
         rc = er_index_add(m, &p->n_keys, (size_t)(in - m->inputs), in->n_levels, arg.s, arg.n,
                           1, &other);
-        if (rc == ENGRATE_E_DUPLICATE)
-            return fail(p, rc, arg.s, ls, "level '%s' of input '%s' is already a name of level '%s'",
-                        lv->id, in->id, in->levels[other].id);
+        if (rc == ENGRATE_E_DUPLICATE) {
+            char folded[96];
+            er_fold_for_message(lv->id, folded, sizeof folded);
+            return fail(p, rc, arg.s, ls,
+                        "level '%s' of input '%s' is already a name of level '%s' "
+                        "(both fold to '%s')",
+                        lv->id, in->id, in->levels[other].id, folded);
+        }
         if (rc)
             return fail(p, rc, arg.s, ls, "cannot index level '%s': %s", lv->id,
                         engrate_strerror(rc));
@@ -624,9 +629,13 @@ static int level_key(parser *p, span key, span v, const char *ls)
     }
     size_t other = 0;
     rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
-    if (rc == ENGRATE_E_DUPLICATE)
-        return fail(p, rc, v.s, ls, "'%s' is already a name of level '%s' of input '%s'", name,
-                    p->input->levels[other].id, p->input->id);
+    if (rc == ENGRATE_E_DUPLICATE) {
+        char folded[96];
+        er_fold_for_message(name, folded, sizeof folded);
+        return fail(p, rc, v.s, ls,
+                    "'%.80s' is already a name of level '%s' of input '%s' (both fold to '%s')",
+                    name, p->input->levels[other].id, p->input->id, folded);
+    }
     if (rc == ENGRATE_E_INVALID)
         return fail(p, ENGRATE_E_SYNTAX, v.s, ls, "'%s' has no letters left after folding",
                     name);

@@ -15,9 +15,15 @@
 
 /* ---- Text ------------------------------------------------------------------------- */
 
-/* Fold s[0..n) into out (cap bytes, not NUL-terminated). Returns the folded length,
- * ENGRATE_E_UTF8, or ENGRATE_E_LIMIT when cap is too small. */
+/* Fold s[0..n) into out (cap bytes, not NUL-terminated; names.c, "Folding"). Returns the
+ * folded length, ENGRATE_E_UTF8, or ENGRATE_E_LIMIT when it needs more than cap bytes or
+ * more than ER_MAX_FOLDED_BYTES. */
 ER_HIDDEN int er_fold(const char *s, size_t n, char *out, size_t cap);
+/* What folding makes of each ASCII byte: the byte (letters lower-cased), or 0 when it is
+ * dropped (and for NUL), for the fast paths that fold ASCII as they hash it (names.c). */
+ER_HIDDEN extern const unsigned char er_ascii_fold[128];
+/* Decode the code point of valid UTF-8 at s (the caller has checked): its length. */
+ER_HIDDEN size_t er_utf8_decode(const char *s, unsigned *cp);
 
 /* ---- The model --------------------------------------------------------------------- */
 
@@ -94,21 +100,24 @@ ER_HIDDEN int er_model_finish(engrate_model *m, engrate_error *err);
  * added or already there for the same level; ENGRATE_E_DUPLICATE (with *other set to that
  * level) when another level has it; ENGRATE_E_INVALID when it folds to nothing;
  * ENGRATE_E_UTF8, ENGRATE_E_LIMIT, ENGRATE_E_NOMEM. The loader indexes as it reads, to
- * report the line of a duplicate; er_model_finish indexes what is not indexed yet. */
+ * report the line of a duplicate. */
 ER_HIDDEN int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
                            const char *name, size_t len, int is_id, size_t *other);
-/* Index every name of every level; on failure the offending input, level and name. */
-ER_HIDDEN int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
-                             const char **dup_name);
 /* The work of finding every key of the index once: the slots the lookups visit, each key's
  * distance from the slot its hash gives plus one (*keys: how many keys). For the tests: a
  * hash that clusters, or flooding, shows here as a mean that grows with the model. */
 ER_HIDDEN size_t er_index_probes(const engrate_model *m, size_t *keys);
+/* The folded form of name for an error message, NUL-terminated in buf (cap >= 8 bytes):
+ * cut with "..." when it does not fit, empty when it cannot be folded. */
+ER_HIDDEN void er_fold_for_message(const char *name, char *buf, size_t cap);
 /* engrate_model_find_level without its checks, for the library's own calls (which make
  * them already, and call it directly rather than through the PLT): input must be a
- * categorical or set input of m and name not NULL. */
-ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name,
-                            int *aliased);
+ * categorical or set input of m, and name[0..len) need not be NUL-terminated. 0 with
+ * *level and *flags (0 or ENGRATE_NAME_ALIASED); ENGRATE_E_UNKNOWN_NAME with *flags
+ * ENGRATE_NAME_UNKNOWN, or ENGRATE_NAME_BLANK for a name that folds to nothing;
+ * ENGRATE_E_UTF8 (*flags untouched). */
+ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name, size_t len,
+                            size_t *level, unsigned *flags);
 
 /* The estimate path's shared steps (estimate.c), for engrate_estimate_batch.
  * er_estimate_profile is engrate_estimate_profile without its argument checks: m not NULL,
@@ -120,7 +129,7 @@ ER_HIDDEN int er_estimate_profile(const engrate_model *m, const char *role,
                                   const double *years, unsigned flags, engrate_result *r,
                                   engrate_error *err);
 ER_HIDDEN void er_result_summary(const engrate_result *r, double *estimate, double *low,
-                                 double *high, unsigned *flags, size_t *n_unknown);
+                                 double *high, unsigned *flags);
 
 
 #endif

@@ -125,14 +125,27 @@ ENGRATE_API size_t engrate_model_input_count(const engrate_model *m)
     return m ? m->n_inputs : 0;
 }
 
-ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id)
+ENGRATE_API size_t engrate_no_index(void)
 {
-    if (!m || !id)
-        return ENGRATE_E_INVALID;
-    for (size_t i = 0; i < m->n_inputs; i++)
-        if (strcmp(m->inputs[i].id, id) == 0)
-            return (int)i;
-    return ENGRATE_E_UNKNOWN_NAME;
+    return ENGRATE_NO_INDEX;
+}
+
+ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id,
+                                          size_t *input)
+{
+    size_t found = ENGRATE_NO_INDEX;
+    int rc = ENGRATE_E_INVALID;
+    if (m && id) {
+        rc = ENGRATE_E_UNKNOWN_NAME;
+        for (size_t i = 0; i < m->n_inputs && rc < 0; i++)
+            if (strcmp(m->inputs[i].id, id) == 0) {
+                found = i;
+                rc = 0;
+            }
+    }
+    if (input)
+        *input = found;
+    return rc;
 }
 
 static const er_input *input_at(const engrate_model *m, size_t i)

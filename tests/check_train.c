@@ -536,7 +536,7 @@ START_TEST(levels_file_order_names_and_evidence)
     ck_assert_uint_eq(engrate_level_flags(m, 0, 2), ENGRATE_LEVEL_NO_EVIDENCE);
     ck_assert_double_eq(engrate_level_coef(m, 0, 2), 0);
     ck_assert_str_eq(engrate_level_name(m, 0, 1, "ja"), "プロジェクトマネージャー");
-    ck_assert_int_eq(engrate_model_find_level(m, 0, "プロマネ", NULL), 1);
+    ck_assert_int_eq(test_find(m, 0, "プロマネ", NULL), 1);
     ck_assert_str_eq(engrate_model_meta(m, "currency"), "JPY");
     ck_assert_str_eq(engrate_model_source(m, 0), "made by check_train");
     engrate_model_free(m);
@@ -568,7 +568,7 @@ START_TEST(min_count_drops_rare_levels)
     engrate_model *m = train_buf(t.s, kv, &rep, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
     ck_assert_uint_eq(engrate_input_level_count(m, 1), 1);
-    ck_assert_int_eq(engrate_model_find_level(m, 1, "cobol", NULL), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_find(m, 1, "cobol", NULL), ENGRATE_E_UNKNOWN_NAME);
     int noted = 0;
     for (size_t i = 0; i < engrate_train_report_note_count(rep); i++)
         noted |= strstr(engrate_train_report_note(rep, i), "'cobol' seen 1 times") != NULL;
@@ -590,12 +590,12 @@ START_TEST(trains_from_an_edge_case_file)
     engrate_model *m = engrate_train_csv(test_path("tests/data/train/edge.csv"), o, &rep, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
     ck_assert_double_eq(engrate_train_report_value(rep, "n"), 8);
-    int skills = engrate_model_input_index(m, "skills");
+    int skills = test_input_index(m, "skills");
     ck_assert_int_ge(skills, 0);
     ck_assert_uint_eq(engrate_input_level_count(m, (size_t)skills), 3); /* java python sql */
-    ck_assert_int_ge(engrate_model_find_level(m, (size_t)skills, "sql", NULL), 0);
-    ck_assert_double_eq(engrate_input_min(m, (size_t)engrate_model_input_index(m, "years")), 1);
-    ck_assert_double_eq(engrate_input_max(m, (size_t)engrate_model_input_index(m, "years")), 20);
+    ck_assert_int_ge(test_find(m, (size_t)skills, "sql", NULL), 0);
+    ck_assert_double_eq(engrate_input_min(m, (size_t)test_input_index(m, "years")), 1);
+    ck_assert_double_eq(engrate_input_max(m, (size_t)test_input_index(m, "years")), 20);
     engrate_model_free(m);
     engrate_train_report_free(rep);
     engrate_train_options_free(o);

@@ -15,22 +15,22 @@ static int same_double(double a, double b)
 static void check_level_names(const engrate_model *m, size_t i, size_t l)
 {
     int aliased = -1;
-    FUZZ_CHECK(engrate_model_find_level(m, i, engrate_level_id(m, i, l), &aliased) == (int)l);
+    FUZZ_CHECK(test_find(m, i, engrate_level_id(m, i, l), &aliased) == (int)l);
     const char *langs[] = {"en", "ja", NULL, "", "zz"};
     for (size_t k = 0; k < sizeof langs / sizeof langs[0]; k++) {
         const char *name = engrate_level_name(m, i, l, langs[k]);
         FUZZ_CHECK(name != NULL);
-        FUZZ_CHECK(engrate_model_find_level(m, i, name, NULL) == (int)l);
+        FUZZ_CHECK(test_find(m, i, name, NULL) == (int)l);
     }
     size_t na = engrate_level_alias_count(m, i, l);
     for (size_t k = 0; k < na; k++) {
         const char *a = engrate_level_alias(m, i, l, k);
         FUZZ_CHECK(a != NULL);
-        FUZZ_CHECK(engrate_model_find_level(m, i, a, &aliased) == (int)l);
+        FUZZ_CHECK(test_find(m, i, a, &aliased) == (int)l);
     }
     FUZZ_CHECK(engrate_level_alias(m, i, l, na) == NULL);
     if (l < 4) /* suggestions scan the whole index: a few are enough */
-        FUZZ_CHECK(engrate_model_suggest(m, i, engrate_level_id(m, i, l)) == (int)l);
+        FUZZ_CHECK(test_suggest(m, i, engrate_level_id(m, i, l)) == (int)l);
 }
 
 static void exercise(const engrate_model *m)
@@ -49,7 +49,7 @@ static void exercise(const engrate_model *m)
     for (size_t i = 0; i < n; i++) {
         const char *id = engrate_input_id(m, i);
         FUZZ_CHECK(id != NULL);
-        FUZZ_CHECK(engrate_model_input_index(m, id) == (int)i);
+        FUZZ_CHECK(test_input_index(m, id) == (int)i);
         FUZZ_CHECK(engrate_input_label(m, i, "ja") != NULL);
         FUZZ_CHECK(engrate_input_label(m, i, NULL) != NULL);
         int kind = engrate_input_kind(m, i);
@@ -67,7 +67,7 @@ static void exercise(const engrate_model *m)
             for (size_t k = 0; k <= nk; k++)
                 FUZZ_CHECK(isfinite(engrate_input_coef(m, i, k)));
             FUZZ_CHECK(isnan(engrate_input_coef(m, i, nk + 1)));
-            FUZZ_CHECK(engrate_model_find_level(m, i, "x", NULL) == ENGRATE_E_INVALID);
+            FUZZ_CHECK(test_find(m, i, "x", NULL) == ENGRATE_E_INVALID);
         } else {
             FUZZ_CHECK(kind == ENGRATE_CATEGORICAL || kind == ENGRATE_SET);
             FUZZ_CHECK(nl <= 100000);
