@@ -170,6 +170,15 @@ ENGRATE_API double engrate_model_interval_level(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_low(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_high(const engrate_model *model);
 
+/* The reference profile (models/FORMAT.md, "The reference"): the typical row of the
+ * training data, from which the breakdown is measured. engrate_model_has_reference gives
+ * 1 when the model has one (format version 2, written by engrate-train), 0 when not (an
+ * older file: the breakdown then starts from the intercept) or for NULL.
+ * engrate_model_base gives the breakdown's base in currency: the reference's estimate, or
+ * without a reference the inverse-transformed intercept; NaN for NULL. */
+ENGRATE_API int engrate_model_has_reference(const engrate_model *model);
+ENGRATE_API double engrate_model_base(const engrate_model *model);
+
 /* ---- Inputs and levels: what a UI needs to build its pick-lists -------------------- */
 
 ENGRATE_API size_t engrate_model_input_count(const engrate_model *model);
@@ -192,6 +201,14 @@ ENGRATE_API double engrate_input_knot(const engrate_model *model, size_t input, 
 /* Numeric inputs: coefficient k; k = 0 is the slope, k = 1.. the change of slope after
  * knot k-1. Categorical and set inputs: NaN (use engrate_level_coef). */
 ENGRATE_API double engrate_input_coef(const engrate_model *model, size_t input, size_t k);
+/* The input's part of the reference profile: engrate_input_reference gives the number the
+ * model file holds (numeric: the typical value, in [min, max]; categorical and set: the
+ * typical effect, the population average of the levels' effects on the transformed
+ * scale); engrate_input_reference_effect gives the effect on the transformed scale for
+ * every kind (numeric: the curve at the typical value). NaN without a reference or for an
+ * index out of range. */
+ENGRATE_API double engrate_input_reference(const engrate_model *model, size_t input);
+ENGRATE_API double engrate_input_reference_effect(const engrate_model *model, size_t input);
 
 ENGRATE_API const char *engrate_level_id(const engrate_model *model, size_t input,
                                          size_t level);
@@ -278,7 +295,11 @@ enum {
     ENGRATE_FLAG_CLAMPED = 1u << 1,     /* a number was outside the training range      */
     ENGRATE_FLAG_DEFAULTED = 1u << 2,   /* a numeric input was not given: default used  */
     ENGRATE_FLAG_NO_EVIDENCE = 1u << 3, /* a level the model has no evidence for        */
-    ENGRATE_FLAG_MISSING = 1u << 4      /* a categorical input was not given            */
+    ENGRATE_FLAG_MISSING = 1u << 4,     /* a categorical input was not given            */
+    /* Contributions only: the base is the model's reference profile (the typical
+     * engagement), or the row takes an input's typical effect out of the breakdown
+     * (see engrate_result_contribution_count). */
+    ENGRATE_FLAG_REFERENCE = 1u << 5
 };
 
 /* A result sized for `model`; reused across estimates without allocating. */
@@ -309,20 +330,33 @@ ENGRATE_API double engrate_result_high(const engrate_result *result);
 ENGRATE_API double engrate_result_level(const engrate_result *result);
 ENGRATE_API unsigned engrate_result_flags(const engrate_result *result);
 
-/* The breakdown: contribution 0 is the base (the intercept; input -1), then one per
- * matched level and one per numeric input, in input order. The amounts, in currency,
- * add up to the estimate (to rounding). With a log model each term's share is its log
- * effect times the logarithmic mean of estimate and base, so every amount has the sign
- * of its effect (models/FORMAT.md, "Contributions"). */
+/* The breakdown: contribution 0 is the base (input -1), then one per matched level and
+ * one per numeric input, in input order. The amounts, in currency, add up to the
+ * estimate (to rounding). With a log model each term's share is its log effect times the
+ * logarithmic mean of estimate and base, so every amount has the sign of its effect
+ * (models/FORMAT.md, "Contributions").
+ * The base is engrate_model_base(): for a model with a reference profile (the typical
+ * engagement of its training data; engrate_model_has_reference) the estimate of that
+ * profile, flagged ENGRATE_FLAG_REFERENCE, and each amount is a difference from it:
+ *  - a categorical input's level: its effect less the input's typical effect; an input not
+ *    given gets a row of level -1 (flags REFERENCE | MISSING) taking the typical effect out;
+ *  - a numeric input: its curve at the value less the curve at the typical value, so the
+ *    typical value adds 0;
+ *  - a set input's levels keep their own effects, and one more row of level -1 (flag
+ *    REFERENCE), after them, takes the typical set's effect out.
+ * Reference rows whose typical effect is 0 are left out. For a model without a reference
+ * the base is the intercept (inverse-transformed) and there are no reference rows. */
 ENGRATE_API size_t engrate_result_contribution_count(const engrate_result *result);
 ENGRATE_API double engrate_result_contribution_amount(const engrate_result *result, size_t i);
 /* Input index, or -1 for the base. */
 ENGRATE_API int engrate_result_contribution_input(const engrate_result *result, size_t i);
-/* Level index for categorical and set inputs, -1 otherwise. */
+/* Level index for categorical and set inputs, -1 otherwise (a numeric input or a reference
+ * row). */
 ENGRATE_API int engrate_result_contribution_level(const engrate_result *result, size_t i);
 /* The number used for a numeric input (after clamping / defaulting), NaN otherwise. */
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *result, size_t i);
-/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE). */
+/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE, REFERENCE,
+ * MISSING). */
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *result, size_t i);
 
 /* Names that matched no level, as given, with the input they were given for. */

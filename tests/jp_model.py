@@ -83,7 +83,9 @@ for a in aliases:
         check(False, "typed form with a comma cannot be tested: %r" % a["typed"])
         continue
     r = json.loads(run([flag[a["input"]], a["typed"], "--json"]))
-    levels = [c["level"] for c in r["contributions"] if c["input"] == a["input"]]
+    # (a row of level null takes the typical listing's skills out of the breakdown)
+    levels = [c["level"] for c in r["contributions"]
+              if c["input"] == a["input"] and c["level"] is not None]
     check(levels == [a["level"]] and not r["unknown"],
           "%s %r resolved to %s (unknown %s), want %s" % (a["input"], a["typed"], levels, r["unknown"], a["level"]))
 
