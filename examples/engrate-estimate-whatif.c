@@ -1,7 +1,7 @@
 /* engrate-estimate-whatif.c: the estimator's what-if questions. --whatif [N] ranks the
  * single changes to the profile (a skill or certification added, another role, more
- * years) by what they do to the estimate; --target-rate R finds the fewest changes that
- * reach R. Both run before anything is printed, and print as text with bars (English or
+ * years) by what they do to the estimate; --target-rate R finds the fewest additions
+ * (skills, certifications, years) that reach R. Both run before anything is printed, and print as text with bars (English or
  * Japanese) or as keys of the estimate's JSON object. Public API only. */
 #include <errno.h>
 #include <getopt.h>
@@ -232,10 +232,11 @@ static void print_target(const view *v, const engrate_whatif *w, const whatif_op
     size_t n = engrate_whatif_count(w);
     format_amount(v, a, sizeof a, o->target, 0);
     if (v->ja)
-        printf("\n  %sへの道筋 (最大%ld件、毎回いちばん上がる変更を選択)\n", a, o->max_changes);
-    else
-        printf("\n  Path to %s (at most %ld changes, each the one that raises it most)\n", a,
+        printf("\n  %sへの道筋 (追加は最大%ld件、毎回いちばん上がるものを選択)\n", a,
                o->max_changes);
+    else
+        printf("\n  Path to %s (at most %ld additions, each the one that raises it most)\n",
+               a, o->max_changes);
     print_changes(v, w);
     double last = n ? engrate_whatif_estimate(w, n - 1)
                     : engrate_result_estimate(engrate_whatif_result(w));
@@ -243,15 +244,15 @@ static void print_target(const view *v, const engrate_whatif *w, const whatif_op
     if (engrate_whatif_reached(w) && n == 0)
         printf(v->ja ? "    すでに%s以上です (%s)\n" : "    Already at %s or above (%s)\n", a, b);
     else if (engrate_whatif_reached(w))
-        printf(v->ja ? "  到達: %s (%zu件の変更)\n" : "  Reached: %s with %zu change%s\n", b, n,
-               n == 1 ? "" : "s");
+        printf(v->ja ? "  到達: %s (%zu件の追加)\n" : "  Reached: %s with %zu addition%s\n", b,
+               n, n == 1 ? "" : "s");
     else {
         format_amount(v, c, sizeof c, o->target - last, 0);
         if (v->ja)
-            printf("  届きません: %zu件の変更で%s (あと%s)\n", n, b, c);
+            printf("  届きません: %zu件の追加で%s (あと%s)\n", n, b, c);
         else
-            printf("  Not reached: %s with %zu change%s, %s short\n", b, n, n == 1 ? "" : "s",
-                   c);
+            printf("  Not reached: %s with %zu addition%s, %s short\n", b, n,
+                   n == 1 ? "" : "s", c);
     }
 }
 

@@ -477,18 +477,19 @@ ENGRATE_API int engrate_whatif_set_steps(engrate_whatif *whatif, const double *s
 ENGRATE_API int engrate_whatif_run(engrate_whatif *whatif, const engrate_query *query,
                                    size_t limit, unsigned flags, engrate_error *err);
 
-/* The reverse question: a smallest set of changes (at most max_changes; 0: no limit) that
- * brings the profile's estimate to `rate` or above, found greedily: each step takes the
- * candidate that raises the estimate most (ties in candidate order), until the estimate
- * reaches the rate, no candidate raises it, or max_changes steps are taken. A categorical
- * or numeric input changes at most once along the way (its best change is taken at once);
- * a set input may gain several levels. Because the model adds its effects, the greedy
- * path is also a shortest one for these candidates; it is not a search over every
- * combination. The records are the steps in order, each with the estimate after it, its
- * delta and delta_pct from the step before. engrate_whatif_reached then says whether the
- * rate was reached (a profile already at it: reached with no steps). Returns 0 whether
- * reached or not, or a negative code as engrate_whatif_run does (a rate that is NaN or
- * infinite: ENGRATE_E_INVALID). */
+/* The reverse question: a smallest set of additions (at most max_changes; 0: no limit)
+ * that brings the profile's estimate to `rate` or above. Additions are the candidates
+ * that add to the profile: a level added to a set input, a numeric input raised by a step
+ * (once: its best step is taken at once); a categorical input is not changed (rank the
+ * roles with engrate_whatif_run). Found greedily: each step takes the addition that
+ * raises the estimate most (ties in candidate order), until the estimate reaches the rate,
+ * no addition raises it, or max_changes steps are taken. Because the model adds its
+ * effects, the greedy path is also a shortest one for these candidates; it is not a search
+ * over every combination. The records are the steps in order, each with the estimate
+ * after it, its delta and delta_pct from the step before. engrate_whatif_reached then
+ * says whether the rate was reached (a profile already at it: reached with no steps).
+ * Returns 0 whether reached or not, or a negative code as engrate_whatif_run does (a rate
+ * that is NaN or infinite: ENGRATE_E_INVALID). */
 ENGRATE_API int engrate_whatif_target(engrate_whatif *whatif, const engrate_query *query,
                                       double rate, size_t max_changes, unsigned flags,
                                       engrate_error *err);

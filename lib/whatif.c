@@ -1,7 +1,7 @@
 /* whatif.c: what-if questions about one profile: every single change from a candidate set
  * (a level added to a set input, a categorical input given another level, a numeric input
- * raised by a step), ranked by the estimate it gives; and the reverse, a short path of
- * changes that reaches a target rate. The profile is estimated once by engrate_estimate;
+ * raised by a step), ranked by the estimate it gives; and the reverse, the fewest
+ * additions (set levels, numeric steps) that reach a target rate. The profile is estimated once by engrate_estimate;
  * each candidate then costs a short sum and one exp(), adding the terms in the estimate's
  * own order so that its numbers are the estimate call's, bit for bit. Nothing here
  * allocates after engrate_whatif_new. */
@@ -40,7 +40,7 @@ struct engrate_whatif {
     size_t n_terms;
     double *prefix;           /* prefix[k]: the sum of terms[0..k), added in order      */
     size_t *pos, *cnt;        /* per input: its first term (or where it would go), count */
-    unsigned char *changed;   /* per input: changed along a path (categorical, numeric) */
+    unsigned char *changed;   /* per input: a numeric input raised along a path          */
     uint32_t *stamp;          /* per model level: == generation when the profile has it */
     uint32_t generation;
     /* Candidates, then the ranking or the path */
@@ -315,14 +315,16 @@ static void step_candidates(engrate_whatif *w, size_t i)
     }
 }
 
-/* Every candidate of the inputs that may vary (and, along a path, have not changed), in
- * candidate order: inputs in model order, levels in model order, steps as given. */
-static void candidates(engrate_whatif *w, unsigned flags)
+/* Every candidate of the inputs that may vary, in candidate order: inputs in model order,
+ * levels in model order, steps as given. For a path (additions), only additions: no
+ * categorical input, and no numeric input that has changed already. */
+static void candidates(engrate_whatif *w, unsigned flags, int additions)
 {
     const engrate_model *m = w->m;
     w->n_cands = 0;
     for (size_t i = 0; i < m->n_inputs; i++) {
-        if (!w->vary[i] || w->changed[i])
+        if (!w->vary[i] || w->changed[i] ||
+            (additions && m->inputs[i].kind == ENGRATE_CATEGORICAL))
             continue;
         if (m->inputs[i].kind == ENGRATE_NUMERIC)
             step_candidates(w, i);
@@ -402,7 +404,7 @@ ENGRATE_API int engrate_whatif_run(engrate_whatif *w, const engrate_query *q, si
     int rc = load_profile(w, q, flags, err);
     if (rc < 0)
         return rc;
-    candidates(w, flags);
+    candidates(w, flags, 0);
     size_t k = limit == 0 || limit > w->n_cands ? w->n_cands : limit;
     rank(w, k);
     double e0 = engrate_result_estimate(w->r);
@@ -417,31 +419,24 @@ ENGRATE_API int engrate_whatif_run(engrate_whatif *w, const engrate_query *q, si
     return 0;
 }
 
-/* Make candidate c part of the working profile. */
+/* Make addition c part of the working profile: a numeric input's new value (which then
+ * changes no more), or a set's new level after its others, as a query would add it. */
 static void apply(engrate_whatif *w, const wrec *c)
 {
-    size_t i = c->input;
+    size_t i = c->input, p = w->pos[i];
     const er_input *in = &w->m->inputs[i];
-    er_term t = {(int32_t)i, -1, 0, NAN, 0};
-    size_t p = w->pos[i];
-    int replace = 1;
     if (c->change == ENGRATE_CHANGE_NUMBER) {
-        t.effect = er_curve(in, c->value);
-        t.value = c->value;
-    } else {
-        t.level = (int32_t)c->level;
-        t.effect = in->levels[c->level].coef;
-        replace = c->change == ENGRATE_CHANGE_LEVEL && w->cnt[i] > 0;
-        if (c->change == ENGRATE_CHANGE_ADD)
-            p += w->cnt[i];
-    }
-    if (c->change != ENGRATE_CHANGE_ADD)
+        w->terms[p].effect = er_curve(in, c->value);
+        w->terms[p].value = c->value;
+        w->terms[p].flags = 0; /* given, and clamped into the range already */
         w->changed[i] = 1;
-    if (!replace) {
+    } else {
+        p += w->cnt[i];
         memmove(&w->terms[p + 1], &w->terms[p], (w->n_terms - p) * sizeof *w->terms);
         w->n_terms++;
+        w->terms[p] = (er_term){(int32_t)i, (int32_t)c->level, in->levels[c->level].coef, NAN,
+                                0};
     }
-    w->terms[p] = t;
     index_profile(w);
 }
 
@@ -460,7 +455,7 @@ ENGRATE_API int engrate_whatif_target(engrate_whatif *w, const engrate_query *q,
         return rc;
     double now = engrate_result_estimate(w->r);
     while (!(now >= rate) && (max_changes == 0 || w->n_path < max_changes)) {
-        candidates(w, flags);
+        candidates(w, flags, 1);
         rank(w, 1);
         if (w->n_cands == 0 || !(w->cands[w->order[0]].estimate > now))
             break; /* nothing left raises it */
