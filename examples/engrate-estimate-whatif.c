@@ -176,9 +176,7 @@ static void print_changes(const view *v, const engrate_whatif *w)
         printf("%*s %+7.1f%%  → %*s  ", 11 + (int)(strlen(d) - (size_t)display_width(d)), d,
                engrate_whatif_delta_pct(w, i),
                11 + (int)(strlen(e) - (size_t)display_width(e)), e);
-        if (delta < 0)
-            fputs("-", stdout);
-        bar(biggest > 0 ? fabs(delta) / biggest * 16 * 8 : 0);
+        signed_bar(delta, biggest, 16);
         flag_notes(v, engrate_whatif_flags(w, i), note, sizeof note);
         printf("%s\n", note);
     }

@@ -115,8 +115,12 @@ void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
         snprintf(buf, cap, "?");
         return;
     }
-    const char *s = x < 0 ? "-" : sign ? "+" : "";
-    if (v->ja && strcmp(v->currency, "JPY") == 0) {
+    int ja_yen = v->ja && strcmp(v->currency, "JPY") == 0;
+    /* An amount that shows as 0 has no minus: a breakdown measured from the typical
+     * listing has amounts of a fraction of a yen (years at the typical value). */
+    double shown = ja_yen ? round(fabs(x) / 1000) : round(fabs(x));
+    const char *s = x < 0 && shown > 0 ? "-" : sign ? "+" : "";
+    if (ja_yen) {
         snprintf(buf, cap, "%s%.1f万円", s, fabs(x) / 10000.0);
         return;
     }
@@ -159,13 +163,23 @@ void pad_to(const char *s, int width)
 }
 
 /* A bar of `eighths` eighths of a cell. */
-void bar(double eighths)
+static void bar(double eighths)
 {
     static const char *const parts[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
     long e = lround(eighths);
     for (long i = 0; i < e / 8; i++)
         fputs("█", stdout);
     fputs(parts[e % 8], stdout);
+}
+
+/* The bar of amount x on a scale where `biggest` takes `cells` cells, with a minus before
+ * it when it is negative and shows at all. */
+void signed_bar(double x, double biggest, int cells)
+{
+    double eighths = biggest > 0 ? fabs(x) / biggest * cells * 8 : 0;
+    if (x < 0 && lround(eighths) > 0)
+        fputs("-", stdout);
+    bar(eighths);
 }
 
 /* What a model's reference profile is called: its typical listing, when the model
@@ -255,9 +269,7 @@ static void print_text(const view *v, const engrate_result *r)
         printf("    ");
         pad_to(label, width + 2);
         printf("%*s  ", 12 + (int)(strlen(a) - (size_t)display_width(a)), a);
-        if (x < 0)
-            fputs("-", stdout);
-        bar(biggest > 0 ? fabs(x) / biggest * 24 * 8 : 0);
+        signed_bar(x, biggest, 24);
         flag_notes(v, engrate_result_contribution_flags(r, i), note, sizeof note);
         printf("%s\n", note);
     }

@@ -35,8 +35,9 @@ void format_amount(const view *v, char *buf, size_t cap, double x, int sign);
 /* Columns a UTF-8 text takes in a terminal (CJK and full-width: two). */
 int display_width(const char *s);
 void pad_to(const char *s, int width);
-/* A bar of `eighths` eighths of a cell. */
-void bar(double eighths);
+/* The bar of amount x where `biggest` takes `cells` cells, after a minus when x is
+ * negative and the bar shows. */
+void signed_bar(double x, double biggest, int cells);
 /* " (no evidence: no premium)" and the like for ENGRATE_FLAG_* bits, or "". */
 void flag_notes(const view *v, unsigned f, char *buf, size_t cap);
 
