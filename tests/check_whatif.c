@@ -14,6 +14,13 @@
 
 #include "testutil.h"
 
+/* ENGRATE_TEST_LIGHT=1 (make check-valgrind, tests/tsan.sh): fewer profiles. */
+static int light(void)
+{
+    const char *v = getenv("ENGRATE_TEST_LIGHT");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 static engrate_model *load(const char *path)
 {
     engrate_error err;
@@ -374,7 +381,7 @@ START_TEST(ranking_equals_brute_force)
     engrate_whatif *w = engrate_whatif_new(m, NULL);
     ck_assert_ptr_nonnull(w);
     ck_assert_uint_le(engrate_model_input_count(m), MAX_IN);
-    for (int k = 0; k < 150; k++) {
+    for (int k = 0; k < (light() ? 12 : 150); k++) {
         profile p;
         random_profile(m, &p);
         check_profile(m, w, &p);
@@ -471,7 +478,7 @@ START_TEST(path_to_target)
     engrate_whatif *w = engrate_whatif_new(m, NULL);
     int small = _i < 5; /* every combination on the small models only */
     static const double factors[] = {0.9, 1.05, 1.3, 2, 1e6};
-    for (int k = 0; k < (small ? 40 : 15); k++) {
+    for (int k = 0; k < (light() ? 4 : small ? 40 : 15); k++) {
         profile p;
         random_profile(m, &p);
         double e = estimate(m, &p).estimate;
@@ -658,7 +665,7 @@ static void *worker(void *arg)
 {
     job *j = arg;
     engrate_whatif *w = engrate_whatif_new(j->m, NULL);
-    for (int round = 0; round < 100; round++)
+    for (int round = 0; round < (light() ? 5 : 100); round++)
         for (int k = 0; k < GRID; k++) {
             engrate_query *q = query_of(j->m, &j->profiles[k]);
             engrate_whatif_run(w, q, 1, ENGRATE_WHATIF_NO_EVIDENCE, NULL);
