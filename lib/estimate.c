@@ -526,10 +526,9 @@ ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *rol
 
 const engrate_model *er_query_model(const engrate_query *q) { return q->m; }
 
-const er_term *er_result_terms(const engrate_result *r, size_t *n, double *eta)
+const er_term *er_result_terms(const engrate_result *r, size_t *n)
 {
     *n = r->n_terms;
-    *eta = r->eta;
     return r->terms;
 }
 

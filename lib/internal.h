@@ -135,9 +135,9 @@ typedef struct er_term {
 } er_term;
 
 /* For what-if (whatif.c): the model a query was made for, and the terms of a result's
- * last estimate (count in *n) with its linear predictor in *eta. */
+ * last estimate (count in *n). */
 ER_HIDDEN const engrate_model *er_query_model(const engrate_query *q);
-ER_HIDDEN const er_term *er_result_terms(const engrate_result *r, size_t *n, double *eta);
+ER_HIDDEN const er_term *er_result_terms(const engrate_result *r, size_t *n);
 
 /* The estimate path's shared steps (estimate.c), for engrate_estimate_batch.
  * er_estimate_profile is engrate_estimate_profile without its argument checks: m not NULL,

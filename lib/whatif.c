@@ -222,8 +222,7 @@ static int load_profile(engrate_whatif *w, const engrate_query *q, unsigned flag
     if (rc < 0)
         return rc;
     size_t n;
-    double eta;
-    const er_term *t = er_result_terms(w->r, &n, &eta);
+    const er_term *t = er_result_terms(w->r, &n);
     w->n_terms = 0;
     for (size_t k = 0; k < n; k++)
         if (!(t[k].flags & ENGRATE_FLAG_REFERENCE) || t[k].input < 0)
