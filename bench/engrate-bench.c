@@ -1,5 +1,6 @@
 /* engrate-bench.c: how fast engrate estimates and loads models, next to the floor that
- * the arithmetic itself sets (docs/performance.md explains the table and the targets).
+ * the arithmetic itself sets, and what what-if costs (docs/performance.md explains the
+ * tables and the targets).
  *
  *   bench/engrate-bench [-q] [-r RUNS] [-t MS] [MODEL]
  *
@@ -758,6 +759,8 @@ static size_t model_levels(const engrate_model *m)
 typedef struct figures {  /* what the machine-readable lines report */
     double by_name_ns, floor_ns, batch_per_s, load_default_ms, allocations;
     double by_name_distinct_ns, floor_distinct_ns, batch_distinct_per_s;
+    double whatif_all_us, whatif_top5_us, whatif_target_us, whatif_candidates;
+    double whatif_allocations;
 } figures;
 
 static const struct {
@@ -891,6 +894,157 @@ static double count_allocations(const engrate_model *m, double *per_batch)
     *per_batch = (double)(allocation_count() - before) / 100;
     est_ctx_free(&c);
     return (double)count / (double)n;
+}
+
+/* ---- What-if ---------------------------------------------------------------------- */
+
+typedef struct whatif_ctx {
+    const engrate_model *m;
+    engrate_query *q[N_PROFILES]; /* the profiles, made once: what-if's cost alone */
+    engrate_whatif *w;
+    double target[N_PROFILES];    /* per profile: 1.2 times its estimate */
+    double sink;
+} whatif_ctx;
+
+/* Every single change of every level, evidence or not, all ranked. */
+static int run_whatif_all(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        if (engrate_whatif_run(c->w, c->q[i % N_PROFILES], 0, ENGRATE_WHATIF_NO_EVIDENCE,
+                               NULL) != 0)
+            return -1;
+        acc += engrate_whatif_estimate(c->w, 0);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+/* The estimator's default: levels with evidence, the best 5. */
+static int run_whatif_top5(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        if (engrate_whatif_run(c->w, c->q[i % N_PROFILES], 5, 0, NULL) != 0)
+            return -1;
+        acc += engrate_whatif_estimate(c->w, 0);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+/* The fewest additions to 1.2 times the estimate, at most 5. */
+static int run_whatif_target(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        size_t k = i % N_PROFILES;
+        if (engrate_whatif_target(c->w, c->q[k], c->target[k], 5, 0, NULL) != 0)
+            return -1;
+        acc += (double)engrate_whatif_count(c->w);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+static void whatif_ctx_free(whatif_ctx *c)
+{
+    for (size_t k = 0; k < N_PROFILES; k++)
+        engrate_query_free(c->q[k]);
+    engrate_whatif_free(c->w);
+}
+
+/* The 64 profiles of 1 role, 5 skills, 2 certs and years, as queries. */
+static int whatif_ctx_init(whatif_ctx *c, const engrate_model *m)
+{
+    static profiles ps;
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    make_profiles(&ps, m, N_PROFILES, 5, 2, 0);
+    engrate_result *r = engrate_result_new(m, NULL);
+    if (!(c->w = engrate_whatif_new(m, NULL)) || !r)
+        goto fail;
+    for (size_t k = 0; k < N_PROFILES; k++) {
+        const profile *p = &ps.p[k];
+        engrate_query *q = c->q[k] = engrate_query_new(m, NULL);
+        int rc = q ? engrate_query_add_level(q, (size_t)ps.in.role, (size_t)p->role_level, NULL)
+                   : -1;
+        for (size_t j = 0; rc == 0 && j < p->n_skills; j++)
+            rc = engrate_query_add_level(q, (size_t)ps.in.skills, (size_t)p->skill_levels[j],
+                                         NULL);
+        for (size_t j = 0; rc == 0 && j < p->n_certs; j++)
+            rc = engrate_query_add_level(q, (size_t)ps.in.certs, (size_t)p->cert_levels[j],
+                                         NULL);
+        if (rc == 0)
+            rc = engrate_query_set_number_at(q, (size_t)ps.in.years, p->years, NULL);
+        if (rc == 0)
+            rc = engrate_estimate(q, 0, r, NULL);
+        if (rc != 0)
+            goto fail;
+        c->target[k] = 1.2 * engrate_result_estimate(r);
+    }
+    engrate_result_free(r);
+    return 0;
+fail:
+    engrate_result_free(r);
+    whatif_ctx_free(c);
+    return -1;
+}
+
+/* What-if on MODEL's profiles of 1 role, 5 skills, 2 certs and years: all single changes
+ * ranked, the best 5 of those with evidence, and the path to 1.2 times the estimate; then
+ * the allocations of those runs after warm-up. */
+static int bench_whatif(const engrate_model *m, const char *label, figures *fig)
+{
+    whatif_ctx c;
+    if (!supports(m, 5, 2) || whatif_ctx_init(&c, m) != 0) {
+        printf("\nWhat-if: not measured (%s cannot give 1 role, 5 skills, 2 certs and years)\n",
+               label);
+        return 0;
+    }
+    double candidates = 0;
+    for (size_t k = 0; k < N_PROFILES; k++) {
+        if (engrate_whatif_run(c.w, c.q[k], 0, ENGRATE_WHATIF_NO_EVIDENCE, NULL) != 0)
+            return -1;
+        candidates += (double)engrate_whatif_count(c.w) / N_PROFILES;
+    }
+    work_fn fns[3] = {run_whatif_all, run_whatif_top5, run_whatif_target};
+    void *ctxs[3] = {&c, &c, &c};
+    double t[3];
+    if (measure_set(3, fns, ctxs, t))
+        return -1;
+    unsigned long count = 0;
+    for (int phase = 0; COUNTING_ALLOCATOR && phase < 2; phase++) { /* warm-up, counted */
+        unsigned long before = allocation_count();
+        for (int rep = 0; rep < 100; rep++)
+            if (fns[rep % 3](&c, N_PROFILES))
+                return -1;
+        count = allocation_count() - before;
+    }
+    printf("\nWhat-if with %s, profiles of 1 role, 5 skills, 2 certs and years\n", label);
+    printf("  %-58s %9s %9s\n", "", "us/run", "ns/cand.");
+    printf("  %-58s %9.2f %9.1f\n", "all single changes ranked (every level, evidence or not)",
+           t[0] / 1e3, t[0] / candidates);
+    printf("  %-58s %9.2f\n", "the best 5 of the levels with evidence (--whatif)", t[1] / 1e3);
+    printf("  %-58s %9.2f\n", "the fewest additions to 1.2 x the estimate, at most 5",
+           t[2] / 1e3);
+    if (COUNTING_ALLOCATOR)
+        printf("  %.1f candidates a profile on average; allocations after warm-up: %g per run "
+               "(%lu in %d runs)\n",
+               candidates, (double)count / (100 * N_PROFILES), count, 100 * N_PROFILES);
+    else
+        printf("  %.1f candidates a profile on average; allocations: not counted\n",
+               candidates);
+    fig->whatif_all_us = t[0] / 1e3;
+    fig->whatif_top5_us = t[1] / 1e3;
+    fig->whatif_target_us = t[2] / 1e3;
+    fig->whatif_candidates = candidates;
+    fig->whatif_allocations = COUNTING_ALLOCATOR ? (double)count / (100 * N_PROFILES) : NAN;
+    whatif_ctx_free(&c);
+    return 0;
 }
 
 static void print_command(char **argv, const char *model)
@@ -1038,7 +1192,7 @@ int main(int argc, char **argv)
            "random profiles\n# with level ids as names; batch calls take %d profiles\n",
            runs, run_ms, N_PROFILES, BATCH);
 
-    figures fig = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    figures fig = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     engrate_error err;
     engrate_model *m = engrate_model_load(model_path, 0, &err);
     if (!m) {
@@ -1073,6 +1227,9 @@ int main(int argc, char **argv)
            "/floor = by name / floor.\n2 threads share the model, each with its own result: "
            "ns per estimate in each thread,\nand estimates per second of both together.\n");
 
+    if (!quick && bench_whatif(m, model_path, &fig))
+        return 1;
+
     double per_batch = NAN;
     fig.allocations = COUNTING_ALLOCATOR ? count_allocations(m, &per_batch) : NAN;
     if (COUNTING_ALLOCATOR)
@@ -1101,6 +1258,19 @@ int main(int argc, char **argv)
     printf(isnan(fig.batch_distinct_per_s) ? "batch_4096_profiles_per_s NA\n"
                                            : "batch_4096_profiles_per_s %.0f\n",
            fig.batch_distinct_per_s);
+    /* What-if on the same profile shape, in microseconds a run. */
+    printf(isnan(fig.whatif_all_us) ? "whatif_all_us NA\n" : "whatif_all_us %.2f\n",
+           fig.whatif_all_us);
+    printf(isnan(fig.whatif_top5_us) ? "whatif_top5_us NA\n" : "whatif_top5_us %.2f\n",
+           fig.whatif_top5_us);
+    printf(isnan(fig.whatif_target_us) ? "whatif_target_us NA\n" : "whatif_target_us %.2f\n",
+           fig.whatif_target_us);
+    printf(isnan(fig.whatif_candidates) ? "whatif_candidates NA\n"
+                                        : "whatif_candidates %.1f\n",
+           fig.whatif_candidates);
+    printf(isnan(fig.whatif_allocations) ? "whatif_allocations NA\n"
+                                         : "whatif_allocations %g\n",
+           fig.whatif_allocations);
     engrate_model_free(m);
     return 0;
 }

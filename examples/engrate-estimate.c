@@ -1,7 +1,8 @@
 /* engrate-estimate: the bundled estimator. Loads a model (the default one unless --model
  * says otherwise), estimates one profile, and prints the estimate, its interval and the
- * breakdown as a small bar chart, or as one JSON object with --json. It uses only the
- * public API, so it doubles as an example of it. */
+ * breakdown as a small bar chart, or as one JSON object with --json; what-if questions
+ * (--whatif, --target-rate) are in engrate-estimate-whatif.c. It uses only the public
+ * API, so it doubles as an example of it. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -11,11 +12,13 @@
 
 #include <engrate.h>
 
-enum { EXIT_LOAD = 1, EXIT_USAGE = 2 };
+#include "engrate-estimate.h"
 
 static const char usage[] =
     "Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...\n"
     "                        [--years N] [--strict] [--json] [--lang en|ja]\n"
+    "                        [--whatif [N]] [--target-rate R [--max-changes K]]\n"
+    "                        [--vary INPUTS] [--with-no-evidence]\n"
     "       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]\n"
     "\n"
     "Estimate an IT engineer's monthly rate with an engrate model.\n"
@@ -29,19 +32,18 @@ static const char usage[] =
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
     "  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id\n"
+    "      --whatif [N]   the N single changes (default 5) that raise the estimate most:\n"
+    "                     a skill or cert added, another role, 1, 3 or 5 more years\n"
+    "      --target-rate R  the fewest additions (skills, certs, years) that reach R,\n"
+    "                     e.g. 1000000 or 100万\n"
+    "      --max-changes K  at most K additions for --target-rate (default 5)\n"
+    "      --vary INPUTS  change only these inputs, e.g. skills,certs (default: all)\n"
+    "      --with-no-evidence  also try levels the model has no evidence for\n"
     "  -h, --help         this help\n"
     "  -V, --version      the version\n"
     "\n"
     "Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown name\n"
     "with --strict.\n";
-
-/* A growing list of arguments borrowed from argv: each is a list of names, which the
- * library splits (engrate_query_add_list), so that the estimator splits as every other
- * program does. */
-typedef struct list {
-    const char **items;
-    size_t n, cap;
-} list;
 
 static int list_add(list *l, const char *arg)
 {
@@ -79,7 +81,7 @@ static int parse_years(const char *arg, double *years)
 
 /* ---- Output helpers ---------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
+void json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -98,7 +100,7 @@ static void json_string(FILE *f, const char *s)
 }
 
 /* JSON has no NaN: print null for it. %.17g keeps every bit. */
-static void json_number(FILE *f, double x)
+void json_number(FILE *f, double x)
 {
     if (isfinite(x))
         fprintf(f, "%.17g", x);
@@ -120,22 +122,19 @@ static void format_grouped(char *buf, size_t cap, double x)
     buf[o] = '\0';
 }
 
-typedef struct view {
-    const engrate_model *m;
-    const char *lang;
-    int ja;
-    const char *currency;
-} view;
-
 /* An amount as the reader wants it: "¥1,234,567", "123.5万円", "1,234 USD". */
-static void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
+void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
 {
     if (!isfinite(x)) {
         snprintf(buf, cap, "?");
         return;
     }
-    const char *s = x < 0 ? "-" : sign ? "+" : "";
-    if (v->ja && strcmp(v->currency, "JPY") == 0) {
+    int ja_yen = v->ja && strcmp(v->currency, "JPY") == 0;
+    /* An amount that shows as 0 has no minus: a breakdown measured from the typical
+     * listing has amounts of a fraction of a yen (years at the typical value). */
+    double shown = ja_yen ? round(fabs(x) / 1000) : round(fabs(x));
+    const char *s = x < 0 && shown > 0 ? "-" : sign ? "+" : "";
+    if (ja_yen) {
         snprintf(buf, cap, "%s%.1f万円", s, fabs(x) / 10000.0);
         return;
     }
@@ -149,7 +148,7 @@ static void format_amount(const view *v, char *buf, size_t cap, double x, int si
 
 /* Display width of UTF-8 text in a terminal: CJK and full-width characters take two
  * columns. Enough for aligning the breakdown. */
-static int display_width(const char *s)
+int display_width(const char *s)
 {
     int w = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
@@ -170,7 +169,7 @@ static int display_width(const char *s)
     return w;
 }
 
-static void pad_to(const char *s, int width)
+void pad_to(const char *s, int width)
 {
     fputs(s, stdout);
     for (int w = display_width(s); w < width; w++)
@@ -187,23 +186,53 @@ static void bar(double eighths)
     fputs(parts[e % 8], stdout);
 }
 
-/* The label of contribution i: "base", "role: PMO", "years: 8". */
+/* The bar of amount x on a scale where `biggest` takes `cells` cells, with a minus before
+ * it when it is negative and shows at all. */
+void signed_bar(double x, double biggest, int cells)
+{
+    double eighths = biggest > 0 ? fabs(x) / biggest * cells * 8 : 0;
+    if (x < 0 && lround(eighths) > 0)
+        fputs("-", stdout);
+    bar(eighths);
+}
+
+/* What a model's reference profile is called: its typical listing, when the model
+ * measures listings (models/FORMAT.md, "basis"), else its typical profile. */
+static const char *typical(const view *v)
+{
+    const char *basis = engrate_model_meta(v->m, "basis");
+    int listing = basis && strcmp(basis, "listing") == 0;
+    if (v->ja)
+        return listing ? "平均的な案件" : "平均的なプロフィール";
+    return listing ? "typical listing" : "typical profile";
+}
+
+/* The label of contribution i: "base", "role: PMO", "years: 8"; with a reference profile
+ * "base: typical listing", and "skills: less the typical listing's" for a row that takes
+ * an input's typical effect out. */
 static void term_label(const view *v, const engrate_result *r, size_t i, char *buf, size_t cap)
 {
     size_t input = engrate_result_contribution_input(r, i);
+    unsigned f = engrate_result_contribution_flags(r, i);
     if (input == ENGRATE_NO_INDEX) {
-        snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
+        if (f & ENGRATE_FLAG_REFERENCE)
+            snprintf(buf, cap, "%s: %s", v->ja ? "基本額" : "base", typical(v));
+        else
+            snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
         return;
     }
     const char *label = engrate_input_label(v->m, input, v->lang);
     size_t level = engrate_result_contribution_level(r, i);
-    if (level != ENGRATE_NO_INDEX)
+    if (f & ENGRATE_FLAG_REFERENCE)
+        snprintf(buf, cap, v->ja ? "%s: %sの分を差し引き" : "%s: less the %s's", label,
+                 typical(v));
+    else if (level != ENGRATE_NO_INDEX)
         snprintf(buf, cap, "%s: %s", label, engrate_level_name(v->m, input, level, v->lang));
     else
         snprintf(buf, cap, "%s: %g", label, engrate_result_contribution_value(r, i));
 }
 
-static void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
+void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
 {
     buf[0] = '\0';
     if (f & ENGRATE_FLAG_NO_EVIDENCE)
@@ -212,6 +241,8 @@ static void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
         snprintf(buf, cap, "%s", v->ja ? " (学習範囲外: 端の値を使用)" : " (outside the data: clamped)");
     else if (f & ENGRATE_FLAG_DEFAULTED)
         snprintf(buf, cap, "%s", v->ja ? " (未指定: 既定値)" : " (not given: default)");
+    else if (f & ENGRATE_FLAG_MISSING)
+        snprintf(buf, cap, "%s", v->ja ? " (未指定)" : " (not given)");
 }
 
 static void print_text(const view *v, const engrate_result *r)
@@ -251,9 +282,7 @@ static void print_text(const view *v, const engrate_result *r)
         printf("    ");
         pad_to(label, width + 2);
         printf("%*s  ", 12 + (int)(strlen(a) - (size_t)display_width(a)), a);
-        if (x < 0)
-            fputs("-", stdout);
-        bar(biggest > 0 ? fabs(x) / biggest * 24 * 8 : 0);
+        signed_bar(x, biggest, 24);
         flag_notes(v, engrate_result_contribution_flags(r, i), note, sizeof note);
         printf("%s\n", note);
     }
@@ -311,7 +340,10 @@ static void print_json(const view *v, const engrate_result *r)
         else
             printf("null");
         printf(", \"name\": ");
-        if (base)
+        unsigned cf = engrate_result_contribution_flags(r, i);
+        if (cf & ENGRATE_FLAG_REFERENCE)
+            json_string(stdout, typical(v));
+        else if (base)
             json_string(stdout, "base");
         else if (has_level)
             json_string(stdout, engrate_level_name(m, input, level, v->lang));
@@ -375,7 +407,7 @@ static void print_json(const view *v, const engrate_result *r)
             printf("%s\"%s\"", first ? "" : ", ", flags[i].name);
             first = 0;
         }
-    printf("]}\n");
+    printf("]"); /* the caller closes the object, after what-if's keys */
 }
 
 static int list_levels(const view *v, const char *what, int json)
@@ -440,14 +472,28 @@ int main(int argc, char **argv)
         {"years", required_argument, NULL, 'y'}, {"strict", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},        {"lang", required_argument, NULL, 'L'},
         {"list", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},     {"whatif", optional_argument, NULL, 'W'},
+        {"target-rate", required_argument, NULL, 'T'},
+        {"max-changes", required_argument, NULL, 'K'},
+        {"vary", required_argument, NULL, 'v'},
+        {"with-no-evidence", no_argument, NULL, 'E'},
+        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *role = NULL, *list_what = NULL, *lang = "en";
     list skills = {0}, certs = {0};
     double years = 0;
     int have_years = 0, strict = 0, json = 0, c;
     int status = 0;
+    whatif_opts wo = {0, NAN, 5, NULL, 0};
     while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:hV", opts, NULL)) != -1) {
         switch (c) {
+        case 'W':
+        case 'T':
+        case 'K':
+        case 'v':
+        case 'E':
+            if (whatif_option(c, optarg, argc, argv, &wo) != 0)
+                return EXIT_USAGE;
+            break;
         case 'm':
             model_path = optarg;
             break;
@@ -521,6 +567,7 @@ int main(int argc, char **argv)
     view v = {m, lang, strcmp(lang, "ja") == 0, currency ? currency : "?"};
     engrate_result *r = NULL;
     engrate_query *q = NULL;
+    whatif_out wout = {NULL, NULL};
     if (list_what) {
         status = list_levels(&v, list_what, json);
         goto done;
@@ -546,11 +593,19 @@ int main(int argc, char **argv)
         status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
         goto done;
     }
+    if ((wo.top > 0 || !isnan(wo.target)) &&
+        (status = compute_whatif(&v, &wo, q, strict ? ENGRATE_STRICT : 0, &wout)) != 0)
+        goto done;
     if (json)
         print_json(&v, r);
     else
         print_text(&v, r);
+    print_whatif(&v, &wo, &wout, json);
+    if (json)
+        printf("}\n");
 done:
+    engrate_whatif_free(wout.top);
+    engrate_whatif_free(wout.path);
     engrate_query_free(q);
     engrate_result_free(r);
     engrate_model_free(m);

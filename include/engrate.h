@@ -189,6 +189,15 @@ ENGRATE_API double engrate_model_interval_level(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_low(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_high(const engrate_model *model);
 
+/* The reference profile (models/FORMAT.md, "The reference"): the typical row of the
+ * training data, from which the breakdown is measured. engrate_model_has_reference gives
+ * 1 when the model has one (format version 2, written by engrate-train), 0 when not (an
+ * older file: the breakdown then starts from the intercept) or for NULL.
+ * engrate_model_base gives the breakdown's base in currency: the reference's estimate, or
+ * without a reference the inverse-transformed intercept; NaN for NULL. */
+ENGRATE_API int engrate_model_has_reference(const engrate_model *model);
+ENGRATE_API double engrate_model_base(const engrate_model *model);
+
 /* ---- Inputs and levels: what a UI needs to build its pick-lists -------------------- */
 
 ENGRATE_API size_t engrate_model_input_count(const engrate_model *model);
@@ -214,6 +223,14 @@ ENGRATE_API double engrate_input_knot(const engrate_model *model, size_t input, 
 /* Numeric inputs: coefficient k; k = 0 is the slope, k = 1.. the change of slope after
  * knot k-1. Categorical and set inputs: NaN (use engrate_level_coef). */
 ENGRATE_API double engrate_input_coef(const engrate_model *model, size_t input, size_t k);
+/* The input's part of the reference profile: engrate_input_reference gives the number the
+ * model file holds (numeric: the typical value, in [min, max]; categorical and set: the
+ * typical effect, the population average of the levels' effects on the transformed
+ * scale); engrate_input_reference_effect gives the effect on the transformed scale for
+ * every kind (numeric: the curve at the typical value). NaN without a reference or for an
+ * index out of range. */
+ENGRATE_API double engrate_input_reference(const engrate_model *model, size_t input);
+ENGRATE_API double engrate_input_reference_effect(const engrate_model *model, size_t input);
 
 ENGRATE_API const char *engrate_level_id(const engrate_model *model, size_t input,
                                          size_t level);
@@ -340,7 +357,11 @@ enum {
     ENGRATE_FLAG_CLAMPED = 1u << 1,     /* a number was outside the training range      */
     ENGRATE_FLAG_DEFAULTED = 1u << 2,   /* a numeric input was not given: default used  */
     ENGRATE_FLAG_NO_EVIDENCE = 1u << 3, /* a level the model has no evidence for        */
-    ENGRATE_FLAG_MISSING = 1u << 4      /* a categorical input was not given            */
+    ENGRATE_FLAG_MISSING = 1u << 4,     /* a categorical input was not given            */
+    /* Contributions only: the base is the model's reference profile (the typical
+     * engagement), or the row takes an input's typical effect out of the breakdown
+     * (see engrate_result_contribution_count). */
+    ENGRATE_FLAG_REFERENCE = 1u << 5
 };
 
 /* A result sized for `model`; reused across estimates without allocating. */
@@ -372,21 +393,34 @@ ENGRATE_API double engrate_result_high(const engrate_result *result);
 ENGRATE_API double engrate_result_level(const engrate_result *result);
 ENGRATE_API unsigned engrate_result_flags(const engrate_result *result);
 
-/* The breakdown: contribution 0 is the base (the intercept; its input is
- * ENGRATE_NO_INDEX), then one per matched level and one per numeric input, in input
- * order. The amounts, in currency, add up to the estimate (to rounding). With a log model
- * each term's share is its log effect times the logarithmic mean of estimate and base, so
- * every amount has the sign of its effect (models/FORMAT.md, "Contributions"). */
+/* The breakdown: contribution 0 is the base (its input is ENGRATE_NO_INDEX), then one per
+ * matched level and one per numeric input, in input order. The amounts, in currency, add
+ * up to the estimate (to rounding). With a log model each term's share is its log effect
+ * times the logarithmic mean of estimate and base, so every amount has the sign of its
+ * effect (models/FORMAT.md, "Contributions").
+ * The base is engrate_model_base(): for a model with a reference profile (the typical
+ * engagement of its training data; engrate_model_has_reference) the estimate of that
+ * profile, flagged ENGRATE_FLAG_REFERENCE, and each amount is a difference from it:
+ *  - a categorical input's level: its effect less the input's typical effect; an input not
+ *    given gets a row of level ENGRATE_NO_INDEX (flags REFERENCE | MISSING) taking the
+ *    typical effect out;
+ *  - a numeric input: its curve at the value less the curve at the typical value, so the
+ *    typical value adds 0;
+ *  - a set input's levels keep their own effects, and one more row of level
+ *    ENGRATE_NO_INDEX (flag REFERENCE), after them, takes the typical set's effect out.
+ * Reference rows whose typical effect is 0 are left out. For a model without a reference
+ * the base is the intercept (inverse-transformed) and there are no reference rows. */
 ENGRATE_API size_t engrate_result_contribution_count(const engrate_result *result);
 ENGRATE_API double engrate_result_contribution_amount(const engrate_result *result, size_t i);
 /* Input index; ENGRATE_NO_INDEX for the base (and for i out of range). */
 ENGRATE_API size_t engrate_result_contribution_input(const engrate_result *result, size_t i);
-/* Level index for categorical and set inputs; ENGRATE_NO_INDEX for the base and numeric
- * inputs. */
+/* Level index for categorical and set inputs; ENGRATE_NO_INDEX for the base, numeric inputs
+ * and reference rows. */
 ENGRATE_API size_t engrate_result_contribution_level(const engrate_result *result, size_t i);
 /* The number used for a numeric input (after clamping / defaulting), NaN otherwise. */
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *result, size_t i);
-/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE). */
+/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE, REFERENCE,
+ * MISSING). */
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *result, size_t i);
 
 /* Names that matched no level, as given, with the input they were given for
@@ -440,6 +474,123 @@ ENGRATE_API int engrate_estimate_batch(const engrate_model *model, size_t n,
                                        const double *years, unsigned flags, double *estimate,
                                        double *low, double *high, unsigned *result_flags,
                                        int *status, size_t *n_failed, engrate_error *err);
+
+/* ---- What-if: which one change raises the estimate most --------------------------- */
+
+/* For one profile (a query), every single change from a candidate set, ranked by the
+ * estimate it gives; or, the other way round, a short list of changes that reaches a
+ * target rate. The candidates, for each input that may vary (engrate_whatif_set_inputs):
+ *  - a set input (skills, certs): each level the profile does not have, added;
+ *  - a categorical input (role): each other level in place of the one given (each level
+ *    when none is given);
+ *  - a numeric input (years): the value the estimate used (after clamping) plus each step
+ *    (engrate_whatif_set_steps; 1, 3 and 5 by default), clamped to the training range as
+ *    an estimate clamps it. A step that then changes nothing, or gives the value of an
+ *    earlier step, is left out; a numeric input the profile does not give has no
+ *    candidates (a step from an unknown value means nothing).
+ * Levels without evidence (ENGRATE_LEVEL_NO_EVIDENCE) are left out unless the flags of the
+ * run include ENGRATE_WHATIF_NO_EVIDENCE. A candidate's estimate, low and high are what
+ * engrate_estimate gives for the profile with that change (a set's new level given after
+ * the profile's own), bit for bit.
+ *
+ * An engrate_whatif is made for one model, holds its options and the last run's records,
+ * and belongs to one thread at a time; any number of threads may use one model, each with
+ * its own engrate_whatif. It is sized for the model when made: runs allocate nothing
+ * (except that the profile's unknown or aliased names are copied into its result, whose
+ * lists grow once and are then reused). */
+typedef struct engrate_whatif engrate_whatif;
+
+/* Kinds of change; engrate-estimate --json names them "add", "role" and "years". */
+enum {
+    ENGRATE_CHANGE_ADD = 1,   /* a level added to a set input          */
+    ENGRATE_CHANGE_LEVEL = 2, /* a categorical input given another level */
+    ENGRATE_CHANGE_NUMBER = 3 /* a numeric input raised by a step      */
+};
+
+/* Run flags, with ENGRATE_STRICT (which applies to the profile's own names). */
+enum {
+    ENGRATE_WHATIF_NO_EVIDENCE = 1u << 1 /* include levels without evidence */
+};
+
+/* The most steps engrate_whatif_set_steps takes. */
+#define ENGRATE_WHATIF_MAX_STEPS 16
+
+/* A new what-if for `model`, varying every input with the default steps. Free it with
+ * engrate_whatif_free. NULL with ENGRATE_E_INVALID (model NULL) or ENGRATE_E_NOMEM. */
+ENGRATE_API engrate_whatif *engrate_whatif_new(const engrate_model *model, engrate_error *err);
+ENGRATE_API void engrate_whatif_free(engrate_whatif *whatif);
+
+/* Vary only these inputs: n input indexes (n = 0: every input, the default). An index out
+ * of range, or inputs NULL with n > 0: ENGRATE_E_INVALID, and the option is unchanged. */
+ENGRATE_API int engrate_whatif_set_inputs(engrate_whatif *whatif, const size_t *inputs,
+                                          size_t n, engrate_error *err);
+/* The steps tried on numeric inputs, in this order: n finite numbers other than 0 (a
+ * negative step lowers the value); n = 0 restores 1, 3, 5. More than
+ * ENGRATE_WHATIF_MAX_STEPS: ENGRATE_E_LIMIT; a step that is 0, NaN or infinite, or steps
+ * NULL with n > 0: ENGRATE_E_INVALID. On failure the option is unchanged. */
+ENGRATE_API int engrate_whatif_set_steps(engrate_whatif *whatif, const double *steps,
+                                         size_t n, engrate_error *err);
+
+/* Rank every single change to the profile of `query` (made for the same model) by the
+ * estimate it gives, highest first; ties in candidate order (inputs in model order, then
+ * levels in model order or steps in the order set). Changes that lower the estimate are
+ * ranked too, last. Keeps the best `limit` (0: all) as the records, whose delta and
+ * delta_pct are measured from the profile's own estimate (engrate_whatif_result).
+ * flags: 0, ENGRATE_STRICT, ENGRATE_WHATIF_NO_EVIDENCE. Returns 0, or a negative code with
+ * no records: an argument NULL or for another model, unknown flags (ENGRATE_E_INVALID), or
+ * what engrate_estimate gives for the profile (ENGRATE_E_UNKNOWN_NAME under
+ * ENGRATE_STRICT ...). */
+ENGRATE_API int engrate_whatif_run(engrate_whatif *whatif, const engrate_query *query,
+                                   size_t limit, unsigned flags, engrate_error *err);
+
+/* The reverse question: a smallest set of additions (at most max_changes; 0: no limit)
+ * that brings the profile's estimate to `rate` or above. Additions are the candidates
+ * that add to the profile: a level added to a set input, a numeric input raised by a step
+ * (once: its best step is taken at once); a categorical input is not changed (rank the
+ * roles with engrate_whatif_run). Found greedily: each step takes the addition that
+ * raises the estimate most (ties in candidate order), until the estimate reaches the rate,
+ * no addition raises it, or max_changes steps are taken. Because the model adds its
+ * effects, the greedy path is also a shortest one for these candidates; it is not a search
+ * over every combination. The records are the steps in order, each with the estimate
+ * after it, its delta and delta_pct from the step before. engrate_whatif_reached then
+ * says whether the rate was reached (a profile already at it: reached with no steps).
+ * Returns 0 whether reached or not, or a negative code as engrate_whatif_run does (a rate
+ * that is NaN or infinite: ENGRATE_E_INVALID). */
+ENGRATE_API int engrate_whatif_target(engrate_whatif *whatif, const engrate_query *query,
+                                      double rate, size_t max_changes, unsigned flags,
+                                      engrate_error *err);
+/* 1 when the last engrate_whatif_target reached its rate, else 0. */
+ENGRATE_API int engrate_whatif_reached(const engrate_whatif *whatif);
+
+/* The profile's own estimate from the last run, as engrate_estimate gives it (breakdown,
+ * unknown and aliased names). Borrowed: it lives as long as the what-if and changes with
+ * each run; empty after a run that failed. */
+ENGRATE_API const engrate_result *engrate_whatif_result(const engrate_whatif *whatif);
+
+/* The records of the last run: ranked changes, or the steps of a path. For i out of range:
+ * ENGRATE_E_INVALID, NaN or 0. */
+ENGRATE_API size_t engrate_whatif_count(const engrate_whatif *whatif);
+/* ENGRATE_CHANGE_ADD, _LEVEL or _NUMBER. */
+ENGRATE_API int engrate_whatif_change(const engrate_whatif *whatif, size_t i);
+/* The input changed, in *input; 0 or ENGRATE_E_INVALID. */
+ENGRATE_API int engrate_whatif_input(const engrate_whatif *whatif, size_t i, size_t *input);
+/* The level added or chosen, in *level; 0, or ENGRATE_E_INVALID also for a numeric
+ * change, which has no level. */
+ENGRATE_API int engrate_whatif_level(const engrate_whatif *whatif, size_t i, size_t *level);
+/* Numeric changes: the new value (clamped) and the step that gave it; NaN otherwise. */
+ENGRATE_API double engrate_whatif_value(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_step(const engrate_whatif *whatif, size_t i);
+/* The estimate and interval with the change, in currency. */
+ENGRATE_API double engrate_whatif_estimate(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_low(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_high(const engrate_whatif *whatif, size_t i);
+/* The change in the estimate, in currency and in percent (3.2 for +3.2%; NaN when the
+ * estimate it is measured from is 0). */
+ENGRATE_API double engrate_whatif_delta(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_delta_pct(const engrate_whatif *whatif, size_t i);
+/* ENGRATE_FLAG_NO_EVIDENCE (the level has no evidence), ENGRATE_FLAG_CLAMPED (the step
+ * was cut to the training range). */
+ENGRATE_API unsigned engrate_whatif_flags(const engrate_whatif *whatif, size_t i);
 
 #ifdef __cplusplus
 }

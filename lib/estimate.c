@@ -10,13 +10,7 @@
 
 #include "query.h"
 
-typedef struct term {
-    int32_t input;
-    int32_t level;
-    double effect;         /* on the transformed scale */
-    double value;
-    unsigned flags;
-} term;
+typedef er_term term;   /* internal.h: shared with what-if */
 
 struct engrate_result {
     const engrate_model *m;
@@ -85,16 +79,6 @@ static int copy_names(names *dst, const names *src, const char *buf)
     return 0;
 }
 
-/* The value of a numeric input's curve at x. */
-static double curve(const er_input *in, double x)
-{
-    double y = in->coefs[0] * x;
-    for (size_t k = 0; k < in->n_knots; k++)
-        if (x > in->knots[k])
-            y += in->coefs[k + 1] * (x - in->knots[k]);
-    return y;
-}
-
 /* engrate_estimate once its arguments are known to be there and to fit, and r cleared
  * (so that every failure leaves the result empty, never stale). */
 static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
@@ -119,7 +103,7 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
     term *t = r->terms;
     size_t n = 0;
     unsigned all = 0;
-    t[n++] = (term){-1, -1, m->intercept, NAN, 0};
+    t[n++] = (term){-1, -1, m->intercept, NAN, m->has_reference ? ENGRATE_FLAG_REFERENCE : 0};
     double eta = m->intercept;
     for (size_t i = 0; i < m->n_inputs; i++) {
         const er_input *in = &m->inputs[i];
@@ -127,6 +111,9 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
             int32_t l = q->chosen[i];
             if (l < 0) {
                 all |= ENGRATE_FLAG_MISSING;
+                if (m->has_reference && in->ref_effect != 0) /* the typical role, taken out */
+                    t[n++] = (term){(int32_t)i, -1, 0, NAN,
+                                    ENGRATE_FLAG_REFERENCE | ENGRATE_FLAG_MISSING};
                 continue;
             }
             const er_level *lv = &in->levels[l];
@@ -144,6 +131,8 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                 eta += lv->coef;
                 all |= f;
             }
+            if (m->has_reference && in->ref_effect != 0) /* the typical set, taken out */
+                t[n++] = (term){(int32_t)i, -1, 0, NAN, ENGRATE_FLAG_REFERENCE};
         } else {
             double x = in->def;
             unsigned f = ENGRATE_FLAG_DEFAULTED;
@@ -155,7 +144,7 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                     f = ENGRATE_FLAG_CLAMPED;
                 }
             }
-            double e = curve(in, x);
+            double e = er_curve(in, x);
             t[n++] = (term){(int32_t)i, -1, e, x, f};
             eta += e;
             all |= f;
@@ -241,6 +230,14 @@ ENGRATE_API int engrate_estimate_profile(const engrate_model *m, const char *rol
                                err);
 }
 
+const engrate_model *er_query_model(const engrate_query *q) { return q->m; }
+
+const er_term *er_result_terms(const engrate_result *r, size_t *n)
+{
+    *n = r->n_terms;
+    return r->terms;
+}
+
 void er_result_summary(const engrate_result *r, double *estimate, double *low, double *high,
                        unsigned *flags)
 {
@@ -274,12 +271,19 @@ ENGRATE_API double engrate_result_contribution_amount(const engrate_result *r, s
     if (i == 0)
         return r->base;
     const engrate_model *m = r->m;
+    /* Measured from the reference (when the model has one): a categorical or numeric
+     * input's term and a reference row less the input's typical effect; a set's levels
+     * keep their own effects, the set's reference row taking its typical one out. */
+    const term *t = &r->terms[i];
+    const er_input *in = &m->inputs[t->input];
+    double effect = in->kind == ENGRATE_SET && t->level >= 0 ? t->effect
+                                                             : t->effect - in->ref_effect;
     if (m->transform != ENGRATE_TRANSFORM_LOG)
-        return r->terms[i].effect;
+        return effect;
     /* Log-mean Divisia split: L(E, B) = (E - B) / (ln E - ln B) = B expm1(T) / T. */
-    double total = r->eta - m->intercept;
+    double total = r->eta - m->base_eta;
     double lmean = total == 0 ? r->base : r->base * expm1(total) / total;
-    return r->terms[i].effect * lmean;
+    return effect * lmean;
 }
 
 /* An index kept as int32_t, -1 for none, as the API gives it. */

@@ -54,6 +54,10 @@ typedef struct er_input {
     double *knots;
     size_t n_knots;
     double *coefs;         /* numeric: 1 + n_knots */
+    /* The reference profile (format version 2; models/FORMAT.md, "The reference"), 0
+     * without one: `ref` as the file gives it (numeric: the typical value; categorical and
+     * set: the typical effect), `ref_effect` its effect on the transformed scale. */
+    double ref, ref_effect;
 } er_input;
 
 /* The name index: (input, name) -> level, open addressing. Each name of a level is there
@@ -83,6 +87,9 @@ struct engrate_model {
     size_t n_inputs;
     size_t total_levels;
     size_t max_terms;                  /* contributions an estimate can have */
+    int has_reference;                 /* every input has a `reference` (version 2)   */
+    double base_eta;                   /* the breakdown's base, transformed: the
+                                        * reference's linear predictor, else intercept */
     er_slot *slots;
     size_t slot_mask;
     unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
@@ -118,6 +125,32 @@ ER_HIDDEN void er_fold_for_message(const char *name, char *buf, size_t cap);
  * ENGRATE_E_UTF8 (*flags untouched). */
 ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name, size_t len,
                             size_t *level, unsigned *flags);
+
+/* The value of a numeric input's curve at x (x already clamped). One expression for the
+ * estimate, the reference and what-if, so that all three give the same bits. */
+static inline double er_curve(const er_input *in, double x)
+{
+    double y = in->coefs[0] * x;
+    for (size_t k = 0; k < in->n_knots; k++)
+        if (x > in->knots[k])
+            y += in->coefs[k + 1] * (x - in->knots[k]);
+    return y;
+}
+
+/* One term of an estimate, in the order the estimate adds them: [0] is the intercept
+ * (input -1), then each input's in input order. A row of the breakdown. */
+typedef struct er_term {
+    int32_t input;
+    int32_t level;         /* -1: a numeric input, or a reference row (flag REFERENCE) */
+    double effect;         /* on the transformed scale; 0 for a reference row */
+    double value;
+    unsigned flags;
+} er_term;
+
+/* For what-if (whatif.c): the model a query was made for, and the terms of a result's
+ * last estimate (count in *n). */
+ER_HIDDEN const engrate_model *er_query_model(const engrate_query *q);
+ER_HIDDEN const er_term *er_result_terms(const engrate_result *r, size_t *n);
 
 /* The estimate path's shared steps (estimate.c), for engrate_estimate_batch.
  * er_estimate_profile is engrate_estimate_profile without its argument checks: m not NULL,

@@ -25,7 +25,8 @@ lib_libengrate_core_la_SOURCES = \
 	lib/query.h \
 	lib/query.c \
 	lib/estimate.c \
-	lib/batch.c
+	lib/batch.c \
+	lib/whatif.c
 lib_libengrate_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS) \
 	-DENGRATE_PKGDATADIR='"$(pkgdatadir)"'
 lib_libengrate_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS) $(UTF8PROC_CFLAGS)

@@ -82,7 +82,7 @@ ENGRATE_API engrate_query *engrate_query_new(const engrate_model *m, engrate_err
     }
     for (int k = 0; k < 4; k++)
         (void)engrate_model_input_index(m, profile_ids[k], &q->profile_inputs[k]);
-    q->base = m->transform == ENGRATE_TRANSFORM_LOG ? exp(m->intercept) : m->intercept;
+    q->base = m->transform == ENGRATE_TRANSFORM_LOG ? exp(m->base_eta) : m->base_eta;
     q->low_factor = exp(m->q_low);
     q->high_factor = exp(m->q_high);
     query_reset(q);

@@ -47,7 +47,7 @@ struct engrate_query {
      * redo them: the inputs engrate_estimate_profile fills (index or ENGRATE_NO_INDEX)
      * and the base. */
     size_t profile_inputs[4]; /* PROFILE_ROLE ... PROFILE_YEARS                      */
-    double base;           /* the intercept on the rate scale                        */
+    double base;           /* the breakdown's base on the rate scale (m->base_eta)    */
     double low_factor, high_factor; /* log models: exp(q_low), exp(q_high)           */
 };
 

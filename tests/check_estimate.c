@@ -1,6 +1,7 @@
 /* check_estimate.c: estimates, intervals and breakdowns, against values worked out by hand
- * from the coefficients in models/example.model and tests/data/model/valid/linear, and
- * many threads sharing one model. */
+ * from the coefficients in models/example.model and tests/data/model/valid/linear, the
+ * breakdown measured from a reference profile (tests/data/model/valid/reference and
+ * reference-log), and many threads sharing one model. */
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
@@ -425,6 +426,149 @@ START_TEST(linear_model_by_query)
 }
 END_TEST
 
+/* ---- The breakdown measured from a reference profile ------------------------------ */
+
+/* Contribution i is (input, level) with this amount, exactly (a linear model's amounts
+ * are sums of small integers, exact in binary). */
+/* input and level: ENGRATE_NO_INDEX ((size_t)-1, written -1 below) where there is none. */
+static void check_row(const engrate_result *r, size_t i, size_t input, size_t level,
+                      double amount, unsigned flags)
+{
+    ck_assert_uint_eq(engrate_result_contribution_input(r, i), input);
+    ck_assert_uint_eq(engrate_result_contribution_level(r, i), level);
+    ck_assert_double_eq(engrate_result_contribution_amount(r, i), amount);
+    ck_assert_uint_eq(engrate_result_contribution_flags(r, i), flags);
+}
+
+START_TEST(reference_breakdown_linear)
+{
+    /* tests/data/model/valid/reference: intercept 400; role dev 100, ops -25, typical 30;
+     * skills go 20, sql 10, excel 0 (no evidence), typical 12; years 20x - 10(x-2)+
+     * - 5(x-10)+ on [0, 30], default 4, typical 6: curve(6) = 120 - 40 = 80.
+     * Base = 400 + 30 + 12 + 80 = 522. */
+    engrate_model *m = load("tests/data/model/valid/reference/input.model");
+    ck_assert_int_eq(engrate_model_has_reference(m), 1);
+    ck_assert_double_eq(engrate_model_base(m), 522);
+    ck_assert_double_eq(engrate_input_reference(m, 0), 30);
+    ck_assert_double_eq(engrate_input_reference(m, 2), 6);
+    ck_assert_double_eq(engrate_input_reference_effect(m, 1), 12);
+    ck_assert_double_eq(engrate_input_reference_effect(m, 2), 80);
+    ck_assert(isnan(engrate_input_reference(m, 3)));
+    engrate_error err;
+    engrate_query *q = engrate_query_new(m, &err);
+    engrate_result *r = engrate_result_new(m, &err);
+    /* dev, go, 12 years: 400 + 100 + 20 + (240 - 100 - 10) = 650. From the base: role
+     * 100 - 30 = 70; go its own 20; the typical skills taken out -12; years 130 - 80 = 50:
+     * 522 + 70 + 20 - 12 + 50 = 650. */
+    ck_assert_int_eq(engrate_query_add(q, "role", "dev", NULL, &err), 0);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "go", NULL, &err), 0);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", 12, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq(engrate_result_estimate(r), 650);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 5);
+    check_row(r, 0, -1, -1, 522, ENGRATE_FLAG_REFERENCE);
+    check_row(r, 1, 0, 0, 70, 0);
+    check_row(r, 2, 1, 0, 20, 0);
+    check_row(r, 3, 1, -1, -12, ENGRATE_FLAG_REFERENCE);
+    check_row(r, 4, 2, -1, 50, 0);
+    ck_assert(isnan(engrate_result_contribution_value(r, 3)));
+    /* Typical years add 0: ops, 6 years: 400 - 25 + 80 = 455 = 522 - 55 - 12 + 0. */
+    engrate_query_reset(q);
+    ck_assert_int_eq(engrate_query_add(q, "role", "ops", NULL, &err), 0);
+    ck_assert_int_eq(engrate_query_set_number(q, "years", 6, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq(engrate_result_estimate(r), 455);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 4);
+    check_row(r, 1, 0, 1, -55, 0);
+    check_row(r, 2, 1, -1, -12, ENGRATE_FLAG_REFERENCE);
+    check_row(r, 3, 2, -1, 0, 0);
+    /* Nothing given: 400 + curve(4) = 400 + 80 - 20 = 460 = 522 - 30 (no role: the
+     * typical one taken out) - 12 - 20 (default 4 years: 60 - 80). */
+    engrate_query_reset(q);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq(engrate_result_estimate(r), 460);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 4);
+    check_row(r, 1, 0, -1, -30, ENGRATE_FLAG_REFERENCE | ENGRATE_FLAG_MISSING);
+    check_row(r, 2, 1, -1, -12, ENGRATE_FLAG_REFERENCE);
+    check_row(r, 3, 2, -1, -20, ENGRATE_FLAG_DEFAULTED);
+    ck_assert_uint_eq(engrate_result_flags(r), ENGRATE_FLAG_MISSING | ENGRATE_FLAG_DEFAULTED);
+    engrate_query_free(q);
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(reference_breakdown_log)
+{
+    /* tests/data/model/valid/reference-log: intercept 13; role pm 0.3, pg -0.1, typical
+     * 0.1; skills java 0.05, typical 0.02; certs typical 0; years 0.02 x, typical 5.
+     * Base eta = 13 + 0.1 + 0.02 + 0 + 0.1 = 13.22. pm, java, pmp, 10 years: eta = 13 +
+     * 0.3 + 0.05 + 0 + 0.2 = 13.55; its differences from the base: role 0.3 - 0.1 = 0.2,
+     * java 0.05, typical skills -0.02, pmp 0 (typical certs 0: no reference row), years
+     * 0.2 - 0.1 = 0.1, adding up to 0.33 = 13.55 - 13.22. Each amount is its difference
+     * times L = (e^13.55 - e^13.22) / 0.33. */
+    engrate_model *m = load("tests/data/model/valid/reference-log/input.model");
+    double e = exp(13.55), b = exp(13.22), lmean = (e - b) / 0.33;
+    ck_assert_double_eq_tol(engrate_model_base(m), b, REL_TOL(b));
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    const char *skills[] = {"java"}, *certs[] = {"pmp"};
+    double years = 10;
+    ck_assert_int_eq(
+        engrate_estimate_profile(m, "pm", skills, 1, certs, 1, &years, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), e, REL_TOL(e));
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 6);
+    const int inputs[] = {-1, 0, 1, 1, 2, 3}, levels[] = {-1, 0, 0, -1, 0, -1};
+    const double diffs[] = {0, 0.2, 0.05, -0.02, 0, 0.1};
+    double sum = 0;
+    for (size_t i = 0; i < 6; i++) {
+        double a = engrate_result_contribution_amount(r, i);
+        ck_assert_int_eq(engrate_result_contribution_input(r, i), inputs[i]);
+        ck_assert_int_eq(engrate_result_contribution_level(r, i), levels[i]);
+        if (i > 0)
+            ck_assert_double_eq_tol(a, diffs[i] * lmean, REL_TOL(e));
+        sum += a;
+    }
+    ck_assert_double_eq_tol(engrate_result_contribution_amount(r, 0), b, REL_TOL(b));
+    ck_assert_double_eq_tol(sum, e, REL_TOL(e));
+    /* Amounts of both signs: pm, no skills, 0 years: eta = 13.3; from the base, role 0.2,
+     * the typical skills taken out -0.02, years 0 - 0.1 = -0.1: 0.08 = 13.3 - 13.22. */
+    years = 0;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", NULL, 0, NULL, 0, &years, 0, r, &err),
+                     0);
+    e = exp(13.3);
+    lmean = (e - b) / 0.08;
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 4);
+    ck_assert_double_eq_tol(engrate_result_contribution_amount(r, 1), 0.2 * lmean, REL_TOL(e));
+    ck_assert_double_eq_tol(engrate_result_contribution_amount(r, 2), -0.02 * lmean,
+                            REL_TOL(e));
+    ck_assert_double_eq_tol(engrate_result_contribution_amount(r, 3), -0.1 * lmean, REL_TOL(e));
+    engrate_result_free(r);
+    engrate_model_free(m);
+}
+END_TEST
+
+START_TEST(no_reference_keeps_the_intercept)
+{
+    /* An older file (no reference): the base is exp(intercept) and there are no reference
+     * rows, as before the reference existed. */
+    engrate_model *m = load("models/example.model");
+    ck_assert_int_eq(engrate_model_has_reference(m), 0);
+    ck_assert_double_eq_tol(engrate_model_base(m), exp(13.4), REL_TOL(exp(13.4)));
+    ck_assert(isnan(engrate_input_reference(m, 0)));
+    ck_assert(isnan(engrate_input_reference_effect(m, 3)));
+    engrate_error err;
+    engrate_result *r = engrate_result_new(m, &err);
+    ck_assert_int_eq(engrate_estimate_profile(m, NULL, NULL, 0, NULL, 0, NULL, 0, r, &err), 0);
+    ck_assert_uint_eq(engrate_result_contribution_count(r), 2); /* base, years */
+    ck_assert_uint_eq(engrate_result_contribution_flags(r, 0), 0);
+    engrate_result_free(r);
+    engrate_model_free(m);
+    ck_assert_int_eq(engrate_model_has_reference(NULL), 0);
+    ck_assert(isnan(engrate_model_base(NULL)));
+}
+END_TEST
+
 /* ---- Threads ----------------------------------------------------------------------- */
 
 #define GRID 64
@@ -510,6 +654,9 @@ int main(void)
     tcase_add_test(tc, name_flags);
     tcase_add_test(tc, lists_typed_in_one_field);
     tcase_add_test(tc, linear_model_by_query);
+    tcase_add_test(tc, reference_breakdown_linear);
+    tcase_add_test(tc, reference_breakdown_log);
+    tcase_add_test(tc, no_reference_keeps_the_intercept);
     tcase_add_test(tc, threads_share_one_model);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

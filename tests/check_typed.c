@@ -110,9 +110,10 @@ START_TEST(typed_skills_in_one_field)
         distinct += first;
     }
     for (size_t k = 0; k < engrate_result_contribution_count(r); k++) {
-        if (engrate_result_contribution_input(r, k) != skills)
-            continue;
-        const char *id = engrate_level_id(m, skills, engrate_result_contribution_level(r, k));
+        size_t level = engrate_result_contribution_level(r, k);
+        if (engrate_result_contribution_input(r, k) != skills || level == ENGRATE_NO_INDEX)
+            continue; /* another input, or the row that takes the typical skills out */
+        const char *id = engrate_level_id(m, skills, level);
         int listed = 0;
         for (size_t i = 0; i < n; i++)
             listed |= strcmp(rows[i].level, id) == 0;

@@ -2,9 +2,9 @@
 # (the estimator end to end, the trainer's progress bar, the exported symbols).
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test
@@ -34,6 +34,9 @@ tests_check_typed_LDADD = $(ENGRATE_CHECK_LIBS)
 tests_check_estimate_SOURCES = tests/check_estimate.c tests/testutil.h
 tests_check_estimate_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
 tests_check_estimate_LDADD = $(ENGRATE_CHECK_LIBS)
+tests_check_whatif_SOURCES = tests/check_whatif.c tests/testutil.h
+tests_check_whatif_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
+tests_check_whatif_LDADD = $(ENGRATE_CHECK_LIBS)
 # What both libraries share (common.h), tested through the convenience library.
 tests_check_util_SOURCES = tests/check_util.c tests/testutil.h
 tests_check_util_CFLAGS = $(ENGRATE_CHECK_CFLAGS)

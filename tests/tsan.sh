@@ -23,10 +23,11 @@ if [ ! -f "$builddir/config.h" ]; then
 fi
 
 # check_estimate: many threads estimating with one model; check_batch: batches from many
-# threads; check_train: the trainer's reading and fitting threads.
+# threads; check_whatif: what-ifs from many threads; check_train: the trainer's reading and
+# fitting threads.
 suites=${TSAN_SUITES:-}
 if [ -z "$suites" ]; then
-    for s in check_estimate check_batch check_train; do
+    for s in check_estimate check_batch check_whatif check_train; do
         [ -f "$srcdir/tests/$s.c" ] && grep -q "tests/$s\\b" "$srcdir"/*/*.mk && suites="$suites $s"
     done
 fi

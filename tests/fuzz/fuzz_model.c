@@ -104,7 +104,7 @@ static void exercise(const engrate_model *m)
         }
         FUZZ_CHECK(engrate_estimate(q, ENGRATE_STRICT, r, &err) == 0);
         size_t nt = engrate_result_contribution_count(r);
-        FUZZ_CHECK(nt >= 1 && nt <= 1 + n);
+        FUZZ_CHECK(nt >= 1 && nt <= 1 + 2 * n); /* a set's level and its reference row */
         (void)engrate_result_estimate(r);
     }
     engrate_query_free(q);
@@ -116,6 +116,8 @@ static void check_same(const engrate_model *a, const engrate_model *b)
 {
     FUZZ_CHECK(same_double(engrate_model_intercept(a), engrate_model_intercept(b)));
     FUZZ_CHECK(engrate_model_transform(a) == engrate_model_transform(b));
+    FUZZ_CHECK(engrate_model_has_reference(a) == engrate_model_has_reference(b));
+    FUZZ_CHECK(same_double(engrate_model_base(a), engrate_model_base(b)));
     FUZZ_CHECK(same_double(engrate_model_interval_low(a), engrate_model_interval_low(b)));
     FUZZ_CHECK(same_double(engrate_model_interval_high(a), engrate_model_interval_high(b)));
     FUZZ_CHECK(same_double(engrate_model_interval_level(a), engrate_model_interval_level(b)));
@@ -133,6 +135,7 @@ static void check_same(const engrate_model *a, const engrate_model *b)
         FUZZ_CHECK(same_double(engrate_input_min(a, i), engrate_input_min(b, i)));
         FUZZ_CHECK(same_double(engrate_input_max(a, i), engrate_input_max(b, i)));
         FUZZ_CHECK(same_double(engrate_input_default(a, i), engrate_input_default(b, i)));
+        FUZZ_CHECK(same_double(engrate_input_reference(a, i), engrate_input_reference(b, i)));
         size_t nl = engrate_input_level_count(a, i);
         FUZZ_CHECK(nl == engrate_input_level_count(b, i));
         for (size_t l = 0; l < nl; l++) {
