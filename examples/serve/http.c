@@ -26,8 +26,15 @@
 
 enum method { M_GET, M_HEAD, M_POST, M_OTHER };
 
+/* An answer decided from the headers, given once the request has been read. */
+typedef struct reject {
+    int status;
+    const char *type, *message, *allow;
+} reject;
+
 /* One request, from its headers to its completion. */
 typedef struct request {
+    reject reject;    /* status 0: none */
     enum route route;
     enum method method;
     int status;       /* 0 until answered */
@@ -328,23 +335,26 @@ static void describe(request *rq, struct MHD_Connection *c, const char *method,
         snprintf(rq->client, sizeof rq->client, "-");
 }
 
-/* The first call for a request: everything that can be decided from its headers. */
+/* The first call for a request: what can be decided from its headers. Errors are kept for
+ * the last call (answering before the request is read would cost the connection its
+ * keep-alive), except a body too large by its Content-Length, which is refused at once. */
 static enum MHD_Result begin(server *s, struct MHD_Connection *c, request *rq, const char *url)
 {
     enum method allowed;
     rq->route = route_of(url, &allowed);
-    if (rq->method == M_OTHER)
-        return send_error(c, rq, 405, "method_not_allowed", "only GET, HEAD and POST are served",
-                          rq->route == ROUTE_STATIC || allowed == M_GET ? "GET, HEAD" : "POST");
-    if (rq->route == ROUTE_NONE)
-        return send_error(c, rq, 404, "not_found", "no such API route (see docs/api.md)", NULL);
     int want_post = allowed == M_POST;
-    if (want_post != (rq->method == M_POST))
-        return send_error(c, rq, 405, "method_not_allowed",
-                          want_post ? "this route takes POST" : "this route takes GET",
-                          want_post ? "POST" : "GET, HEAD");
-    if (rq->method != M_POST)
-        return answer_get(s, c, rq, url);
+    if (rq->method == M_OTHER) {
+        rq->reject = (reject){405, "method_not_allowed", "only GET, HEAD and POST are served",
+                              rq->route == ROUTE_NONE ? NULL : want_post ? "POST" : "GET, HEAD"};
+    } else if (rq->route == ROUTE_NONE) {
+        rq->reject = (reject){404, "not_found", "no such API route (see docs/api.md)", NULL};
+    } else if (want_post != (rq->method == M_POST)) {
+        rq->reject = (reject){405, "method_not_allowed",
+                              want_post ? "this route takes POST" : "this route takes GET",
+                              want_post ? "POST" : "GET, HEAD"};
+    }
+    if (rq->reject.status || rq->method != M_POST)
+        return MHD_YES;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl) {
@@ -357,14 +367,15 @@ static enum MHD_Result begin(server *s, struct MHD_Connection *c, request *rq, c
             return send_error(c, rq, 413, "too_large", msg, NULL);
         }
     }
-    return MHD_YES; /* now the body */
+    return MHD_YES;
 }
 
-/* Keep what fits under the cap; count what does not, and hang up on a client that keeps
- * sending long past it (a chunked body has no length to refuse up front). */
+/* Keep what fits under the cap (and nothing of a request already refused); count what
+ * is dropped, and hang up on a client that keeps sending long past the cap (a chunked
+ * body has no length to refuse up front). */
 static enum MHD_Result take_body(server *s, request *rq, const char *data, size_t n)
 {
-    if (rq->discarded || rq->len + n > s->cfg.max_body) {
+    if (rq->reject.status || rq->discarded || rq->len + n > s->cfg.max_body) {
         rq->discarded += n;
         return rq->discarded > 4 * s->cfg.max_body + 65536 ? MHD_NO : MHD_YES;
     }
@@ -408,7 +419,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *upload_size = 0;
         return ok;
     }
-    return answer_post(s, c, rq);
+    if (rq->reject.status)
+        return send_error(c, rq, rq->reject.status, rq->reject.type, rq->reject.message,
+                          rq->reject.allow);
+    return rq->method == M_POST ? answer_post(s, c, rq) : answer_get(s, c, rq, url);
 }
 
 /* After the answer went out (or the client went away): the metrics and the log line. */
