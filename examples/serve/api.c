@@ -7,6 +7,7 @@
 #include "serve.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +23,20 @@ static json_t *num(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-/* A string the CLI would print: NULL is "". */
+/* A string the CLI would print: NULL is "". Every string given here is valid UTF-8 (the
+ * library checks a model's text when it loads it, jansson's parser a request's), so
+ * jansson need not check it again. */
 static json_t *str(const char *s)
 {
-    return json_string(s ? s : "");
+    return json_string_nocheck(s ? s : "");
+}
+
+/* o[k] = v, taking v; a NULL v (a constructor out of memory) or a failed set marks *bad.
+ * The keys are our own ASCII literals. */
+static void set(json_t *o, const char *k, json_t *v, int *bad)
+{
+    if (json_object_set_new_nocheck(o, k, v) != 0)
+        *bad = 1;
 }
 
 /* A string, or null when there is none. */
@@ -342,30 +353,42 @@ static int add_value(engrate_query *q, const char *id, int kind, const json_t *v
 
 /* ---- The result, as engrate-estimate --json prints it ----------------------------------- */
 
+static json_t *contribution_json(const engrate_model *m, const engrate_result *r, size_t i,
+                                 const char *lang)
+{
+    int input = engrate_result_contribution_input(r, i);
+    int level = engrate_result_contribution_level(r, i);
+    size_t in = input < 0 ? 0 : (size_t)input;
+    const char *name = input < 0    ? "base"
+                       : level >= 0 ? engrate_level_name(m, in, (size_t)level, lang)
+                                    : engrate_input_label(m, in, lang);
+    int bad = 0;
+    json_t *c = json_object();
+    set(c, "input", str(input < 0 ? "(base)" : engrate_input_id(m, in)), &bad);
+    set(c, "level", level >= 0 ? str(engrate_level_id(m, in, (size_t)level)) : json_null(),
+        &bad);
+    set(c, "name", str(name), &bad);
+    set(c, "value", num(engrate_result_contribution_value(r, i)), &bad);
+    set(c, "amount", num(engrate_result_contribution_amount(r, i)), &bad);
+    set(c, "no_evidence",
+        json_boolean(engrate_result_contribution_flags(r, i) & ENGRATE_FLAG_NO_EVIDENCE), &bad);
+    if (bad) {
+        json_decref(c);
+        return NULL;
+    }
+    return c;
+}
+
 static json_t *contributions_json(const engrate_model *m, const engrate_result *r,
                                   const char *lang)
 {
     json_t *a = json_array();
     size_t n = engrate_result_contribution_count(r);
-    for (size_t i = 0; a && i < n; i++) {
-        int input = engrate_result_contribution_input(r, i);
-        int level = engrate_result_contribution_level(r, i);
-        size_t in = input < 0 ? 0 : (size_t)input;
-        const char *name = input < 0    ? "base"
-                           : level >= 0 ? engrate_level_name(m, in, (size_t)level, lang)
-                                        : engrate_input_label(m, in, lang);
-        json_t *c = json_pack(
-            "{s:o, s:o, s:o, s:o, s:o, s:b}", "input",
-            str(input < 0 ? "(base)" : engrate_input_id(m, in)), "level",
-            level >= 0 ? str(engrate_level_id(m, in, (size_t)level)) : json_null(), "name",
-            str(name), "value", num(engrate_result_contribution_value(r, i)), "amount",
-            num(engrate_result_contribution_amount(r, i)), "no_evidence",
-            (engrate_result_contribution_flags(r, i) & ENGRATE_FLAG_NO_EVIDENCE) != 0);
-        if (push(a, c)) {
+    for (size_t i = 0; a && i < n; i++)
+        if (push(a, contribution_json(m, r, i, lang))) {
             json_decref(a);
             a = NULL;
         }
-    }
     return a;
 }
 
@@ -422,15 +445,20 @@ static json_t *flags_json(unsigned f)
 static json_t *result_json(const engrate_model *m, const engrate_result *r, const char *lang)
 {
     const char *currency = engrate_model_meta(m, "currency");
-    json_t *o = json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "model", str(engrate_model_meta(m, "name")),
-        "estimate", num(engrate_result_estimate(r)), "low", num(engrate_result_low(r)), "high",
-        num(engrate_result_high(r)), "level", num(engrate_result_level(r)), "currency",
-        str(currency ? currency : "?"), "period", str(engrate_model_meta(m, "period")),
-        "contributions", contributions_json(m, r, lang));
-    if (o && (names_json(o, m, r, lang) || put(o, "flags", flags_json(engrate_result_flags(r))))) {
+    int bad = 0;
+    json_t *o = json_object();
+    set(o, "model", str(engrate_model_meta(m, "name")), &bad);
+    set(o, "estimate", num(engrate_result_estimate(r)), &bad);
+    set(o, "low", num(engrate_result_low(r)), &bad);
+    set(o, "high", num(engrate_result_high(r)), &bad);
+    set(o, "level", num(engrate_result_level(r)), &bad);
+    set(o, "currency", str(currency ? currency : "?"), &bad);
+    set(o, "period", str(engrate_model_meta(m, "period")), &bad);
+    set(o, "contributions", contributions_json(m, r, lang), &bad);
+    if (bad || names_json(o, m, r, lang) ||
+        put(o, "flags", flags_json(engrate_result_flags(r)))) {
         json_decref(o);
-        o = NULL;
+        return NULL;
     }
     return o;
 }
@@ -490,22 +518,61 @@ static json_t *parse(const char *body, size_t len, problem *p)
     return root;
 }
 
-static int work_init(work *w, const served_model *sm, problem *p)
+/* Each worker thread keeps the query and result it made for the model it served last,
+ * with a reference to that model, so that an estimate allocates only what jansson does.
+ * After a reload the first request of each thread makes new ones; the old model lives
+ * until then (at most one per thread) or until the thread ends. */
+typedef struct thread_work {
+    served_model *sm;
+    engrate_query *q;
+    engrate_result *r;
+} thread_work;
+
+static pthread_key_t work_key;
+static pthread_once_t work_once = PTHREAD_ONCE_INIT;
+static int work_key_ok;
+
+static void thread_work_free(void *p)
 {
-    w->m = sm->model;
-    w->q = engrate_query_new(sm->model, NULL);
-    w->r = engrate_result_new(sm->model, NULL);
-    if (w->q && w->r)
-        return 0;
-    engrate_query_free(w->q);
-    engrate_result_free(w->r);
-    return fail(p, 503, "unavailable", "out of memory");
+    thread_work *tw = p;
+    engrate_query_free(tw->q);
+    engrate_result_free(tw->r);
+    served_model_release(tw->sm);
+    free(tw);
 }
 
-static void work_done(work *w)
+static void work_key_create(void)
 {
-    engrate_query_free(w->q);
-    engrate_result_free(w->r);
+    work_key_ok = pthread_key_create(&work_key, thread_work_free) == 0;
+}
+
+static int work_init(work *w, const served_model *sm, problem *p)
+{
+    pthread_once(&work_once, work_key_create);
+    thread_work *tw = work_key_ok ? pthread_getspecific(work_key) : NULL;
+    if (tw && tw->sm == sm) {
+        *w = (work){sm->model, tw->q, tw->r};
+        return 0;
+    }
+    thread_work *fresh = calloc(1, sizeof *fresh);
+    if (fresh) {
+        fresh->q = engrate_query_new(sm->model, NULL);
+        fresh->r = engrate_result_new(sm->model, NULL);
+    }
+    if (!fresh || !fresh->q || !fresh->r || !work_key_ok ||
+        pthread_setspecific(work_key, fresh) != 0) {
+        if (fresh) {
+            engrate_query_free(fresh->q);
+            engrate_result_free(fresh->r);
+            free(fresh);
+        }
+        return fail(p, 503, "unavailable", "out of memory");
+    }
+    fresh->sm = served_model_retain((served_model *)sm);
+    if (tw)
+        thread_work_free(tw);
+    *w = (work){sm->model, fresh->q, fresh->r};
+    return 0;
 }
 
 int api_estimate(const served_model *sm, const char *body, size_t len, api_reply *out)
@@ -522,7 +589,6 @@ int api_estimate(const served_model *sm, const char *body, size_t len, api_reply
         return reply(out, p.status, problem_json(&p));
     }
     json_t *res = estimate_one(&w, root, opt, &p);
-    work_done(&w);
     json_decref(root);
     if (!res)
         return reply(out, p.status, problem_json(&p));
@@ -594,7 +660,6 @@ int api_batch(const served_model *sm, const char *body, size_t len, api_reply *o
     const json_t *profiles = json_object_get(root, "profiles");
     size_t failed = 0, n = json_array_size(profiles);
     json_t *results = batch_results(&w, profiles, opt, &failed);
-    work_done(&w);
     json_decref(root);
     if (!results)
         return api_error(out, 503, "unavailable", "out of memory");

@@ -1,0 +1,113 @@
+#!/bin/sh
+# bench-serve.sh: `make bench-serve`, engrate-serve under load from wrk (1 thread, 32
+# connections) sending POST /api/v1/estimate (examples/serve/bench-serve.lua):
+#   1. RUNS runs of SECONDS each: estimates a second, p50 and p99 latency, errors; medians;
+#   2. RUNS runs with 20 reloads each (SIGHUP, the file switching between model A, the
+#      default model, and model B, the same with another intercept): every answer is read
+#      and must be 200 and carry A's estimate or B's, as engrate-estimate gives them;
+#   3. memory: the server's RSS after a warm-up and after MEMORY_REQUESTS more requests.
+# The server runs as shipped: --threads 2, an access log (to a file here). wrk runs on
+# the same machine, so on a 2-core machine the two share the cores.
+# Environment: top_builddir, srcdir (make sets them), BENCH_RUNS (3), BENCH_SECONDS (10),
+# BENCH_MEMORY_REQUESTS (1000000), BENCH_THREADS (2).
+set -eu
+top=${top_builddir:-.}
+src=${srcdir:-.}
+runs=${BENCH_RUNS:-3}
+secs=${BENCH_SECONDS:-10}
+memreq=${BENCH_MEMORY_REQUESTS:-1000000}
+threads=${BENCH_THREADS:-2}
+server="$top/examples/serve/engrate-serve"
+estimator="$top/examples/engrate-estimate"
+lua="$src/examples/serve/bench-serve.lua"
+command -v wrk >/dev/null || { echo "bench-serve: wrk is not installed (apt-get install wrk)"; exit 1; }
+
+tmp=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+
+# Model B: model A's text with 0.1 added to the intercept (every estimate x e^0.1).
+cp "$top/models/jp-freelance.model" "$tmp/a.model"
+awk '/^intercept = / { printf "intercept = %.17g\n", $3 + 0.1; next } { print }' \
+    "$tmp/a.model" >"$tmp/b.model"
+profile="--role pmo --skill java,aws,python --cert pmp --years 8"
+# shellcheck disable=SC2086
+est_a=$("$estimator" -m "$tmp/a.model" $profile --json | sed 's/.*"estimate": \([^,]*\),.*/\1/')
+# shellcheck disable=SC2086
+est_b=$("$estimator" -m "$tmp/b.model" $profile --json | sed 's/.*"estimate": \([^,]*\),.*/\1/')
+cp "$tmp/a.model" "$tmp/served.model"
+
+"$server" --listen 127.0.0.1:0 --model "$tmp/served.model" --threads "$threads" \
+    --www "$src/examples/serve/www" --access-log "$tmp/access.log" 2>"$tmp/server.err" &
+pid=$!
+port=
+for _ in $(seq 1 500); do
+    port=$(sed -n 's/.*at http:\/\/127\.0\.0\.1:\([0-9]*\)\/.*/\1/p' "$tmp/server.err")
+    [ -n "$port" ] && break
+    sleep 0.02
+done
+[ -n "$port" ] || { cat "$tmp/server.err"; exit 1; }
+url="http://127.0.0.1:$port/api/v1/estimate"
+
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
+field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p"; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+echo "engrate-serve benchmark: wrk -t1 -c32 -d${secs}s -s bench-serve.lua against"
+echo "  POST $url"
+echo "  server: engrate-serve --threads $threads, model jp-freelance, access log to a file"
+echo "  profile: $profile (estimate A $est_a, B $est_b)"
+wrk -t1 -c32 -d3s -s "$lua" "$url" -- - - 0 >/dev/null # warm-up
+
+echo
+echo "run  estimates/s  p50 ms  p99 ms  errors"
+: >"$tmp/plain"
+for r in $(seq 1 "$runs"); do
+    line=$(wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - 0 | grep '^RESULT')
+    echo "$line" >>"$tmp/plain"
+    printf '%-4s %11s  %6s  %6s  %6s\n' "$r" "$(echo "$line" | field per_second)" \
+        "$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" \
+        "$(echo "$line" | field errors)"
+done
+printf 'median %9s  %6s  %6s  %6s\n' "$(field per_second <"$tmp/plain" | median)" \
+    "$(field p50_ms <"$tmp/plain" | median)" "$(field p99_ms <"$tmp/plain" | median)" \
+    "$(field errors <"$tmp/plain" | median)"
+
+echo
+echo "with 20 reloads a run (SIGHUP; the file alternates B, A, B, ...); every answer read"
+echo "run  estimates/s  p50 ms  p99 ms  errors  reloads  answers  from A  from B  other"
+: >"$tmp/reload"
+for r in $(seq 1 "$runs"); do
+    before=$(curl -s "http://127.0.0.1:$port/healthz" | sed 's/.*"ok":\([0-9]*\).*/\1/')
+    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- "$est_a" "$est_b" 0 >"$tmp/wrk.out" &
+    wrk_pid=$!
+    for k in $(seq 1 20); do
+        sleep "$(awk -v s="$secs" 'BEGIN { print s / 22 }')"
+        if [ $((k % 2)) -eq 1 ]; then src_model=b; else src_model=a; fi
+        cp "$tmp/$src_model.model" "$tmp/next.model" && mv "$tmp/next.model" "$tmp/served.model"
+        kill -HUP "$pid"
+    done
+    wait "$wrk_pid"
+    line=$(grep '^RESULT' "$tmp/wrk.out")
+    echo "$line" >>"$tmp/reload"
+    after=$(curl -s "http://127.0.0.1:$port/healthz" | sed 's/.*"ok":\([0-9]*\).*/\1/')
+    printf '%-4s %11s  %6s  %6s  %6s  %7s  %7s  %6s  %6s  %5s\n' "$r" \
+        "$(echo "$line" | field per_second)" "$(echo "$line" | field p50_ms)" \
+        "$(echo "$line" | field p99_ms)" "$(echo "$line" | field errors)" \
+        "$((after - before))" "$(echo "$line" | field checked)" \
+        "$(echo "$line" | field from_a)" "$(echo "$line" | field from_b)" \
+        "$(echo "$line" | field other)"
+done
+printf 'median %9s  %6s  %6s  %6s\n' "$(field per_second <"$tmp/reload" | median)" \
+    "$(field p50_ms <"$tmp/reload" | median)" "$(field p99_ms <"$tmp/reload" | median)" \
+    "$(field errors <"$tmp/reload" | median)"
+
+echo
+warm=$(rss)
+line=$(wrk -t1 -c32 -d600s -s "$lua" "$url" -- - - "$memreq" | grep '^RESULT')
+sleep 1
+after=$(rss)
+echo "memory: RSS $warm kB after the runs above, $after kB after $(echo "$line" | field requests)" \
+    "more requests ($((after - warm)) kB change; errors $(echo "$line" | field errors))"
+grep -c '' "$tmp/access.log" | awk '{ printf "access log: %d lines\n", $1 }'

@@ -47,6 +47,12 @@ static served_model *served_model_new(const char *path, unsigned long generation
     return sm;
 }
 
+served_model *served_model_retain(served_model *sm)
+{
+    atomic_fetch_add_explicit(&sm->refs, 1, memory_order_relaxed);
+    return sm;
+}
+
 void served_model_release(served_model *sm)
 {
     if (!sm)
@@ -97,8 +103,7 @@ void holder_destroy(holder *h)
 served_model *holder_acquire(holder *h)
 {
     pthread_mutex_lock(&h->lock);
-    served_model *sm = h->current;
-    atomic_fetch_add_explicit(&sm->refs, 1, memory_order_relaxed);
+    served_model *sm = served_model_retain(h->current);
     pthread_mutex_unlock(&h->lock);
     return sm;
 }

@@ -50,6 +50,8 @@ int holder_init(holder *h, const char *path, engrate_error *err);
 void holder_destroy(holder *h);
 /* The current model, with a reference the caller gives back with served_model_release. */
 served_model *holder_acquire(holder *h);
+/* Another reference to a model the caller holds; released the same way. */
+served_model *served_model_retain(served_model *sm);
 void served_model_release(served_model *sm);
 /* Load the file again. On success the new model becomes current (requests holding the old
  * one finish on it); on failure the old one stays and err says where and what. */
