@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,14 @@ static int open_outputs(server *s)
 static void run(server *s)
 {
     for (;;) {
+        /* poll() first: a thread blocked in read() does not run its signal handlers under
+         * ThreadSanitizer, which delays them to the next call it intercepts as blocking. */
+        struct pollfd pfd = {signal_pipe[0], POLLIN, 0};
+        if (poll(&pfd, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
         char c;
         ssize_t n = read(signal_pipe[0], &c, 1);
         if (n < 0 && errno == EINTR)

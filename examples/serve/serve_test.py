@@ -30,7 +30,9 @@ class Server:
     def __init__(self, *args, model=JP_MODEL, www=WWW, listen="127.0.0.1:0", wrap=()):
         fd, self.log_path = tempfile.mkstemp(prefix="engrate-serve-", suffix=".log")
         self.log_file = os.fdopen(fd, "w")
-        cmd = list(wrap) + [SERVER, "--listen", listen, "--www", www]
+        # ENGRATE_SERVE_WRAP runs the server under a tool (make check-valgrind sets it).
+        wrap = list(wrap) or os.environ.get("ENGRATE_SERVE_WRAP", "").split()
+        cmd = wrap + [SERVER, "--listen", listen, "--www", www]
         if model:
             cmd += ["--model", model]
         cmd += list(args)
