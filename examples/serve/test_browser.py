@@ -220,7 +220,14 @@ def test_mobile(profile_dir, s):
                     "certs": ["pmp"], "years": 6})
         width = d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
         check("phone width: nothing wider than the screen", width[0] <= width[1], width)
+        peek = d.find_element(By.ID, "peek")
+        check("phone width: the bar at the bottom shows the estimate",
+              peek.is_displayed() and shown(d)[1] in peek.text, peek.text)
         d.save_screenshot(os.path.join(ARTIFACTS, "browser-mobile.png"))
+        height = d.execute_script("return document.documentElement.scrollHeight")
+        d.set_window_size(390, height + 200)
+        wait(d, "the result on screen", lambda: not peek.is_displayed())
+        d.save_screenshot(os.path.join(ARTIFACTS, "browser-mobile-full.png"))
     finally:
         d.quit()
 
@@ -241,7 +248,7 @@ def main():
             finally:
                 d.quit()
             test_mobile(os.path.join(tmp, "profile-mobile"), s)
-        print("# screenshots: %s/browser-{ja,en,mobile}.png" % os.path.abspath(ARTIFACTS))
+        print("# screenshots: %s/browser-{ja,en,mobile,mobile-full}.png" % os.path.abspath(ARTIFACTS))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     check.finish()

@@ -367,6 +367,8 @@ function renderResult(r, whatif) {
   out.dataset.low = String(r.low);
   out.dataset.high = String(r.high);
   out.textContent = money(r.estimate) + t('per_month');
+  $('peek').textContent = `${t('result')}: ${out.textContent} ↓`;
+  $('peek').hidden = false;
   const level = Math.round(r.level * 100);
   $('band-text').textContent = TEXT[state.lang].band(level, money(r.low), money(r.high));
   drawBand(r);
@@ -516,8 +518,17 @@ function setupPage() {
   window.addEventListener('popstate', () => { fromQuery(location.search); applyLanguage(); changed(); });
 }
 
+/* The phone's bar hides while the result itself is on screen. */
+function setupPeek() {
+  if (!('IntersectionObserver' in window)) return;
+  new IntersectionObserver((entries) => {
+    document.body.classList.toggle('result-visible', entries[0].isIntersecting);
+  }).observe($('result'));
+}
+
 async function start() {
   setupPage();
+  setupPeek();
   try {
     const r = await fetch('api/v1/model');
     if (!r.ok) throw new Error(r.statusText);
