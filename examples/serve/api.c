@@ -261,7 +261,7 @@ static int work_init(work *w, const served_model *sm, problem *p)
     return 0;
 }
 
-int api_estimate(const served_model *sm, const char *body, size_t len, api_reply *out)
+static int estimate_request(const served_model *sm, const char *body, size_t len, api_reply *out)
 {
     problem p;
     options opt = {"en", 0};
@@ -327,7 +327,7 @@ static json_t *batch_results(work *w, const json_t *profiles, options opt, size_
     return results;
 }
 
-int api_batch(const served_model *sm, const char *body, size_t len, api_reply *out)
+static int batch_request(const served_model *sm, const char *body, size_t len, api_reply *out)
 {
     problem p;
     options opt = {"en", 0};
@@ -354,6 +354,24 @@ int api_batch(const served_model *sm, const char *body, size_t len, api_reply *o
                  json_pack("{s:o, s:I, s:I, s:o}", "model",
                            jstr(engrate_model_meta(sm->model, "name")), "count", (json_int_t)n,
                            "failed", (json_int_t)failed, "results", results));
+}
+
+/* The request's JSON lives in the thread's arena from the body's parse to the answer's
+ * dump; the answer's text itself is malloc'd and outlives it. */
+int api_estimate(const served_model *sm, const char *body, size_t len, api_reply *out)
+{
+    arena_begin();
+    int rc = estimate_request(sm, body, len, out);
+    arena_end();
+    return rc;
+}
+
+int api_batch(const served_model *sm, const char *body, size_t len, api_reply *out)
+{
+    arena_begin();
+    int rc = batch_request(sm, body, len, out);
+    arena_end();
+    return rc;
 }
 
 /* ---- GET /healthz and POST /api/v1/reload ----------------------------------------------- */

@@ -62,7 +62,7 @@ static int grow_add(const char *buffer, size_t size, void *data)
 {
     growbuf *g = data;
     if (g->len + size + 2 > g->cap) {
-        size_t cap = g->cap ? g->cap : 1024;
+        size_t cap = g->cap ? g->cap : 4096;
         while (cap < g->len + size + 2)
             cap *= 2;
         char *p = realloc(g->p, cap);

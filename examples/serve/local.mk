@@ -3,7 +3,7 @@
 # tests (the API against engrate-estimate, bad input, reloads, a real browser) and
 # `make bench-serve` (wrk). configure --disable-serve leaves all of it out.
 SERVE_SOURCES = examples/serve/serve.h examples/serve/main.c examples/serve/holder.c \
-	examples/serve/api.h examples/serve/api.c examples/serve/api_json.c \
+	examples/serve/api.h examples/serve/api.c examples/serve/api_json.c examples/serve/arena.c \
 	examples/serve/metrics.c examples/serve/http.c
 SERVE_WWW = examples/serve/www/index.html examples/serve/www/app.js \
 	examples/serve/www/app.css examples/serve/www/favicon.svg
@@ -55,7 +55,7 @@ if BUILD_SERVE
 SERVE_VALGRIND_DEPS = examples/serve/engrate-serve$(EXEEXT) examples/engrate-estimate$(EXEEXT) \
 	models/jp-freelance.model
 SERVE_VALGRIND = for t in api reload; do echo "valgrind examples/serve/test_$$t.py"; \
-	ENGRATE_TEST_LIGHT=1 \
+	ENGRATE_TEST_LIGHT=1 ENGRATE_SERVE_ARENA=0 \
 	ENGRATE_SERVE_WRAP='$(abs_top_builddir)/libtool --mode=execute $(VALGRIND) $(VALGRIND_FLAGS)' \
 	top_builddir='$(top_builddir)' srcdir='$(srcdir)' \
 	$(PYTHON3) $(srcdir)/examples/serve/test_$$t.py >examples/serve/valgrind-$$t.log.txt 2>&1 \

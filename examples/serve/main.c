@@ -199,6 +199,7 @@ int main(int argc, char **argv)
     static server s;
     s.cfg = (serve_config){"127.0.0.1:8080", NULL, ENGRATE_SERVE_WWW, NULL, 0, 2, 512, 30,
                            4u << 20};
+    arena_install();
     int rc = parse_options(argc, argv, &s.cfg);
     if (rc)
         return rc == 1 ? 0 : 2;

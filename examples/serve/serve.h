@@ -82,6 +82,14 @@ int api_reloaded(const served_model *sm, int rc, const engrate_error *err, api_r
 /* {"error": {"status": ..., "type": ..., "message": ...}} */
 int api_error(api_reply *out, int status, const char *type, const char *message);
 
+/* ---- arena.c ------------------------------------------------------------------------- */
+
+/* arena_install() once at start, before any JSON is made; arena_begin() and arena_end()
+ * around the JSON of one request, in the thread that handles it (arena.c says why). */
+void arena_install(void);
+void arena_begin(void);
+void arena_end(void);
+
 /* ---- metrics.c ----------------------------------------------------------------------- */
 
 enum route {
