@@ -5,7 +5,8 @@
 #   2. RUNS runs with 20 reloads each (SIGHUP, the file switching between model A, the
 #      default model, and model B, the same with another intercept): every answer is read
 #      and must be 200 and carry A's estimate or B's, as engrate-estimate gives them;
-#   3. memory: the server's RSS after a warm-up and after MEMORY_REQUESTS more requests.
+#   3. memory: the server's RSS after the runs above and after about MEMORY_REQUESTS more
+#      requests (wrk runs for a time: the time MEMORY_REQUESTS take at the median rate).
 # The server runs as shipped: --threads 2, an access log (to a file here). wrk runs on
 # the same machine, so on a 2-core machine the two share the cores.
 # Environment: top_builddir, srcdir (make sets them), BENCH_RUNS (3), BENCH_SECONDS (10),
@@ -58,13 +59,13 @@ echo "engrate-serve benchmark: wrk -t1 -c32 -d${secs}s -s bench-serve.lua agains
 echo "  POST $url"
 echo "  server: engrate-serve --threads $threads, model jp-freelance, access log to a file"
 echo "  profile: $profile (estimate A $est_a, B $est_b)"
-wrk -t1 -c32 -d3s -s "$lua" "$url" -- - - 0 >/dev/null # warm-up
+wrk -t1 -c32 -d3s -s "$lua" "$url" -- - - >/dev/null # warm-up
 
 echo
 echo "run  estimates/s  p50 ms  p99 ms  errors"
 : >"$tmp/plain"
 for r in $(seq 1 "$runs"); do
-    line=$(wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - 0 | grep '^RESULT')
+    line=$(wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - | grep '^RESULT')
     echo "$line" >>"$tmp/plain"
     printf '%-4s %11s  %6s  %6s  %6s\n' "$r" "$(echo "$line" | field per_second)" \
         "$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" \
@@ -80,7 +81,7 @@ echo "run  estimates/s  p50 ms  p99 ms  errors  reloads  answers  from A  from B
 : >"$tmp/reload"
 for r in $(seq 1 "$runs"); do
     before=$(curl -s "http://127.0.0.1:$port/healthz" | sed 's/.*"ok":\([0-9]*\).*/\1/')
-    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- "$est_a" "$est_b" 0 >"$tmp/wrk.out" &
+    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- "$est_a" "$est_b" >"$tmp/wrk.out" &
     wrk_pid=$!
     for k in $(seq 1 20); do
         sleep "$(awk -v s="$secs" 'BEGIN { print s / 22 }')"
@@ -104,10 +105,14 @@ printf 'median %9s  %6s  %6s  %6s\n' "$(field per_second <"$tmp/reload" | median
     "$(field errors <"$tmp/reload" | median)"
 
 echo
+# wrk runs for a time, not a count: long enough for MEMORY_REQUESTS at the median rate
+# measured above, plus a tenth.
+rate=$(field per_second <"$tmp/plain" | median)
+memsecs=$(awk -v n="$memreq" -v r="$rate" 'BEGIN { s = int(n / (r > 0 ? r : 1) * 1.1) + 1; print (s > 900 ? 900 : s) }')
 warm=$(rss)
-line=$(wrk -t1 -c32 -d600s -s "$lua" "$url" -- - - "$memreq" | grep '^RESULT')
+line=$(wrk -t1 -c32 -d"${memsecs}s" -s "$lua" "$url" -- - - | grep '^RESULT')
 sleep 1
 after=$(rss)
 echo "memory: RSS $warm kB after the runs above, $after kB after $(echo "$line" | field requests)" \
-    "more requests ($((after - warm)) kB change; errors $(echo "$line" | field errors))"
+    "more requests in ${memsecs} s ($((after - warm)) kB change; errors $(echo "$line" | field errors))"
 grep -c '' "$tmp/access.log" | awk '{ printf "access log: %d lines\n", $1 }'
