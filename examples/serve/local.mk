@@ -29,7 +29,7 @@ endif
 EXTRA_DIST += $(SERVE_SOURCES) $(SERVE_WWW) $(SERVE_TESTS) examples/serve/engrate-serve.1 \
 	examples/serve/serve_test.py examples/serve/test_api.py examples/serve/test_reload.py \
 	examples/serve/test_browser.py examples/serve/bench-serve.sh \
-	examples/serve/bench-serve.lua docs/api.md
+	examples/serve/bench-serve.lua examples/serve/tsan.sh docs/api.md
 CLEANFILES += examples/serve/*.png examples/serve/*.log.txt
 
 # `make bench-serve` (and `make bench`): wrk against POST /api/v1/estimate, with and without
