@@ -13,10 +13,16 @@
 
 /* ---- Building JSON -------------------------------------------------------------------- */
 
-/* JSON has no NaN: null stands for "does not apply", as in engrate-estimate --json. */
+/* JSON has no NaN: null stands for "does not apply", as in engrate-estimate --json. A
+ * whole number is written as one ("8", "0"), as %.17g writes it in the CLI, and not as
+ * jansson writes a real ("8.0"); -0 stays a real, to keep its sign. */
 json_t *jnum(double x)
 {
-    return isfinite(x) ? json_real(x) : json_null();
+    if (!isfinite(x))
+        return json_null();
+    if (x == floor(x) && fabs(x) < 9007199254740992.0 && !(x == 0 && signbit(x)))
+        return json_integer((json_int_t)x);
+    return json_real(x);
 }
 
 /* A string the CLI would print: NULL is "". Every string given here is valid UTF-8 (the

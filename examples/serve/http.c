@@ -407,7 +407,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         *con_cls = rq;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
         rq->method = method_of(method);
-        describe(rq, c, method, url, version);
+        if (s->log_fd >= 0)
+            describe(rq, c, method, url, version);
         return begin(s, c, rq, url);
     }
     if (rq->status) {

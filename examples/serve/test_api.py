@@ -68,7 +68,10 @@ def compare_with_cli(s, model, profiles):
         status, got = s.post("/api/v1/estimate", p)
         name = "%s profile %d %s" % (os.path.basename(model), i, json.dumps(p, ensure_ascii=False))
         if rc == 0:
-            check(name, status == 200 and got == want, (status, got, want))
+            # Equal as parsed objects, and with the keys in the CLI's order.
+            check(name, status == 200 and got == want and list(got) == list(want) and
+                  [list(c) for c in got["contributions"]] ==
+                  [list(c) for c in want["contributions"]], (status, got, want))
         else:
             message = err.strip().split("engrate-estimate: ", 1)[-1]
             check(name + " (strict failure)", rc == 2 and status == 422 and
