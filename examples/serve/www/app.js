@@ -208,7 +208,8 @@ function setupCombo(inputId) {
   };
   box.addEventListener('input', open);
   box.addEventListener('focus', open);
-  box.addEventListener('blur', () => { commit(); close(); });
+  // Leaving the box keeps what was typed; an option only highlighted is not taken.
+  box.addEventListener('blur', () => { if (box.value.trim()) { moved = false; commit(); } close(); });
   box.addEventListener('keydown', (ev) => {
     if (ev.isComposing || ev.keyCode === 229) return; // the IME is still converting
     if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
