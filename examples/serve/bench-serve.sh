@@ -61,19 +61,38 @@ echo "  server: engrate-serve --threads $threads, model jp-freelance, access log
 echo "  profile: $profile (estimate A $est_a, B $est_b)"
 wrk -t1 -c32 -d3s -s "$lua" "$url" -- - - >/dev/null # warm-up
 
+# CPU seconds: the server's (from /proc), and this shell's children's (wrk's), as `times`
+# prints them ("1m2.5s" or "1m2.500000s").
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' "/proc/$pid/stat"; }
+# `times` must run in this shell, not in a $(...) subshell, to see wrk.
+child_cpu() { awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.3f\n", t }' "$1"; }
+
 echo
-echo "run  estimates/s  p50 ms  p99 ms  errors"
+echo "run  estimates/s  p50 ms  p99 ms  errors  server CPU us/estimate  wrk CPU us/request"
 : >"$tmp/plain"
 for r in $(seq 1 "$runs"); do
-    line=$(wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - | grep '^RESULT')
-    echo "$line" >>"$tmp/plain"
-    printf '%-4s %11s  %6s  %6s  %6s\n' "$r" "$(echo "$line" | field per_second)" \
+    s0=$(server_cpu); times >"$tmp/times0"
+    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - >"$tmp/wrk.out"
+    s1=$(server_cpu); times >"$tmp/times1"
+    line=$(grep '^RESULT' "$tmp/wrk.out")
+    c0=$(child_cpu "$tmp/times0"); c1=$(child_cpu "$tmp/times1")
+    n=$(echo "$line" | field requests)
+    su=$(awk -v a="$s0" -v b="$s1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
+    wu=$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
+    echo "$line server_us=$su wrk_us=$wu" >>"$tmp/plain"
+    printf '%-4s %11s  %6s  %6s  %6s  %22s  %18s\n' "$r" "$(echo "$line" | field per_second)" \
         "$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" \
-        "$(echo "$line" | field errors)"
+        "$(echo "$line" | field errors)" "$su" "$wu"
 done
-printf 'median %9s  %6s  %6s  %6s\n' "$(field per_second <"$tmp/plain" | median)" \
+su=$(field server_us <"$tmp/plain" | median)
+wu=$(field wrk_us <"$tmp/plain" | median)
+printf 'median %9s  %6s  %6s  %6s  %22s  %18s\n' "$(field per_second <"$tmp/plain" | median)" \
     "$(field p50_ms <"$tmp/plain" | median)" "$(field p99_ms <"$tmp/plain" | median)" \
-    "$(field errors <"$tmp/plain" | median)"
+    "$(field errors <"$tmp/plain" | median)" "$su" "$wu"
+# What the CPU times allow when nothing else runs: both cores busy with the server and
+# wrk only. An upper bound, not a measurement; the load average says how busy it was.
+awk -v s="$su" -v w="$wu" 'BEGIN { if (s + w > 0) printf "CPU bound: two idle cores would do at most %.0f estimates/s at these costs\n", 2e6 / (s + w) }'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
 echo "with 20 reloads a run (SIGHUP; the file alternates B, A, B, ...); every answer read"
