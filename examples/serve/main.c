@@ -179,11 +179,13 @@ static void run(server *s)
                 continue;
             return;
         }
-        char c;
-        ssize_t n = read(signal_pipe[0], &c, 1);
+        /* Signals that came together make one reload: a burst of SIGHUPs reads the file
+         * once more, not once per signal. */
+        char buf[64];
+        ssize_t n = read(signal_pipe[0], buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0 || c == 'T')
+        if (n <= 0 || memchr(buf, 'T', (size_t)n))
             return;
         engrate_error err;
         if (holder_reload(&s->models, &err) == 0)
