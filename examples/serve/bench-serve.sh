@@ -98,9 +98,10 @@ echo
 echo "with 20 reloads a run (SIGHUP; the file alternates B, A, B, ...); every answer read"
 echo "run  estimates/s  p50 ms  p99 ms  errors  reloads  answers  from A  from B  other"
 : >"$tmp/reload"
+: >"$tmp/reloads"
 for r in $(seq 1 "$runs"); do
     before=$(curl -s "http://127.0.0.1:$port/healthz" | sed 's/.*"ok":\([0-9]*\).*/\1/')
-    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- "$est_a" "$est_b" >"$tmp/wrk.out" &
+    BENCH_CHECK=1 wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- "$est_a" "$est_b" >"$tmp/wrk.out" &
     wrk_pid=$!
     for k in $(seq 1 20); do
         sleep "$(awk -v s="$secs" 'BEGIN { print s / 22 }')"
@@ -112,6 +113,7 @@ for r in $(seq 1 "$runs"); do
     line=$(grep '^RESULT' "$tmp/wrk.out")
     echo "$line" >>"$tmp/reload"
     after=$(curl -s "http://127.0.0.1:$port/healthz" | sed 's/.*"ok":\([0-9]*\).*/\1/')
+    echo $((after - before)) >>"$tmp/reloads"
     printf '%-4s %11s  %6s  %6s  %6s  %7s  %7s  %6s  %6s  %5s\n' "$r" \
         "$(echo "$line" | field per_second)" "$(echo "$line" | field p50_ms)" \
         "$(echo "$line" | field p99_ms)" "$(echo "$line" | field errors)" \
@@ -122,6 +124,16 @@ done
 printf 'median %9s  %6s  %6s  %6s\n' "$(field per_second <"$tmp/reload" | median)" \
     "$(field p50_ms <"$tmp/reload" | median)" "$(field p99_ms <"$tmp/reload" | median)" \
     "$(field errors <"$tmp/reload" | median)"
+# Every answer read, each A's or B's, no error, 20 reloads a run: or the benchmark fails.
+bad=$(awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            if (v["checked"] != v["requests"] || v["other"] != 0 || v["errors"] != 0) n++ }
+          END { print n + 0 }' "$tmp/reload")
+if [ "$bad" -ne 0 ] || [ "$(grep -c . "$tmp/reloads")" -ne "$runs" ] ||
+    grep -qv '^20$' "$tmp/reloads"; then
+    echo "FAILED: $bad runs with answers unread, not A's or B's, or errors; reloads: $(tr '\n' ' ' <"$tmp/reloads")"
+    exit 1
+fi
+echo "every answer of every run was A's or B's, and each run had 20 reloads"
 
 echo
 # wrk runs for a time, not a count: long enough for MEMORY_REQUESTS at the median rate
