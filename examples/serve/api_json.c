@@ -116,8 +116,19 @@ int api_send(api_reply *out, int status, json_t *v)
 
 json_t *jerror(int status, const char *type, const char *message)
 {
+    json_t *e = json_pack("{s:{s:i, s:s, s:s}}", "error", "status", status, "type", type,
+                          "message", message);
+    if (e)
+        return e;
+    /* A message that quotes a client's bytes, cut to fit, may not be valid UTF-8, which
+     * jansson refuses: then send it with every non-ASCII byte as '?'. */
+    char clean[512];
+    size_t i = 0;
+    for (; message[i] && i + 1 < sizeof clean; i++)
+        clean[i] = (unsigned char)message[i] < 0x80 ? message[i] : '?';
+    clean[i] = '\0';
     return json_pack("{s:{s:i, s:s, s:s}}", "error", "status", status, "type", type,
-                     "message", message);
+                     "message", clean);
 }
 
 int api_error(api_reply *out, int status, const char *type, const char *message)

@@ -168,6 +168,10 @@ def test_bad_input(s):
         check("bad input %r" % body[:40], status == want_status and e.get("type") == want_type
               and want_text in e.get("message", "") and e.get("status") == want_status and
               hdrs.get("content-type", "").startswith("application/json"), (status, data[:200]))
+    # A message quoting the client's text cut short must still be valid JSON (UTF-8).
+    status, got = s.post("/api/v1/estimate", {"スキル" * 40: ["java"]})
+    check("unknown long non-ASCII field: 400 with a message", status == 400 and
+          got["error"]["message"].startswith("unknown field '"), got)
     status, got = s.post("/api/v1/estimate", b'{"role": "pm",\n "years": x}')
     check("malformed JSON says line and column", status == 400 and
           (got["error"]["line"], got["error"]["column"]) == (2, 11), got)
