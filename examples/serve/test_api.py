@@ -5,8 +5,10 @@ examples/engrate-estimate.c, the server's by jansson in examples/serve/api.c): f
 profiles the parsed object of POST /api/v1/estimate must equal the parsed output of
 `engrate-estimate --json`, and a strict failure must carry the CLI's message. Then every
 kind of bad input, the limits, static files, and the metrics."""
+import http.client
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -175,6 +177,46 @@ def test_bad_input(s):
     status, got = s.post("/api/v1/estimate", b'{"role": "pm",\n "years": x}')
     check("malformed JSON says line and column", status == 400 and
           (got["error"]["line"], got["error"]["column"]) == (2, 11), got)
+
+
+def test_mutations(s):
+    """Bodies a client could get wrong, made by mutating valid ones (a fixed seed): each
+    gets a JSON answer with 200, 400 or 422, never a dropped connection or a 5xx, and
+    the server stays up."""
+    rng = random.Random(15)
+    seeds = [json.dumps(p, ensure_ascii=rng.random() < 0.5).encode() for p in profiles_jp()]
+    n = 100 if os.environ.get("ENGRATE_TEST_LIGHT") else 600
+    bad = []
+    conn = s.conn()
+    for i in range(n):
+        body = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 4)):
+            k = rng.randrange(len(body))
+            what = rng.randrange(4)
+            if what == 0:
+                body[k] = rng.randrange(256)
+            elif what == 1:
+                del body[k:k + rng.randint(1, 8)]
+            elif what == 2:
+                body[k:k] = rng.choice([b'"', b"[", b"{", b"}", b",", b"null", b"1e999",
+                                        b"\\u0000", b"\xc3", b"\xf0\x9f", b"-", b"true"])
+            else:
+                body = body[:k]
+            if not body:
+                body = bytearray(b"{")
+        try:
+            status, _, data = s.request("POST", "/api/v1/estimate", bytes(body), conn=conn)
+            answer = json.loads(data)
+            ok = status in (200, 400, 422) and (status == 200) == ("estimate" in answer)
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            ok, status, answer = False, None, repr(e)
+            conn.close()
+            conn = s.conn()
+        if not ok:
+            bad.append((bytes(body)[:80], status, str(answer)[:120]))
+    conn.close()
+    check("%d mutated bodies: each a JSON answer, 200/400/422" % n, not bad, bad[:3])
+    check("the server is still up", healthy(s))
 
 
 def test_routes(s):
@@ -391,6 +433,7 @@ def main():
             test_batch(s, profiles_jp())
             test_model(s)
             test_bad_input(s)
+            test_mutations(s)
             test_routes(s)
             test_static(s)
         with Server(model=EXAMPLE_MODEL) as s:
