@@ -65,9 +65,12 @@ const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[state.lang][key];
 
 /* Fold a name for matching as the library does (case, full-width letters, blanks and the
- * separators - _ . / ・), and more: NFKC also turns half-width katakana into full-width. */
+ * separators - _ . / ・), and more: NFKC also turns half-width katakana into full-width,
+ * and hiragana becomes katakana, so that ぱいそん, typed before the IME converts it,
+ * finds パイソン. */
 function fold(s) {
-  return s.normalize('NFKC').toLowerCase().replace(/[\s\-_./・･‐‑‒–—―−]/g, '');
+  return s.normalize('NFKC').toLowerCase().replace(/[\s\-_./・･‐‑‒–—―−]/g, '')
+    .replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
 }
 
 function levelName(input, level) {
