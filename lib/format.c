@@ -1,5 +1,5 @@
-/* format.c: model files, format version 1 (models/FORMAT.md): the strict loader, which
- * reports the line and column of the first problem, and the canonical writer, whose
+/* format.c: model files, format versions 1 and 2 (models/FORMAT.md): the strict loader,
+ * which reports the line and column of the first problem, and the canonical writer, whose
  * output the loader reads back to the same bits. */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -16,7 +16,9 @@
 
 #include "internal.h"
 
-#define ER_FORMAT_VERSION 1
+/* The newest format version read; the writer writes the oldest version that holds the
+ * model (format_version_needed), so models without version-2 keys stay version 1. */
+#define ER_FORMAT_VERSION 2
 #define ER_MAGIC "engrate-model"
 
 #ifndef ENGRATE_PKGDATADIR
@@ -44,6 +46,7 @@ typedef struct parser {
     size_t n_names;          /* ids, display names and aliases so far         */
     size_t cap_sources;
     size_t max_levels;       /* what the file's size could hold               */
+    int version;             /* the format version of the magic line          */
 } parser;
 
 static int fail(parser *p, int code, const char *col_at, const char *line_start,
@@ -188,8 +191,9 @@ static const char *const model_keys[] = {"name",   "description", "currency",  "
                                          "basis",  "as_of",       "transform", "intercept",
                                          "source", NULL};
 static const char *const interval_keys[] = {"level", "low", "high", NULL};
-static const char *const input_keys[] = {"kind", "levels", "min",  "max", "default",
-                                         "knots", "coef",  "label", NULL};
+static const char *const input_keys[] = {"kind",  "levels", "min",   "max",     "default",
+                                         "knots", "coef",   "label", "missing", NULL};
+enum { IN_LABEL = 7, IN_MISSING = 8, LV_NAME = 4 }; /* the version-2 keys' bits in `seen` */
 static const char *const level_keys[] = {"coef", "alias", "evidence", "name", NULL};
 
 static int key_index(const char *const *keys, span k)
@@ -249,8 +253,8 @@ static int end_section(parser *p)
             if (!(p->seen & (1u << 1)))
                 return er_error(p->err, ENGRATE_E_MISSING, p->source, line, 0,
                                 "input '%s' has no 'levels'", in->id);
-            for (int k = 2; k <= 6; k++)
-                if (p->seen & (1u << k))
+            for (int k = 2; k <= IN_MISSING; k++)
+                if (k != IN_LABEL && (p->seen & (1u << k)))
                     return er_error(p->err, ENGRATE_E_UNKNOWN_KEY, p->source, line, 0,
                                     "'%s' is only for numeric inputs", input_keys[k]);
         }
@@ -493,6 +497,59 @@ static int interval_key(parser *p, span key, span v, const char *ls)
     return 0;
 }
 
+/* ---- Format version 2 keys ----------------------------------------------------------
+ * Keys that a version-1 library does not know, so they are taken only from files whose
+ * magic line says 2: an input's `label` and a level's `name` without a language (the text
+ * as the training data wrote it, in whatever language that was), and a numeric input's
+ * `missing` (what a profile that does not give the value adds, beside the curve at
+ * `default`). models/FORMAT.md, "Format version 2". */
+
+static int needs_v2(parser *p, span key, const char *ls, const char *section)
+{
+    if (p->version >= 2)
+        return 0;
+    return fail(p, ENGRATE_E_UNKNOWN_KEY, key.s, ls,
+                "'%.*s' in [%s] needs format version 2 (the first line says %d)", (int)key.n,
+                key.s, section, p->version);
+}
+
+/* [input] label = TEXT, missing = NUMBER (once each; `missing` after kind, numeric only). */
+static int input_key_v2(parser *p, int idx, span key, span v, const char *ls)
+{
+    er_input *in = p->input;
+    int rc = needs_v2(p, key, ls, "input");
+    if (rc || (idx == IN_LABEL && (rc = once(p, idx, key, ls))))
+        return rc;
+    if (idx == IN_MISSING) {
+        in->has_missing = 1;
+        return number(p, v, ls, &in->missing);
+    }
+    if (v.n > ER_MAX_NAME_BYTES)
+        return fail(p, ENGRATE_E_LIMIT, v.s, ls, "label longer than %d bytes",
+                    ER_MAX_NAME_BYTES);
+    return (in->label = dup_span(p, v)) ? 0 : ENGRATE_E_NOMEM;
+}
+
+static int index_level_name(parser *p, span v, const char *ls, const char *name);
+
+/* [level] name = TEXT: once, indexed like the level's other names. */
+static int level_name_v2(parser *p, span key, span v, const char *ls)
+{
+    int rc = needs_v2(p, key, ls, "level");
+    if (rc || (rc = once(p, LV_NAME, key, ls)))
+        return rc;
+    if (++p->n_names > ER_MAX_TOTAL_NAMES)
+        return fail(p, ENGRATE_E_LIMIT, key.s, ls,
+                    "more than %d names (ids, display names and aliases) in all",
+                    ER_MAX_TOTAL_NAMES);
+    if (v.n > ER_MAX_NAME_BYTES)
+        return fail(p, ENGRATE_E_LIMIT, v.s, ls, "name longer than %d bytes",
+                    ER_MAX_NAME_BYTES);
+    if (!(p->level->name = dup_span(p, v)))
+        return ENGRATE_E_NOMEM;
+    return index_level_name(p, v, ls, p->level->name);
+}
+
 static int input_key(parser *p, span key, span v, const char *ls)
 {
     er_input *in = p->input;
@@ -501,13 +558,17 @@ static int input_key(parser *p, span key, span v, const char *ls)
         return add_text(p, &in->labels, &in->n_labels, (span){key.s + 6, key.n - 6}, v, ls,
                         "label");
     int idx = key_index(input_keys, key);
-    if (idx < 0 || idx == 7)
+    if (idx < 0)
         return unknown_key(p, key, ls, "input");
+    if (idx == IN_LABEL)
+        return input_key_v2(p, idx, key, v, ls);
     int rc = once(p, idx, key, ls);
     if (rc)
         return rc;
     if (idx != 0 && in->kind == 0)
         return fail(p, ENGRATE_E_MISSING, key.s, ls, "'kind' must come first in [input]");
+    if (idx == IN_MISSING)
+        return input_key_v2(p, idx, key, v, ls);
     switch (idx) {
     case 0:
         if (span_eq(v, "categorical"))
@@ -545,7 +606,7 @@ static int input_key(parser *p, span key, span v, const char *ls)
         if ((rc = number(p, v, ls, dst[idx - 2])))
             return rc;
         if (fabs(*dst[idx - 2]) > ER_MAX_ABS_NUMERIC)
-            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e9");
+            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e300");
         return 0;
     }
     case 5:
@@ -553,7 +614,7 @@ static int input_key(parser *p, span key, span v, const char *ls)
             return rc;
         for (size_t k = 0; k < in->n_knots; k++)
             if (fabs(in->knots[k]) > ER_MAX_ABS_NUMERIC)
-                return fail(p, ENGRATE_E_LIMIT, v.s, ls, "knot beyond +-1e9");
+                return fail(p, ENGRATE_E_LIMIT, v.s, ls, "knot beyond +-1e300");
         if (p->seen & (1u << 6))
             return fail(p, ENGRATE_E_SYNTAX, key.s, ls, "knots must come before coef");
         return 0;
@@ -578,10 +639,9 @@ static int input_key(parser *p, span key, span v, const char *ls)
 static int level_key(parser *p, span key, span v, const char *ls)
 {
     er_level *lv = p->level;
-    engrate_model *m = p->m;
-    size_t input = (size_t)(p->input - m->inputs);
-    size_t level = (size_t)(lv - p->input->levels);
     int is_name = key.n > 5 && memcmp(key.s, "name.", 5) == 0;
+    if (span_eq(key, "name"))
+        return level_name_v2(p, key, v, ls);
     int idx = is_name ? 3 : key_index(level_keys, key);
     if (idx < 0 || (idx == 3 && !is_name))
         return unknown_key(p, key, ls, "level");
@@ -622,8 +682,17 @@ static int level_key(parser *p, span key, span v, const char *ls)
             return rc;
         name = lv->names[lv->n_names - 1].text;
     }
+    return index_level_name(p, v, ls, name);
+}
+
+/* Index a display name or alias v of the current level (`name`: its copy, for messages). */
+static int index_level_name(parser *p, span v, const char *ls, const char *name)
+{
+    engrate_model *m = p->m;
+    size_t input = (size_t)(p->input - m->inputs);
+    size_t level = (size_t)(p->level - p->input->levels);
     size_t other = 0;
-    rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
+    int rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
     if (rc == ENGRATE_E_DUPLICATE)
         return fail(p, rc, v.s, ls, "'%s' is already a name of level '%s' of input '%s'", name,
                     p->input->levels[other].id, p->input->id);
@@ -676,7 +745,7 @@ static int parse_line(parser *p, span line)
     }
 }
 
-/* Check the magic line. 0 if it is `engrate-model 1`. */
+/* Check the magic line. 0 if it is `engrate-model N` with 1 <= N <= ER_FORMAT_VERSION. */
 static int check_magic(parser *p, span line)
 {
     const char *ls = line.s;
@@ -684,8 +753,7 @@ static int check_magic(parser *p, span line)
     span t = trim(line);
     if (t.n < mn || memcmp(t.s, ER_MAGIC, mn) != 0 || (t.n > mn && !is_blank(t.s[mn])))
         return fail(p, ENGRATE_E_VERSION, line.s, ls,
-                    "not an engrate model file (the first line must be '" ER_MAGIC " %d')",
-                    ER_FORMAT_VERSION);
+                    "not an engrate model file (the first line must be '" ER_MAGIC " 1')");
     span ver = trim((span){t.s + mn, t.n - mn});
     double v;
     if (er_parse_double(ver.s, ver.n, &v) != 0 || v != floor(v) || v < 1)
@@ -696,6 +764,7 @@ static int check_magic(parser *p, span line)
                     "format version %.0f is newer than this library (engrate %s) reads "
                     "(up to %d): upgrade engrate",
                     v, ENGRATE_VERSION_STRING, ER_FORMAT_VERSION);
+    p->version = (int)v;
     return 0;
 }
 
@@ -910,10 +979,25 @@ static void put_texts(outbuf *o, const char *prefix, const er_text *t, size_t n)
 
 static const char *const kind_names[] = {"", "categorical", "set", "numeric"};
 
+/* The oldest format version that holds m: 2 when it uses a version-2 key, else 1, so that
+ * a model without them is written as before, byte for byte. */
+static int format_version_needed(const engrate_model *m)
+{
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const er_input *in = &m->inputs[i];
+        if (in->label || in->has_missing)
+            return 2;
+        for (size_t l = 0; l < in->n_levels; l++)
+            if (in->levels[l].name)
+                return 2;
+    }
+    return 1;
+}
+
 static void write_model(outbuf *o, const engrate_model *m)
 {
     char b[32];
-    snprintf(b, sizeof b, "%d", ER_FORMAT_VERSION);
+    snprintf(b, sizeof b, "%d", format_version_needed(m));
     puts_(o, ER_MAGIC " ");
     puts_(o, b);
     puts_(o, "\n\n[model]\n");
@@ -943,6 +1027,8 @@ static void write_model(outbuf *o, const engrate_model *m)
         puts_(o, in->id);
         puts_(o, "]\n");
         put_kv(o, "kind", kind_names[in->kind]);
+        if (in->label)
+            put_kv(o, "label", in->label);
         put_texts(o, "label.", in->labels, in->n_labels);
         if (in->kind == ENGRATE_NUMERIC) {
             put_kn(o, "min", in->min);
@@ -962,6 +1048,8 @@ static void write_model(outbuf *o, const engrate_model *m)
                 put_num(o, in->coefs[k]);
             }
             puts_(o, "\n");
+            if (in->has_missing)
+                put_kn(o, "missing", in->missing);
             continue;
         }
         snprintf(b, sizeof b, "%zu", in->n_levels);
@@ -972,6 +1060,8 @@ static void write_model(outbuf *o, const engrate_model *m)
             puts_(o, lv->id);
             puts_(o, "]\n");
             put_kn(o, "coef", lv->coef);
+            if (lv->name)
+                put_kv(o, "name", lv->name);
             put_texts(o, "name.", lv->names, lv->n_names);
             for (size_t k = 0; k < lv->n_aliases; k++)
                 put_kv(o, "alias", lv->aliases[k]);
