@@ -97,6 +97,7 @@ engrate_train_report *er_report_new(void)
     double *nan_fields[] = {&r->n,       &r->p,        &r->lambda,       &r->r_squared,
                             &r->residual_sd, &r->df,   &r->cond,         &r->rows_read,
                             &r->rows_skipped, &r->folds, &r->cv_rmse,    &r->cv_mape,
+                            &r->rows_empty,
                             &r->coverage, &r->level,   &r->low,          &r->high};
     for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++)
         *nan_fields[i] = NAN;
@@ -166,6 +167,7 @@ int er_report_render(engrate_train_report *r)
     er_buf_json_string(&b, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
     kv(&b, "rows_read", r->rows_read, 1);
     kv(&b, "rows_skipped", r->rows_skipped, 1);
+    kv(&b, "rows_empty", r->rows_empty, 1);
     er_buf_puts(&b, ", \"skipped\": {");
     for (size_t i = 0; i < r->n_reasons; i++) {
         er_buf_puts(&b, i ? ", " : "");
@@ -213,6 +215,8 @@ int er_report_render(engrate_train_report *r)
                           (unsigned long long)r->reasons[i].count);
         er_buf_puts(&t, ")");
     }
+    if (r->rows_empty > 0)
+        er_buf_printf(&t, "; %.0f empty rows skipped", r->rows_empty);
     er_buf_printf(&t, "\nterms: %.0f (the intercept included)\n", r->p);
     er_buf_printf(&t, "lambda: %.6g (%s)\n", r->lambda,
                   strcmp(r->lambda_how, "cv") == 0    ? "chosen by cross-validation"
@@ -273,11 +277,11 @@ ENGRATE_API double engrate_train_report_value(const engrate_train_report *r, con
     static const char *const keys[] = {
         "n",         "p",        "lambda",  "r_squared",      "residual_sd",   "df",
         "condition_number", "rows_read", "rows_skipped", "folds", "cv_rmse", "cv_mape",
-        "coverage",  "interval_level", "interval_low", "interval_high"};
+        "coverage",  "interval_level", "interval_low", "interval_high", "rows_empty"};
     const double vals[] = {r->n,      r->p,       r->lambda,  r->r_squared, r->residual_sd,
                            r->df,     r->cond,    r->rows_read, r->rows_skipped, r->folds,
                            r->cv_rmse, r->cv_mape, r->coverage, r->level,  r->low,
-                           r->high};
+                           r->high,   r->rows_empty};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(key, keys[i]) == 0)
             return vals[i];
