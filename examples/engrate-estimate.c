@@ -15,8 +15,9 @@ enum { EXIT_LOAD = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
     "Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...\n"
-    "                        [--years N] [--strict] [--json] [--lang en|ja]\n"
-    "       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]\n"
+    "                        [--years N] [--input NAME=VALUE]... [--strict] [--json]\n"
+    "                        [--lang en|ja]\n"
+    "       engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]\n"
     "\n"
     "Estimate an IT engineer's monthly rate with an engrate model.\n"
     "\n"
@@ -25,10 +26,13 @@ static const char usage[] =
     "  -s, --skill NAMES  a skill; repeat the option or separate names with commas\n"
     "  -c, --cert NAMES   a certification; repeat or separate with commas\n"
     "  -y, --years N      years of experience\n"
+    "  -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);\n"
+    "                     a set's names separated by , 、 ， ; or ；\n"
     "      --strict       fail (exit 2) on a name the model does not know\n"
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
-    "  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id\n"
+    "  -l, --list WHAT    the model's inputs (inputs), or an input's levels or range\n"
+    "                     (roles, skills, certs, or any input's id or label)\n"
     "  -h, --help         this help\n"
     "  -V, --version      the version\n"
     "\n"
@@ -41,22 +45,27 @@ typedef struct list {
     size_t n, cap;
 } list;
 
+static int list_add(list *l, const char *item)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        const char **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = item;
+    return 0;
+}
+
 static int list_add_csv(list *l, char *arg)
 {
     for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
         while (*tok == ' ')
             tok++;
-        if (!*tok)
-            continue;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 8;
-            const char **items = realloc(l->items, cap * sizeof *items);
-            if (!items)
-                return -1;
-            l->items = items;
-            l->cap = cap;
-        }
-        l->items[l->n++] = tok;
+        if (*tok && list_add(l, tok) != 0)
+            return -1;
     }
     return 0;
 }
@@ -364,18 +373,21 @@ static void print_json(const view *v, const engrate_result *r)
     printf("]}\n");
 }
 
+static int find_input(const view *v, const char *name);
+static int list_inputs(const view *v, int json);
+static int list_range(const view *v, size_t input, int json);
+
 static int list_levels(const view *v, const char *what, int json)
 {
     const engrate_model *m = v->m;
-    const char *id = strcmp(what, "roles") == 0 ? "role" : what;
-    int input = engrate_model_input_index(m, id);
-    if (input < 0 || engrate_input_kind(m, (size_t)input) == ENGRATE_NUMERIC) {
-        fprintf(stderr, "engrate-estimate: the model has no input '%s' with levels (inputs:", what);
-        for (size_t i = 0; i < engrate_model_input_count(m); i++)
-            fprintf(stderr, " %s", engrate_input_id(m, i));
-        fprintf(stderr, ")\n");
+    size_t ignored;
+    if (strcmp(what, "inputs") == 0 && engrate_model_find_input(m, what, &ignored) < 0)
+        return list_inputs(v, json);
+    int input = find_input(v, strcmp(what, "roles") == 0 ? "role" : what);
+    if (input < 0)
         return EXIT_USAGE;
-    }
+    if (engrate_input_kind(m, (size_t)input) == ENGRATE_NUMERIC)
+        return list_range(v, (size_t)input, json);
     size_t n = engrate_input_level_count(m, (size_t)input);
     if (json)
         printf("[");
@@ -417,6 +429,202 @@ static int list_levels(const view *v, const char *what, int json)
     return 0;
 }
 
+/* ---- Any model's inputs: --input NAME=VALUE, --list inputs --------------------------- */
+
+/* The input a user names, by id or label (engrate_model_find_input), or -1 after saying
+ * which inputs there are. */
+static int find_input(const view *v, const char *name)
+{
+    const engrate_model *m = v->m;
+    size_t input;
+    int rc = engrate_model_find_input(m, name, &input);
+    if (rc == 0)
+        return (int)input;
+    fprintf(stderr, "engrate-estimate: %s '%s' (inputs:",
+            rc == ENGRATE_E_DUPLICATE ? "more than one input is called" : "the model has no input",
+            name);
+    for (size_t i = 0; i < engrate_model_input_count(m); i++)
+        fprintf(stderr, " %s", engrate_input_label(m, i, v->lang));
+    fprintf(stderr, ")\n");
+    return -1;
+}
+
+/* The model's inputs: id, kind, label, and how many levels or which range. */
+static int list_inputs(const view *v, int json)
+{
+    static const char *const kinds[] = {"?", "categorical", "set", "numeric"};
+    const engrate_model *m = v->m;
+    size_t n = engrate_model_input_count(m);
+    if (json)
+        printf("[");
+    for (size_t i = 0; i < n; i++) {
+        int kind = engrate_input_kind(m, i);
+        const char *k = kinds[kind >= 1 && kind <= 3 ? kind : 0];
+        if (json) {
+            printf("%s{\"id\": ", i ? ", " : "");
+            json_string(stdout, engrate_input_id(m, i));
+            printf(", \"kind\": \"%s\", \"label\": ", k);
+            json_string(stdout, engrate_input_label(m, i, v->lang));
+            printf(", \"levels\": %zu}", engrate_input_level_count(m, i));
+            continue;
+        }
+        printf("%-20s %-12s %s", engrate_input_id(m, i), k, engrate_input_label(m, i, v->lang));
+        if (kind == ENGRATE_NUMERIC)
+            printf("  (%g to %g, default %g)\n", engrate_input_min(m, i),
+                   engrate_input_max(m, i), engrate_input_default(m, i));
+        else
+            printf("  (%zu levels)\n", engrate_input_level_count(m, i));
+    }
+    if (json)
+        printf("]\n");
+    return 0;
+}
+
+/* A numeric input: its range, default and knots. */
+static int list_range(const view *v, size_t input, int json)
+{
+    const engrate_model *m = v->m;
+    size_t nk = engrate_input_knot_count(m, input);
+    if (json) {
+        printf("{\"id\": ");
+        json_string(stdout, engrate_input_id(m, input));
+        printf(", \"min\": ");
+        json_number(stdout, engrate_input_min(m, input));
+        printf(", \"max\": ");
+        json_number(stdout, engrate_input_max(m, input));
+        printf(", \"default\": ");
+        json_number(stdout, engrate_input_default(m, input));
+        printf(", \"knots\": [");
+        for (size_t k = 0; k < nk; k++) {
+            printf("%s", k ? ", " : "");
+            json_number(stdout, engrate_input_knot(m, input, k));
+        }
+        printf("]}\n");
+        return 0;
+    }
+    printf("%s: a number from %g to %g (default %g)", engrate_input_label(m, input, v->lang),
+           engrate_input_min(m, input), engrate_input_max(m, input),
+           engrate_input_default(m, input));
+    for (size_t k = 0; k < nk; k++)
+        printf("%s%g", k ? ", " : "; knots at ", engrate_input_knot(m, input, k));
+    printf("\n");
+    return 0;
+}
+
+/* The length of a separator of a set's names at s (, 、 ， ; ；), or 0. */
+static size_t separator_at(const char *s)
+{
+    static const char *const seps[] = {",", ";", "\xE3\x80\x81", "\xEF\xBC\x8C",
+                                       "\xEF\xBC\x9B"};
+    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++)
+        if (strncmp(s, seps[k], strlen(seps[k])) == 0)
+            return strlen(seps[k]);
+    return 0;
+}
+
+/* Whether s[0..n) starts (end = 0) or ends (end = 1) with a blank: ' ' or U+3000. */
+static size_t blank_at(const char *s, size_t n, int end)
+{
+    if (n && s[end ? n - 1 : 0] == ' ')
+        return 1;
+    return n >= 3 && memcmp(end ? s + n - 3 : s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+/* Each name of a set's value, between separators and without blanks around it. */
+static int add_names(engrate_query *q, const char *id, const char *value, engrate_error *err)
+{
+    char name[1024];
+    for (const char *p = value; *p;) {
+        const char *end = p;
+        size_t sep = 0, n, k;
+        while (*end && !(sep = separator_at(end)))
+            end++;
+        n = (size_t)(end - p);
+        while ((k = blank_at(p, n, 0))) {
+            p += k;
+            n -= k;
+        }
+        while ((k = blank_at(p, n, 1)))
+            n -= k;
+        if (n && n < sizeof name) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            if (engrate_query_add(q, id, name, err) < 0)
+                return -1;
+        }
+        p = end + sep;
+    }
+    return 0;
+}
+
+/* One --input NAME=VALUE into the query: 0, or the exit status. */
+static int add_input_arg(const view *v, engrate_query *q, const char *arg, engrate_error *err)
+{
+    const char *eq = strchr(arg, '=');
+    char name[512];
+    if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof name) {
+        fprintf(stderr, "engrate-estimate: --input takes NAME=VALUE, not '%s'\n", arg);
+        return EXIT_USAGE;
+    }
+    memcpy(name, arg, (size_t)(eq - arg));
+    name[eq - arg] = '\0';
+    int input = find_input(v, name);
+    if (input < 0)
+        return EXIT_USAGE;
+    const char *id = engrate_input_id(v->m, (size_t)input), *value = eq + 1;
+    int kind = engrate_input_kind(v->m, (size_t)input), rc;
+    if (kind == ENGRATE_NUMERIC) {
+        char *end = NULL;
+        errno = 0;
+        double x = strtod(value, &end);
+        if (end == value || *end != '\0' || errno == ERANGE || !isfinite(x)) {
+            fprintf(stderr, "engrate-estimate: --input %s: '%s' is not a number\n", name, value);
+            return EXIT_USAGE;
+        }
+        rc = engrate_query_set_number(q, id, x, err);
+    } else if (kind == ENGRATE_SET) {
+        rc = add_names(q, id, value, err);
+    } else {
+        rc = engrate_query_add(q, id, value, err);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "engrate-estimate: --input %s: %s\n", name, err->text);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The profile of the shortcuts (--role ...) and of every --input, as one query. 0, or the
+ * exit status. */
+static int estimate_inputs(const view *v, const char *role, const list *skills,
+                           const list *certs, const double *years, const list *inputs,
+                           unsigned flags, engrate_result *r, engrate_error *err)
+{
+    engrate_query *q = engrate_query_new(v->m, err);
+    if (!q) {
+        fprintf(stderr, "engrate-estimate: %s\n", err->text);
+        return EXIT_LOAD;
+    }
+    int rc = role ? engrate_query_add(q, "role", role, err) : 0;
+    for (size_t i = 0; rc >= 0 && i < skills->n; i++)
+        rc = engrate_query_add(q, "skills", skills->items[i], err);
+    for (size_t i = 0; rc >= 0 && i < certs->n; i++)
+        rc = engrate_query_add(q, "certs", certs->items[i], err);
+    if (rc >= 0 && years)
+        rc = engrate_query_set_number(q, "years", *years, err);
+    int status = rc < 0 ? EXIT_USAGE : 0;
+    if (rc < 0)
+        fprintf(stderr, "engrate-estimate: %s\n", err->text);
+    for (size_t i = 0; status == 0 && i < inputs->n; i++)
+        status = add_input_arg(v, q, inputs->items[i], err);
+    if (status == 0 && (rc = engrate_estimate(q, flags, r, err)) < 0) {
+        fprintf(stderr, "engrate-estimate: %s\n", err->text);
+        status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
+    }
+    engrate_query_free(q);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -425,13 +633,14 @@ int main(int argc, char **argv)
         {"years", required_argument, NULL, 'y'}, {"strict", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},        {"lang", required_argument, NULL, 'L'},
         {"list", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},     {"input", required_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *role = NULL, *list_what = NULL, *lang = "en";
-    list skills = {0}, certs = {0};
+    list skills = {0}, certs = {0}, inputs = {0};
     double years = 0;
     int have_years = 0, strict = 0, json = 0, c;
     int status = 0;
-    while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:i:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
             model_path = optarg;
@@ -457,6 +666,12 @@ int main(int argc, char **argv)
             have_years = 1;
             break;
         }
+        case 'i':
+            if (list_add(&inputs, optarg) != 0) {
+                fprintf(stderr, "engrate-estimate: out of memory\n");
+                return EXIT_LOAD;
+            }
+            break;
         case 'S':
             strict = 1;
             break;
@@ -488,9 +703,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "engrate-estimate: unexpected argument '%s'\n%s", argv[optind], usage);
         return EXIT_USAGE;
     }
-    if (!list_what && !role && skills.n == 0 && certs.n == 0 && !have_years) {
-        fprintf(stderr, "engrate-estimate: give a profile (--role, --skill, --cert, --years) "
-                        "or --list\n%s", usage);
+    if (!list_what && !role && skills.n == 0 && certs.n == 0 && !have_years && inputs.n == 0) {
+        fprintf(stderr, "engrate-estimate: give a profile (--role, --skill, --cert, --years, "
+                        "--input) or --list\n%s", usage);
         return EXIT_USAGE;
     }
 
@@ -504,6 +719,7 @@ int main(int argc, char **argv)
                             "ENGRATE_MODEL\n");
         free(skills.items);
         free(certs.items);
+        free(inputs.items);
         return EXIT_LOAD;
     }
     const char *currency = engrate_model_meta(m, "currency");
@@ -519,9 +735,16 @@ int main(int argc, char **argv)
         status = EXIT_LOAD;
         goto done;
     }
-    int rc = engrate_estimate_profile(m, role, skills.items, skills.n, certs.items, certs.n,
-                                      have_years ? &years : NULL, strict ? ENGRATE_STRICT : 0,
-                                      r, &err);
+    if (inputs.n) {
+        status = estimate_inputs(&v, role, &skills, &certs, have_years ? &years : NULL, &inputs,
+                                 strict ? ENGRATE_STRICT : 0, r, &err);
+        if (status)
+            goto done;
+    }
+    int rc = inputs.n ? 0
+                      : engrate_estimate_profile(m, role, skills.items, skills.n, certs.items,
+                                                 certs.n, have_years ? &years : NULL,
+                                                 strict ? ENGRATE_STRICT : 0, r, &err);
     if (rc < 0) {
         fprintf(stderr, "engrate-estimate: %s\n", err.text);
         status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
@@ -536,6 +759,7 @@ done:
     engrate_model_free(m);
     free(skills.items);
     free(certs.items);
+    free(inputs.items);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "engrate-estimate: cannot write the output\n");
         return EXIT_LOAD;

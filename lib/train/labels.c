@@ -13,6 +13,7 @@
 #include "trainer.h"
 
 #define FOLD_CAP (4 * ER_MAX_NAME_BYTES + 8)
+#define ID_READABLE 55 /* bytes of a label kept in its id: room for "-" and 8 hex digits */
 
 /* ---- Text ---------------------------------------------------------------------------- */
 
@@ -261,7 +262,7 @@ static int folds_to_something(const char *s)
 
 /* The label itself when it is an id; else its id characters, each run of others one '_'
  * ("Mobile developer - iOS" -> Mobile_developer_-_iOS), with the hash of hash_of appended
- * when that dropped more than blanks and punctuation (text in other scripts, or past 40
+ * when that dropped more than blanks and punctuation (text in other scripts, or past 55
  * bytes); else 'x' and the hash (x1f3a9c02 for システムエンジニア). */
 void tr_make_id(const char *label, const char *hash_of, char *out)
 {
@@ -273,10 +274,10 @@ void tr_make_id(const char *label, const char *hash_of, char *out)
     int lost = 0;
     for (const unsigned char *p = (const unsigned char *)label; *p; p++) {
         int keep = er_valid_id((const char *)p, 1);
-        lost |= *p >= 0x80 || (keep && o >= 40);
-        if (keep && o < 40)
+        lost |= *p >= 0x80 || (keep && o >= ID_READABLE);
+        if (keep && o < ID_READABLE)
             out[o++] = (char)*p;
-        else if (!keep && o && out[o - 1] != '_' && o < 40)
+        else if (!keep && o && out[o - 1] != '_' && o < ID_READABLE)
             out[o++] = '_';
     }
     while (o && out[o - 1] == '_')
@@ -294,10 +295,13 @@ void tr_make_id(const char *label, const char *hash_of, char *out)
 /* base-HASH, then base-HASH-2, base-HASH-3 ...: the candidates after a taken id. */
 static void with_hash(char *id, size_t cap, const char *base, uint32_t h, unsigned tries)
 {
+    char suffix[32];
     if (tries)
-        snprintf(id, cap, "%s-%08x-%u", base, (unsigned)h, tries + 1);
+        snprintf(suffix, sizeof suffix, "-%08x-%u", (unsigned)h, tries + 1);
     else
-        snprintf(id, cap, "%s-%08x", base, (unsigned)h);
+        snprintf(suffix, sizeof suffix, "-%08x", (unsigned)h);
+    size_t keep = strlen(base), room = ER_MAX_ID_BYTES - strlen(suffix);
+    snprintf(id, cap, "%.*s%s", (int)(keep < room ? keep : room), base, suffix);
 }
 
 /* Term ti's id: made from its label (or the levels file's id), then made distinct from
@@ -312,7 +316,7 @@ static int level_id(trainer *t, uint32_t ti)
         snprintf(id, sizeof id, "%s", given);
     else
         tr_make_id(tm->label, k > 0 ? key : tm->label, id);
-    size_t bn = strlen(id) > 40 ? 40 : strlen(id);
+    size_t bn = strlen(id) > ID_READABLE ? ID_READABLE : strlen(id);
     memcpy(base, id, bn);
     base[bn] = '\0';
     uint32_t other;
@@ -355,9 +359,9 @@ int tr_assign_ids(trainer *t)
 int tr_input_ids(trainer *t)
 {
     for (size_t i = 0; i < t->n_in; i++) {
-        char id[ER_MAX_ID_BYTES + 16], base[41];
+        char id[ER_MAX_ID_BYTES + 16], base[ID_READABLE + 1];
         tr_make_id(t->in[i].label, t->in[i].label, id);
-        size_t bn = strlen(id) > 40 ? 40 : strlen(id);
+        size_t bn = strlen(id) > ID_READABLE ? ID_READABLE : strlen(id);
         memcpy(base, id, bn);
         base[bn] = '\0';
         for (unsigned tries = 0;; tries++) {

@@ -102,6 +102,33 @@ static void pick_references(trainer *t, selection *s)
     }
 }
 
+/* One note per input for the levels of the data seen fewer than --min-count times: how
+ * many, and which (as many as the note holds), in the order the data first gave them. */
+static void note_dropped(trainer *t)
+{
+    for (size_t i = 0; i < t->n_in; i++) {
+        er_buf b = {0};
+        size_t n = 0;
+        for (size_t j = 1; j < t->n_terms; j++) {
+            const term *tm = &t->terms[j];
+            if (tm->input != i || tm->lf >= 0 || t->in[i].kind == ENGRATE_NUMERIC ||
+                tm->count >= (uint64_t)t->o->min_count)
+                continue;
+            if (b.len < 250)
+                er_buf_printf(&b, "%s'%s' (%llu)", n ? ", " : "", tm->label,
+                              (unsigned long long)tm->count);
+            else if (b.len < 260)
+                er_buf_puts(&b, ", ...");
+            n++;
+        }
+        if (n && !b.failed)
+            er_report_note(t->rep, "%s: %zu level%s seen fewer than %ld times (--min-count) "
+                                   "dropped: %s",
+                           t->in[i].label, n, n > 1 ? "s" : "", t->o->min_count, b.s);
+        free(b.s);
+    }
+}
+
 /* Inputs none of whose levels is fitted are noted; when that is every categorical and set
  * input, the model would know nothing but its numbers: an error, not a model. */
 static int dropped_out(trainer *t, const selection *s)
@@ -147,6 +174,7 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     if (!o->lambda_auto && lambda_if_fixed == 0)
         pick_references(t, s);
+    note_dropped(t);
     for (size_t j = 1; j < t->n_terms; j++) {
         const term *tm = &t->terms[j];
         const tinput *in = &t->in[tm->input];
@@ -157,11 +185,6 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
                 if (tm->lf >= 0)
                     er_report_note(t->rep, "%s level '%s' seen %llu times (--min-count %ld): "
                                            "kept without evidence (coefficient 0)",
-                                   in->label, tm->label, (unsigned long long)tm->count,
-                                   o->min_count);
-                else
-                    er_report_note(t->rep, "%s level '%s' seen %llu times (--min-count %ld): "
-                                           "dropped",
                                    in->label, tm->label, (unsigned long long)tm->count,
                                    o->min_count);
                 continue;
