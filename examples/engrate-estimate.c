@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <engrate.h>
 
@@ -27,7 +28,7 @@ static const char usage[] =
     "  -c, --cert NAMES   a certification; repeat or separate with commas\n"
     "  -y, --years N      years of experience\n"
     "  -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);\n"
-    "                     a set's names separated by , 、 ， ; or ；\n"
+    "                     a set's names separated by , 、 ， ; or ；, a number NA if not known\n"
     "      --strict       fail (exit 2) on a name the model does not know\n"
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
@@ -530,10 +531,15 @@ static size_t blank_at(const char *s, size_t n, int end)
     return n >= 3 && memcmp(end ? s + n - 3 : s, "\xE3\x80\x80", 3) == 0 ? 3 : 0;
 }
 
-/* Each name of a set's value, between separators and without blanks around it. */
-static int add_names(engrate_query *q, const char *id, const char *value, engrate_error *err)
+/* Each name of a set's value, between separators and without blanks around it; or the
+ * whole value when it is a name of a level itself ("Developer, back-end"). */
+static int add_names(const view *v, size_t input, engrate_query *q, const char *value,
+                     engrate_error *err)
 {
     char name[1024];
+    const char *id = engrate_input_id(v->m, input);
+    if (engrate_model_find_level(v->m, input, value, NULL) >= 0)
+        return engrate_query_add(q, id, value, err) < 0 ? -1 : 0;
     for (const char *p = value; *p;) {
         const char *end = p;
         size_t sep = 0, n, k;
@@ -577,13 +583,15 @@ static int add_input_arg(const view *v, engrate_query *q, const char *arg, engra
         char *end = NULL;
         errno = 0;
         double x = strtod(value, &end);
+        if (!*value || !strcasecmp(value, "NA") || (end != value && !*end && isnan(x)))
+            return 0; /* not known: the model's default (and `missing`, if it has one) */
         if (end == value || *end != '\0' || errno == ERANGE || !isfinite(x)) {
             fprintf(stderr, "engrate-estimate: --input %s: '%s' is not a number\n", name, value);
             return EXIT_USAGE;
         }
         rc = engrate_query_set_number(q, id, x, err);
     } else if (kind == ENGRATE_SET) {
-        rc = add_names(q, id, value, err);
+        rc = add_names(v, (size_t)input, q, value, err);
     } else {
         rc = engrate_query_add(q, id, value, err);
     }

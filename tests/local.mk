@@ -6,7 +6,8 @@ check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate \
 TESTS += tests/check_model tests/check_names tests/check_estimate \
 	tests/check_csv tests/check_train
 endif
-TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test
+TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
+	tests/train-cases.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
@@ -37,4 +38,5 @@ tests_check_train_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
-	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test
+	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
+	tests/train-cases.test

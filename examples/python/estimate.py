@@ -28,7 +28,7 @@ Estimate an IT engineer's monthly rate with an engrate model.
   -c, --cert NAMES   a certification; repeat or separate with commas
   -y, --years N      years of experience
   -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
-                     a set's names separated by , 、 ， ; or ；
+                     a set's names separated by , 、 ， ; or ；, a number NA if not known
       --strict       fail (exit 2) on a name the model does not know
       --json         print one JSON object
       --lang en|ja   language of names and amounts (ja: amounts in 万円)
@@ -407,8 +407,8 @@ SEPARATORS = re.compile("[,;、，；]")
 
 
 def set_names(value):
-    """A set's names as the C program splits them: at , 、 ， ; ； without blanks
-    (' ', U+3000) around each."""
+    """A set's names as the C program splits them (when the whole value is not a name):
+    at , 、 ， ; ； without blanks (' ', U+3000) around each."""
     return [n for n in (t.strip(" \u3000") for t in SEPARATORS.split(value)) if n]
 
 
@@ -425,13 +425,18 @@ def input_pairs(v, args, err):
         if inp is None:
             return None
         if inp.kind == "numeric":
+            m = _STRTOD.match(value)
+            if value in ("", "NA", "na", "Na", "nA") or (m and (m.group(4) or "").lower()
+                                                          .startswith("nan")):
+                continue  # not known: the model's default (and its `missing` term)
             x = parse_years(value)
             if x is None:
                 err.append("engrate-estimate: --input %s: '%s' is not a number\n" % (name, value))
                 return None
             pairs.append((inp.id, x))
         else:
-            pairs.append((inp.id, set_names(value) if inp.kind == "set" else value))
+            whole = inp.kind != "set" or v.m.find(inp.id, value) is not None
+            pairs.append((inp.id, value if whole else set_names(value)))
     return pairs
 
 

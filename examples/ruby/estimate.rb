@@ -28,7 +28,7 @@ module EstimateCLI
       -c, --cert NAMES   a certification; repeat or separate with commas
       -y, --years N      years of experience
       -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
-                         a set's names separated by , 、 ， ; or ；
+                         a set's names separated by , 、 ， ; or ；, a number NA if not known
           --strict       fail (exit 2) on a name the model does not know
           --json         print one JSON object
           --lang en|ja   language of names and amounts (ja: amounts in 万円)
@@ -399,8 +399,8 @@ module EstimateCLI
 
   SEPARATORS = /[,;、，；]/
 
-  # A set's names as the C program splits them: at , 、 ， ; ； without blanks (' ',
-  # U+3000) around each.
+  # A set's names as the C program splits them (when the whole value is not a name): at
+  # , 、 ， ; ； without blanks (' ', U+3000) around each.
   def set_names(value)
     value.split(SEPARATORS).map { |t| t.gsub(/\A[ \u3000]+|[ \u3000]+\z/, "") }.reject(&:empty?)
   end
@@ -415,6 +415,8 @@ module EstimateCLI
         return nil
       end
       inp = find_input(v, name, err) or return nil
+      next if inp.kind == :numeric && not_known?(value)
+
       if inp.kind == :numeric
         x = parse_years(value)
         if x.nil?
@@ -423,9 +425,16 @@ module EstimateCLI
         end
         [inp.id, x]
       else
-        [inp.id, inp.kind == :set ? set_names(value) : value]
+        whole = inp.kind != :set || !v[:m].find(inp.id, value).nil?
+        [inp.id, whole ? value : set_names(value)]
       end
-    end
+    end.compact
+  end
+
+  # A number given as not known: empty, NA, or what strtod reads as NaN.
+  def not_known?(value)
+    m = STRTOD.match(value.b)
+    value.empty? || value.casecmp?("NA") || m&.[](4)&.downcase&.start_with?("nan") || false
   end
 
   # The program; appends to out and err and returns the exit status.

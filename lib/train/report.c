@@ -216,7 +216,8 @@ int er_report_render(engrate_train_report *r)
         er_buf_puts(&t, ")");
     }
     if (r->rows_empty > 0)
-        er_buf_printf(&t, "; %.0f empty rows skipped", r->rows_empty);
+        er_buf_printf(&t, "; %.0f empty row%s skipped", r->rows_empty,
+                      r->rows_empty == 1 ? "" : "s");
     er_buf_printf(&t, "\nterms: %.0f (the intercept included)\n", r->p);
     er_buf_printf(&t, "lambda: %.6g (%s)\n", r->lambda,
                   strcmp(r->lambda_how, "cv") == 0    ? "chosen by cross-validation"
