@@ -7,7 +7,7 @@ TESTS += tests/check_util tests/check_model tests/check_names tests/check_estima
 	tests/check_csv tests/check_train
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
-	tests/train-cases.test tests/so2016.py
+	tests/train-cases.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
