@@ -305,6 +305,18 @@ static int fit_folds(trainer *t, const selection *sel, outcome *oc)
     return rc ? er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory") : 0;
 }
 
+/* Whether every sum of the Gram is finite (pass.c scales columns so that they are). */
+static int sums_finite(const er_acc *a)
+{
+    for (size_t i = 0; i < ER_PK(0, a->p); i++)
+        if (!isfinite(a->g[i].hi))
+            return 0;
+    for (size_t i = 0; i < a->p; i++)
+        if (!isfinite(a->xy[i].hi))
+            return 0;
+    return isfinite(a->yy.hi);
+}
+
 int tr_fit_all(trainer *t, selection *sel, outcome *oc)
 {
     const engrate_train_options *o = t->o;
@@ -321,6 +333,12 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
         return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
                         "no usable rows (%llu read, %llu skipped)",
                         (unsigned long long)t->rows_read, (unsigned long long)t->rows_skipped);
+    }
+    if (!sums_finite(&total)) {
+        er_acc_free(&total);
+        return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
+                        "the sums of squares overflow: a column's values span more than "
+                        "~1e150 from its first, or the weights are too large; rescale them");
     }
     if ((rc = tr_select_terms(t, &total, o->lambda, sel)))
         goto done;
