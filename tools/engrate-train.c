@@ -156,8 +156,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "engrate-train: out of memory\n");
         return EXIT_FAIL;
     }
-    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
-        const char *key = NULL;
+    int li = 0;
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, &li)) != -1) {
+        /* every other long option is the training option of the same name */
+        const char *key = c >= OPT_TARGET && c != OPT_REPORT ? longopts[li].name : NULL;
+        named |= c == OPT_NAME || (c == OPT_META && strncmp(optarg, "name=", 5) == 0);
         switch (c) {
         case 'o': output = optarg; continue;
         case 'q': quiet = 1; continue;
@@ -170,29 +173,9 @@ int main(int argc, char **argv)
             engrate_train_options_free(opts);
             return 0;
         case OPT_REPORT: report_path = optarg; continue;
-        case OPT_TARGET: key = "target"; break;
-        case OPT_TRANSFORM: key = "transform"; break;
-        case OPT_WEIGHT: key = "weight"; break;
-        case OPT_CATEGORICAL: key = "categorical"; break;
-        case OPT_SET: key = "set"; break;
-        case OPT_NUMERIC: key = "numeric"; break;
-        case OPT_NO_INTERCEPT: key = "no-intercept"; break;
-        case OPT_LAMBDA: key = "lambda"; break;
-        case OPT_FOLDS: key = "folds"; break;
-        case OPT_MIN_COUNT: key = "min-count"; break;
-        case OPT_INTERVAL: key = "interval"; break;
-        case OPT_NAME: key = "name"; named = 1; break;
-        case OPT_SKIP: key = "skip-bad-rows"; break;
-        case OPT_MAX_SKIPPED: key = "max-skipped"; break;
-        case OPT_MISSING: key = "missing"; break;
-        case OPT_ENCODING: key = "encoding"; break;
-        case OPT_DELIMITER: key = "delimiter"; break;
-        case OPT_LEVELS: key = "levels"; break;
-        case OPT_META: key = "meta"; named |= strncmp(optarg, "name=", 5) == 0; break;
-        case OPT_SOURCE: key = "source"; break;
-        case OPT_THREADS: key = "threads"; break;
-        case OPT_SAMPLE: key = "sample"; break;
         default:
+            if (key)
+                break;
             fputs(usage, stderr);
             engrate_train_options_free(opts);
             return EXIT_USAGE;

@@ -445,9 +445,106 @@ static int all_empty(const er_csv *c)
     return 1;
 }
 
+/* A failure to store a byte of the record: final. */
+static int emit_failed(er_csv *c, engrate_error *err, int rc, int line, int col)
+{
+    return fail(c, err, rc, line, col,
+                rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB" : "out of memory");
+}
+
+/* A quoted field's text, after its opening quote, up to and with its closing quote. 0, or
+ * a final error. */
+static int read_quoted(er_csv *c, engrate_error *err, int fline, int fcol)
+{
+    for (;;) {
+        int ch = peek(c, err), rc;
+        if (ch < -1)
+            return c->fatal = ch + 1;
+        if (ch == -1)
+            return fail(c, err, ENGRATE_E_SYNTAX, fline, fcol, "quoted field is never closed");
+        c->p++;
+        if (ch == '"') {
+            if (peek(c, err) != '"')
+                return 0;
+            c->p++;
+        } else if (ch == '\n') {
+            newline(c);
+        }
+        if ((rc = emit(c, (char)ch)))
+            return emit_failed(c, err, rc, fline, fcol);
+    }
+}
+
+/* A stray byte in a field: after a closing quote, or a quote in an unquoted field. */
+static void stray(er_csv *c, pending *pe, int quoted, int ch)
+{
+    int col = (int)(er_csv_offset(c) - 1 - c->line_start + 1);
+    if (quoted)
+        problem(pe, ENGRATE_E_SYNTAX, c->line, col, "unexpected character after a closing quote");
+    else if (ch == '"')
+        problem(pe, ENGRATE_E_SYNTAX, c->line, col,
+                "quote inside an unquoted field (quote the whole field and double the quote)");
+}
+
+/* Unquoted text (or what follows a closing quote, which must be the delimiter) up to the
+ * delimiter (0) or the end of the record (1); < 0 for a final error. */
+static int read_rest(er_csv *c, engrate_error *err, pending *pe, int quoted, int fline,
+                     int fcol)
+{
+    for (;;) {
+        int ch, rc;
+        if (c->p == c->end) {
+            ch = peek(c, err);
+            if (ch < -1)
+                return c->fatal = ch + 1;
+            if (ch == -1)
+                return 1;
+        }
+        ch = (unsigned char)*c->p++;
+        if (ch == (unsigned char)c->delim)
+            return 0;
+        if (ch == '\n') {
+            newline(c);
+            return 1;
+        }
+        if (ch == '\r' && peek(c, err) == '\n') {
+            c->p++;
+            newline(c);
+            return 1;
+        }
+        stray(c, pe, quoted, ch);
+        if ((rc = emit(c, (char)ch)))
+            return emit_failed(c, err, rc, fline, fcol);
+    }
+}
+
+/* One field of the record: 0 when another follows, 1 at the end of the record, < 0 for a
+ * final error. *quoted: whether it began with a quote. */
+static int read_field(er_csv *c, engrate_error *err, pending *pe, int *quoted)
+{
+    int rc = start_field(c);
+    if (rc)
+        return fail(c, err, rc, c->line, 0,
+                    rc == ENGRATE_E_LIMIT ? "too many fields in one record" : "out of memory");
+    const er_csv_field *f = &c->fields[c->n_fields - 1];
+    int fline = f->line, fcol = f->col;
+    *quoted = peek(c, err) == '"';
+    if (*quoted) {
+        c->p++;
+        if ((rc = read_quoted(c, err, fline, fcol)))
+            return rc;
+    }
+    int ended = read_rest(c, err, pe, *quoted, fline, fcol);
+    if (ended < 0)
+        return ended;
+    if ((rc = end_field(c, pe)))
+        return emit_failed(c, err, rc, fline, fcol);
+    return ended;
+}
+
 int er_csv_next(er_csv *c, const er_csv_field **fields, size_t *n, engrate_error *err)
 {
-    int ch, rc, first_quoted = 0;
+    int ch, rc, quoted = 0, first_quoted = 0;
     pending pe = {0, 0, 0, ""};
     c->recoverable = 0;
     if (c->fatal)
@@ -461,99 +558,13 @@ again:
     c->record_line = c->line;
     c->rec_len = 0;
     c->n_fields = 0;
-    for (;;) { /* one field per iteration */
-        if ((rc = start_field(c)))
-            return fail(c, err, rc, c->line, 0,
-                        rc == ENGRATE_E_LIMIT ? "too many fields in one record"
-                                              : "out of memory");
-        er_csv_field *f = &c->fields[c->n_fields - 1];
-        int fline = f->line, fcol = f->col;
-        int quoted = 0;
-        ch = peek(c, err);
+    do {
+        rc = read_field(c, err, &pe, &quoted);
+        if (rc < 0)
+            return rc;
         if (c->n_fields == 1)
-            first_quoted = ch == '"';
-        if (ch == '"') {
-            quoted = 1;
-            c->p++;
-            for (;;) {
-                ch = peek(c, err);
-                if (ch < -1)
-                    return c->fatal = ch + 1;
-                if (ch == -1)
-                    return fail(c, err, ENGRATE_E_SYNTAX, fline, fcol,
-                                "quoted field is never closed");
-                c->p++;
-                if (ch == '"') {
-                    int nx = peek(c, err);
-                    if (nx != '"')
-                        break;
-                    c->p++;
-                } else if (ch == '\n') {
-                    newline(c);
-                }
-                if ((rc = emit(c, (char)ch)))
-                    return fail(c, err, rc, fline, fcol,
-                                rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB"
-                                                      : "out of memory");
-            }
-        }
-        /* Unquoted text (or what follows a closing quote, which must be a separator). */
-        int ended = 0;
-        for (;;) {
-            if (c->p == c->end) {
-                ch = peek(c, err);
-                if (ch < -1)
-                    return c->fatal = ch + 1;
-                if (ch == -1) {
-                    ended = 1;
-                    break;
-                }
-            }
-            ch = (unsigned char)*c->p;
-            if (ch == (unsigned char)c->delim) {
-                c->p++;
-                break;
-            }
-            if (ch == '\n') {
-                c->p++;
-                newline(c);
-                ended = 1;
-                break;
-            }
-            if (ch == '\r') {
-                c->p++;
-                int nx = peek(c, err);
-                if (nx == '\n') {
-                    c->p++;
-                    newline(c);
-                    ended = 1;
-                    break;
-                }
-            } else {
-                c->p++;
-            }
-            if (quoted) {
-                char msg[80];
-                snprintf(msg, sizeof msg, "unexpected character after a closing quote");
-                uint64_t off = er_csv_offset(c) - 1;
-                problem(&pe, ENGRATE_E_SYNTAX, c->line, (int)(off - c->line_start + 1), msg);
-            } else if (ch == '"') {
-                uint64_t off = er_csv_offset(c) - 1;
-                problem(&pe, ENGRATE_E_SYNTAX, c->line, (int)(off - c->line_start + 1),
-                        "quote inside an unquoted field (quote the whole field and "
-                        "double the quote)");
-            }
-            if ((rc = emit(c, (char)ch)))
-                return fail(c, err, rc, fline, fcol,
-                            rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB"
-                                                  : "out of memory");
-        }
-        if ((rc = end_field(c, &pe)))
-            return fail(c, err, rc, fline, fcol,
-                        rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB" : "out of memory");
-        if (ended)
-            break;
-    }
+            first_quoted = quoted;
+    } while (rc == 0);
     if (!pe.code && all_empty(c) && !(c->n_fields == 1 && first_quoted)) {
         c->empty++; /* a blank line, or a spreadsheet's ",,,," */
         goto again;
