@@ -109,16 +109,17 @@ static void note_dropped(trainer *t)
     for (size_t i = 0; i < t->n_in; i++) {
         er_buf b = {0};
         size_t n = 0;
+        int cut = 0;
         for (size_t j = 1; j < t->n_terms; j++) {
             const term *tm = &t->terms[j];
             if (tm->input != i || tm->lf >= 0 || t->in[i].kind == ENGRATE_NUMERIC ||
                 tm->count >= (uint64_t)t->o->min_count)
                 continue;
-            if (b.len < 250)
+            if (b.len < 240)
                 er_buf_printf(&b, "%s'%s' (%llu)", n ? ", " : "", tm->label,
                               (unsigned long long)tm->count);
-            else if (b.len < 260)
-                er_buf_puts(&b, ", ...");
+            else if (!cut++)
+                er_buf_puts(&b, ", ..."); /* a note holds a few hundred bytes */
             n++;
         }
         if (n && !b.failed)

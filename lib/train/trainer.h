@@ -1,10 +1,10 @@
-/* trainer.h: the trainer's state and the steps that its files share: design.c (the
- * header, the inputs, a record as a sparse design row), cells.c (numbers and "no value" as
- * spreadsheets write them), labels.c (labels as levels: spellings, look-alikes, ids),
- * levels.c (the levels file), pass.c (the one pass, the accumulating thread, the reservoir
- * sample), impute.c (missing numbers), select.c (which terms to fit), tune.c (lambda, the
- * fit, cross-validation, the interval), emit.c (the model text and the report's terms) and
- * train.c (the entry points). */
+/* trainer.h: the trainer's state and the steps that its files share: setup.c (the
+ * header, the inputs), design.c (a record as a sparse design row), cells.c (numbers and
+ * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
+ * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
+ * thread, the reservoir sample), impute.c (missing numbers), select.c (which terms to
+ * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
+ * and the report's terms) and train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
 
@@ -176,7 +176,7 @@ typedef struct ordered {
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 static inline int is_space(char c) { return is_blank(c) || c == '\r' || c == '\n'; }
 
-/* design.c */
+/* setup.c, design.c */
 /* Open-addressing tables of (input, key) -> term. tr_table_grow makes room for one more
  * (0 or ENGRATE_E_NOMEM); tr_table_find gives the slot of the key, or the empty slot where
  * it would go (NULL for a table not yet made). */
