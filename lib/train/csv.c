@@ -75,8 +75,11 @@ er_csv *er_csv_open(const char *path, engrate_error *err)
     if (!c)
         return NULL;
     c->fp = fopen(path, "rb");
-    if (!c->fp) {
-        er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!c->fp) { /* fopen allocates: out of memory is not an I/O error */
+        if (errno == ENOMEM)
+            er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
+        else
+            er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
         free(c);
         return NULL;
     }
@@ -176,17 +179,25 @@ static int name_in(const char *given, const char *const *names)
     return 0;
 }
 
-const char *er_csv_encoding_name(const char *given, int *known)
+/* The iconv name of an encoding as users write it, or NULL for UTF-8. */
+static const char *canonical_encoding(const char *given)
 {
     static const char *const utf8[] = {"utf-8", "utf8", NULL};
     static const char *const cp932[] = {"cp932",  "shift_jis",   "shift-jis", "sjis",
                                         "ms932",  "windows-31j", "ms_kanji",  "x-sjis",
                                         "csshiftjis", NULL};
     static const char *const eucjp[] = {"euc-jp", "eucjp", "euc_jp", "x-euc-jp", NULL};
-    *known = 1;
     if (!given || name_in(given, utf8))
         return NULL;
-    const char *name = name_in(given, cp932) ? "CP932" : name_in(given, eucjp) ? "EUC-JP" : given;
+    return name_in(given, cp932) ? "CP932" : name_in(given, eucjp) ? "EUC-JP" : given;
+}
+
+const char *er_csv_encoding_name(const char *given, int *known)
+{
+    const char *name = canonical_encoding(given);
+    *known = 1;
+    if (!name)
+        return NULL;
     iconv_t cd = iconv_open("UTF-8", name);
     if (cd == (iconv_t)-1)
         *known = 0;
@@ -197,19 +208,21 @@ const char *er_csv_encoding_name(const char *given, int *known)
 
 int er_csv_set_encoding(er_csv *c, const char *encoding, engrate_error *err)
 {
-    int known;
-    const char *name = er_csv_encoding_name(encoding, &known);
+    const char *name = canonical_encoding(encoding);
     if (!name)
         return 0;
-    c->cd = known ? iconv_open("UTF-8", name) : (iconv_t)-1;
+    errno = 0;
+    c->cd = iconv_open("UTF-8", name);
+    if (c->cd == (iconv_t)-1 && errno == ENOMEM)
+        return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
     if (c->cd == (iconv_t)-1)
-        return er_error(err, errno == ENOMEM ? ENGRATE_E_NOMEM : ENGRATE_E_INVALID, c->source,
-                        0, 0, "cannot decode '%s' text (try CP932, EUC-JP or UTF-8)", encoding);
+        return er_error(err, ENGRATE_E_INVALID, c->source, 0, 0,
+                        "cannot decode '%s' text (try CP932, EUC-JP or UTF-8)", encoding);
     c->decoding = 1;
     c->encoding = name;
-    c->raw = malloc(2 * RAW_CHUNK);
-    char *chunk = c->chunk ? c->chunk : malloc(CHUNK);
-    if (!c->raw || !chunk)
+    if (!c->fp && !(c->chunk = malloc(CHUNK))) /* a buffer's: a file's has one */
+        return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
+    if (!(c->raw = malloc(2 * RAW_CHUNK)))
         return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
     if (!c->fp) { /* a buffer: decode it from where the byte order mark left it */
         c->src = c->p;
@@ -218,7 +231,6 @@ int er_csv_set_encoding(er_csv *c, const char *encoding, engrate_error *err)
         c->line_start = 0;
         c->eof = 0;
     }
-    c->chunk = chunk;
     c->p = c->end = c->chunk;
     return 0;
 }
