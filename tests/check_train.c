@@ -947,6 +947,22 @@ START_TEST(flags_add_inputs)
     ck_assert(noted);
     engrate_model_free(m);
     engrate_train_report_free(rep);
+    /* a header spelling the default columns otherwise: found, and the inputs keep the
+     * names the shortcuts use (the header's spelling is their label) */
+    memcpy(csv, "Role,Skills,Certs,Years,Rate", 28);
+    const char *const dflt[] = {"folds", "0", NULL};
+    m = train_buf(csv, dflt, &rep, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    ck_assert_str_eq(engrate_input_id(m, 0), "role");
+    ck_assert_str_eq(engrate_input_label(m, 0, "en"), "Role");
+    engrate_result *r = engrate_result_new(m, &err);
+    double y = 5;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", NULL, 0, NULL, 0, &y, ENGRATE_STRICT, r,
+                                              &err),
+                     0);
+    engrate_result_free(r);
+    engrate_model_free(m);
+    engrate_train_report_free(rep);
     free(csv);
 }
 END_TEST

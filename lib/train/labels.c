@@ -360,6 +360,8 @@ int tr_input_ids(trainer *t)
 {
     for (size_t i = 0; i < t->n_in; i++) {
         char id[ER_MAX_ID_BYTES + 16], base[ID_READABLE + 1];
+        if (t->in[i].id)
+            continue; /* a default input's: its own name */
         tr_make_id(t->in[i].label, t->in[i].label, id);
         size_t bn = strlen(id) > ID_READABLE ? ID_READABLE : strlen(id);
         memcpy(base, id, bn);

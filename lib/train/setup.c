@@ -146,13 +146,17 @@ static const opt_input *inputs_to_train(trainer *t, size_t *n, int *defaults_use
     return in;
 }
 
-/* Input i from its flag, at column col. */
-static int setup_input(trainer *t, size_t i, const opt_input *oi, size_t col, int line)
+/* Input i from its flag, at column col; a default input keeps its id (role, skills,
+ * certs, years: what engrate_estimate_profile and the shortcuts name) whatever the
+ * header's spelling ("Role"), which is its label. */
+static int setup_input(trainer *t, size_t i, const opt_input *oi, size_t col, int line,
+                       int is_default)
 {
     tinput *in = &t->in[i];
     in->kind = oi->kind;
     in->col = col;
     in->label = t->cols[col];
+    in->id = is_default ? oi->col : NULL;
     if (col == t->target_col || col == t->weight_col)
         return er_error(t->err, ENGRATE_E_INVALID, t->source, line, 0,
                         "column '%s' cannot be both an input and the target or weight",
@@ -207,7 +211,7 @@ static int setup_inputs(trainer *t, int line)
                                                  "years unless --categorical, --set or "
                                                  "--numeric name others)"
                                                : "")
-                     : setup_input(t, i, &oin[i], col, line);
+                     : setup_input(t, i, &oin[i], col, line, defaults_used);
         if (rc)
             return rc;
     }

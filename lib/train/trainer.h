@@ -228,7 +228,8 @@ ER_HIDDEN int tr_assign_ids(trainer *t);
 /* An id made from a label: the label when it is one, else its readable part, else a hash
  * (labels.c says how). out needs ER_MAX_ID_BYTES + 1 bytes. */
 ER_HIDDEN void tr_make_id(const char *label, const char *hash_of, char *out);
-/* Ids for the inputs, made from their columns' names, distinct. */
+/* Ids for the inputs, made from their columns' names, distinct (a default input has its
+ * own already). */
 ER_HIDDEN int tr_input_ids(trainer *t);
 
 /* impute.c */
