@@ -66,7 +66,7 @@ enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
     OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
-    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER
+    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_FOLDS_BY
 };
 
 static const struct option longopts[] = {
@@ -80,6 +80,7 @@ static const struct option longopts[] = {
     {"no-intercept", no_argument, NULL, OPT_NO_INTERCEPT},
     {"lambda", required_argument, NULL, OPT_LAMBDA},
     {"folds", required_argument, NULL, OPT_FOLDS},
+    {"folds-by", required_argument, NULL, OPT_FOLDS_BY},
     {"min-count", required_argument, NULL, OPT_MIN_COUNT},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"name", required_argument, NULL, OPT_NAME},

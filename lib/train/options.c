@@ -426,6 +426,15 @@ static int set_missing(engrate_train_options *o, const char *key, const char *v,
     return invalid(err, "--%s takes error, skip or impute, not '%s'", key, v);
 }
 
+static int set_folds_by(engrate_train_options *o, const char *key, const char *v,
+                        engrate_error *err)
+{
+    if (strcmp(v, "content") && strcmp(v, "order"))
+        return invalid(err, "--%s takes content or order, not '%s'", key, v);
+    o->folds_by = v[0] == 'c' ? ER_FOLDS_BY_CONTENT : ER_FOLDS_BY_ORDER;
+    return 0;
+}
+
 /* ---- By key -------------------------------------------------------------------------- */
 
 typedef int (*setter)(engrate_train_options *, const char *, const char *, engrate_error *);
@@ -446,6 +455,7 @@ static const struct {
     {"levels", set_name_or_levels, 0}, {"meta", set_meta, 0},
     {"source", add_source, 0},       {"encoding", set_encoding, 0},
     {"delimiter", set_delimiter, 0}, {"missing", set_missing, 0},
+    {"folds-by", set_folds_by, 0},
 };
 
 ENGRATE_API int engrate_train_options_set(engrate_train_options *o, const char *key,

@@ -16,14 +16,13 @@
 
 static void trainer_free(trainer *t)
 {
-    if (t->acc)
-        for (size_t k = 0; k < t->K; k++)
-            er_acc_free(&t->acc[k]);
+    for (size_t k = 0; t->acc && k < t->K; k++)
+        er_acc_free(&t->acc[k]);
     free(t->acc);
-    if (t->sample)
-        for (size_t i = 0; i < t->sample_n; i++)
-            free(t->sample[i]);
-    free(t->sample);
+    for (size_t k = 0; t->xacc && k < t->K; k++)
+        er_xacc_free(&t->xacc[k]);
+    free(t->xacc);
+    tr_sample_free(t);
     free(t->terms);
     free(t->slots);
     free(t->fslots);
@@ -94,14 +93,17 @@ static engrate_model *train(er_csv *csv, const engrate_train_options *opts,
     t.rep = er_report_new();
     t.K = opts->folds >= 2 ? (size_t)opts->folds : 1;
     t.acc = calloc(t.K, sizeof *t.acc);
+    t.xacc = calloc(t.K, sizeof *t.xacc);
+    for (size_t k = 0; t.xacc && k < t.K; k++)
+        er_xacc_init(&t.xacc[k]);
     t.sample_cap = opts->sample;
     t.sample = calloc(t.sample_cap, sizeof *t.sample);
-    if (!t.rep || !t.acc || !t.sample || !(t.rep->target = er_dup_str(opts->target))) {
+    if (!t.rep || !t.acc || !t.xacc || !t.sample || !(t.rep->target = er_dup_str(opts->target))) {
         er_error(&local, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
     t.rep->transform = opts->transform;
-    if (tr_setup(&t) || tr_pass(&t) || check_skipped(&t))
+    if (tr_setup(&t) || tr_pass(&t) || tr_round_sums(&t) || check_skipped(&t))
         goto done;
     t.rep->rows_read = (double)t.rows_read;
     t.rep->rows_skipped = (double)t.rows_skipped;

@@ -16,6 +16,9 @@
 
 /* What --missing does with an empty or NA numeric cell. */
 enum { ER_MISSING_ERROR, ER_MISSING_SKIP, ER_MISSING_IMPUTE };
+/* --folds-by: a row's fold (and its place in the interval's sample) from its content, or
+ * from its number in the file (as engrate did before 0.2; one pass over one file only). */
+enum { ER_FOLDS_BY_CONTENT, ER_FOLDS_BY_ORDER };
 
 /* The options (options.c), as the trainer reads them. */
 typedef struct opt_input {
@@ -37,6 +40,7 @@ struct engrate_train_options {
     int lambda_auto;
     double lambda;
     int folds;
+    int folds_by;         /* ER_FOLDS_BY_* */
     long min_count;
     double interval;
     int skip_bad;

@@ -2,7 +2,7 @@
  * header, the inputs), design.c (a record as a sparse design row), cells.c (numbers and
  * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
- * thread, the reservoir sample), impute.c (missing numbers), select.c (which terms to
+ * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c (which terms to
  * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
  * and the report's terms) and train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
@@ -14,6 +14,7 @@
 #include "csv.h"
 #include "fit.h"
 #include "train.h"
+#include "xacc.h"
 
 #define FOLD_SEED 0x656e67726174650aull   /* fixed: folds never depend on the run */
 #define SAMPLE_SEED 0x73616d706c65210aull
@@ -71,13 +72,15 @@ typedef struct slot {     /* (input, name) -> term (or spelling), open addressin
     uint32_t len;
 } slot;
 
-/* A sampled row: y, w, fold and its sparse terms, values other than 1 after the
+/* A sampled row (sample.c): y, w, fold, its key (by content: the hash of the row that
+ * orders the bottom-k sample) and its sparse terms, values other than 1 before the
  * indices (bit 31 of an index: "my value is the next double"). */
 typedef struct srow {
     double y, w;
+    uint64_t key;
     uint32_t nnz, nval;
     uint32_t fold;
-    uint32_t pad;
+    uint32_t room;        /* bytes allocated for the row, so that it can be reused */
     double data[];        /* nval doubles, then nnz uint32 indices */
 } srow;
 
@@ -120,13 +123,15 @@ typedef struct trainer {
     lfentry *lf;
     size_t n_lf;
     /* pass */
+    uint64_t rhash;       /* the row being mapped: the hash of its content (design.c) */
     uint64_t rows_read, rows_used, rows_skipped;
     uint64_t rows_bad;    /* skipped for a fault or a missing value (--max-skipped) */
     char first_bad[ENGRATE_ERROR_TEXT_MAX]; /* why the first of them was skipped */
     int y_scale;          /* the target enters the sums as y * 2^-y_scale */
     int y_scale_set;
     size_t K;             /* accumulators: max(folds, 1) */
-    er_acc *acc;
+    er_xacc *xacc;        /* per fold, exact, during the pass (xacc.h) */
+    er_acc *acc;          /* the same, rounded for the fit (tr_round_sums) */
     srow **sample;
     size_t sample_cap, sample_n;
     /* row scratch */
@@ -260,6 +265,19 @@ ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
 /* pass.c */
 /* The one pass over the rows. */
 ER_HIDDEN int tr_pass(trainer *t);
+/* The pass's exact sums rounded into t->acc, for the fit (0 or a code with err set). */
+ER_HIDDEN int tr_round_sums(trainer *t);
+
+/* sample.c */
+/* Offer a row (idx[0] = 0, the intercept) to the sample: 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
+                              size_t nnz, double y, double w, uint32_t fold);
+/* src's sample into dst's (by content), src's term i being dst's map[i] (map NULL: the
+ * same), its values of term i multiplied by 2^sx[i] (sx may be NULL) and its targets by
+ * 2^sy. 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx,
+                              int sy);
+ER_HIDDEN void tr_sample_free(trainer *t);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
 ER_HIDDEN double tr_sample_predict(const srow *r, double b0, const double *coef);
 
