@@ -102,9 +102,16 @@ int tr_bad_row(trainer *t, const char *reason, int code, int line, int col, cons
     er_verror(&e, code, t->source, line, col, fmt, ap);
     va_end(ap);
     tr_skip_row(t, reason, e.text);
-    if (t->rows_bad <= 5)
-        er_report_note(t->rep, "skipped: %s", e.text);
+    tr_note_skipped(t, e.text);
     return 0;
+}
+
+void tr_note_skipped(trainer *t, const char *text)
+{
+    if (t->rows_bad > TR_SKIP_NOTES || t->n_skip_notes >= TR_SKIP_NOTES)
+        return;
+    t->skip_note_at[t->n_skip_notes++] = t->rows_bad;
+    er_report_note(t->rep, "skipped: %s", text);
 }
 
 void tr_skip_row(trainer *t, const char *reason, const char *why)

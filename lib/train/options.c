@@ -283,8 +283,10 @@ static int set_count(engrate_train_options *o, const char *key, const char *v,
             return invalid(err, "--%s takes a whole number >= 1, not '%s'", key, v);
         o->min_count = l;
     } else if (key[0] == 't') {
-        if (parse_long(v, 0, 2, &l))
-            return invalid(err, "--%s takes 0 (automatic), 1 or 2, not '%s'", key, v);
+        if (parse_long(v, 0, 64, &l))
+            return invalid(err, "--%s takes 0 (as many as there are processors) or 1 to 64, "
+                                "not '%s'",
+                           key, v);
         o->threads = (int)l;
     } else {
         if (parse_long(v, 100, 100000000, &l))

@@ -146,7 +146,7 @@ static int pipeline_start(trainer *t)
             return ENGRATE_E_NOMEM;
     }
     t->cur = t->batches[0];
-    t->threaded = threads_to_use(t->o) >= 2;
+    t->threaded = !t->solo && !t->scan_only && threads_to_use(t->o) >= 2;
     if (!t->threaded)
         return 0;
     for (size_t i = 1; i < N_BATCHES; i++)
@@ -202,8 +202,7 @@ static int skip_bad_record(trainer *t, int rc)
     t->rows_read++;
     tr_skip_row(t, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax",
                 t->err ? t->err->text : "");
-    if (t->rows_bad <= 5)
-        er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
+    tr_note_skipped(t, t->err ? t->err->text : "");
     er_error_clear(t->err);
     return 1;
 }
@@ -230,6 +229,15 @@ static void commit_row(trainer *t, size_t nnz)
         if (x > in->max)
             in->max = x;
     }
+}
+
+/* Now and then: how much has been read. */
+static void report_progress(trainer *t)
+{
+    if (t->run)
+        tr_part_progress(t, er_csv_input_offset(t->csv));
+    else
+        t->o->progress(er_csv_progress(t->csv), t->o->progress_user);
 }
 
 int tr_pass(trainer *t)
@@ -263,14 +271,14 @@ int tr_pass(trainer *t)
         commit_row(t, nnz);
         uint64_t key;
         uint32_t fold = row_fold(t, &key);
-        if ((rc = tr_sample_offer(t, key, t->ridx, t->rval, nnz, y, w, fold)) ||
-            (rc = push_row(t, nnz, y, w, fold))) {
+        if (!t->scan_only && ((rc = tr_sample_offer(t, key, t->ridx, t->rval, nnz, y, w, fold)) ||
+                              (rc = push_row(t, nnz, y, w, fold)))) {
             rc = er_error(t->err, rc, t->source, 0, 0, "out of memory");
             goto out;
         }
         t->rows_used++;
         if (o->progress && t->rows_read >= next_progress) {
-            o->progress(er_csv_progress(t->csv), o->progress_user);
+            report_progress(t);
             next_progress = t->rows_read + 65536;
         }
     }
@@ -281,13 +289,15 @@ out:
         if (rc == 0 && prc)
             rc = er_error(t->err, prc, t->source, 0, 0, "out of memory");
     }
-    if (rc == 0 && o->progress)
+    if (rc == 0 && o->progress && !t->run)
         o->progress(1.0, o->progress_user);
     return rc;
 }
 
 int tr_round_sums(trainer *t)
 {
+    if (!t->acc && !(t->acc = calloc(t->K, sizeof *t->acc)))
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     for (size_t k = 0; k < t->K; k++)
         if (er_xacc_reserve(&t->xacc[k], t->n_terms) || er_xacc_round(&t->xacc[k], &t->acc[k]))
             return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");

@@ -69,7 +69,7 @@ typedef struct er_report_term {
 } er_report_term;
 
 typedef struct er_reason {
-    const char *what; /* static text */
+    char *what;
     uint64_t count;
 } er_reason;
 
@@ -101,6 +101,8 @@ ER_HIDDEN engrate_train_report *er_report_new(void);
 ER_HIDDEN void er_report_note(engrate_train_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 ER_HIDDEN void er_report_reason(engrate_train_report *r, const char *what);
+/* `count` more rows skipped for `what` (merging reports). */
+ER_HIDDEN void er_report_reasons(engrate_train_report *r, const char *what, uint64_t count);
 /* Render json and summary. 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int er_report_render(engrate_train_report *r);
 

@@ -28,6 +28,7 @@ typedef struct term {
     int lf;               /* index in the levels file, -1: from the data only */
     unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
     uint32_t spellings;   /* its first spelling in the data (labels.c), or UINT32_MAX */
+    int dropped;          /* a level the schema leaves out (seen < --min-count): no sums */
 } term;
 
 /* A numeric input's "was missing" indicator (--missing impute) is a term of its own. */
@@ -98,13 +99,26 @@ typedef struct batch {
     uint32_t p;           /* terms the accumulators need */
 } batch;
 
+#define TR_SKIP_NOTES 5    /* rows skipped that the report shows with their error */
+
+struct shard_run;
+
 typedef struct trainer {
     const engrate_train_options *o;
     engrate_error *err;
     engrate_train_report *rep;
     er_pool pool;         /* strings: level ids, names */
     er_csv *csv;
-    const char *source;
+    const char *source;   /* the data's name in messages (pool) */
+    /* what it is for */
+    int scan_only;        /* a scan: levels, counts and ranges; no sums, no sample */
+    int solo;             /* a part of one input read by a thread of its own (shard.c) */
+    struct shard_run *run;/* the parts' shared progress, or NULL */
+    size_t part;          /* which part */
+    size_t n_setup_notes; /* the report's notes from tr_setup (each part has the same) */
+    uint64_t skip_note_at[TR_SKIP_NOTES]; /* the notes of skipped rows: which bad row each */
+    size_t n_skip_notes;
+    uint64_t rows_empty;
     /* columns */
     size_t n_cols;
     char **cols;          /* header names (pool) */
@@ -206,6 +220,8 @@ ER_HIDDEN int tr_bad_row(trainer *t, const char *reason, int code, int line, int
                          const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* A row skipped: counted with its reason, and `why` kept when it is the first. */
 ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
+/* After tr_skip_row for a malformed row: its error in a note, for the first few. */
+ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
 /* Add a non-zero to the row (0 or an error). */
 ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
@@ -231,6 +247,11 @@ ER_HIDDEN int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n,
  * it. 0, ENGRATE_E_NOMEM, ENGRATE_E_DUPLICATE, ENGRATE_E_INVALID (folds to nothing). */
 ER_HIDDEN int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n,
                               uint32_t term_i, uint32_t *other);
+/* The spelling `text` of term ti (a label as tr_normalise_label makes it), added when new:
+ * its index, or UINT32_MAX (no memory). */
+ER_HIDDEN uint32_t tr_spelling_of(trainer *t, uint32_t ti, const char *text);
+/* The term whose name `label` folds to, in input `input`, or UINT32_MAX. */
+ER_HIDDEN uint32_t tr_label_term(const trainer *t, uint32_t input, const char *label);
 /* A label as the trainer keeps it: trimmed, each run of white space one space; its length
  * in out (cap bytes), or < 0: ENGRATE_E_LIMIT (too long), ENGRATE_E_SYNTAX (a control
  * character), ENGRATE_E_INVALID (nothing left to match it by). */
@@ -254,10 +275,48 @@ ER_HIDDEN void tr_impute(trainer *t);
  * stored them (value 0 and the indicator when missing), for predicting sampled rows. */
 ER_HIDDEN void tr_impute_to_rows(const trainer *t, double *coef);
 
-/* train.c */
+/* train.c: a trainer's life */
+/* The data: a file, or a buffer with its name for messages. */
+typedef struct tr_source {
+    const char *path;
+    const char *data;
+    size_t len;
+    const char *name;
+} tr_source;
+#define TR_MAX_PARTS 64   /* --threads */
+#define TR_RESPLIT 1000   /* tr_pass_parts: the cuts were not records' ends: read as one */
+/* A trainer for options o, its errors into err (not NULL). 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_init(trainer *t, const engrate_train_options *o, engrate_error *err);
+/* A trainer for part i of the input `whole` reads (shard.c). */
+ER_HIDDEN int tr_init_part(trainer *t, const trainer *whole, engrate_error *err,
+                           struct shard_run *run, size_t i);
+ER_HIDDEN void tr_release(trainer *t);
+/* A reader of the data, its delimiter and encoding set from the options. */
+ER_HIDDEN er_csv *tr_open(const tr_source *src, const engrate_train_options *o,
+                          engrate_error *err);
+/* Read the data: the header, the levels file, the pass (in parts when `split` and the
+ * options allow). 0, TR_RESPLIT, or a code with the error set. */
+ER_HIDDEN int tr_read(trainer *t, const tr_source *src, int split);
+/* Read bytes [start, end) of the data, which start at line `line`, after its header. */
+ER_HIDDEN int tr_read_part(trainer *t, const tr_source *src, uint64_t start, uint64_t end,
+                           int line);
+/* After the pass: the model (NULL with the error set) and, when it was fitted, the report
+ * into *report (which may be NULL). */
+ER_HIDDEN engrate_model *tr_finish(trainer *t, engrate_train_report **report);
 /* Set a reader's delimiter (given, else TAB for a .tsv name, else ',') and encoding. */
 ER_HIDDEN int tr_csv_format(er_csv *c, const engrate_train_options *o, const char *name,
                             engrate_error *err);
+
+/* shard.c */
+/* How many parts to read an input of `size` bytes in: --threads (0: the processors),
+ * fewer when parts would be small, 1 when the encoding or --folds-by order forbid. */
+ER_HIDDEN size_t tr_parts_wanted(const trainer *t, uint64_t size);
+/* The pass over t's input (its reader after the header) in n parts read by as many
+ * threads, merged into t. 0, TR_RESPLIT, or a code with the error set. */
+ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
+/* A part's reader is at input offset `offset`: the whole input's progress, reported by
+ * part 0's thread. */
+ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
 
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
@@ -280,6 +339,13 @@ ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, c
 ER_HIDDEN void tr_sample_free(trainer *t);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
 ER_HIDDEN double tr_sample_predict(const srow *r, double b0, const double *coef);
+
+/* merge.c */
+/* src's pass added to dst's, as if dst had read src's rows after its own (src is left
+ * spent: its sums scaled, its sample moved). 0, or ENGRATE_E_NOMEM / ENGRATE_E_LIMIT with
+ * dst->err filled. The parts must come from the same options (shard.c, or checked by
+ * tr_compatible). */
+ER_HIDDEN int tr_merge(trainer *dst, trainer *src);
 
 /* select.c */
 ER_HIDDEN int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed,
