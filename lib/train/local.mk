@@ -11,6 +11,9 @@ lib_train_libengrate_train_core_la_SOURCES = \
 	lib/train/setup.c lib/train/design.c lib/train/cells.c lib/train/labels.c \
 	lib/train/levels.c lib/train/pass.c lib/train/sample.c lib/train/shard.c \
 	lib/train/merge.c lib/train/impute.c \
+	lib/train/accfile.c lib/train/accfile.h lib/train/accload.c lib/train/accload.h \
+	lib/train/accstate.c lib/train/accsums.c lib/train/accum.c lib/train/accum.h \
+	lib/train/accmerge.c \
 	lib/train/select.c lib/train/tune.c lib/train/emit.c \
 	lib/train/train.c
 lib_train_libengrate_train_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS)

@@ -79,6 +79,26 @@ double tr_sample_predict(const srow *r, double b0, const double *coef)
     return s;
 }
 
+/* Room for `n` rows in the sample's array (grown as rows come, so that a small input or a
+ * loaded file does not make room for the whole --sample). */
+int tr_sample_room(trainer *t, size_t n)
+{
+    if (n <= t->sample_alloc)
+        return 0;
+    size_t cap = t->sample_alloc ? t->sample_alloc : 1024;
+    while (cap < n)
+        cap *= 2;
+    if (cap > t->sample_cap)
+        cap = t->sample_cap > n ? t->sample_cap : n;
+    srow **a = realloc(t->sample, cap * sizeof *a);
+    if (!a)
+        return ENGRATE_E_NOMEM;
+    memset(a + t->sample_alloc, 0, (cap - t->sample_alloc) * sizeof *a);
+    t->sample = a;
+    t->sample_alloc = cap;
+    return 0;
+}
+
 /* ---- By order: Algorithm R ----------------------------------------------------------- */
 
 static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const double *val,
@@ -93,6 +113,8 @@ static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const do
             return 0;
         at = (size_t)j;
     }
+    if (tr_sample_room(t, at + 1))
+        return ENGRATE_E_NOMEM;
     srow *r = fill_row(t->sample[at], idx, val, nnz, y, w, fold, 0);
     if (!r)
         return ENGRATE_E_NOMEM;
@@ -151,6 +173,8 @@ static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const dou
                         size_t nnz, double y, double w, uint32_t fold)
 {
     if (t->sample_n < t->sample_cap) {
+        if (tr_sample_room(t, t->sample_n + 1))
+            return ENGRATE_E_NOMEM;
         srow *r = fill_row(NULL, idx, val, nnz, y, w, fold, key);
         if (!r)
             return ENGRATE_E_NOMEM;
@@ -232,5 +256,5 @@ void tr_sample_free(trainer *t)
         free(t->sample[i]);
     free(t->sample);
     t->sample = NULL;
-    t->sample_n = 0;
+    t->sample_n = t->sample_alloc = 0;
 }

@@ -25,8 +25,7 @@ int tr_init(trainer *t, const engrate_train_options *o, engrate_error *err)
     for (size_t k = 0; t->xacc && k < t->K; k++)
         er_xacc_init(&t->xacc[k]);
     t->sample_cap = o->sample;
-    t->sample = calloc(t->sample_cap ? t->sample_cap : 1, sizeof *t->sample);
-    if (!t->rep || !t->xacc || !t->sample || !(t->rep->target = er_dup_str(o->target)))
+    if (!t->rep || !t->xacc || !(t->rep->target = er_dup_str(o->target)))
         return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     t->rep->transform = o->transform;
     return 0;

@@ -54,9 +54,31 @@ struct engrate_train_options {
     size_t n_sources;
     int threads;
     size_t sample;
+    unsigned char *schema;  /* a scan's bytes (the "schema" option), or NULL */
+    size_t schema_len;
+    uint64_t levels_hash;   /* of the levels file's bytes when it was read; 0: none */
+    uint64_t given;         /* bit per setter (options.c): the options set explicitly */
     engrate_train_progress_fn progress;
     void *progress_user;
 };
+
+/* A deep copy of o (NULL: no memory); the progress function is not copied. */
+ER_HIDDEN engrate_train_options *er_options_dup(const engrate_train_options *o);
+/* Whether option `key` was set explicitly (engrate_train_options_set). */
+ER_HIDDEN int er_option_given(const engrate_train_options *o, const char *key);
+/* The inputs the options train: the defaults (role, skills, certs, years) unless an input
+ * flag names a column, with the changes of SEP or knots flags that only change a default
+ * (setup.c reads the same list). *n set; a pointer into o or to static defaults. */
+ER_HIDDEN const opt_input *er_options_inputs(const engrate_train_options *o, size_t *n,
+                                             opt_input *scratch, int *defaults_used);
+#define ER_DEFAULT_INPUTS 4
+
+/* A whole file into memory (at most max bytes): 0 or a code with err filled (accum.c). */
+ER_HIDDEN int tr_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
+                           engrate_error *err);
+/* The bytes of a scan, checked, as the options' schema (accmerge.c). */
+ER_HIDDEN int tr_set_schema(engrate_train_options *o, const unsigned char *data, size_t len,
+                            const char *source, engrate_error *err);
 
 /* A copy of s (malloc), or NULL. */
 ER_HIDDEN char *er_dup_str(const char *s);

@@ -119,6 +119,11 @@ typedef struct trainer {
     uint64_t skip_note_at[TR_SKIP_NOTES]; /* the notes of skipped rows: which bad row each */
     size_t n_skip_notes;
     uint64_t rows_empty;
+    /* a schema (the "schema" option): the levels agreed before the pass */
+    int closed;           /* levels not in the schema are errors */
+    size_t p_sums;        /* with a schema: terms with sums (the dropped ones come after) */
+    uint64_t schema_hash; /* of the schema's bytes; 0: none */
+    long schema_min_count;
     /* columns */
     size_t n_cols;
     char **cols;          /* header names (pool) */
@@ -146,8 +151,8 @@ typedef struct trainer {
     size_t K;             /* accumulators: max(folds, 1) */
     er_xacc *xacc;        /* per fold, exact, during the pass (xacc.h) */
     er_acc *acc;          /* the same, rounded for the fit (tr_round_sums) */
-    srow **sample;
-    size_t sample_cap, sample_n;
+    srow **sample;        /* sample.c */
+    size_t sample_cap, sample_n, sample_alloc;
     /* row scratch */
     uint32_t *ridx;
     double *rval;
@@ -337,8 +342,16 @@ ER_HIDDEN int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, con
 ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx,
                               int sy);
 ER_HIDDEN void tr_sample_free(trainer *t);
+/* Room for n rows in t->sample (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_sample_room(trainer *t, size_t n);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
 ER_HIDDEN double tr_sample_predict(const srow *r, double b0, const double *coef);
+
+/* The number of terms with sums: all, or with a schema those it keeps (they come first). */
+static inline size_t tr_sum_terms(const trainer *t)
+{
+    return t->closed ? t->p_sums : t->n_terms;
+}
 
 /* merge.c */
 /* src's pass added to dst's, as if dst had read src's rows after its own (src is left

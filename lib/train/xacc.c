@@ -211,8 +211,8 @@ static void w_to_sum(wide *w, er_xsum *s, int canonical, uint64_t *lost)
         if (lost)
             (*lost)++;
     }
-    int room = XS_LIMBS - span, above = canonical ? 0 : room < 2 ? room : 2;
-    int base = w->hi + above - (XS_LIMBS - 1);
+    int room = XS_LIMBS - span, above = room < 2 ? room : 2;
+    int base = canonical ? w->lo : w->hi + above - (XS_LIMBS - 1);
     s->base = base - WB;
     for (int k = w->lo; k <= w->hi; k++)
         s->limb[k - base] = w->neg ? -(int64_t)w->c[k] : (int64_t)w->c[k];
