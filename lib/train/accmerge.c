@@ -13,13 +13,13 @@
 
 /* ---- Alike? ------------------------------------------------------------------------------ */
 
-static int differ(engrate_error *err, const trainer *a, const trainer *b, const char *what,
-                  const char *va, const char *vb)
+static int differ(engrate_error *err, const engrate_train_acc *a, const engrate_train_acc *b,
+                  const char *what, const char *va, const char *vb)
 {
     return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
                     "cannot merge accumulators made with different %s: %s for '%s', %s for "
                     "'%s'",
-                    what, va, a->source ? a->source : "?", vb, b->source ? b->source : "?");
+                    what, va, a->origin, vb, b->origin);
 }
 
 /* An input as its flag writes it: "--set skills:;", "--numeric years:knots=5,15". */
@@ -66,40 +66,42 @@ static int same_options(const engrate_train_acc *x, const engrate_train_acc *y, 
     if ((fa) != (fb)) {                                                                     \
         snprintf(va, sizeof va, "%lld", (long long)(fa));                                   \
         snprintf(vb, sizeof vb, "%lld", (long long)(fb));                                   \
-        return differ(err, s, t, what, va, vb);                                            \
+        return differ(err, x, y, what, va, vb);                                            \
     }
     if (strcmp(a->target, b->target))
-        return differ(err, s, t, "--target", a->target, b->target);
+        return differ(err, x, y, "--target", a->target, b->target);
     if ((a->weight == NULL) != (b->weight == NULL) || (a->weight && strcmp(a->weight, b->weight)))
-        return differ(err, s, t, "--weight", a->weight ? a->weight : "none",
+        return differ(err, x, y, "--weight", a->weight ? a->weight : "none",
                       b->weight ? b->weight : "none");
     if (a->transform != b->transform)
-        return differ(err, s, t, "--transform", a->transform ? "log" : "none",
+        return differ(err, x, y, "--transform", a->transform ? "log" : "none",
                       b->transform ? "log" : "none");
     NUM("--missing (0 error, 1 skip, 2 impute)", a->missing, b->missing)
     NUM("--folds", s->K > 1 ? (long long)s->K : 0, t->K > 1 ? (long long)t->K : 0)
     NUM("--sample", a->sample, b->sample)
     if (!same_inputs(a, b, va, vb, sizeof va))
-        return differ(err, s, t, "inputs", va, vb);
+        return differ(err, x, y, "inputs", va, vb);
     if (a->levels_hash != b->levels_hash)
-        return differ(err, s, t, "levels files", a->levels_hash ? "one" : "none",
+        return differ(err, x, y, "levels files", a->levels_hash ? "one" : "none",
                       b->levels_hash ? "another" : "none");
     if (s->schema_hash != t->schema_hash || s->schema_min_count != t->schema_min_count)
-        return differ(err, s, t, "schemas", s->schema_hash ? "one" : "none",
+        return differ(err, x, y, "schemas", s->schema_hash ? "one" : "none",
                       t->schema_hash ? "another" : "none");
     if (x->kind != y->kind)
-        return differ(err, s, t, "kinds", x->kind == 1 ? "a scan" : "a partial",
+        return differ(err, x, y, "kinds", x->kind == 1 ? "a scan" : "a partial",
                       y->kind == 1 ? "a scan" : "a partial");
 #undef NUM
     return 0;
 }
 
 /* The inputs' labels and ids, from the headers. */
-static int same_headers(const trainer *s, const trainer *t, engrate_error *err)
+static int same_headers(const engrate_train_acc *x, const engrate_train_acc *y,
+                        engrate_error *err)
 {
+    const trainer *s = &x->t, *t = &y->t;
     for (size_t i = 0; i < s->n_in && i < t->n_in; i++)
         if (strcmp(s->in[i].label, t->in[i].label) || strcmp(s->in[i].id, t->in[i].id))
-            return differ(err, s, t, "headers", s->in[i].label, t->in[i].label);
+            return differ(err, x, y, "headers", s->in[i].label, t->in[i].label);
     return 0;
 }
 
@@ -130,7 +132,7 @@ ENGRATE_API int engrate_train_acc_merge(engrate_train_acc *into, const engrate_t
     er_error_clear(err);
     int rc = check_usable(into, err);
     if (rc || (rc = check_usable(from, err)) || (rc = same_options(into, from, err)) ||
-        (rc = same_headers(&into->t, &from->t, err)))
+        (rc = same_headers(into, from, err)))
         return rc;
     engrate_train_acc *c = copy_of(from, err);
     if (!c)
@@ -177,7 +179,7 @@ static int fit_agrees(const engrate_train_acc *a, const engrate_train_options *f
     if (bad)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
                         "the options say other %s than the accumulator was made with ('%s')",
-                        bad, a->t.source ? a->t.source : "?");
+                        bad, a->origin);
     if (er_option_given(f, "levels")) {
         unsigned char *data;
         size_t len;

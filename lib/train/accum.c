@@ -120,6 +120,7 @@ static engrate_train_acc *accumulate(const tr_source *src, const engrate_train_o
         engrate_train_acc_free(a);
         return NULL;
     }
+    snprintf(a->origin, sizeof a->origin, "%s", a->t.source ? a->t.source : "?");
     return a;
 }
 
@@ -223,6 +224,7 @@ engrate_train_acc *tr_acc_from_bytes(const unsigned char *data, size_t len, cons
     int rc = acc_read(data, len, source, &a->t, &a->o, &a->err);
     a->t.err = &a->err;
     a->kind = a->t.scan_only ? ACC_KIND_SCAN : ACC_KIND_PARTIAL;
+    snprintf(a->origin, sizeof a->origin, "%s", source);
     if (rc) {
         if (err)
             *err = a->err;

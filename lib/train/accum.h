@@ -12,6 +12,7 @@ struct engrate_train_acc {
     engrate_train_options *o; /* the options it was made with */
     engrate_error err;        /* where t reports */
     int kind;                 /* ACC_KIND_* */
+    char origin[ENGRATE_ERROR_SOURCE_MAX]; /* its file, or its data's name, in messages */
     int broken;               /* a merge failed half-way: not to be used */
 };
 

@@ -315,6 +315,13 @@ static int map_numeric(trainer *t, size_t i, const er_csv_field *cf, size_t *nnz
             return missing_cell(t, cf, in->label, 1);
         t->rhash = rh_word(t->rhash, RH_MISSING);
         t->rx[i] = NAN;
+        if (!in->miss && t->closed) {
+            rc = tr_bad_row(t, "missing value", ENGRATE_E_NUMBER, cf->line, cf->col,
+                            "column '%s': a missing value, which the schema's scan did not "
+                            "see in this column",
+                            in->label);
+            return rc ? rc : 1;
+        }
         if (!in->miss) {
             if ((rc = tr_new_term(t, (uint32_t)i, TR_MISSING_PIECE, NULL, -1)))
                 return er_error(t->err, rc, t->source, cf->line, cf->col,

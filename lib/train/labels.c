@@ -151,6 +151,14 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
     int k = tr_fold(lab, key, sizeof key);
     uint32_t ti = k > 0 ? folded_term(t, input, key, (size_t)k) : UINT32_MAX, other;
     int rc = 0;
+    if (ti == UINT32_MAX && t->closed) {
+        rc = tr_bad_row(t, "level not in the schema", ENGRATE_E_UNKNOWN_NAME, f->line, f->col,
+                        "column '%s': level '%s' is not in the schema (scan the data you "
+                        "train on, all of it, and merge the scans)",
+                        t->in[input].label, lab);
+        *skip = rc == 0;
+        return rc;
+    }
     if (ti == UINT32_MAX) {
         if ((rc = tr_new_term(t, input, 0, NULL, -1)) == ENGRATE_E_LIMIT)
             return er_error(t->err, rc, t->source, f->line, f->col,

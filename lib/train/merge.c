@@ -25,6 +25,8 @@ static int level_term(trainer *dst, const trainer *src, uint32_t j, uint32_t *ou
     }
     const char *text = st->spellings != UINT32_MAX ? src->spells[st->spellings].text : st->label;
     uint32_t d = text ? tr_label_term(dst, st->input, text) : UINT32_MAX;
+    if (d == UINT32_MAX && dst->closed)
+        return ENGRATE_E_DATA; /* the schema has all the levels: another schema's */
     if (d == UINT32_MAX) {
         int rc = tr_new_term(dst, st->input, 0, NULL, -1);
         if (rc)
@@ -49,6 +51,8 @@ static int map_terms(trainer *dst, const trainer *src, uint32_t *map)
         tinput *in = &dst->in[st->input];
         int rc = 0;
         if (in->kind == ENGRATE_NUMERIC && st->piece == TR_MISSING_PIECE) {
+            if (!in->miss && dst->closed)
+                return ENGRATE_E_DATA;
             if (!in->miss && !(rc = tr_new_term(dst, st->input, TR_MISSING_PIECE, NULL, -1)))
                 in->miss = (uint32_t)(dst->n_terms - 1);
             map[j] = in->miss;

@@ -79,7 +79,7 @@ static int flush_batch(trainer *t)
     batch *b = t->cur;
     if (!b || b->n == 0)
         return 0;
-    b->p = (uint32_t)t->n_terms;
+    b->p = (uint32_t)tr_sum_terms(t);
     if (!t->threaded) {
         int rc = acc_batch(t, b);
         b->n = 0;
@@ -269,6 +269,8 @@ int tr_pass(trainer *t)
         if (rc == 1)
             continue;
         commit_row(t, nnz);
+        while (t->closed && nnz > 1 && t->ridx[nnz - 1] >= t->p_sums)
+            nnz--; /* levels the schema drops: counted, no sums */
         uint64_t key;
         uint32_t fold = row_fold(t, &key);
         if (!t->scan_only && ((rc = tr_sample_offer(t, key, t->ridx, t->rval, nnz, y, w, fold)) ||
@@ -299,7 +301,8 @@ int tr_round_sums(trainer *t)
     if (!t->acc && !(t->acc = calloc(t->K, sizeof *t->acc)))
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     for (size_t k = 0; k < t->K; k++)
-        if (er_xacc_reserve(&t->xacc[k], t->n_terms) || er_xacc_round(&t->xacc[k], &t->acc[k]))
+        if (er_xacc_reserve(&t->xacc[k], tr_sum_terms(t)) ||
+            er_xacc_round(&t->xacc[k], &t->acc[k]))
             return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     return 0;
 }

@@ -222,5 +222,7 @@ int tr_setup(trainer *t)
         return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
     if (o->levels && (rc = tr_load_levels(t, o->levels)))
         return rc;
+    if (o->schema && (rc = tr_apply_schema(t)))
+        return rc;
     return 0;
 }

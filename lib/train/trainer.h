@@ -326,6 +326,10 @@ ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
 
+/* schema.c: after the levels file, the terms of the options' schema (closing the levels).
+ * 0 or a code with the error set. */
+ER_HIDDEN int tr_apply_schema(trainer *t);
+
 /* pass.c */
 /* The one pass over the rows. */
 ER_HIDDEN int tr_pass(trainer *t);
