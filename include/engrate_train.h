@@ -63,7 +63,8 @@ ENGRATE_API int engrate_train_options_set_progress(engrate_train_options *opts,
                                                    engrate_train_progress_fn fn, void *user);
 
 /* Train from the CSV file at `path` (or from `len` bytes at `data`, named `source` in
- * messages; a name ending in .tsv means TABs). Returns the new model (free with
+ * messages; a name ending in .tsv means TABs). Data that are an accumulator file (a
+ * partial, engrate_train_acc_save) are finished as engrate_train_acc_finish does. Returns the new model (free with
  * engrate_model_free; save it with engrate_model_save) or NULL with err filled: a
  * malformed row is ENGRATE_E_SYNTAX, ENGRATE_E_NUMBER, ENGRATE_E_DATA, ENGRATE_E_UTF8 ...
  * with the physical line and byte column of the field in err, and a message naming the

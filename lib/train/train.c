@@ -12,7 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "trainer.h"
+#include "accfile.h"
+#include "accum.h"
 
 int tr_init(trainer *t, const engrate_train_options *o, engrate_error *err)
 {
@@ -225,6 +226,29 @@ int tr_csv_format(er_csv *c, const engrate_train_options *o, const char *name,
     return rc ? rc : er_csv_set_encoding(c, o->encoding, err);
 }
 
+/* Whether the file at path begins as an accumulator file does. */
+static int file_is_accumulator(const char *path)
+{
+    char head[64];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return acc_is_file(head, n);
+}
+
+/* An accumulator file given as the data: a partial, finished. */
+static engrate_model *finish_file(const unsigned char *data, size_t len, const char *source,
+                                  const engrate_train_options *opts,
+                                  engrate_train_report **report, engrate_error *err)
+{
+    engrate_train_acc *a = tr_acc_from_bytes(data, len, source, err);
+    engrate_model *m = a ? tr_acc_finish(a, opts, report, err) : NULL;
+    engrate_train_acc_free(a);
+    return m;
+}
+
 ENGRATE_API engrate_model *engrate_train_csv(const char *path, const engrate_train_options *opts,
                                              engrate_train_report **report, engrate_error *err)
 {
@@ -233,6 +257,15 @@ ENGRATE_API engrate_model *engrate_train_csv(const char *path, const engrate_tra
         *report = NULL;
     if (!path || !opts)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "no path or no options"), NULL;
+    if (file_is_accumulator(path)) {
+        unsigned char *data;
+        size_t len;
+        if (tr_read_file(path, ACC_MAX_FILE_BYTES, &data, &len, err))
+            return NULL;
+        engrate_model *m = finish_file(data, len, path, opts, report, err);
+        free(data);
+        return m;
+    }
     tr_source src = {path, NULL, 0, NULL};
     return train(&src, opts, report, err);
 }
@@ -248,6 +281,9 @@ ENGRATE_API engrate_model *engrate_train_csv_buffer(const char *data, size_t len
         *report = NULL;
     if ((!data && len) || !opts)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "no data or no options"), NULL;
+    if (data && acc_is_file(data, len))
+        return finish_file((const unsigned char *)data, len, source ? source : "<buffer>", opts,
+                           report, err);
     tr_source src = {NULL, data ? data : "", len, source ? source : "<buffer>"};
     return train(&src, opts, report, err);
 }
