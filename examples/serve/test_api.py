@@ -379,7 +379,8 @@ def test_static(s):
     check("GET / is the page", got == 200 and "単価診断".encode() in page and
           hdrs["content-type"] == "text/html; charset=utf-8" and
           "default-src 'self'" in hdrs.get("content-security-policy", ""), (got, hdrs))
-    for name, ctype in (("app.js", "text/javascript"), ("app.css", "text/css"),
+    for name, ctype in (("app.js", "text/javascript"), ("text.js", "text/javascript"),
+                        ("whatif.js", "text/javascript"), ("app.css", "text/css"),
                         ("favicon.svg", "image/svg+xml")):
         got, hdrs, body = s.request("GET", "/" + name)
         want = open(os.path.join(WWW, name), "rb").read()
