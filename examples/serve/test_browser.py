@@ -296,7 +296,7 @@ def test_whatif(d, s):
     label = first.find_element(By.CLASS_NAME, "change-label").text
     check("what-if: the item says the change and +万円",
           label == "職種を%sにすると +%.1f万円" % (w0["name"], w0["delta"] / 1e4), label)
-    check("what-if: only levels with evidence by default",
+    check("what-if: only levels with evidence",
           not any(w["no_evidence"] for w in five["whatif"]) and
           not d.find_elements(By.CSS_SELECTOR, "#whatif-list .term-note"))
     bars = [li.find_element(By.CLASS_NAME, "term-fill").size["width"] for li in items]

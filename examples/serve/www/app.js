@@ -18,8 +18,7 @@
 'use strict';
 
 const SET_INPUTS = ['role', 'skills', 'certs'];
-const state = { lang: 'ja', role: [], skills: [], certs: [], years: null, target: null,
-                allChanges: false };
+const state = { lang: 'ja', role: [], skills: [], certs: [], years: null, target: null };
 let model = null;          // GET /api/v1/model
 const index = {};          // input id -> [{level, keys: [folded names]}]
 let lastResult = null, seq = 0, timer = null;
@@ -280,10 +279,11 @@ function request() {
 }
 
 /* The what-if request: the profile, the changes the page can apply (its inputs), five of
- * them, and the path to the target rate when one is set. */
+ * them, and the path to the target rate when one is set. Levels without evidence add
+ * nothing, so they would rank below every change that helps: the page leaves them out. */
 function whatifRequest(body) {
   const vary = model.inputs.map((i) => i.id).filter((id) => SET_INPUTS.includes(id) || id === 'years');
-  const w = { ...body, top: 5, vary, with_no_evidence: state.allChanges };
+  const w = { ...body, top: 5, vary };
   if (state.target !== null) w.target_rate = state.target;
   return w;
 }

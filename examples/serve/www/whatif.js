@@ -115,7 +115,6 @@ function renderTarget() {
 }
 
 function setupWhatif() {
-  $('whatif-all').addEventListener('change', (ev) => { state.allChanges = ev.target.checked; changed(false); });
   $('target-input').addEventListener('input', (ev) => {
     const text = ev.target.value.trim(), v = Number(text);
     const ok = text === '' || (Number.isFinite(v) && v > 0);
