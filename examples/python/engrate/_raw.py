@@ -1,13 +1,18 @@
 """engrate._raw: the raw layer. It finds libengrate, checks its major version and declares
 every C prototype of include/engrate.h in one table, and does nothing else: the classes,
-exceptions and ownership rules are in engrate._api.
+exceptions and ownership rules are in the friendly modules beside it.
 
 The library is looked for, in this order:
   1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
   2. a build tree: $top_builddir/lib/.libs when top_builddir is set (make check), then
      the tree this package sits in (examples/python/engrate -> lib/.libs);
-  3. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
+  3. the libdir configure chose, which `make install` writes into engrate/_paths.py, so
+     that an installed package finds its library without LD_LIBRARY_PATH;
+  4. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
 The ImportError raised when none loads lists every place tried and why each failed.
+
+The trainer's functions are bound apart (train_functions()), on the first call that trains:
+importing engrate loads neither the training library nor what it links (GSL).
 """
 
 import ctypes
@@ -178,7 +183,11 @@ PROTOTYPES = [
      [model_p, c_size_t, names_p, names_p, POINTER(c_size_t), names_p, POINTER(c_size_t),
       POINTER(c_double), c_uint, POINTER(c_double), POINTER(c_double), POINTER(c_double),
       POINTER(c_uint), POINTER(c_int), error_p]),
-    # Training
+]
+
+# The trainer's functions, bound only when training is asked for (train_functions()): they
+# live in libengrate-train, which brings GSL with it, and `import engrate` loads neither.
+TRAIN_PROTOTYPES = [
     ("engrate_train_options_new", options_p, []),
     ("engrate_train_options_free", None, [options_p]),
     ("engrate_train_options_set", c_int, [options_p, c_char_p, c_char_p, error_p]),
@@ -198,19 +207,32 @@ PROTOTYPES = [
     ("engrate_train_report_summary", c_char_p, [report_p]),
 ]
 
-# ---- Finding the library ----------------------------------------------------------------
+# ---- Finding the libraries ----------------------------------------------------------------
 
 if sys.platform == "darwin":
-    _FILE = "libengrate.dylib"
+    _FILE, _SONAME = "libengrate.dylib", "libengrate.0.dylib"
+    _TRAIN_FILE, _TRAIN_SONAME = "libengrate-train.dylib", "libengrate-train.0.dylib"
 elif sys.platform == "win32":
-    _FILE = "libengrate-0.dll"
+    _FILE = _SONAME = "libengrate-0.dll"
+    _TRAIN_FILE = _TRAIN_SONAME = "libengrate-train-0.dll"
 else:
-    _FILE = "libengrate.so"
+    _FILE, _SONAME = "libengrate.so", "libengrate.so.0"
+    _TRAIN_FILE, _TRAIN_SONAME = "libengrate-train.so", "libengrate-train.so.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def installed_libdir():
+    """The libdir configure chose, written into engrate/_paths.py by `make install`; None
+    for a package used from the source tree (which has no _paths.py)."""
+    try:
+        from . import _paths
+    except ImportError:
+        return None
+    return _paths.LIBDIR or None
+
+
 def candidates():
-    """The places to try, in order, as (description, path or name) pairs."""
+    """The places to try for libengrate, in order, as (description, path or name) pairs."""
     env = os.environ.get("ENGRATE_LIB")
     if env:
         return [("$ENGRATE_LIB", env)]
@@ -222,44 +244,57 @@ def candidates():
     tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "lib", ".libs", _FILE))
     if not places or places[0][1] != tree:
         places.append(("the build tree", tree))
+    libdir = installed_libdir()
+    if libdir:
+        places.append(("the installed libdir", os.path.join(libdir, _SONAME)))
     found = ctypes.util.find_library("engrate")
     if found:
         places.append(("the installed library", found))
-    if _FILE.endswith(".so") and found != _FILE + ".0":
-        places.append(("the installed library", _FILE + ".0"))
+    if found != _SONAME:
+        places.append(("the installed library", _SONAME))
     return places
 
 
-def _load():
+def _open(places, what):
+    """The first of places that loads, as (CDLL, path); else ImportError listing them."""
     tried = []
-    for what, path in candidates():
+    for where, path in places:
         if os.sep in path and not os.path.exists(path):
-            tried.append("%s: %s (no such file)" % (what, path))
+            tried.append("%s: %s (no such file)" % (where, path))
             continue
         try:
             return ctypes.CDLL(path), path
         except OSError as e:
-            tried.append("%s: %s (%s)" % (what, path, e))
-    raise ImportError("engrate: cannot load libengrate; tried:\n  " + "\n  ".join(tried)
-                      + "\nSet ENGRATE_LIB to the library's path, or install it.")
+            tried.append("%s: %s (%s)" % (where, path, e))
+    raise ImportError("engrate: cannot load %s; tried:\n  %s" % (what, "\n  ".join(tried)))
 
 
-lib, path = _load()
+def _bind(library, path, prototypes, into):
+    """Set each prototype's types and store the function in `into` under its name."""
+    missing = []
+    for name, restype, argtypes in prototypes:
+        try:
+            f = getattr(library, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        f.restype = restype
+        f.argtypes = argtypes
+        into[name] = f
+    return missing
 
-# Bind every prototype as a module-level function of the same name.
-_missing = []
-for _name, _restype, _argtypes in PROTOTYPES:
-    try:
-        _f = getattr(lib, _name)
-    except AttributeError:
-        _missing.append(_name)
-        continue
-    _f.restype = _restype
-    _f.argtypes = _argtypes
-    globals()[_name] = _f
+
+try:
+    lib, path = _open(candidates(), "libengrate")
+except ImportError as e:
+    raise ImportError("%s\nSet ENGRATE_LIB to the library's path, or install it." % e) \
+        from None
+
+_missing = _bind(lib, path, PROTOTYPES, globals())
 if _missing:
     raise ImportError("engrate: %s lacks %s: it is not the libengrate this binding is for"
                       % (path, ", ".join(_missing)))
+del _missing
 
 _major = lib.engrate_version_major()
 if _major != EXPECTED_MAJOR:
@@ -268,4 +303,57 @@ if _major != EXPECTED_MAJOR:
 if lib.engrate_error_size() != ctypes.sizeof(engrate_error):
     raise ImportError("engrate: %s has an engrate_error of %d bytes, the binding %d"
                       % (path, lib.engrate_error_size(), ctypes.sizeof(engrate_error)))
-del _name, _restype, _argtypes, _f, _missing
+
+# ---- The training library, loaded on first use -------------------------------------------
+
+
+def train_candidates():
+    """The places to try for libengrate-train: $ENGRATE_TRAIN_LIB alone when set; else
+    beside the libengrate that was loaded (a build tree or an installation), the installed
+    libdir, and the library by name."""
+    env = os.environ.get("ENGRATE_TRAIN_LIB")
+    if env:
+        return [("$ENGRATE_TRAIN_LIB", env)]
+    places = []
+    if os.sep in path:
+        here = os.path.dirname(os.path.abspath(path))
+        places.append(("beside libengrate", os.path.join(here, _TRAIN_SONAME)))
+        places.append(("beside libengrate", os.path.join(here, _TRAIN_FILE)))
+        # a build tree keeps the trainer in lib/train/.libs beside lib/.libs
+        tree = os.path.normpath(os.path.join(here, "..", "train", ".libs", _TRAIN_FILE))
+        places.append(("the build tree", tree))
+    libdir = installed_libdir()
+    if libdir:
+        places.append(("the installed libdir", os.path.join(libdir, _TRAIN_SONAME)))
+    places.append(("the installed library", _TRAIN_SONAME))
+    return places
+
+
+class _Functions:
+    """The trainer's functions as attributes (train_functions())."""
+
+
+_train = None
+
+
+def train_functions():
+    """The trainer's functions, loading libengrate-train the first time. Until the trainer
+    has a library of its own, libengrate itself carries them and is used when no
+    libengrate-train is found. Raises ImportError naming every place tried."""
+    global _train
+    if _train is not None:
+        return _train
+    try:
+        tlib, tpath = _open(train_candidates(), "libengrate-train (training)")
+    except ImportError:
+        if not hasattr(lib, "engrate_train_csv"):
+            raise
+        tlib, tpath = lib, path
+    functions = _Functions()
+    missing = _bind(tlib, tpath, TRAIN_PROTOTYPES, functions.__dict__)
+    if missing:
+        raise ImportError("engrate: %s lacks %s: it is not the training library this binding "
+                          "is for" % (tpath, ", ".join(missing)))
+    functions.lib, functions.path = tlib, tpath
+    _train = functions
+    return functions

@@ -1,0 +1,184 @@
+"""engrate._estimate: one estimate, with its breakdown. The inputs come by id or label,
+from a mapping and keywords (gather). A profile of the usual inputs (role, skills, certs,
+years) goes to C in one call (engrate_estimate_profile); any other model's inputs go
+through a query (engrate_query_add, engrate_query_set_number_at, engrate_estimate). The C
+result is then copied into a Result, which holds no C memory."""
+
+from ctypes import byref, c_char_p, c_double
+
+from . import _raw
+from ._errors import from_c
+from ._inputs import resolve, suggest_level
+from ._result import Aliased, Contribution, Result, Suggestion, flag_set
+from ._values import encode, is_missing, number, one_name, set_names
+
+__all__ = ["estimate", "estimate_values", "gather", "PROFILE", "profile_inputs", "query_estimate"]
+
+# The inputs engrate_estimate_profile and engrate_estimate_batch take, with their kinds.
+PROFILE = {"role": "categorical", "skills": "set", "certs": "set", "years": "numeric"}
+_NONE = flag_set(0)
+_NO_EVIDENCE = flag_set(_raw.FLAG_NO_EVIDENCE)
+
+
+def _empty(value):
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        return not value
+    try:
+        return is_missing(value)
+    except Exception:
+        return False
+
+
+def gather(model, profile, inputs, others="raise"):
+    """{input index: value} from a mapping (a dict, a pandas row) and keywords, keys by
+    input id or label. A key the model has no input for raises UnknownNameError, unless
+    its value is empty (None, NaN, "", []): so that role=None, certs=[] may be given to a
+    model without those inputs; with others="ignore" such keys are left out."""
+    items = []
+    if profile is not None:
+        if isinstance(profile, (str, bytes)) or not hasattr(profile, "items"):
+            raise TypeError("estimate() takes a mapping of inputs (a dict, a pandas row) or "
+                            "keywords (role=..., skills=...), not %s" % type(profile).__name__)
+        items.extend(profile.items())
+    items.extend(inputs.items())
+    values, keys = {}, {}
+    for key, value in items:
+        try:
+            index = resolve(model, key)
+        except KeyError:
+            if others == "ignore" or _empty(value):
+                continue
+            raise
+        if index in values:
+            raise ValueError("input '%s' given twice (as %r and %r)"
+                             % (model.inputs[index].id, keys[index], key))
+        values[index], keys[index] = value, key
+    return values
+
+
+def profile_inputs(model, indexes):
+    """True when every input given is one of the profile's, with its kind."""
+    inputs = model.inputs
+    return all(PROFILE.get(inputs[i].id) == inputs[i].kind for i in indexes)
+
+
+def _name_array(names):
+    return (c_char_p * len(names))(*names) if names else None
+
+
+def _profile_call(model, h, values, flags, r, err):
+    inputs = model.inputs
+    role, skills, certs, years = None, [], [], None
+    for i, v in values.items():
+        id = inputs[i].id
+        if id == "role":
+            role = one_name(v, id)
+        elif id == "skills":
+            skills = [encode(s) for s in set_names(v, id)]
+        elif id == "certs":
+            certs = [encode(s) for s in set_names(v, id)]
+        else:
+            years = number(v, id)
+    return _raw.engrate_estimate_profile(
+        h, None if role is None else encode(role), _name_array(skills), len(skills),
+        _name_array(certs), len(certs), None if years is None else byref(c_double(years)),
+        flags, r, byref(err))
+
+
+def query_estimate(model, values, q, flags, r, err):
+    """Estimate {input index: value} through query q into r; the C return code. Any
+    non-negative code of engrate_query_add is success: unknown names are read from the
+    result, not from what adding them returned."""
+    inputs = model.inputs
+    _raw.engrate_query_reset(q)
+    for i, v in values.items():
+        inp = inputs[i]
+        if inp.kind == "numeric":
+            x = number(v, inp.id)
+            rc = 0 if x is None else _raw.engrate_query_set_number_at(q, i, x, byref(err))
+        else:
+            names = set_names(v, inp.id) if inp.kind == "set" else [one_name(v, inp.id)]
+            rc, id = 0, encode(inp.id)
+            for name in names:
+                if name is not None:
+                    rc = _raw.engrate_query_add(q, id, encode(name), byref(err))
+                    if rc < 0:
+                        break
+        if rc < 0:
+            return rc
+    return _raw.engrate_estimate(q, flags, r, byref(err))
+
+
+def estimate(model, profile, inputs, strict, lang):
+    """Model.estimate."""
+    return estimate_values(model, gather(model, profile, inputs), strict, lang)
+
+
+def estimate_values(model, values, strict, lang="en"):
+    """A Result for {input index: value}."""
+    hold = model._live()
+    flags = _raw.STRICT if strict else 0
+    err = _raw.engrate_error()
+    r = hold.result()
+    try:
+        if profile_inputs(model, values):
+            rc = _profile_call(model, hold.ptr, values, flags, r, err)
+        else:
+            q = hold.query()
+            try:
+                rc = query_estimate(model, values, q, flags, r, err)
+            finally:
+                hold.queries.append(q)
+        if rc < 0:
+            raise from_c(err)
+        return read(model, hold.ptr, r, lang)
+    finally:
+        hold.results.append(r)
+
+
+def read(model, h, r, lang):
+    """Copy a C result into a Result. What the model alone determines (ids, names, a
+    level's no-evidence flag) comes from caches, so that few calls cross into C."""
+    raw = _raw
+    inputs = model._inputs
+    meta = model._meta or model._cache_meta(h)
+    n = raw.engrate_result_contribution_count(r)
+    contributions = [Contribution(None, None, "base", None,
+                                  raw.engrate_result_contribution_amount(r, 0), False,
+                                  _NONE)] if n else []
+    for i in range(1, n):
+        inp = inputs[raw.engrate_result_contribution_input(r, i)]
+        lev = raw.engrate_result_contribution_level(r, i)
+        amount = raw.engrate_result_contribution_amount(r, i)
+        if lev >= 0:
+            level = inp.levels_of(h)[lev]
+            contributions.append(Contribution(
+                inp.id, level.id, model._level_name(h, inp._index, lev, lang), None, amount,
+                level.no_evidence, _NO_EVIDENCE if level.no_evidence else _NONE))
+        else:
+            f = raw.engrate_result_contribution_flags(r, i)
+            contributions.append(Contribution(
+                inp.id, None, model._input_label(h, inp._index, lang),
+                raw.engrate_result_contribution_value(r, i), amount,
+                bool(f & raw.FLAG_NO_EVIDENCE), flag_set(f)))
+    unknown, suggestions = [], []
+    for i in range(raw.engrate_result_unknown_count(r)):
+        given = raw.engrate_result_unknown_name(r, i)
+        inp = inputs[raw.engrate_result_unknown_input(r, i)]
+        k = suggest_level(h, inp._index, given)
+        unknown.append(given.decode())
+        suggestions.append(Suggestion(inp.id, unknown[-1],
+                                      None if k is None else inp.levels_of(h)[k].id))
+    aliased = []
+    for i in range(raw.engrate_result_aliased_count(r)):
+        inp = inputs[raw.engrate_result_aliased_input(r, i)]
+        lev = raw.engrate_result_aliased_level(r, i)
+        aliased.append(Aliased(raw.engrate_result_aliased_given(r, i).decode(), inp.id,
+                               inp.levels_of(h)[lev].id,
+                               model._level_name(h, inp._index, lev, lang)))
+    return Result(meta[0], raw.engrate_result_estimate(r), raw.engrate_result_low(r),
+                  raw.engrate_result_high(r), meta[3], meta[1], meta[2],
+                  flag_set(raw.engrate_result_flags(r)), contributions, unknown, suggestions,
+                  aliased, lang)

@@ -1,0 +1,213 @@
+"""engrate._inputs: what a model asks for. Input and Level describe its inputs and levels;
+resolve() finds an input by what a person or a spreadsheet calls it (its id, or its label
+in any language the model has, after folding: "role", "Role", "職種"); coefficients() lays
+the model out as a table. The C lookups whose calling convention is being unified
+(level and suggestion indexes) are wrapped here, in one place."""
+
+import ctypes
+
+from . import _raw
+from ._errors import UnknownNameError, error_for_code
+from ._result import Coefficient
+from ._values import encode
+
+__all__ = ["Input", "Level", "find_level", "suggest_level", "fold_name", "resolve",
+           "coefficients", "KINDS"]
+
+KINDS = {_raw.CATEGORICAL: "categorical", _raw.SET: "set", _raw.NUMERIC: "numeric"}
+
+
+def fold_name(name):
+    """The name folded the way matching folds it (engrate_fold_name)."""
+    b = encode(name)
+    cap = 4 * len(b) + 16
+    buf = ctypes.create_string_buffer(cap)
+    n = _raw.engrate_fold_name(b, buf, cap)
+    if n < 0:
+        raise error_for_code(n, "cannot fold %r: %s"
+                             % (name, _raw.engrate_strerror(n).decode()))
+    return buf.raw[:n].decode("utf-8")
+
+
+def find_level(h, input, name):
+    """The index of the level `name` (bytes) matches, or None; raises for bad arguments."""
+    k = _raw.engrate_model_find_level(h, input, name, None)
+    if k == _raw.E_UNKNOWN_NAME:
+        return None
+    if k < 0:
+        raise error_for_code(k, "cannot match %r: %s"
+                             % (name.decode("utf-8", "replace"),
+                                _raw.engrate_strerror(k).decode()))
+    return k
+
+
+def suggest_level(h, input, name):
+    """The index of the level closest to an unknown name (bytes), or None."""
+    k = _raw.engrate_model_suggest(h, input, name)
+    return k if k >= 0 else None
+
+
+class Level:
+    """A level of a categorical or set input: id, coef, aliases, no_evidence, and its
+    display name in a language through name(lang)."""
+
+    __slots__ = ("_model", "input", "index", "id", "coef", "aliases", "no_evidence")
+
+    def __init__(self, model, h, input, index):
+        i = input._index
+        self._model = model
+        self.input = input.id
+        self.index = index
+        self.id = _raw.engrate_level_id(h, i, index).decode()
+        self.coef = _raw.engrate_level_coef(h, i, index)
+        self.aliases = tuple(_raw.engrate_level_alias(h, i, index, k).decode()
+                             for k in range(_raw.engrate_level_alias_count(h, i, index)))
+        self.no_evidence = bool(_raw.engrate_level_flags(h, i, index)
+                                & _raw.LEVEL_NO_EVIDENCE)
+
+    def name(self, lang="en"):
+        """Display name in `lang`; falls back to English, then to the id."""
+        model = self._model
+        key = (model._input_index[self.input], self.index, lang)
+        s = model._names.get(key)  # what was read before needs no model
+        return s if s is not None else model._level_name(model._live().ptr, *key)
+
+    def __repr__(self):
+        return "<engrate.Level %s.%s>" % (self.input, self.id)
+
+
+class Input:
+    """An input of the model: id, kind ("categorical", "set", "numeric"), its label in a
+    language through label(lang), and levels (categorical and set) or min, max, default,
+    knots and coefs (numeric)."""
+
+    __slots__ = ("_model", "_index", "id", "kind", "_levels", "min", "max", "default",
+                 "knots", "coefs")
+
+    def __init__(self, model, h, index):
+        self._model = model
+        self._index = index
+        self.id = _raw.engrate_input_id(h, index).decode()
+        self.kind = KINDS[_raw.engrate_input_kind(h, index)]
+        self._levels = None
+        if self.kind == "numeric":
+            self.min = _raw.engrate_input_min(h, index)
+            self.max = _raw.engrate_input_max(h, index)
+            self.default = _raw.engrate_input_default(h, index)
+            nk = _raw.engrate_input_knot_count(h, index)
+            self.knots = tuple(_raw.engrate_input_knot(h, index, k) for k in range(nk))
+            self.coefs = tuple(_raw.engrate_input_coef(h, index, k) for k in range(nk + 1))
+        else:
+            self.min = self.max = self.default = None
+            self.knots = self.coefs = ()
+
+    def label(self, lang="en"):
+        """Display label in `lang`; falls back to English, then to the id."""
+        model = self._model
+        s = model._labels.get((self._index, lang))  # what was read before needs no model
+        return s if s is not None else model._input_label(model._live().ptr, self._index, lang)
+
+    @property
+    def levels(self):
+        """The levels, in model order (empty for a numeric input)."""
+        return self._levels or self.levels_of(self._model._live().ptr)
+
+    def levels_of(self, h):
+        """The levels, read through h (a pointer the caller holds) the first time."""
+        if self._levels is None:
+            n = _raw.engrate_input_level_count(h, self._index)
+            self._levels = tuple(Level(self._model, h, self, k) for k in range(n))
+        return self._levels
+
+    def level(self, id):
+        """The level with this id, or None."""
+        for lv in self.levels:
+            if lv.id == id:
+                return lv
+        return None
+
+    def __repr__(self):
+        return "<engrate.Input %s (%s)>" % (self.id, self.kind)
+
+
+def input_labels(text):
+    """{input id: [label, ...]} from a model's canonical text, every language: the C API
+    gives a label by language but does not list the languages a model has."""
+    labels, current = {}, None
+    for line in text.splitlines():
+        if line.startswith("["):
+            current = line[7:-1] if line.startswith("[input ") else None
+            if current is not None:
+                labels[current] = []
+        elif current is not None and line.startswith("label."):
+            labels[current].append(line.split(" = ", 1)[1] if " = " in line else "")
+    return labels
+
+
+def _name_table(model):
+    """{folded id or label: {input index, ...}} for resolve()."""
+    table = {}
+    labels = input_labels(model.to_string())
+    for inp in model.inputs:
+        for name in [inp.id] + labels.get(inp.id, []):
+            try:
+                key = fold_name(name)
+            except Exception:  # a label the folding refuses cannot be typed either
+                continue
+            table.setdefault(key, set()).add(inp._index)
+    return table
+
+
+def resolve(model, key):
+    """The index of the input `key` names: its id, else (folded) its id or a label in any
+    language. Raises UnknownNameError (a KeyError) naming the inputs there are."""
+    index = model._input_index_of(key)
+    if index is not None:
+        return index
+    if not isinstance(key, str):
+        raise TypeError("an input name must be a str, not %s" % type(key).__name__)
+    table = model._cache.get("names")
+    if table is None:
+        table = model._cache["names"] = _name_table(model)
+    try:
+        hits = table.get(fold_name(key))
+    except Exception:
+        hits = None
+    if hits and len(hits) == 1:
+        return next(iter(hits))
+    inputs = model.inputs
+    if hits:
+        raise UnknownNameError(_raw.E_UNKNOWN_NAME, "'%s' names more than one input: %s"
+                               % (key, ", ".join(sorted(inputs[i].id for i in hits))))
+    known = ", ".join("%s (%s)" % (i.id, ", ".join(dict.fromkeys(
+        [i.label("en")] + [i.label("ja")]))) for i in inputs)
+    raise UnknownNameError(_raw.E_UNKNOWN_NAME, "the model has no input '%s'; its inputs: %s"
+                           % (key, known))
+
+
+def coefficients(model, lang="en", as_frame=None):
+    """The model as a table: the intercept, each level's coefficient, each numeric input's
+    slope and its changes of slope after each knot (see Coefficient). A pandas DataFrame
+    when pandas can be imported (as_frame=None) or as_frame=True, else a list of
+    Coefficient."""
+    rows = [Coefficient(None, None, "(intercept)", model.intercept, True)]
+    for inp in model.inputs:
+        if inp.kind == "numeric":
+            label = inp.label(lang)
+            rows.append(Coefficient(inp.id, None, label, inp.coefs[0], True))
+            for knot, coef in zip(inp.knots, inp.coefs[1:]):
+                rows.append(Coefficient(inp.id, ">%g" % knot,
+                                        "%s: change of slope after %g" % (label, knot),
+                                        coef, True))
+        else:
+            rows.extend(Coefficient(inp.id, lv.id, lv.name(lang), lv.coef,
+                                    not lv.no_evidence) for lv in inp.levels)
+    if as_frame is False:
+        return rows
+    try:
+        import pandas
+    except ImportError:
+        if as_frame:
+            raise
+        return rows
+    return pandas.DataFrame(rows, columns=Coefficient._fields)
