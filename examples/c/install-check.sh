@@ -90,4 +90,31 @@ puts format("%.0f %.0f %.0f", r.estimate, r.low, r.high)' "$tmp$rubydir" \
     [ "$out" = "1143953 936589 1397227" ] || fail "the installed Ruby library gives $out"
     ok "the installed Ruby library ($rubydir): $out"
 fi
+# Installed for real (a prefix of its own under $tmp, every directory named so that a
+# configure --libdir or --with-pythondir outside the prefix is not written to), the Python
+# package finds its library through engrate/_paths.py: run from $tmp with neither
+# LD_LIBRARY_PATH nor ENGRATE_LIB, it loads $tmp/prefix/lib's and trains with it.
+if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
+    p=$tmp/prefix
+    $MAKE install DESTDIR= prefix="$p" exec_prefix="$p" bindir="$p/bin" libdir="$p/lib" \
+        includedir="$p/include" datarootdir="$p/share" datadir="$p/share" \
+        mandir="$p/share/man" pythondir="$p/python" rubydir="$p/ruby" \
+        >"$tmp/install-prefix.log" 2>&1 || { cat "$tmp/install-prefix.log"; fail "make install prefix=$p"; }
+    [ -f "$p/python/engrate/_paths.py" ] || fail "no engrate/_paths.py in $p/python"
+    out=$(cd "$tmp" && env -u LD_LIBRARY_PATH -u ENGRATE_LIB -u ENGRATE_TRAIN_LIB \
+          -u top_builddir PYTHONPATH="$p/python" PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
+import os, sys, engrate
+lib = os.path.realpath(engrate.library_path())
+assert lib.startswith(sys.argv[1] + "/lib/"), lib
+r = engrate.Model(sys.argv[1] + "/share/engrate/example.model").estimate(
+    role="pmo", skills="java", certs=["PMP"], years=8)
+rows = "".join("%s,java,%d,%d\n" % (("pm", "se")[i % 2], i % 9, 500000 + 9000 * i)
+               for i in range(40))
+model, report = engrate.train("role,skills,years,rate\n" + rows, folds=0, min_count=1,
+                              categorical="role", set="skills", numeric="years")
+print("%.0f %.0f %.0f %d" % (r.estimate, r.low, r.high, report.value("n")))' "$p") ||
+        fail "the Python package installed in $p"
+    [ "$out" = "1143953 936589 1397227 40" ] || fail "the Python package in $p gives $out"
+    ok "the Python package in $p finds $p/lib without LD_LIBRARY_PATH: $out"
+fi
 echo "$passed passed, 0 failed"
