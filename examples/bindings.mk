@@ -1,8 +1,6 @@
-# The batch call (lib/batch.c) and what calls engrate from outside C: the Python (ctypes)
-# and Ruby (ffi) bindings with their test suites, and a C program built against the
-# installed library with pkg-config. docs/bindings.md says how to use them.
-lib_libengrate_la_SOURCES += lib/batch.c
-lib_libengrate_internal_la_SOURCES += lib/batch.c
+# What calls engrate from outside C: the Python (ctypes) and Ruby (ffi) bindings with
+# their test suites, the batch call's suite, and a C program built against the installed
+# library with pkg-config. docs/bindings.md says how to use them.
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_batch
@@ -51,27 +49,24 @@ engratepydir = $(pythondir)/engrate
 engratepy_DATA = $(PYTHON_PACKAGE)
 nodist_engratepy_DATA = examples/python/engrate/_paths.py
 endif
-# Made on every `make` (rewritten only when it changes), so that `make install
-# prefix=DIR` names the libdir it installs into.
-examples/python/engrate/_paths.py: $(srcdir)/examples/python/engrate/_paths.py.in python-paths-force
+# Made again whenever configure runs (a new libdir comes with a new Makefile).
+examples/python/engrate/_paths.py: $(srcdir)/examples/python/engrate/_paths.py.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) examples/python/engrate && \
 	sed -e 's|@libdir[@]|$(libdir)|g' $(srcdir)/examples/python/engrate/_paths.py.in \
-	  >$@.tmp && \
-	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
-python-paths-force:
-.PHONY: python-paths-force
+	  >$@.tmp && mv -f $@.tmp $@
 CLEANFILES += examples/python/engrate/_paths.py examples/python/engrate/_paths.py.tmp
 if INSTALL_RUBY
 engraterbdir = $(rubydir)
 engraterb_DATA = examples/ruby/lib/engrate.rb
 engraterawdir = $(rubydir)/engrate
-engrateraw_DATA = examples/ruby/lib/engrate/raw.rb
+engrateraw_DATA = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_train.rb
 endif
 
 EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
 	examples/python/engrate/_paths.py.in examples/python/estimate.py \
 	examples/python/python.test examples/python/valgrind.sh \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
+	examples/ruby/lib/engrate/raw_train.rb \
 	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c

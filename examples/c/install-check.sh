@@ -32,6 +32,26 @@ flags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" PKG_CONFIG_ALLOW_SYS
 case "$flags" in *"-I$tmp"*"-L$tmp"*) ;; *) fail "pkg-config flags outside $tmp: $flags" ;; esac
 ok "pkg-config: $flags"
 
+# libengrate's .pc file requires nothing: it works where GSL's .pc file cannot be found
+# (PKG_CONFIG_LIBDIR hides the system's). The trainer's pulls GSL in (Requires.private:
+# gsl, so its cflags and, for static linking, its libraries).
+PKG_CONFIG_LIBDIR="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" $PKG_CONFIG --cflags --libs engrate \
+    >/dev/null 2>"$tmp/pc.err" || fail "pkg-config engrate without gsl.pc: $(cat "$tmp/pc.err")"
+ok "pkg-config --cflags --libs engrate with no gsl.pc in sight"
+if PKG_CONFIG_LIBDIR="$pc" $PKG_CONFIG --static --libs engrate-train >/dev/null 2>&1; then
+    fail "pkg-config --static engrate-train works without gsl.pc: it should require GSL"
+fi
+tflags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" $PKG_CONFIG --static --libs \
+         engrate-train) || fail "pkg-config --static --libs engrate-train"
+case "$tflags" in *-lengrate-train*-lengrate*-lgsl*) ;; *) fail "engrate-train: $tflags" ;; esac
+ok "pkg-config --static --libs engrate-train: $tflags"
+if [ -z "$static" ] && command -v ldd >/dev/null; then
+    if ldd "$tmp$libdir/libengrate.so" | grep -q gsl; then
+        fail "the installed libengrate links GSL: $(ldd "$tmp$libdir/libengrate.so")"
+    fi
+    ok "the installed libengrate.so does not link GSL"
+fi
+
 # shellcheck disable=SC2086 # the flags are words
 $CC ${CFLAGS:-} "$srcdir/examples/c/estimate.c" -o "$tmp/estimate" $flags ${LDFLAGS:-} ||
     fail "cc estimate.c \$(pkg-config --cflags --libs engrate)"
@@ -90,31 +110,33 @@ puts format("%.0f %.0f %.0f", r.estimate, r.low, r.high)' "$tmp$rubydir" \
     [ "$out" = "1143953 936589 1397227" ] || fail "the installed Ruby library gives $out"
     ok "the installed Ruby library ($rubydir): $out"
 fi
-# Installed for real (a prefix of its own under $tmp, every directory named so that a
-# configure --libdir or --with-pythondir outside the prefix is not written to), the Python
-# package finds its library through engrate/_paths.py: run from $tmp with neither
-# LD_LIBRARY_PATH nor ENGRATE_LIB, it loads $tmp/prefix/lib's and trains with it.
+# The installed package finds its library without LD_LIBRARY_PATH or ENGRATE_LIB: make
+# install wrote configure's libdir into engrate/_paths.py. In a DESTDIR the library is not
+# at that path yet, so the check is in two parts: _paths.py names $libdir exactly, and a
+# copy of the installed package whose _paths.py names $tmp$libdir instead, run from $tmp
+# with neither variable set, loads the library there (not another one on the system) and
+# trains with the training library found beside it.
 if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
-    p=$tmp/prefix
-    $MAKE install DESTDIR= prefix="$p" exec_prefix="$p" bindir="$p/bin" libdir="$p/lib" \
-        includedir="$p/include" datarootdir="$p/share" datadir="$p/share" \
-        mandir="$p/share/man" pythondir="$p/python" rubydir="$p/ruby" \
-        >"$tmp/install-prefix.log" 2>&1 || { cat "$tmp/install-prefix.log"; fail "make install prefix=$p"; }
-    [ -f "$p/python/engrate/_paths.py" ] || fail "no engrate/_paths.py in $p/python"
+    paths="$tmp$pythondir/engrate/_paths.py"
+    grep -qx "LIBDIR = \"$libdir\"" "$paths" || fail "$paths does not name $libdir: $(cat "$paths")"
+    mkdir -p "$tmp/pkg" && cp -R "$tmp$pythondir/engrate" "$tmp/pkg/" || fail "copy the package"
+    echo "LIBDIR = \"$tmp$libdir\"" >"$tmp/pkg/engrate/_paths.py"
     out=$(cd "$tmp" && env -u LD_LIBRARY_PATH -u ENGRATE_LIB -u ENGRATE_TRAIN_LIB \
-          -u top_builddir PYTHONPATH="$p/python" PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
+          -u top_builddir PYTHONPATH="$tmp/pkg" PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
 import os, sys, engrate
+from engrate import _raw
 lib = os.path.realpath(engrate.library_path())
-assert lib.startswith(sys.argv[1] + "/lib/"), lib
-r = engrate.Model(sys.argv[1] + "/share/engrate/example.model").estimate(
-    role="pmo", skills="java", certs=["PMP"], years=8)
+assert lib.startswith(sys.argv[1] + "/"), lib
+r = engrate.Model(sys.argv[2]).estimate(role="pmo", skills="java", certs=["PMP"], years=8)
 rows = "".join("%s,java,%d,%d\n" % (("pm", "se")[i % 2], i % 9, 500000 + 9000 * i)
                for i in range(40))
 model, report = engrate.train("role,skills,years,rate\n" + rows, folds=0, min_count=1,
                               categorical="role", set="skills", numeric="years")
-print("%.0f %.0f %.0f %d" % (r.estimate, r.low, r.high, report.value("n")))' "$p") ||
-        fail "the Python package installed in $p"
-    [ "$out" = "1143953 936589 1397227 40" ] || fail "the Python package in $p gives $out"
-    ok "the Python package in $p finds $p/lib without LD_LIBRARY_PATH: $out"
+assert os.path.realpath(_raw.train_path).startswith(sys.argv[1] + "/"), _raw.train_path
+print("%.0f %.0f %.0f %d" % (r.estimate, r.low, r.high, report.value("n")))' \
+          "$tmp$libdir" "$tmp$pkgdatadir/example.model") ||
+        fail "the installed Python package with no LD_LIBRARY_PATH"
+    [ "$out" = "1143953 936589 1397227 40" ] || fail "the installed Python package gives $out"
+    ok "the installed Python package finds its libdir through engrate/_paths.py: $out"
 fi
 echo "$passed passed, 0 failed"

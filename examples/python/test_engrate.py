@@ -21,18 +21,11 @@ import threading
 import unittest
 import weakref
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import engrate  # noqa: E402
+from testsupport import (BAD_NUMBER, BUILDDIR, ESTIMATOR, EXAMPLE, HERE, LINEAR,
+                         SRCDIR)
 
-REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-SRCDIR = os.path.abspath(os.environ.get("srcdir") or REPO)
-BUILDDIR = os.path.abspath(os.environ.get("top_builddir") or REPO)
-EXAMPLE = os.path.join(SRCDIR, "models", "example.model")
-LINEAR = os.path.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
-BAD_NUMBER = os.path.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
-                          "input.model")
-ESTIMATOR = os.path.join(BUILDDIR, "examples", "engrate-estimate")
+import engrate
+
 ESTIMATE_PY = os.path.join(HERE, "estimate.py")
 
 
@@ -517,6 +510,26 @@ class Loading(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("ImportError: engrate: %s is libengrate 1.0.0 (major 1); "
                       "this binding needs major 0" % lib, p.stderr)
+
+    @unittest.skipUnless(os.path.exists("/proc/self/maps"), "needs /proc/self/maps")
+    def test_the_trainer_is_loaded_only_to_train(self):
+        code = (
+            "import engrate\n"
+            "def loaded():\n"
+            "    maps = open('/proc/self/maps').read()\n"
+            "    return [n for n in ('libengrate.so', 'libengrate-train', 'libgsl')"
+            " if n in maps]\n"
+            "m = engrate.Model(%r); m.estimate(role='pm'); m.predict([{'role': 'pm'}])\n"
+            "print(loaded())\n"
+            "engrate.train('role,years,rate\\n' + 'pm,1,5\\nse,2,6\\n' * 5, folds=0,"
+            " min_count=1, categorical='role', numeric='years')\n"
+            "print(loaded())\n" % EXAMPLE)
+        env = dict(os.environ, top_builddir=BUILDDIR)
+        p = subprocess.run([sys.executable, "-c", code], cwd=HERE, env=env,
+                           capture_output=True, text=True)
+        self.assertEqual((p.returncode, p.stdout),
+                         (0, "['libengrate.so']\n['libengrate.so', 'libengrate-train', "
+                             "'libgsl']\n"), p.stderr)
 
     def test_version(self):
         self.assertEqual(engrate.version().split(".")[0], "0")

@@ -26,9 +26,11 @@ def rounds(full, light):
 
 
 def child_env():
-    """The environment for a child Python: this package first on its path."""
+    """The environment for a child Python: this package first on its path, this build's
+    library."""
     env = dict(os.environ)
     env["PYTHONPATH"] = HERE + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                 else "")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["top_builddir"] = BUILDDIR  # absolute: the child may run elsewhere
     return env

@@ -11,8 +11,10 @@ The library is looked for, in this order:
   4. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
 The ImportError raised when none loads lists every place tried and why each failed.
 
-The trainer's functions are bound apart (train_functions()), on the first call that trains:
-importing engrate loads neither the training library nor what it links (GSL).
+libengrate-train, the trainer, is found the same way ($ENGRATE_TRAIN_LIB first, then
+lib/train/.libs of a build tree, beside the libengrate that was loaded, configure's libdir,
+by name) by load_train(), only when training is asked for: importing engrate loads neither
+the trainer nor GSL.
 """
 
 import ctypes
@@ -185,8 +187,8 @@ PROTOTYPES = [
       POINTER(c_uint), POINTER(c_int), error_p]),
 ]
 
-# The trainer's functions, bound only when training is asked for (train_functions()): they
-# live in libengrate-train, which brings GSL with it, and `import engrate` loads neither.
+# libengrate-train's prototypes (include/engrate_train.h), bound by load_train() the first
+# time training is asked for: importing engrate never loads the trainer or GSL.
 TRAIN_PROTOTYPES = [
     ("engrate_train_options_new", options_p, []),
     ("engrate_train_options_free", None, [options_p]),
@@ -209,21 +211,21 @@ TRAIN_PROTOTYPES = [
 
 # ---- Finding the libraries ----------------------------------------------------------------
 
-if sys.platform == "darwin":
-    _FILE, _SONAME = "libengrate.dylib", "libengrate.0.dylib"
-    _TRAIN_FILE, _TRAIN_SONAME = "libengrate-train.dylib", "libengrate-train.0.dylib"
-elif sys.platform == "win32":
-    _FILE = _SONAME = "libengrate-0.dll"
-    _TRAIN_FILE = _TRAIN_SONAME = "libengrate-train-0.dll"
-else:
-    _FILE, _SONAME = "libengrate.so", "libengrate.so.0"
-    _TRAIN_FILE, _TRAIN_SONAME = "libengrate-train.so", "libengrate-train.so.0"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _file(name):
+    """The file a link finds (libengrate.so) and the run-time name (libengrate.so.0)."""
+    if sys.platform == "darwin":
+        return "lib%s.dylib" % name, "lib%s.0.dylib" % name
+    if sys.platform == "win32":
+        return "lib%s-0.dll" % name, "lib%s-0.dll" % name
+    return "lib%s.so" % name, "lib%s.so.0" % name
+
+
 def installed_libdir():
-    """The libdir configure chose, written into engrate/_paths.py by `make install`; None
-    for a package used from the source tree (which has no _paths.py)."""
+    """The libdir configure chose, which `make install` writes into engrate/_paths.py;
+    None for the package in the source tree (which has no _paths.py)."""
     try:
         from . import _paths
     except ImportError:
@@ -231,70 +233,85 @@ def installed_libdir():
     return _paths.LIBDIR or None
 
 
-def candidates():
-    """The places to try for libengrate, in order, as (description, path or name) pairs."""
-    env = os.environ.get("ENGRATE_LIB")
-    if env:
-        return [("$ENGRATE_LIB", env)]
+def candidates(name="engrate", env="ENGRATE_LIB", subdir=("lib",), beside=None):
+    """The places to try for library `name`, in order, as (description, path or name)
+    pairs: the environment variable `env` (alone when set), the build tree, the directory
+    of `beside` (a library already loaded), configure's libdir, the installed name."""
+    value = os.environ.get(env)
+    if value:
+        return [("$" + env, value)]
+    f, soname = _file(name)
     places = []
     builddir = os.environ.get("top_builddir")
     if builddir:
         places.append(("$top_builddir",
-                       os.path.join(os.path.abspath(builddir), "lib", ".libs", _FILE)))
-    tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "lib", ".libs", _FILE))
+                       os.path.join(os.path.abspath(builddir), *subdir, ".libs", f)))
+    tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", *subdir, ".libs", f))
     if not places or places[0][1] != tree:
         places.append(("the build tree", tree))
+    if beside and os.sep in beside:
+        places.append(("beside libengrate",
+                       os.path.join(os.path.dirname(os.path.abspath(beside)), soname)))
     libdir = installed_libdir()
     if libdir:
-        places.append(("the installed libdir", os.path.join(libdir, _SONAME)))
-    found = ctypes.util.find_library("engrate")
+        places.append(("the installed libdir", os.path.join(libdir, soname)))
+    found = ctypes.util.find_library(name)
     if found:
         places.append(("the installed library", found))
-    if found != _SONAME:
-        places.append(("the installed library", _SONAME))
+    if found != soname:
+        places.append(("the installed library", soname))
     return places
 
 
-def _open(places, what):
-    """The first of places that loads, as (CDLL, path); else ImportError listing them."""
+def _load(name="engrate", env="ENGRATE_LIB", subdir=("lib",), error=ImportError,
+          beside=None):
     tried = []
-    for where, path in places:
-        if os.sep in path and not os.path.exists(path):
-            tried.append("%s: %s (no such file)" % (where, path))
+    for what, where in candidates(name, env, subdir, beside):
+        if os.sep in where and not os.path.exists(where):
+            tried.append("%s: %s (no such file)" % (what, where))
             continue
         try:
-            return ctypes.CDLL(path), path
+            return ctypes.CDLL(where), where
         except OSError as e:
-            tried.append("%s: %s (%s)" % (where, path, e))
-    raise ImportError("engrate: cannot load %s; tried:\n  %s" % (what, "\n  ".join(tried)))
+            tried.append("%s: %s (%s)" % (what, where, e))
+    raise error("engrate: cannot load lib%s; tried:\n  %s\nSet %s to the library's path, "
+                "or install it." % (name, "\n  ".join(tried), env))
 
 
-def _bind(library, path, prototypes, into):
-    """Set each prototype's types and store the function in `into` under its name."""
+def _bind(handle, where, prototypes, error=ImportError):
+    """Bind each prototype as a module-level function of the same name."""
     missing = []
     for name, restype, argtypes in prototypes:
         try:
-            f = getattr(library, name)
+            f = getattr(handle, name)
         except AttributeError:
             missing.append(name)
             continue
         f.restype = restype
         f.argtypes = argtypes
-        into[name] = f
-    return missing
+        globals()[name] = f
+    if missing:
+        raise error("engrate: %s lacks %s: it is not the library this binding is for"
+                    % (where, ", ".join(missing)))
 
 
-try:
-    lib, path = _open(candidates(), "libengrate")
-except ImportError as e:
-    raise ImportError("%s\nSet ENGRATE_LIB to the library's path, or install it." % e) \
-        from None
+lib, path = _load()
+_bind(lib, path, PROTOTYPES)
+train_lib = None
+train_path = None
 
-_missing = _bind(lib, path, PROTOTYPES, globals())
-if _missing:
-    raise ImportError("engrate: %s lacks %s: it is not the libengrate this binding is for"
-                      % (path, ", ".join(_missing)))
-del _missing
+
+def load_train():
+    """Load libengrate-train and bind its prototypes as functions of this module, once.
+    Raises OSError, naming every place tried, when it cannot be loaded."""
+    global train_lib, train_path
+    if train_lib is None:
+        handle, where = _load("engrate-train", "ENGRATE_TRAIN_LIB", ("lib", "train"), OSError,
+                              beside=path)
+        _bind(handle, where, TRAIN_PROTOTYPES, OSError)
+        train_lib, train_path = handle, where
+    return train_lib
+
 
 _major = lib.engrate_version_major()
 if _major != EXPECTED_MAJOR:
@@ -303,57 +320,3 @@ if _major != EXPECTED_MAJOR:
 if lib.engrate_error_size() != ctypes.sizeof(engrate_error):
     raise ImportError("engrate: %s has an engrate_error of %d bytes, the binding %d"
                       % (path, lib.engrate_error_size(), ctypes.sizeof(engrate_error)))
-
-# ---- The training library, loaded on first use -------------------------------------------
-
-
-def train_candidates():
-    """The places to try for libengrate-train: $ENGRATE_TRAIN_LIB alone when set; else
-    beside the libengrate that was loaded (a build tree or an installation), the installed
-    libdir, and the library by name."""
-    env = os.environ.get("ENGRATE_TRAIN_LIB")
-    if env:
-        return [("$ENGRATE_TRAIN_LIB", env)]
-    places = []
-    if os.sep in path:
-        here = os.path.dirname(os.path.abspath(path))
-        places.append(("beside libengrate", os.path.join(here, _TRAIN_SONAME)))
-        places.append(("beside libengrate", os.path.join(here, _TRAIN_FILE)))
-        # a build tree keeps the trainer in lib/train/.libs beside lib/.libs
-        tree = os.path.normpath(os.path.join(here, "..", "train", ".libs", _TRAIN_FILE))
-        places.append(("the build tree", tree))
-    libdir = installed_libdir()
-    if libdir:
-        places.append(("the installed libdir", os.path.join(libdir, _TRAIN_SONAME)))
-    places.append(("the installed library", _TRAIN_SONAME))
-    return places
-
-
-class _Functions:
-    """The trainer's functions as attributes (train_functions())."""
-
-
-_train = None
-
-
-def train_functions():
-    """The trainer's functions, loading libengrate-train the first time. Until the trainer
-    has a library of its own, libengrate itself carries them and is used when no
-    libengrate-train is found. Raises ImportError naming every place tried."""
-    global _train
-    if _train is not None:
-        return _train
-    try:
-        tlib, tpath = _open(train_candidates(), "libengrate-train (training)")
-    except ImportError:
-        if not hasattr(lib, "engrate_train_csv"):
-            raise
-        tlib, tpath = lib, path
-    functions = _Functions()
-    missing = _bind(tlib, tpath, TRAIN_PROTOTYPES, functions.__dict__)
-    if missing:
-        raise ImportError("engrate: %s lacks %s: it is not the training library this binding "
-                          "is for" % (tpath, ", ".join(missing)))
-    functions.lib, functions.path = tlib, tpath
-    _train = functions
-    return functions

@@ -1,6 +1,6 @@
 """engrate._train: train() and TrainReport. Training runs in the training library
-(libengrate-train), which engrate._raw loads on the first call here and not before: a
-program that only estimates never loads it, nor GSL beneath it.
+(libengrate-train), which engrate._raw.load_train() loads on the first call here and not
+before: a program that only estimates never loads it, nor GSL beneath it.
 
 The data may be a CSV file's path, CSV text, a file object, or a pandas DataFrame, which
 is written as CSV in memory (a list in a set column joined with that column's separator)
@@ -133,7 +133,8 @@ def train(data, out_path=None, progress=None, **options):
     if out_path is not None and "name" not in options:  # as engrate-train names it
         base = os.path.basename(os.fspath(out_path))
         options["name"] = base[:-6] if base.endswith(".model") else base
-    t = _raw.train_functions()
+    _raw.load_train()  # binds the trainer's functions in _raw, the first time
+    t = _raw
     opts = t.engrate_train_options_new()
     if not opts:
         raise MemoryError("engrate_train_options_new")

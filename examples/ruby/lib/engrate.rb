@@ -687,17 +687,17 @@ module Engrate
     attr_reader :terms, :notes, :json, :summary
 
     def initialize(h)
-      @terms = Array.new(Raw.engrate_train_report_term_count(h)) do |i|
-        [Engrate.utf8(Raw.engrate_train_report_term(h, i)),
-         Raw.engrate_train_report_estimate(h, i), Raw.engrate_train_report_std_error(h, i)]
+      @terms = Array.new(RawTrain.engrate_train_report_term_count(h)) do |i|
+        [Engrate.utf8(RawTrain.engrate_train_report_term(h, i)),
+         RawTrain.engrate_train_report_estimate(h, i), RawTrain.engrate_train_report_std_error(h, i)]
       end
-      @notes = Array.new(Raw.engrate_train_report_note_count(h)) do |i|
-        Engrate.utf8(Raw.engrate_train_report_note(h, i))
+      @notes = Array.new(RawTrain.engrate_train_report_note_count(h)) do |i|
+        Engrate.utf8(RawTrain.engrate_train_report_note(h, i))
       end
-      @json = Raw.engrate_train_report_json(h)&.then { |s| Engrate.utf8(s) }
-      @summary = Raw.engrate_train_report_summary(h)&.then { |s| Engrate.utf8(s) }
+      @json = RawTrain.engrate_train_report_json(h)&.then { |s| Engrate.utf8(s) }
+      @summary = RawTrain.engrate_train_report_summary(h)&.then { |s| Engrate.utf8(s) }
       @values = KEYS.to_h do |k|
-        x = Raw.engrate_train_report_value(h, k)
+        x = RawTrain.engrate_train_report_value(h, k)
         [k, x.nan? ? nil : x]
       end
     end
@@ -715,10 +715,11 @@ module Engrate
   # out_path, as engrate-train does. Returns [model, report]; raises Engrate::Error with
   # the CSV line and column of a bad row (and the report, when there is one, in #report).
   def self.train(csv_path, out_path = nil, **options)
+    require "engrate/raw_train"
     if out_path && !options.key?(:name) # as engrate-train names it
       options[:name] = File.basename(out_path.to_s).delete_suffix(".model")
     end
-    opts = Raw.engrate_train_options_new
+    opts = RawTrain.engrate_train_options_new
     raise NoMemoryError, "engrate_train_options_new" if opts.null?
 
     err = Raw::ErrorStruct.new
@@ -727,20 +728,20 @@ module Engrate
         name = key.to_s.tr("_", "-")
         Array(value).each do |v|
           v = { true => "1", false => "0" }.fetch(v, v)
-          if Raw.engrate_train_options_set(opts, name, v&.to_s, err).negative?
+          if RawTrain.engrate_train_options_set(opts, name, v&.to_s, err).negative?
             raise Error.from(err)
           end
         end
       end
       rep_ptr = FFI::MemoryPointer.new(:pointer)
-      ptr = Raw.engrate_train_csv(csv_path.to_s, opts, rep_ptr, err)
+      ptr = RawTrain.engrate_train_csv(csv_path.to_s, opts, rep_ptr, err)
       report = nil
       rp = rep_ptr.read_pointer
       unless rp.null?
         begin
           report = TrainReport.new(rp)
         ensure
-          Raw.engrate_train_report_free(rp)
+          RawTrain.engrate_train_report_free(rp)
         end
       end
       if ptr.null?
@@ -752,7 +753,7 @@ module Engrate
       model.save(out_path) unless out_path.nil?
       [model, report]
     ensure
-      Raw.engrate_train_options_free(opts)
+      RawTrain.engrate_train_options_free(opts)
     end
   end
 end

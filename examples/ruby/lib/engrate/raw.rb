@@ -10,6 +10,8 @@
 #      the tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
 #   3. the installed library by name (libengrate.so.0, then "engrate" through ffi).
 # The LoadError raised when none loads lists every place tried and why each failed.
+# libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first) by
+# engrate/raw_train.rb, which Engrate.train requires only when training is asked for.
 
 require "ffi"
 
@@ -58,48 +60,55 @@ module Engrate
              :source, [:char, ERROR_SOURCE_MAX], :text, [:char, ERROR_TEXT_MAX]
     end
 
-    FILE = case RbConfig::CONFIG["host_os"]
-           when /darwin/ then "libengrate.dylib"
-           when /mingw|mswin/ then "libengrate-0.dll"
-           else "libengrate.so"
-           end
+    # The file name of library `name` on this system.
+    def self.file(name)
+      case RbConfig::CONFIG["host_os"]
+      when /darwin/ then "lib#{name}.dylib"
+      when /mingw|mswin/ then "lib#{name}-0.dll"
+      else "lib#{name}.so"
+      end
+    end
 
-    # The places to try, in order, as [description, path or name] pairs.
-    def self.candidates
-      env = ENV["ENGRATE_LIB"]
-      return [["$ENGRATE_LIB", env]] if env && !env.empty?
+    # The places to try for library `name`, in order, as [description, path or name]
+    # pairs: the environment variable `env`, the build tree, the installed library.
+    def self.candidates(name = "engrate", env = "ENGRATE_LIB", subdir = ["lib"])
+      value = ENV[env]
+      return [["$#{env}", value]] if value && !value.empty?
 
+      f = file(name)
       places = []
       builddir = ENV["top_builddir"]
       if builddir && !builddir.empty?
-        places << ["$top_builddir", File.expand_path(File.join(builddir, "lib", ".libs", FILE))]
+        places << ["$top_builddir", File.expand_path(File.join(builddir, *subdir, ".libs", f))]
       end
-      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", "lib", ".libs", FILE))
+      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", *subdir, ".libs", f))
       places << ["the build tree", tree] unless places.any? { |_, p| p == tree }
-      places << ["the installed library", "#{FILE}.0"] if FILE.end_with?(".so")
-      places << ["the installed library", "engrate"]
+      places << ["the installed library", "#{f}.0"] if f.end_with?(".so")
+      places << ["the installed library", name]
       places
     end
 
-    tried = []
-    @path = nil
-    candidates.each do |what, path|
-      if path.include?(File::SEPARATOR) && !File.exist?(path)
-        tried << "#{what}: #{path} (no such file)"
-        next
+    # Load the first candidate that loads into `mod` (an FFI::Library); its path, or a
+    # LoadError listing every place tried.
+    def self.load_into(mod, name = "engrate", env = "ENGRATE_LIB", subdir = ["lib"])
+      tried = []
+      candidates(name, env, subdir).each do |what, path|
+        if path.include?(File::SEPARATOR) && !File.exist?(path)
+          tried << "#{what}: #{path} (no such file)"
+          next
+        end
+        begin
+          mod.ffi_lib path
+          return path
+        rescue LoadError => e
+          tried << "#{what}: #{path} (#{e.message.lines.first.strip})"
+        end
       end
-      begin
-        ffi_lib path
-        @path = path
-        break
-      rescue LoadError => e
-        tried << "#{what}: #{path} (#{e.message.lines.first.strip})"
-      end
+      raise LoadError, "engrate: cannot load lib#{name}; tried:\n  #{tried.join("\n  ")}\n" \
+                       "Set #{env} to the library's path, or install it."
     end
-    if @path.nil?
-      raise LoadError, "engrate: cannot load libengrate; tried:\n  #{tried.join("\n  ")}\n" \
-                       "Set ENGRATE_LIB to the library's path, or install it."
-    end
+
+    @path = load_into(self)
 
     class << self
       attr_reader :path
@@ -192,27 +201,6 @@ module Engrate
     attach_function :engrate_estimate_batch,
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
                        pointer pointer pointer pointer pointer pointer], :int, blocking: true
-    # Training
-    callback :engrate_train_progress_fn, %i[double pointer], :void
-    attach_function :engrate_train_options_new, [], :pointer
-    attach_function :engrate_train_options_free, [:pointer], :void
-    attach_function :engrate_train_options_set, %i[pointer string string pointer], :int
-    attach_function :engrate_train_options_set_progress,
-                    %i[pointer engrate_train_progress_fn pointer], :int
-    attach_function :engrate_train_csv, %i[string pointer pointer pointer], :pointer,
-                    blocking: true
-    attach_function :engrate_train_csv_buffer, %i[pointer size_t string pointer pointer pointer],
-                    :pointer, blocking: true
-    attach_function :engrate_train_report_free, [:pointer], :void
-    attach_function :engrate_train_report_value, %i[pointer string], :double
-    attach_function :engrate_train_report_term_count, [:pointer], :size_t
-    attach_function :engrate_train_report_term, %i[pointer size_t], :string
-    attach_function :engrate_train_report_estimate, %i[pointer size_t], :double
-    attach_function :engrate_train_report_std_error, %i[pointer size_t], :double
-    attach_function :engrate_train_report_note_count, [:pointer], :size_t
-    attach_function :engrate_train_report_note, %i[pointer size_t], :string
-    attach_function :engrate_train_report_json, [:pointer], :string
-    attach_function :engrate_train_report_summary, [:pointer], :string
 
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \
