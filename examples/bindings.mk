@@ -69,10 +69,16 @@ EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) 
 	examples/ruby/lib/engrate/raw_train.rb \
 	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
-	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c
+	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c \
+	bench/predict-bench.py
 
 # `make bench-ffi`: what a call costs from Python and Ruby next to C (bench/ffi-bench.sh).
-bench: bench-ffi
+# `make bench-predict`: df["rate"] = model.predict(df) on 100,000 rows (needs pandas).
+bench: bench-ffi bench-predict
+bench-predict: lib/libengrate.la models/jp-freelance.model
+	top_builddir='$(top_builddir)' srcdir='$(srcdir)' '$(PYTHON3)' \
+	  $(srcdir)/bench/predict-bench.py -m models/jp-freelance.model
+.PHONY: bench-predict
 bench-ffi: lib/libengrate.la
 	top_builddir='$(top_builddir)' srcdir='$(srcdir)' CC='$(CC)' PYTHON3='$(PYTHON3)' \
 	RUBY='$(RUBY)' $(SHELL) $(srcdir)/bench/ffi-bench.sh

@@ -54,15 +54,15 @@ class Closer:
 
 class Copies(unittest.TestCase):
     def test_copy_then_drop_the_original(self):
-        m = engrate.Model(EXAMPLE)
+        original = engrate.Model(EXAMPLE)
         for make in (copy.copy, copy.deepcopy):
-            c = make(m)
-            self.assertIsNot(c._hold, m._hold)
-            self.assertEqual(c.to_string(), m.to_string())
-            del m
+            c = make(original)
+            self.assertIsNot(c._hold, original._hold)
+            self.assertEqual(c.to_string(), original.to_string())
+            original = None
             gc.collect()
             self.assertAlmostEqual(pm8(c), PM8, delta=TOL)
-            m = c
+            original = c
 
     def test_closing_a_copy_leaves_the_original(self):
         m = engrate.Model(EXAMPLE)
@@ -185,7 +185,7 @@ class Close(unittest.TestCase):
         for t in threads:
             t.join()
         self.assertEqual((problems, len(done)), ([], 4))
-        del m, threads
+        m = threads = None
         gc.collect()
         self.assertIsNone(handle())
 

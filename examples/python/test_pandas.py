@@ -14,10 +14,10 @@ import subprocess
 import sys
 import unittest
 
-from testsupport import BAD_NUMBER, EXAMPLE, child_env
+from testsupport import BAD_NUMBER, EXAMPLE, child_env, rounds
 
 import engrate
-from engrate._values import split_names
+from engrate._values import split_flat, split_names
 
 try:
     import numpy as np
@@ -121,6 +121,21 @@ class NotKnownAndSplitting(unittest.TestCase):
         many = m.estimate_columns(["pm"] * 4, ["java;python", "java、python", " java ; python",
                                                ["java", "python"]], None, [8] * 4)
         self.assertEqual([bits(x) for x in many.estimate], [bits(want)] * 4)
+
+    def test_many_strings_split_at_once_as_one_by_one(self):
+        # The batch splits all of a column's strings in a few passes over their joined
+        # text (split_flat); split_names, one string at a time, is the reference.
+        import random
+        rng = random.Random(13)
+        parts = ["java", "C/C++", "Visual Basic", " ", "\u3000", "\t", "\n", ",", "、", "，",
+                 ";", "；", "", "ｐｙ", "x y", "\x85", "\u2028"]
+        for _ in range(rounds(20000, 2000)):
+            texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8)))
+                     for _ in range(rng.randint(1, 6))]
+            want = [split_names(t) for t in texts]
+            self.assertEqual(split_flat(texts), ([x for w in want for x in w],
+                                                 [len(w) for w in want]), texts)
+        self.assertIsNone(split_flat(["java\0python"]))
 
     def test_inputs_by_label_in_any_language(self):
         m = self.model

@@ -3,144 +3,26 @@
 dicts).
 
 A table of the usual inputs (role, skills, certs, years) crosses into C once, through
-engrate_estimate_batch, with its arrays built without a Python object per row where that
-can be helped: each distinct cell (a role, a skills string) is read once and every row
-then only points at it, numbers from numpy and pandas go to C as they are, and the C
-outputs are the arrays returned. Any other model's inputs go one row at a time through a
-query. Missing values and set strings mean what engrate._values says, as in a single
-estimate."""
+engrate_estimate_batch, with its arrays made by engrate._columns, and the C outputs are
+the arrays returned. Any other model's inputs go one row at a time through a query.
+Missing values and set strings mean what engrate._values says, as in a single estimate."""
 
-import ctypes
-import sys
 from array import array
-from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_size_t, c_uint, c_void_p
-from itertools import accumulate, chain
+from ctypes import byref, c_double, c_int, c_uint
+from itertools import chain
 
 from . import _raw
 from ._errors import Error, error_for_code, from_c
-from ._estimate import (estimate_values, gather, profile_inputs, query_estimate)
+from ._columns import cells_of, number_column, role_column, set_column
+from ._estimate import estimate_values, gather, profile_inputs, query_estimate
 from ._inputs import resolve
 from ._result import FLAG_SETS, Estimate, EstimateColumns
-from ._values import encode, number, one_name, set_names, split_many
 
 __all__ = ["estimate_columns", "estimate_many", "run", "check_lengths"]
 
 _NAN = float("nan")
 _ZERO_D = array("d", [0.0])
 _ZERO_I = array("i", [0])
-_ADDRESS = next(t for t in "LQI" if array(t).itemsize == ctypes.sizeof(c_void_p))
-_SIZE = next(t for t in "LQI" if array(t).itemsize == ctypes.sizeof(c_size_t))
-_LISTS = frozenset((list, tuple))
-
-
-# ---- Columns as C arrays -------------------------------------------------------------------
-
-def _cells(values):
-    """A column's cells as a list (numpy arrays and pandas Series through tolist())."""
-    if type(values) is list:
-        return values
-    tolist = getattr(values, "tolist", None)
-    if tolist is not None:
-        cells = tolist()
-        if isinstance(cells, list):
-            return cells
-    return list(values)
-
-
-def _pointers(items, name_of, keep):
-    """A char *[] for items: name_of(item) (a str, or None for NULL) of each distinct item
-    is encoded once, into one buffer the array points into. What must outlive the call
-    goes to keep."""
-    names = {item: name_of(item) for item in dict.fromkeys(items)}
-    encoded = {}
-    for name in names.values():
-        if name is not None and name not in encoded:
-            encoded[name] = encode(name)
-    buf = b"\0".join(encoded.values()) + b"\0"
-    at, offset = {None: 0}, ctypes.cast(c_char_p(buf), c_void_p).value
-    for name, b in encoded.items():
-        at[name] = offset
-        offset += len(b) + 1
-    address = {item: at[name] for item, name in names.items()}
-    addresses = array(_ADDRESS, map(address.__getitem__, items))
-    keep += (buf, addresses)
-    return (c_char_p * len(items)).from_buffer(addresses)
-
-
-def _role_column(cells, what, keep):
-    try:
-        return _pointers(cells, lambda c: one_name(c, what), keep)
-    except TypeError as e:
-        if "unhashable" not in str(e):
-            raise
-        raise TypeError("%s takes one name per row (a str), not a %s"
-                        % (what, type(next(c for c in cells if not c.__hash__)).__name__)) \
-            from None
-
-
-def _set_lists(cells, what):
-    """Each row's names as a list (or tuple)."""
-    if set(map(type, cells)) <= _LISTS:  # lists of names already
-        try:
-            distinct = dict.fromkeys(chain.from_iterable(cells))
-        except TypeError:
-            distinct = None
-        if distinct is not None and all(type(s) is str and s.strip() for s in distinct):
-            return cells
-        return [set_names(c, what) for c in cells]
-    try:
-        distinct = dict.fromkeys(cells)
-    except TypeError:  # unhashable cells (lists beside strings, numpy arrays): one by one
-        parsed = {}
-        lists = []
-        for c in cells:
-            if type(c) is str:
-                names = parsed.get(c)
-                if names is None:
-                    names = parsed[c] = set_names(c, what)
-            else:
-                names = set_names(c.tolist() if hasattr(c, "tolist") else c, what)
-            lists.append(names)
-        return lists
-    strings = [c for c in distinct if type(c) is str]
-    parsed = dict(zip(strings, split_many(strings)))
-    if len(parsed) < len(distinct):
-        parsed.update((c, set_names(c, what)) for c in distinct if type(c) is not str)
-    return list(map(parsed.__getitem__, cells))
-
-
-def _csr(lists, n, keep):
-    """Names and n + 1 offsets for a column of name lists (NULL, NULL when none)."""
-    offsets = array(_SIZE, accumulate(map(len, lists), initial=0))
-    if not offsets[-1]:
-        return None, None
-    names = list(chain.from_iterable(lists))
-    keep.append(offsets)
-    return _pointers(names, str, keep), (c_size_t * (n + 1)).from_buffer(offsets)
-
-
-def _number_column(values, what, keep):
-    """A double * of the column, NaN for "not known"; numpy and pandas numbers as they
-    are."""
-    np = sys.modules.get("numpy")
-    if np is not None:
-        arr = None
-        if isinstance(values, np.ndarray):
-            arr = values
-        elif hasattr(values, "to_numpy") and getattr(values.dtype, "kind", "O") in "fiu":
-            arr = values.to_numpy(dtype=np.float64, na_value=np.nan)  # pandas, NA as NaN
-        if arr is not None and arr.ndim == 1 and arr.dtype.kind in "fiu":
-            arr = np.ascontiguousarray(arr, dtype=np.float64)
-            keep.append(arr)
-            return arr.ctypes.data_as(POINTER(c_double))
-    cells = _cells(values)
-    try:
-        ys = array("d", cells)
-    except TypeError:  # None, strings, pandas' NA: one by one
-        ys = array("d", [_NAN if x is None else x
-                         for x in (number(c, what) for c in cells)])
-    keep.append(ys)
-    return (c_double * len(ys)).from_buffer(ys) if len(ys) else None
 
 
 # ---- The batch -------------------------------------------------------------------------
@@ -158,6 +40,10 @@ class _Out:
         self.rows = {}
 
     def row(self, i):
+        """Row i as {input index: value} (the columns read as lists the first time)."""
+        for index, values in self.rows.items():
+            if type(values) is not list:
+                self.rows[index] = cells_of(values)
         return {index: cells[i] for index, cells in self.rows.items()}
 
 
@@ -168,17 +54,13 @@ def _c_batch(model, hold, cols, n, strict):
     sets = {"skills": (None, None), "certs": (None, None)}
     for index, values in cols.items():
         id = inputs[index].id
+        out.rows[index] = values
         if id == "years":
-            years = _number_column(values, id, keep)
-            out.rows[index] = values
+            years = number_column(values, id, keep)
+        elif id == "role":
+            role = role_column(values, id, keep)
         else:
-            cells = _cells(values)
-            if id == "role":
-                role = _role_column(cells, id, keep)
-            else:
-                cells = _set_lists(cells, id)
-                sets[id] = _csr(cells, n, keep)
-            out.rows[index] = cells
+            sets[id] = set_column(values, n, id, keep)
     err = _raw.engrate_error()
     failed = _raw.engrate_estimate_batch(
         hold.ptr, n, role, sets["skills"][0], sets["skills"][1], sets["certs"][0],
@@ -199,7 +81,7 @@ def _c_batch(model, hold, cols, n, strict):
 def _query_rows(model, hold, cols, n, strict):
     """The batch one row at a time, for inputs engrate_estimate_batch does not take."""
     out = _Out(n)
-    out.rows = {index: _cells(values) for index, values in cols.items()}
+    out.rows = {index: cells_of(values) for index, values in cols.items()}
     flags = _raw.STRICT if strict else 0
     err = _raw.engrate_error()
     q, r = hold.query(), hold.result()

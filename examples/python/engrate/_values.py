@@ -12,9 +12,10 @@ import numbers
 import os
 import re
 from itertools import repeat
+from operator import add
 
 __all__ = ["encode", "encode_path", "is_missing", "split_names", "one_name", "set_names",
-           "number", "split_many", "SEPARATORS"]
+           "number", "split_flat", "SEPARATORS"]
 
 # The separators of a set given as one string: ASCII and full-width comma and semicolon,
 # and the ideographic comma that Japanese text lists with.
@@ -57,35 +58,33 @@ def split_names(s):
     return [p for p in (part.strip() for part in _SPLIT.split(s)) if p]
 
 
-# For split_many: every separator as ",", and what would make the fast split wrong: a
-# blank item, or a blank next to a separator or at either end (white space other than
-# the ASCII space sends it all the slow way).
-_TO_COMMA = str.maketrans({c: "," for c in SEPARATORS})
-_ODD_SPACE = re.compile(r"[^\S ]")
-_UNCLEAN = (",,", ",\0", "\0,", " ,", ", ", " \0", "\0 ")
+# For split_flat: every separator as ",", white space around a separator or a string's
+# end (\0 between strings), and the blank items that leaves.
+_SPACE = re.compile(r"\s")
+_SPACED = re.compile(r"\s+(?=[,\0])|(?<=[,\0])\s+")
+_COMMAS = re.compile(",+")
+_EDGE = re.compile(",?\0,?")
 
 
-def _clean(commas):
-    return (commas[0] not in ", " and commas[-1] not in ", "
-            and not any(s in commas for s in _UNCLEAN) and not _ODD_SPACE.search(commas))
-
-
-def split_many(strings):
-    """split_names of each of many strings, as a list of lists. Done on all of them at
-    once when none needs stripping or has blank items (the usual case: "java;python"),
-    one by one otherwise."""
-    strings = list(strings)
-    if "" in strings:  # an empty string, often one of them, would look like a blank item
-        where = strings.index("")
-        lists = split_many(strings[:where] + strings[where + 1:])
-        lists.insert(where, [])
-        return lists
-    whole = "\0".join(strings)
-    if whole.count("\0") == len(strings) - 1:
-        commas = whole.translate(_TO_COMMA)
-        if _clean(commas):
-            return list(map(str.split, commas.split("\0"), repeat(",")))
-    return list(map(split_names, strings))
+def split_flat(texts):
+    """split_names of many strings ("" for none) at once: (every name in order, how many
+    each string has). A few passes over all the text joined, rather than a list per
+    string; None when a string holds a NUL (split_names one by one is then right)."""
+    whole = "\0".join(texts)
+    if not texts or whole.count("\0") != len(texts) - 1:
+        return None
+    commas = whole
+    for sep in SEPARATORS[1:]:
+        if sep in commas:
+            commas = commas.replace(sep, ",")
+    if _SPACE.search(commas):
+        commas = _SPACED.sub("", commas).strip()
+    if ",," in commas or ",\0" in commas or "\0," in commas or commas[:1] == "," \
+            or commas[-1:] == ",":
+        commas = _EDGE.sub("\0", _COMMAS.sub(",", commas)).strip(",")
+    rows = commas.split("\0")
+    counts = list(map(add, map(str.count, rows, repeat(",")), map(bool, rows)))
+    return list(filter(None, commas.replace("\0", ",").split(","))), counts
 
 
 def one_name(value, what="role"):
