@@ -255,6 +255,10 @@ class Frames(unittest.TestCase):
         self.assertAlmostEqual(got[0], math.exp(13.77 + years_eta(8)), delta=1e-6)
         self.df["rate"] = self.model.predict(self.df)
         self.assertEqual(self.df["rate"].iloc[0], got[0])
+        # a row's columns that are no input (rate) are left out, as predict leaves them
+        self.assertEqual([bits(x) for x in self.singles(self.df)], [bits(x) for x in got])
+        with self.assertRaises(KeyError):  # a dict must name inputs only
+            self.model.estimate(dict(self.df.iloc[0]))
 
     def test_columns_of_every_kind(self):
         df = self.df

@@ -35,12 +35,15 @@ def gather(model, profile, inputs, others="raise"):
     """{input index: value} from a mapping (a dict, a pandas row) and keywords, keys by
     input id or label. A key the model has no input for raises UnknownNameError, unless
     its value is empty (None, NaN, "", []): so that role=None, certs=[] may be given to a
-    model without those inputs; with others="ignore" such keys are left out."""
+    model without those inputs; with others="ignore" such keys are left out, as they are
+    for a pandas row (its other columns: a name, a rate) and in predict()."""
     items = []
     if profile is not None:
         if isinstance(profile, (str, bytes)) or not hasattr(profile, "items"):
             raise TypeError("estimate() takes a mapping of inputs (a dict, a pandas row) or "
                             "keywords (role=..., skills=...), not %s" % type(profile).__name__)
+        if hasattr(profile, "iloc"):  # a pandas row: read as predict() reads its table
+            others = "ignore"
         items.extend(profile.items())
     items.extend(inputs.items())
     values, keys = {}, {}

@@ -61,6 +61,8 @@ def split_names(s):
 # For split_flat: every separator as ",", white space around a separator or a string's
 # end (\0 between strings), and the blank items that leaves.
 _SPACE = re.compile(r"\s")
+_ODD_SPACE = re.compile(r"[^\S ]")  # white space other than the ASCII space
+_PLAIN = ((" ,", ","), (", ", ","), (" \0", "\0"), ("\0 ", "\0"))
 _SPACED = re.compile(r"\s+(?=[,\0])|(?<=[,\0])\s+")
 _COMMAS = re.compile(",+")
 _EDGE = re.compile(",?\0,?")
@@ -77,7 +79,12 @@ def split_flat(texts):
     for sep in SEPARATORS[1:]:
         if sep in commas:
             commas = commas.replace(sep, ",")
-    if _SPACE.search(commas):
+    if " " in commas and not _ODD_SPACE.search(commas):  # the usual case: plain spaces
+        for spaced, bare in _PLAIN:
+            while spaced in commas:
+                commas = commas.replace(spaced, bare)
+        commas = commas.strip(" ")
+    elif _SPACE.search(commas):
         commas = _SPACED.sub("", commas).strip()
     if ",," in commas or ",\0" in commas or "\0," in commas or commas[:1] == "," \
             or commas[-1:] == ",":
