@@ -9,12 +9,11 @@ Missing values and set strings mean what engrate._values says, as in a single es
 
 from array import array
 from ctypes import byref, c_double, c_int, c_uint
-from itertools import chain
 
 from . import _raw
 from ._errors import Error, error_for_code, from_c
 from ._columns import cells_of, number_column, role_column, set_column
-from ._estimate import estimate_values, gather, profile_inputs, query_estimate
+from ._estimate import estimate_values, gather_rows, profile_inputs, query_estimate
 from ._inputs import resolve
 from ._result import FLAG_SETS, Estimate, EstimateColumns
 
@@ -166,10 +165,8 @@ def estimate_columns(model, columns, strict, return_errors):
 
 def estimate_many(model, profiles, strict, return_errors):
     """Model.estimate_many: a list of mappings."""
-    rows = [gather(model, p, {}) for p in profiles]
-    indexes = dict.fromkeys(chain.from_iterable(rows))
-    cols = {index: [row.get(index) for row in rows] for index in indexes}
-    out = run(model, cols, len(rows), strict)
+    rows = list(profiles)
+    out = run(model, gather_rows(model, rows), len(rows), strict)
     if out.failed and not return_errors:
         raise out.first
     result = list(map(Estimate._make, zip(out.estimate, out.low, out.high,

@@ -5,6 +5,7 @@ through a query (engrate_query_add, engrate_query_set_number_at, engrate_estimat
 result is then copied into a Result, which holds no C memory."""
 
 from ctypes import byref, c_char_p, c_double
+from itertools import chain
 
 from . import _raw
 from ._errors import from_c
@@ -12,7 +13,7 @@ from ._inputs import resolve, suggest_level
 from ._result import Aliased, Contribution, Result, Suggestion, flag_set
 from ._values import encode, is_missing, number, one_name, set_names
 
-__all__ = ["estimate", "estimate_values", "gather", "PROFILE", "profile_inputs", "query_estimate"]
+__all__ = ["estimate", "estimate_values", "gather", "gather_rows", "PROFILE", "profile_inputs", "query_estimate"]
 
 # The inputs engrate_estimate_profile and engrate_estimate_batch take, with their kinds.
 PROFILE = {"role": "categorical", "skills": "set", "certs": "set", "years": "numeric"}
@@ -59,6 +60,29 @@ def gather(model, profile, inputs, others="raise"):
                              % (model.inputs[index].id, keys[index], key))
         values[index], keys[index] = value, key
     return values
+
+
+def gather_rows(model, rows, others="raise"):
+    """{input index: column} for a list of mappings, each key resolved once for all rows
+    (gather, row by row, only when two keys of the rows name one input)."""
+    for r in rows:
+        if isinstance(r, (str, bytes)) or not hasattr(r, "keys"):
+            raise TypeError("rows must be mappings (dicts, pandas rows), not %s"
+                            % type(r).__name__)
+    keys = dict.fromkeys(chain.from_iterable(r.keys() for r in rows))
+    by_index = {}
+    for key in keys:
+        try:
+            index = resolve(model, key)
+        except KeyError:
+            if others == "ignore" or all(_empty(r.get(key)) for r in rows):
+                continue
+            raise
+        by_index.setdefault(index, []).append(key)
+    if any(len(k) > 1 for k in by_index.values()):
+        values = [gather(model, r, {}, others) for r in rows]
+        return {i: [v.get(i) for v in values] for i in by_index}
+    return {i: [r.get(k[0]) for r in rows] for i, k in by_index.items()}
 
 
 def profile_inputs(model, indexes):

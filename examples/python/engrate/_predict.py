@@ -5,10 +5,8 @@ Skills, 職種, 経験年数). Estimates come back as a numpy array in row order
 interval and flags as a DataFrame on the same index. numpy and pandas are imported here
 only when predict runs, and neither is needed."""
 
-from itertools import chain
-
 from ._batch import check_lengths, run
-from ._estimate import gather
+from ._estimate import gather_rows
 from ._inputs import resolve
 from ._result import FLAG_NAMES, Prediction
 
@@ -61,21 +59,16 @@ def _columns_of(model, data, columns):
 
 
 def _records_of(model, records, columns):
-    """The same for a list of mappings: each row's keys resolved on their own (rows may
-    name an input differently), keys that are no input left out."""
+    """The same for a list of mappings (rows may name an input differently), keys that
+    are no input left out."""
     mapping = dict(columns or {})
-    rows = []
-    for r in records:
-        if not hasattr(r, "items"):
-            raise TypeError("predict() takes rows as mappings, not %s" % type(r).__name__)
-        if mapping:
-            r = {mapping.get(k, k): v for k, v in r.items()}
-        rows.append(gather(model, r, {}, others="ignore"))
-    indexes = dict.fromkeys(chain.from_iterable(rows))
-    if not indexes and any(records):
+    if mapping:
+        records = [{mapping.get(k, k): v for k, v in r.items()} for r in records]
+    cols = gather_rows(model, records, others="ignore")
+    if not cols and any(records):
         raise ValueError("no key of the rows is an input of the model; the inputs are %s "
                          "(by id or label)" % ", ".join(i.id for i in model.inputs))
-    return {i: [row.get(i) for row in rows] for i in indexes}, len(rows), None
+    return cols, len(records), None
 
 
 def predict(model, data, interval, flags, strict, errors, columns):
