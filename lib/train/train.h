@@ -52,19 +52,6 @@ ER_HIDDEN char *er_dup_str(const char *s);
 /* Whether v can be one line of a model file: not empty, no control characters, UTF-8. */
 ER_HIDDEN int er_one_line(const char *v);
 
-typedef struct er_buf {
-    char *s;
-    size_t len, cap;
-    int failed; /* out of memory happened */
-} er_buf;
-
-ER_HIDDEN void er_buf_add(er_buf *b, const char *s, size_t n);
-ER_HIDDEN void er_buf_puts(er_buf *b, const char *s);
-ER_HIDDEN void er_buf_printf(er_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-ER_HIDDEN void er_buf_double(er_buf *b, double x); /* shortest exact; NaN: null */
-ER_HIDDEN void er_buf_json_string(er_buf *b, const char *s);
-
 typedef struct er_report_term {
     char *name;
     double estimate, std_error;
