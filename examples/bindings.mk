@@ -39,8 +39,8 @@ PYTHON_PACKAGE = examples/python/engrate/__init__.py examples/python/engrate/_ra
 	examples/python/engrate/_errors.py examples/python/engrate/_values.py \
 	examples/python/engrate/_result.py examples/python/engrate/_inputs.py \
 	examples/python/engrate/_model.py examples/python/engrate/_estimate.py \
-	examples/python/engrate/_batch.py examples/python/engrate/_predict.py \
-	examples/python/engrate/_train.py
+	examples/python/engrate/_columns.py examples/python/engrate/_batch.py \
+	examples/python/engrate/_predict.py examples/python/engrate/_train.py
 PYTHON_TESTS = examples/python/testsupport.py examples/python/test_engrate.py \
 	examples/python/test_lifetime.py examples/python/test_pickle.py \
 	examples/python/test_pandas.py

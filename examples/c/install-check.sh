@@ -86,6 +86,9 @@ ok "unknown names reported"
 # installed library, give the same estimate. They need a shared library.
 if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
     [ -f "$tmp$pythondir/engrate/__init__.py" ] || fail "no Python package in $tmp$pythondir"
+    for f in "$srcdir"/examples/python/engrate/*.py; do
+        [ -f "$tmp$pythondir/engrate/${f##*/}" ] || fail "engrate/${f##*/} is not installed"
+    done
     out=$(cd "$tmp" && PYTHONPATH="$tmp$pythondir" ENGRATE_LIB="$tmp$libdir/libengrate.so" \
           PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
 import sys, engrate
