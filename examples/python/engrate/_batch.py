@@ -9,6 +9,7 @@ Missing values and set strings mean what engrate._values says, as in a single es
 
 from array import array
 from ctypes import byref, c_double, c_int, c_uint
+from itertools import repeat
 
 from . import _raw
 from ._errors import Error, error_for_code, from_c
@@ -169,8 +170,9 @@ def estimate_many(model, profiles, strict, return_errors):
     out = run(model, gather_rows(model, rows), len(rows), strict)
     if out.failed and not return_errors:
         raise out.first
-    result = list(map(Estimate._make, zip(out.estimate, out.low, out.high,
-                                          map(FLAG_SETS.__getitem__, out.flags))))
+    result = list(map(tuple.__new__, repeat(Estimate),
+                      zip(out.estimate, out.low, out.high, map(FLAG_SETS.__getitem__,
+                                                               out.flags))))
     if out.failed:
         for i, e in _row_errors(model, out, strict).items():
             result[i] = e

@@ -23,6 +23,8 @@ _ADDRESS = next(t for t in "LQI" if array(t).itemsize == ctypes.sizeof(c_void_p)
 _SIZE = next(t for t in "LQI" if array(t).itemsize == ctypes.sizeof(c_size_t))
 _LISTS = frozenset((list, tuple))
 _STR = frozenset((str,))
+_NUMBERS = frozenset((float, int))
+_NUMBERS_OR_NONE = frozenset((float, int, type(None)))
 
 
 def cells_of(values):
@@ -228,9 +230,12 @@ def number_column(values, what, keep):
             keep.append(arr)
             return arr.ctypes.data_as(POINTER(c_double))
     cells = cells_of(values)
-    try:
+    kinds = set(map(type, cells))
+    if kinds <= _NUMBERS:
         ys = array("d", cells)
-    except TypeError:  # None, strings, pandas' NA: one by one
+    elif kinds <= _NUMBERS_OR_NONE:
+        ys = array("d", [_NAN if c is None else c for c in cells])
+    else:  # strings, numpy numbers, pandas' NA, a bool to refuse: one by one
         ys = array("d", [_NAN if x is None else x
                          for x in (number(c, what) for c in cells)])
     keep.append(ys)
