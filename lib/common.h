@@ -110,7 +110,8 @@ ER_HIDDEN extern const char *const er_training_keys[ER_TRAIN_COUNT];
 ER_HIDDEN int er_valid_id(const char *s, size_t n);
 
 /* A hash of (input, key) whose every bit depends on every byte, for hash tables that take
- * the low bits (the trainer's). Not stored anywhere: only this process's tables use it. */
+ * the low bits (the trainer's); never 0. Not stored anywhere: only this process's tables
+ * use it. */
 ER_HIDDEN uint64_t er_hash(size_t input, const char *key, size_t len);
 
 #endif

@@ -786,8 +786,11 @@ ENGRATE_API engrate_model *engrate_model_load(const char *path, unsigned flags,
         return NULL;
     }
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!f) { /* fopen allocates: out of memory is not an I/O error */
+        if (errno == ENOMEM)
+            er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
+        else
+            er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
         return NULL;
     }
     /* Read at most one byte past the limit: enough to know the file is too large. */

@@ -441,5 +441,5 @@ uint64_t er_hash(size_t input, const char *key, size_t len)
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
-    return h | 1;
+    return h ? h : 1; /* 0 marks an empty slot; every other bit is the hash's */
 }

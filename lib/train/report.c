@@ -31,10 +31,14 @@ void er_report_note(engrate_train_report *r, const char *fmt, ...)
 {
     if (r->n_notes >= ER_TRAIN_MAX_NOTES)
         return;
+    /* A note that cannot be kept makes the report fail to render: a report without it
+     * would be a different report, not a smaller one. */
     if (r->n_notes % 16 == 0) {
         char **t = realloc(r->notes, (r->n_notes + 16) * sizeof *t);
-        if (!t)
+        if (!t) {
+            r->nomem = 1;
             return;
+        }
         r->notes = t;
     }
     char tmp[400];
@@ -43,8 +47,10 @@ void er_report_note(engrate_train_report *r, const char *fmt, ...)
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     char *s = malloc(strlen(tmp) + 1);
-    if (!s)
+    if (!s) {
+        r->nomem = 1;
         return;
+    }
     strcpy(s, tmp);
     r->notes[r->n_notes++] = s;
 }
@@ -72,6 +78,8 @@ static void kv(er_buf *b, const char *key, double v, int comma)
 
 int er_report_render(engrate_train_report *r)
 {
+    if (r->nomem)
+        return ENGRATE_E_NOMEM;
     er_buf b = {0};
     er_buf_puts(&b, "{");
     kv(&b, "n", r->n, 0);

@@ -81,10 +81,12 @@ struct engrate_train_report {
     double *grid, *grid_err;    /* the lambda grid and its CV (or GCV) error */
     size_t n_grid;
     char *json, *summary;
+    int nomem;                  /* a note could not be kept: er_report_render fails */
 };
 
 ER_HIDDEN engrate_train_report *er_report_new(void);
-/* Add a note (printf-style); silently dropped past ER_TRAIN_MAX_NOTES. */
+/* Add a note (printf-style); silently dropped past ER_TRAIN_MAX_NOTES. Out of memory, the
+ * report remembers it and er_report_render fails. */
 ER_HIDDEN void er_report_note(engrate_train_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 ER_HIDDEN void er_report_reason(engrate_train_report *r, const char *what);
