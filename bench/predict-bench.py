@@ -100,8 +100,8 @@ def main():
         def assign():
             df["rate"] = model.predict(df)
 
-        print("%-46s %9.3f %9.3f %9.3f %9.3f" % (
-            ('df["rate"] = model.predict(df), sets as %s' % style,) + timed(assign, args.runs)))
+        label = 'df["rate"] = model.predict(df), sets as %s' % style
+        print("%-46s %9.3f %9.3f %9.3f %9.3f" % ((label,) + timed(assign, args.runs)))
         if style == "strings":
             print("%-46s %9.3f %9.3f %9.3f %9.3f" % (
                 ("model.predict(df, interval=True), %s" % style,)

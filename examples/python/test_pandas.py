@@ -219,6 +219,10 @@ class WithoutNumpy(unittest.TestCase):
             "out = m.predict({'role': ['pm', None], 'years': [8, float('nan')]})\n"
             "print(type(out).__name__, len(out), out[0] == m.estimate(role='pm', years=8)"
             ".estimate)\n"
+            "skills = ['java;python', None, ' ruby、c++ ', ['c#'], '']\n"
+            "for col in (skills, skills[:3] + skills[4:]):\n"
+            "    out = m.predict({'skills': col, 'role': ['pm'] * len(col)})\n"
+            "    assert list(out) == [m.estimate(role='pm', skills=s).estimate for s in col]\n"
             "p = m.predict([{'role': 'pm'}], interval=True, flags=True)\n"
             "print(type(p).__name__, p.flags['defaulted'], type(m.coefficients()).__name__)\n"
             % EXAMPLE)
@@ -240,7 +244,9 @@ class Frames(unittest.TestCase):
         self.model = engrate.Model(EXAMPLE)
         rows = [("pm", ["java", "python"], ["pmp"], 8), ("プロマネ", "java;jva", None, 3.5),
                 (None, "ruby、c++", "ipa_pm", np.nan), ("se", [], [], 55), (np.nan, None,
-                pd.NA, None), ("PMO", np.array(["cpp", "c#"]), "", 0)] * 5
+                pd.NA, None), ("PMO", np.array(["cpp", "c#"]), "", 0),
+                ("pg", " java\t；\u3000ｐｙｔｈｏｎ ,, ", "  ", 2),
+                ("se", "C/C++, ruby", "PMP", 7)] * 5
         self.df = pd.DataFrame(rows, columns=["role", "skills", "certs", "years"],
                                index=[f"r{i}" for i in range(len(rows))][::-1])
 
@@ -259,6 +265,19 @@ class Frames(unittest.TestCase):
         self.assertEqual([bits(x) for x in self.singles(self.df)], [bits(x) for x in got])
         with self.assertRaises(KeyError):  # a dict must name inputs only
             self.model.estimate(dict(self.df.iloc[0]))
+
+    def test_set_strings_by_every_path(self):
+        # Strings alone (one buffer for the column), with missing values, with tabs and
+        # ideographic spaces (the regular expression), beside lists (one by one): each
+        # row as its single estimate.
+        cases = [["java;python", "ruby、 c++", "", "jva,java"],
+                 ["java;python", None, np.nan, pd.NA, "c#"],
+                 ["java\t;\tpython", "\u3000ruby\u3000", "c++ ; ; c#"],
+                 ["java;python", ["ruby", "c++"], None, "c#"]]
+        for skills in cases:
+            got = self.model.predict({"role": ["pm"] * len(skills), "skills": skills})
+            want = [self.model.estimate(role="pm", skills=s).estimate for s in skills]
+            self.assertEqual([bits(x) for x in got], [bits(x) for x in want], skills)
 
     def test_columns_of_every_kind(self):
         df = self.df

@@ -1,10 +1,11 @@
 """engrate._columns: a column of a batch as the C arrays engrate_estimate_batch takes, made
 without a Python object per row where that can be helped, since a table of 100,000 rows
-is the usual size: each distinct cell (a role, a skills string) is read once, names are
-encoded once into one buffer the arrays point into, numbers from numpy and pandas go to C
-as they are, and with numpy the rows of a set column are gathered from the distinct
-cells' names in a few vector operations. Without numpy the same is done with arrays of
-the standard library. What the values mean is engrate._values' business.
+is the usual size. With numpy, a set column of strings becomes one UTF-8 buffer in which
+every name is a C string where it lies, and its arrays are computed from the positions
+of the separators; a role column is factorized (by pandas when it is loaded) and each
+distinct role encoded once; numbers from numpy and pandas go to C as they are. Without
+numpy each distinct cell is read once and the arrays are the standard library's. What
+the values mean is engrate._values' business.
 
 Each function appends to `keep` what must outlive the C call."""
 
@@ -14,7 +15,8 @@ from array import array
 from ctypes import POINTER, c_char_p, c_double, c_size_t, c_void_p
 from itertools import accumulate, chain
 
-from ._values import encode, is_missing, number, one_name, set_names, split_flat
+from ._values import (encode, is_missing, joined_names, number, one_name, set_names,
+                      split_flat)
 
 __all__ = ["cells_of", "role_column", "set_column", "number_column"]
 
@@ -164,28 +166,47 @@ def _factorize(np, values, cells):
     return codes.astype(np.intp, copy=False), list(position)
 
 
-def _name_addresses(np, names, keep):
-    """The address of each of names (a list of str), as a numpy array."""
-    at = _addresses(dict.fromkeys(names), keep)
-    return np.frombuffer(array(_ADDRESS, map(at.__getitem__, names)), dtype=np.uintp)
+def _texts(cells):
+    """The cells as strings ("" for a missing value), or None when one is neither."""
+    if set(map(type, cells)) <= _STR:
+        return cells
+    try:
+        odd = {c for c in cells if type(c) is not str}
+    except TypeError:  # unhashable: lists
+        return None
+    if not all(is_missing(c) for c in odd):
+        return None
+    return [c if type(c) is str else "" for c in cells]
 
 
-def _gather(np, values, cells, n, what, keep):
-    """The CSR arrays of a set column, each distinct cell split once and the rows
-    gathered from the distinct cells' names with numpy."""
-    codes, distinct = _factorize(np, values, cells)
-    flat, counts = _split_distinct(distinct, what)
-    counts = np.array(counts + [0], dtype=np.intp)  # the last for a missing value (-1)
-    starts = np.cumsum(counts) - counts
-    row_counts = counts[codes]
+def _text_csr(np, cells, n, keep):
+    """The CSR arrays of a column of strings, with numpy and no Python object per name:
+    the rows' names joined into one UTF-8 buffer (engrate._values.joined_names), every
+    separator in it overwritten with a NUL so that each name is a C string where it
+    lies, and the arrays computed from the separators' positions. None when a cell is
+    neither a string nor missing, or a string holds a NUL."""
+    texts = _texts(cells)
+    whole = None if texts is None else joined_names(texts)
+    if whole is None:
+        return None
+    buf = bytearray(whole.encode("utf-8", "surrogateescape"))
+    buf.append(0)
+    text = np.frombuffer(buf, dtype=np.uint8)
+    ends = np.flatnonzero((text == 44) | (text == 0))  # after each name: "," or "\0"
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    row_end = text[ends] == 0
+    row = np.cumsum(row_end) - row_end  # the row each name is in
+    named = ends > starts  # an empty row is the only empty name joined_names leaves
     offsets = np.zeros(n + 1, dtype=np.uintp)
-    offsets[1:] = np.cumsum(row_counts)
-    total = int(offsets[-1])
-    if not total:
+    offsets[1:] = np.cumsum(np.bincount(row[named], minlength=n))
+    if not offsets[-1]:
         return None, None
-    first = np.repeat(starts[codes] - offsets[:-1].astype(np.intp), row_counts)
-    pointers = _name_addresses(np, flat, keep)[first + np.arange(total, dtype=np.intp)]
-    keep += (offsets, pointers)
+    text[ends] = 0
+    base = ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
+    pointers = starts[named].astype(np.uintp) + np.uintp(base)
+    keep += (buf, offsets, pointers)
     return (pointers.ctypes.data_as(POINTER(c_char_p)),
             offsets.ctypes.data_as(POINTER(c_size_t)))
 
@@ -197,13 +218,12 @@ def set_column(values, n, what, keep):
     if set(map(type, cells)) <= _LISTS:
         return _csr(_checked_lists(cells, what), n, keep)
     np = _numpy()
+    if np is not None:
+        arrays = _text_csr(np, cells, n, keep)
+        return _csr(_one_by_one(cells, what), n, keep) if arrays is None else arrays
     try:
-        if np is not None:
-            return _gather(np, values, cells, n, what, keep)
         distinct = list(dict.fromkeys(cells))
-    except TypeError as e:  # unhashable cells
-        if "unhashable" not in str(e):
-            raise
+    except TypeError:  # unhashable cells
         return _csr(_one_by_one(cells, what), n, keep)
     flat, counts = _split_distinct(distinct, what)
     per, at = {}, 0

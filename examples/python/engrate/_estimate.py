@@ -13,7 +13,8 @@ from ._inputs import resolve, suggest_level
 from ._result import Aliased, Contribution, Result, Suggestion, flag_set
 from ._values import encode, is_missing, number, one_name, set_names
 
-__all__ = ["estimate", "estimate_values", "gather", "gather_rows", "PROFILE", "profile_inputs", "query_estimate"]
+__all__ = ["estimate", "estimate_values", "gather", "gather_rows", "PROFILE", "profile_inputs",
+           "query_estimate"]
 
 # The inputs engrate_estimate_profile and engrate_estimate_batch take, with their kinds.
 PROFILE = {"role": "categorical", "skills": "set", "certs": "set", "years": "numeric"}

@@ -219,8 +219,8 @@ class Model:
         """Interval(level, low, high): the prediction interval's nominal level and its
         bounds on the model's scale."""
         h = self._live().ptr
-        return Interval(_raw.engrate_model_interval_level(h), _raw.engrate_model_interval_low(h),
-                        _raw.engrate_model_interval_high(h))
+        return Interval(_raw.engrate_model_interval_level(h),
+                        _raw.engrate_model_interval_low(h), _raw.engrate_model_interval_high(h))
 
     @property
     def interval_level(self):

@@ -54,7 +54,8 @@ def _columns_of(model, data, columns):
         raise ValueError("no column is an input of the model: the columns are %s; the "
                          "inputs are %s (by id or label)"
                          % (", ".join(map(repr, names)) or "none",
-                            ", ".join("%s (%s)" % (i.id, i.label("ja")) for i in model.inputs)))
+                            ", ".join("%s (%s)" % (i.id, i.label("ja"))
+                                      for i in model.inputs)))
     return cols, n, index
 
 

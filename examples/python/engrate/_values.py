@@ -15,7 +15,7 @@ from itertools import repeat
 from operator import add
 
 __all__ = ["encode", "encode_path", "is_missing", "split_names", "one_name", "set_names",
-           "number", "split_flat", "SEPARATORS"]
+           "number", "joined_names", "split_flat", "SEPARATORS"]
 
 # The separators of a set given as one string: ASCII and full-width comma and semicolon,
 # and the ideographic comma that Japanese text lists with.
@@ -58,7 +58,7 @@ def split_names(s):
     return [p for p in (part.strip() for part in _SPLIT.split(s)) if p]
 
 
-# For split_flat: every separator as ",", white space around a separator or a string's
+# For joined_names: every separator as ",", white space around a separator or a string's
 # end (\0 between strings), and the blank items that leaves.
 _SPACE = re.compile(r"\s")
 _ODD_SPACE = re.compile(r"[^\S ]")  # white space other than the ASCII space
@@ -68,30 +68,39 @@ _COMMAS = re.compile(",+")
 _EDGE = re.compile(",?\0,?")
 
 
-def split_flat(texts):
-    """split_names of many strings ("" for none) at once: (every name in order, how many
-    each string has). A few passes over all the text joined, rather than a list per
-    string; None when a string holds a NUL (split_names one by one is then right)."""
+def joined_names(texts):
+    """Many strings ("" for none) as one text of their names: names separated by ",",
+    strings by "\0", no blank around either and no blank name (an empty string stays
+    empty). A few passes over all the text rather than a list per string; None when a
+    string holds a NUL (split_names one by one is then right)."""
     whole = "\0".join(texts)
     if not texts or whole.count("\0") != len(texts) - 1:
         return None
-    commas = whole
     for sep in SEPARATORS[1:]:
-        if sep in commas:
-            commas = commas.replace(sep, ",")
-    if " " in commas and not _ODD_SPACE.search(commas):  # the usual case: plain spaces
+        if sep in whole:
+            whole = whole.replace(sep, ",")
+    if " " in whole and not _ODD_SPACE.search(whole):  # the usual case: plain spaces
         for spaced, bare in _PLAIN:
-            while spaced in commas:
-                commas = commas.replace(spaced, bare)
-        commas = commas.strip(" ")
-    elif _SPACE.search(commas):
-        commas = _SPACED.sub("", commas).strip()
-    if ",," in commas or ",\0" in commas or "\0," in commas or commas[:1] == "," \
-            or commas[-1:] == ",":
-        commas = _EDGE.sub("\0", _COMMAS.sub(",", commas)).strip(",")
-    rows = commas.split("\0")
+            while spaced in whole:
+                whole = whole.replace(spaced, bare)
+        whole = whole.strip(" ")
+    elif _SPACE.search(whole):
+        whole = _SPACED.sub("", whole).strip()
+    if ",," in whole or ",\0" in whole or "\0," in whole or whole[:1] == "," \
+            or whole[-1:] == ",":
+        whole = _EDGE.sub("\0", _COMMAS.sub(",", whole)).strip(",")
+    return whole
+
+
+def split_flat(texts):
+    """split_names of many strings at once: (every name in order, how many each string
+    has), or None as joined_names."""
+    whole = joined_names(texts)
+    if whole is None:
+        return None
+    rows = whole.split("\0")
     counts = list(map(add, map(str.count, rows, repeat(",")), map(bool, rows)))
-    return list(filter(None, commas.replace("\0", ",").split(","))), counts
+    return list(filter(None, whole.replace("\0", ",").split(","))), counts
 
 
 def one_name(value, what="role"):
