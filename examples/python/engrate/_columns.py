@@ -101,9 +101,30 @@ def _csr(lists, n, keep):
     offsets = array(_SIZE, accumulate(map(len, lists), initial=0))
     if not offsets[-1]:
         return None, None
-    names = list(chain.from_iterable(lists))
     keep.append(offsets)
-    return _pointers(names, str, keep), (c_size_t * (n + 1)).from_buffer(offsets)
+    np = _numpy()
+    names = None if np is None else _buffer_names(np, lists, offsets[-1], keep)
+    if names is None:
+        names = _pointers(list(chain.from_iterable(lists)), str, keep)
+    return names, (c_size_t * (n + 1)).from_buffer(offsets)
+
+
+def _buffer_names(np, lists, total, keep):
+    """A char *[] of every name of lists, in order, with numpy: the names joined with
+    NULs into one buffer, where each is a C string as it lies. None when a name holds a
+    NUL (for encode to refuse)."""
+    whole = "\0".join(chain.from_iterable(lists))
+    if whole.count("\0") != total - 1:
+        return None
+    buf = bytearray(whole.encode("utf-8", "surrogateescape"))
+    buf.append(0)
+    ends = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 0)
+    starts = np.empty(len(ends), dtype=np.uintp)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    starts += np.uintp(ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf)))
+    keep += (buf, starts)
+    return starts.ctypes.data_as(POINTER(c_char_p))
 
 
 def _checked_lists(cells, what):
