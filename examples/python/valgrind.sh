@@ -1,8 +1,10 @@
 #!/bin/sh
 # valgrind.sh (make check-valgrind-python): the Python suites that try to crash the
 # binding (test_lifetime: copies, close while in use, garbage-collection order, fork,
-# threads; test_pickle: pickles, multiprocessing with fork and spawn) under memcheck, so
-# that a read of freed memory is an error even when it happens not to crash.
+# threads; test_pickle: pickles, multiprocessing with fork and spawn) and the one that
+# drives the batch's arrays hardest (test_pandas: buffers of names that C reads through
+# pointers made in Python) under memcheck, so that a read of freed or unowned memory is
+# an error even when it happens not to crash.
 # PYTHONMALLOC=malloc makes every Python allocation one valgrind sees; leaks are not
 # checked (the interpreter keeps memory until exit), errors are: any one fails the run.
 # ENGRATE_TEST_LIGHT=1 asks the stress tests for fewer rounds. Children the suites start
@@ -22,7 +24,7 @@ PYTHONMALLOC=malloc ENGRATE_TEST_LIGHT=1 PYTHONDONTWRITEBYTECODE=1 \
 PYTHONPATH="$srcdir/examples/python" \
     $VALGRIND --quiet --error-exitcode=1 --leak-check=no --track-origins=yes \
     --num-callers=40 --child-silent-after-fork=yes \
-    "$PYTHON3" -m unittest ${PYTHON_SUITES:-test_lifetime test_pickle} >"$log" 2>&1
+    "$PYTHON3" -m unittest ${PYTHON_SUITES:-test_lifetime test_pickle test_pandas} >"$log" 2>&1
 status=$?
 if [ $status -ne 0 ]; then
     echo "FAIL: the Python suites under valgrind (status $status); $log:"
