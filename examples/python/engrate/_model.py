@@ -220,7 +220,8 @@ class Model:
         bounds on the model's scale."""
         h = self._live().ptr
         return Interval(_raw.engrate_model_interval_level(h),
-                        _raw.engrate_model_interval_low(h), _raw.engrate_model_interval_high(h))
+                        _raw.engrate_model_interval_low(h),
+                        _raw.engrate_model_interval_high(h))
 
     @property
     def interval_level(self):
@@ -349,7 +350,7 @@ class Model:
         """Estimate one profile. Inputs are given by keyword (role="pmo", skills=["java"],
         certs="PMP", years=8) or as a mapping (a dict, a pandas row) whose keys are input
         ids or labels in any language ({"職種": "PMO", "スキル": ["Java"]}). A set input
-        takes a list or one string split on , 、 ， ; ；. None, NaN and pandas' NA mean
+        takes a list or one string split on , 、 ， ; ； ､. None, NaN and pandas' NA mean
         "not known". Unknown names are ignored and listed in the result, or raise
         engrate.UnknownNameError (a KeyError) when strict. `lang` is the language of the
         names in the breakdown. Returns a Result."""

@@ -1,7 +1,7 @@
 """engrate._values: what a Python value means as an input. One place decides, for the
 single estimate and the batch alike:
   - "not known": None, NaN (float or numpy), pandas' NA and NaT, and a blank string;
-  - a set (skills, certs) given as one string is split on , 、 ， ; ； (never on / or
+  - a set (skills, certs) given as one string is split on , 、 ， ; ； ､ (never on / or
     spaces: C/C++, Objective-C, "Visual Basic" stay whole); a list, tuple, set, numpy
     array or pandas Series of names is taken as it is, less its missing and blank items;
   - a number may be an int, a float, a numpy number or a numeric string ("8", " 7.5 ").
@@ -18,8 +18,8 @@ __all__ = ["encode", "encode_path", "is_missing", "split_names", "one_name", "se
            "number", "joined_names", "split_flat", "SEPARATORS"]
 
 # The separators of a set given as one string: ASCII and full-width comma and semicolon,
-# and the ideographic comma that Japanese text lists with.
-SEPARATORS = ",、，;；"
+# and the ideographic comma that Japanese text lists with (full and half width).
+SEPARATORS = ",、，;；､"
 _SPLIT = re.compile("[" + SEPARATORS + "]")
 _MISSING_TYPES = frozenset(("NAType", "NaTType"))
 
