@@ -1,6 +1,6 @@
 """test_pandas.py: numpy and pandas as a data scientist hands them over. Any sequence,
 numpy array or pandas Series is a column; None, NaN and pd.NA mean "not known" in a single
-estimate and a batch alike; a set given as one string is split on , 、 ， ; ； and never on
+estimate and a batch alike; a set given as one string is split on , 、 ， ; ； ､ and never on
 / or spaces; predict() takes a DataFrame whose columns are named by input id or label in
 any language and answers on its index; coefficients() is a table. Batch numbers are
 checked bit for bit against single estimates, and those against sums of
@@ -113,7 +113,7 @@ class NotKnownAndSplitting(unittest.TestCase):
         # 13.4 + 0.3 + 0.02 + 0.05 + years
         self.assertAlmostEqual(want, math.exp(13.77 + years_eta(8)), delta=1e-6)
         for s in ("java;python", "Java、Python", "java，python", "java; python", "java；python",
-                  " java ,python, ", ";java;;python;"):
+                  "java､python", " java ,python, ", ";java;;python;"):
             r = m.estimate(role="pm", skills=s, years=8)
             self.assertEqual((bits(r.estimate), r.unknown), (bits(want), []), s)
         # a list is taken as it is: its items are not split
@@ -128,7 +128,7 @@ class NotKnownAndSplitting(unittest.TestCase):
         import random
         rng = random.Random(13)
         parts = ["java", "C/C++", "Visual Basic", " ", "\u3000", "\t", "\n", ",", "、", "，",
-                 ";", "；", "", "ｐｙ", "x y", "\x85", "\u2028"]
+                 ";", "；", "､", "", "ｐｙ", "x y", "\x85", "\u2028"]
         for _ in range(rounds(20000, 2000)):
             texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8)))
                      for _ in range(rng.randint(1, 6))]
