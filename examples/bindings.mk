@@ -40,10 +40,11 @@ PYTHON_PACKAGE = examples/python/engrate/__init__.py examples/python/engrate/_ra
 	examples/python/engrate/_result.py examples/python/engrate/_inputs.py \
 	examples/python/engrate/_model.py examples/python/engrate/_estimate.py \
 	examples/python/engrate/_columns.py examples/python/engrate/_batch.py \
-	examples/python/engrate/_predict.py examples/python/engrate/_train.py
+	examples/python/engrate/_predict.py examples/python/engrate/_train.py \
+	examples/python/engrate/_whatif.py
 PYTHON_TESTS = examples/python/testsupport.py examples/python/test_engrate.py \
 	examples/python/test_lifetime.py examples/python/test_pickle.py \
-	examples/python/test_pandas.py
+	examples/python/test_pandas.py examples/python/test_whatif.py
 if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
 engratepy_DATA = $(PYTHON_PACKAGE)
@@ -64,6 +65,7 @@ endif
 
 EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
 	examples/python/engrate/_paths.py.in examples/python/estimate.py \
+	examples/python/estimate_whatif.py \
 	examples/python/python.test examples/python/valgrind.sh \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
 	examples/ruby/lib/engrate/raw_train.rb \

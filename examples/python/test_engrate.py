@@ -22,12 +22,9 @@ import unittest
 import weakref
 
 from testsupport import (BAD_NUMBER, BUILDDIR, ESTIMATOR, EXAMPLE, HERE, LINEAR,
-                         SRCDIR)
+                         SRCDIR, run_both)
 
 import engrate
-
-ESTIMATE_PY = os.path.join(HERE, "estimate.py")
-
 
 def bits(x):
     return struct.pack("<d", x)
@@ -229,6 +226,9 @@ class Errors(Case):
             m.estimate(role="pm", years=float("inf"))
         self.assertEqual(cm.exception.code, engrate.E_INVALID)
         self.assertIsInstance(cm.exception, ValueError)
+        # NaN is "not known", as None is, in the single call as in the batch
+        self.assertEqual(m.estimate(role="pm", years=float("nan")).estimate,
+                         m.estimate(role="pm").estimate)
         with self.assertRaises(engrate.Error) as cm:
             m.estimate(role="pm", skills=[os.fsdecode(b"ja\xffva")])
         self.assertEqual(cm.exception.code, engrate.E_UTF8)
@@ -454,6 +454,11 @@ class SameOutput(unittest.TestCase):
         ["--role", "pm", "--skill", "xyzzy"],
         ["--role", "pm", "--years", "12a"],
         ["--role", "pm", "--years", "nan"],
+        ["--role", "pm", "--years", "", "--json"],
+        ["--role", "pm", "--years", "inf"],
+        ["--role", "pm", "--skill", "Java、Python", "--skill", " ruby ;jva,", "--json"],
+        ["--role", "pm", "--skill", "", "--cert", "ＰＭＰ，　ipa_pm"],
+        ["--skill", ""],
         ["--role", "pm", "--lang", "fr"],
         [],
         ["--frobnicate"],
@@ -468,15 +473,7 @@ class SameOutput(unittest.TestCase):
     ]
 
     def run_both(self, args, env=None):
-        c = subprocess.run([ESTIMATOR] + args, capture_output=True, env=env)
-        p = subprocess.run([sys.executable, ESTIMATE_PY] + args, capture_output=True, env=env)
-        self.assertEqual(p.returncode, c.returncode, args)
-        self.assertEqual(p.stdout.decode(), c.stdout.decode(), args)
-        # getopt names the program by its path; the messages after it must agree
-        strip = [line.split(b": ", 1)[-1] for line in c.stderr.splitlines()]
-        self.assertEqual([line.split(b": ", 1)[-1] for line in p.stderr.splitlines()], strip,
-                         args)
-        return c.returncode
+        return run_both(self, args, env)
 
     def test_same_output(self):
         for args in self.ARGS:

@@ -154,6 +154,14 @@ class Close(unittest.TestCase):
         gc.collect()
         self.assertIsNone(handle())
 
+        box, handle, m = owner()
+        best = m.whatif(role="pm", years=8, skills=Closer(box, ["java"]), limit=1)[0]
+        # Ruby added, the best change: + 0.06 on the log scale
+        self.assertAlmostEqual(best.estimate, math.exp(13.98 + 0.02 + 0.06), delta=TOL)
+        del m
+        gc.collect()
+        self.assertIsNone(handle())
+
     def test_threads_estimate_while_the_model_is_closed(self):
         m = engrate.Model(EXAMPLE)
         handle = weakref.ref(m._hold)
@@ -163,8 +171,12 @@ class Close(unittest.TestCase):
             started.wait()
             try:
                 for i in range(rounds(400, 40)):
-                    if i % 2:
+                    if i % 3 == 1:
                         x = pm8(m)
+                    elif i % 3 == 2:  # 8 + 40 years, clamped to 40, less what 32 add
+                        x = m.whatif(role="pm", years=8, vary="years", steps=[40],
+                                     limit=1)[0].estimate / math.exp(0.06 * 32 - 0.04 * 32
+                                                                     - 0.02 * 30)
                     else:
                         x = m.estimate_many([{"role": "pm", "years": 8}] * 3)[2].estimate
                     if abs(x - PM8) > TOL:

@@ -3,6 +3,7 @@ check sets srcdir and top_builddir; by hand they default to this tree), the data
 use, and LIGHT, set under valgrind (ENGRATE_TEST_LIGHT=1), which asks for fewer rounds."""
 
 import os
+import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,6 +18,11 @@ LINEAR = os.path.join(SRCDIR, "tests", "data", "model", "valid", "linear", "inpu
 BAD_NUMBER = os.path.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                           "input.model")
 ESTIMATOR = os.path.join(BUILDDIR, "examples", "engrate-estimate")
+ESTIMATE_PY = os.path.join(HERE, "estimate.py")
+# The default model, built from models/jp-freelance by make (None before it is).
+DEFAULT_MODEL = os.path.join(BUILDDIR, "models", "jp-freelance.model")
+if not os.path.exists(DEFAULT_MODEL):
+    DEFAULT_MODEL = None
 LIGHT = os.environ.get("ENGRATE_TEST_LIGHT") == "1"
 
 
@@ -34,3 +40,17 @@ def child_env():
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["top_builddir"] = BUILDDIR  # absolute: the child may run elsewhere
     return env
+
+
+def run_both(test, args, env=None):
+    """Run engrate-estimate and estimate.py with args; test asserts that they exit alike
+    and print the same bytes (the messages less the program's name); the status."""
+    c = subprocess.run([ESTIMATOR] + args, capture_output=True, env=env)
+    p = subprocess.run([sys.executable, ESTIMATE_PY] + args, capture_output=True, env=env)
+    test.assertEqual(p.returncode, c.returncode, args)
+    test.assertEqual(p.stdout.decode(), c.stdout.decode(), args)
+    # getopt names the program by its path; the messages after it must agree
+    strip = [line.split(b": ", 1)[-1] for line in c.stderr.splitlines()]
+    test.assertEqual([line.split(b": ", 1)[-1] for line in p.stderr.splitlines()], strip,
+                     args)
+    return c.returncode

@@ -27,6 +27,7 @@ from ._raw import (E_DATA, E_DUPLICATE, E_INVALID, E_IO, E_LIMIT, E_MISSING, E_N
 from ._result import (FLAG_NAMES, Aliased, Coefficient, Contribution, Estimate,
                       EstimateColumns, Interval, Prediction, Result, Suggestion)
 from ._train import TrainReport, train
+from ._whatif import Target, WhatIf
 from ._values import SEPARATORS
 
 
@@ -50,7 +51,8 @@ __version__ = version()
 __all__ = ["Model", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Coefficient", "Interval", "Prediction", "Input", "Level",
            "Error", "DataError", "UnknownNameError", "FileError", "FileMissingError",
-           "NoMemoryError", "TrainReport", "train", "version", "library_path",
+           "NoMemoryError", "TrainReport", "train", "WhatIf", "Target", "version",
+           "library_path",
            "default_model_path", "fold_name", "FLAG_NAMES", "SEPARATORS", "OK",
            "E_INVALID", "E_NOMEM", "E_IO", "E_SYNTAX", "E_VERSION", "E_LIMIT",
            "E_DUPLICATE", "E_UNKNOWN_KEY", "E_NUMBER", "E_MISSING", "E_UTF8",

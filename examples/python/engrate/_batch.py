@@ -8,7 +8,7 @@ the arrays returned. Any other model's inputs go one row at a time through a que
 Missing values and set strings mean what engrate._values says, as in a single estimate."""
 
 from array import array
-from ctypes import byref, c_double, c_int, c_uint
+from ctypes import byref, c_double, c_int, c_size_t, c_uint
 from itertools import repeat
 
 from . import _raw
@@ -62,16 +62,17 @@ def _c_batch(model, hold, cols, n, strict):
         else:
             sets[id] = set_column(values, n, id, keep)
     err = _raw.engrate_error()
-    failed = _raw.engrate_estimate_batch(
+    n_failed = c_size_t(0)
+    rc = _raw.engrate_estimate_batch(
         hold.ptr, n, role, sets["skills"][0], sets["skills"][1], sets["certs"][0],
         sets["certs"][1], years, _raw.STRICT if strict else 0,
         (c_double * n).from_buffer(out.estimate), (c_double * n).from_buffer(out.low),
         (c_double * n).from_buffer(out.high), (c_uint * n).from_buffer(out.flags),
-        (c_int * n).from_buffer(out.status), byref(err))
+        (c_int * n).from_buffer(out.status), byref(n_failed), byref(err))
     del keep
-    if failed < 0:
+    out.failed = failed = n_failed.value
+    if rc < 0 and not failed:  # the call refused: nothing estimated
         raise from_c(err)
-    out.failed = failed
     if failed:
         first = next(i for i, s in enumerate(out.status) if s < 0)
         out.first = from_c(err, index=first)

@@ -10,16 +10,15 @@ from itertools import chain
 from . import _raw
 from ._errors import from_c
 from ._inputs import resolve, suggest_level
-from ._result import Aliased, Contribution, Result, Suggestion, flag_set
+from ._result import (Aliased, Contribution, Result, Suggestion, contribution_flag_set,
+                      flag_set)
 from ._values import encode, is_missing, number, one_name, set_names
 
 __all__ = ["estimate", "estimate_values", "gather", "gather_rows", "PROFILE", "profile_inputs",
-           "query_estimate"]
+           "fill_query", "query_estimate"]
 
 # The inputs engrate_estimate_profile and engrate_estimate_batch take, with their kinds.
 PROFILE = {"role": "categorical", "skills": "set", "certs": "set", "years": "numeric"}
-_NONE = flag_set(0)
-_NO_EVIDENCE = flag_set(_raw.FLAG_NO_EVIDENCE)
 
 
 def _empty(value):
@@ -115,10 +114,9 @@ def _profile_call(model, h, values, flags, r, err):
         flags, r, byref(err))
 
 
-def query_estimate(model, values, q, flags, r, err):
-    """Estimate {input index: value} through query q into r; the C return code. Any
-    non-negative code of engrate_query_add is success: unknown names are read from the
-    result, not from what adding them returned."""
+def fill_query(model, values, q, err):
+    """Give query q the values {input index: value}; the C return code. Unknown names are
+    read from the result later, not from what adding them said."""
     inputs = model.inputs
     _raw.engrate_query_reset(q)
     for i, v in values.items():
@@ -131,12 +129,18 @@ def query_estimate(model, values, q, flags, r, err):
             rc, id = 0, encode(inp.id)
             for name in names:
                 if name is not None:
-                    rc = _raw.engrate_query_add(q, id, encode(name), byref(err))
+                    rc = _raw.engrate_query_add(q, id, encode(name), None, byref(err))
                     if rc < 0:
                         break
         if rc < 0:
             return rc
-    return _raw.engrate_estimate(q, flags, r, byref(err))
+    return 0
+
+
+def query_estimate(model, values, q, flags, r, err):
+    """Estimate {input index: value} through query q into r; the C return code."""
+    rc = fill_query(model, values, q, err)
+    return rc if rc < 0 else _raw.engrate_estimate(q, flags, r, byref(err))
 
 
 def estimate(model, profile, inputs, strict, lang):
@@ -166,31 +170,41 @@ def estimate_values(model, values, strict, lang="en"):
         hold.results.append(r)
 
 
+def _contribution(model, h, r, i, lang):
+    """Term i of a C result's breakdown. The base and the reference rows (which take an
+    input's typical effect out, when the model has a reference profile) are named as
+    engrate-estimate --json names them: "base", or the typical listing ("typical listing",
+    「平均的な案件」)."""
+    raw = _raw
+    f = raw.engrate_result_contribution_flags(r, i)
+    amount = raw.engrate_result_contribution_amount(r, i)
+    input = raw.engrate_result_contribution_input(r, i)
+    flags = contribution_flag_set(f)
+    no_evidence = bool(f & raw.FLAG_NO_EVIDENCE)
+    if input == raw.NO_INDEX:
+        return Contribution(None, None, model._typical(h, lang) if f & raw.FLAG_REFERENCE
+                            else "base", None, amount, no_evidence, flags)
+    inp = model._inputs[input]
+    lev = raw.engrate_result_contribution_level(r, i)
+    if f & raw.FLAG_REFERENCE:
+        return Contribution(inp.id, None, model._typical(h, lang), None, amount, no_evidence,
+                            flags)
+    if lev != raw.NO_INDEX:
+        return Contribution(inp.id, inp.levels_of(h)[lev].id,
+                            model._level_name(h, inp._index, lev, lang), None, amount,
+                            no_evidence, flags)
+    return Contribution(inp.id, None, model._input_label(h, inp._index, lang),
+                        raw.engrate_result_contribution_value(r, i), amount, no_evidence, flags)
+
+
 def read(model, h, r, lang):
-    """Copy a C result into a Result. What the model alone determines (ids, names, a
-    level's no-evidence flag) comes from caches, so that few calls cross into C."""
+    """Copy a C result into a Result. What the model alone determines (ids, names) comes
+    from caches, so that few calls cross into C."""
     raw = _raw
     inputs = model._inputs
     meta = model._meta or model._cache_meta(h)
-    n = raw.engrate_result_contribution_count(r)
-    contributions = [Contribution(None, None, "base", None,
-                                  raw.engrate_result_contribution_amount(r, 0), False,
-                                  _NONE)] if n else []
-    for i in range(1, n):
-        inp = inputs[raw.engrate_result_contribution_input(r, i)]
-        lev = raw.engrate_result_contribution_level(r, i)
-        amount = raw.engrate_result_contribution_amount(r, i)
-        if lev >= 0:
-            level = inp.levels_of(h)[lev]
-            contributions.append(Contribution(
-                inp.id, level.id, model._level_name(h, inp._index, lev, lang), None, amount,
-                level.no_evidence, _NO_EVIDENCE if level.no_evidence else _NONE))
-        else:
-            f = raw.engrate_result_contribution_flags(r, i)
-            contributions.append(Contribution(
-                inp.id, None, model._input_label(h, inp._index, lang),
-                raw.engrate_result_contribution_value(r, i), amount,
-                bool(f & raw.FLAG_NO_EVIDENCE), flag_set(f)))
+    contributions = [_contribution(model, h, r, i, lang)
+                     for i in range(raw.engrate_result_contribution_count(r))]
     unknown, suggestions = [], []
     for i in range(raw.engrate_result_unknown_count(r)):
         given = raw.engrate_result_unknown_name(r, i)

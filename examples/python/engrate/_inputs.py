@@ -1,10 +1,12 @@
 """engrate._inputs: what a model asks for. Input and Level describe its inputs and levels;
 resolve() finds an input by what a person or a spreadsheet calls it (its id, or its label
 in any language the model has, after folding: "role", "Role", "職種"); coefficients() lays
-the model out as a table. The C lookups whose calling convention is being unified
-(level and suggestion indexes) are wrapped here, in one place."""
+the model out as a table. The C lookups (level and suggestion indexes, which come back
+through a size_t *) are wrapped here, in one place."""
 
 import ctypes
+import math
+from ctypes import byref, c_size_t
 
 from . import _raw
 from ._errors import UnknownNameError, error_for_code
@@ -22,29 +24,31 @@ def fold_name(name):
     b = encode(name)
     cap = 4 * len(b) + 16
     buf = ctypes.create_string_buffer(cap)
-    n = _raw.engrate_fold_name(b, buf, cap)
-    if n < 0:
-        raise error_for_code(n, "cannot fold %r: %s"
-                             % (name, _raw.engrate_strerror(n).decode()))
-    return buf.raw[:n].decode("utf-8")
+    n = c_size_t()
+    rc = _raw.engrate_fold_name(b, buf, cap, byref(n))
+    if rc < 0:
+        raise error_for_code(rc, "cannot fold %r: %s"
+                             % (name, _raw.engrate_strerror(rc).decode()))
+    return buf.raw[:n.value].decode("utf-8")
 
 
 def find_level(h, input, name):
     """The index of the level `name` (bytes) matches, or None; raises for bad arguments."""
-    k = _raw.engrate_model_find_level(h, input, name, None)
-    if k == _raw.E_UNKNOWN_NAME:
+    k = c_size_t()
+    rc = _raw.engrate_model_find_level(h, input, name, byref(k), None)
+    if rc == _raw.E_UNKNOWN_NAME:
         return None
-    if k < 0:
-        raise error_for_code(k, "cannot match %r: %s"
+    if rc < 0:
+        raise error_for_code(rc, "cannot match %r: %s"
                              % (name.decode("utf-8", "replace"),
-                                _raw.engrate_strerror(k).decode()))
-    return k
+                                _raw.engrate_strerror(rc).decode()))
+    return k.value
 
 
 def suggest_level(h, input, name):
     """The index of the level closest to an unknown name (bytes), or None."""
-    k = _raw.engrate_model_suggest(h, input, name)
-    return k if k >= 0 else None
+    k = c_size_t()
+    return k.value if _raw.engrate_model_suggest(h, input, name, byref(k)) == 0 else None
 
 
 class Level:
@@ -79,10 +83,11 @@ class Level:
 class Input:
     """An input of the model: id, kind ("categorical", "set", "numeric"), its label in a
     language through label(lang), and levels (categorical and set) or min, max, default,
-    knots and coefs (numeric)."""
+    knots and coefs (numeric); reference and reference_effect its part of the model's
+    reference profile (None when the model has none)."""
 
     __slots__ = ("_model", "_index", "id", "kind", "_levels", "min", "max", "default",
-                 "knots", "coefs")
+                 "knots", "coefs", "reference", "reference_effect")
 
     def __init__(self, model, h, index):
         self._model = model
@@ -100,6 +105,12 @@ class Input:
         else:
             self.min = self.max = self.default = None
             self.knots = self.coefs = ()
+        # The input's part of the reference profile (None without one): the typical value
+        # of a number, the typical effect of levels; and its effect on the model's scale.
+        ref = _raw.engrate_input_reference(h, index)
+        self.reference = None if math.isnan(ref) else ref
+        ref = _raw.engrate_input_reference_effect(h, index)
+        self.reference_effect = None if math.isnan(ref) else ref
 
     def label(self, lang="en"):
         """Display label in `lang`; falls back to English, then to the id."""

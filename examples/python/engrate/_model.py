@@ -15,7 +15,7 @@ import math
 import os
 from ctypes import byref, c_size_t, string_at
 
-from . import _batch, _raw
+from . import _batch, _raw, _whatif
 from ._predict import predict as _predict
 from ._errors import from_c
 from ._estimate import estimate as _estimate
@@ -31,15 +31,16 @@ _TRAINING_KEYS = ("rows", "terms", "lambda", "folds", "r_squared", "residual_sd"
 
 
 class _Handle:
-    """One C model with the C queries and results made for it (reused, one per concurrent
-    call). Freed when the last reference goes."""
+    """One C model with the C queries, results and what-ifs made for it (reused, one per
+    concurrent call). Freed when the last reference goes."""
 
-    __slots__ = ("ptr", "results", "queries", "__weakref__")
+    __slots__ = ("ptr", "results", "queries", "whatifs", "__weakref__")
 
     def __init__(self, ptr):
         self.ptr = ptr
         self.results = []
         self.queries = []
+        self.whatifs = []
 
     def result(self):
         """A C result for one call; give it back with results.append."""
@@ -65,10 +66,25 @@ class _Handle:
             raise from_c(err)
         return q
 
+    def whatif(self):
+        """A C what-if for one call; give it back with whatifs.append."""
+        try:
+            return self.whatifs.pop()
+        except IndexError:
+            pass
+        err = _raw.engrate_error()
+        w = _raw.engrate_whatif_new(self.ptr, byref(err))
+        if not w:
+            raise from_c(err)
+        return w
+
     def __del__(self, free_result=_raw.engrate_result_free,
-                free_query=_raw.engrate_query_free, free_model=_raw.engrate_model_free):
+                free_query=_raw.engrate_query_free, free_whatif=_raw.engrate_whatif_free,
+                free_model=_raw.engrate_model_free):
         # The functions are bound as defaults: at interpreter exit the module may be gone.
         ptr, self.ptr = self.ptr, None
+        while self.whatifs:
+            free_whatif(self.whatifs.pop())
         while self.results:
             free_result(self.results.pop())
         while self.queries:
@@ -215,6 +231,18 @@ class Model:
         return "log" if t == _raw.TRANSFORM_LOG else "none"
 
     @property
+    def has_reference(self):
+        """True when the model has a reference profile (the typical row of its training
+        data), from which the breakdown is measured."""
+        return bool(_raw.engrate_model_has_reference(self._live().ptr))
+
+    @property
+    def base(self):
+        """The breakdown's base in currency: the reference profile's estimate, or without
+        one the inverse-transformed intercept."""
+        return _raw.engrate_model_base(self._live().ptr)
+
+    @property
     def interval(self):
         """Interval(level, low, high): the prediction interval's nominal level and its
         bounds on the model's scale."""
@@ -337,6 +365,19 @@ class Model:
             s = self._labels[key] = _raw.engrate_input_label(h, input, encode(lang)).decode()
         return s
 
+    def _typical(self, h, lang):
+        """What the model's reference profile is called, as engrate-estimate calls it: its
+        typical listing when the model measures listings, else its typical profile."""
+        key = ("typical", lang == "ja")
+        s = self._labels.get(key)
+        if s is None:
+            basis = _raw.engrate_model_meta(h, b"basis")
+            listing = basis == b"listing"
+            s = self._labels[key] = (("平均的な案件" if listing else "平均的なプロフィール")
+                                     if lang == "ja" else
+                                     ("typical listing" if listing else "typical profile"))
+        return s
+
     def _cache_meta(self, h):
         self._meta = (_text(_raw.engrate_model_meta(h, b"name")),
                       _text(_raw.engrate_model_meta(h, b"currency")),
@@ -383,6 +424,30 @@ class Model:
         columns estimate, low, high and one bool column per flag. errors="nan" gives NaN
         for rows that fail instead of raising."""
         return _predict(self, data, interval, flags, strict, errors, columns)
+
+    def whatif(self, profile=None, /, *, limit=5, vary=None, steps=None,
+               with_no_evidence=False, strict=False, lang="en", **inputs):
+        """What one change does: every single change to the profile (given as to
+        estimate()) from the candidates (a level added to each set input, each other level
+        of each categorical input, each numeric input raised by each step of `steps`, by
+        default 1, 3 and 5), ranked by the estimate it gives, highest first; the best
+        `limit` (0: all) as a list of WhatIf, the records engrate-estimate --whatif --json
+        prints. `vary` names the inputs that may change (ids or labels; default all);
+        levels without evidence are left out unless with_no_evidence."""
+        return _whatif.whatif(self, profile, inputs, limit, dict(
+            vary=vary, steps=steps, with_no_evidence=with_no_evidence, strict=strict,
+            lang=lang))
+
+    def whatif_target(self, rate, profile=None, /, *, max_changes=5, vary=None, steps=None,
+                      with_no_evidence=False, strict=False, lang="en", **inputs):
+        """The fewest additions (levels added to set inputs, numbers raised) that bring the
+        profile's estimate to `rate` or above, at most max_changes (0: no limit), found
+        greedily (the library's engrate_whatif_target, which says why that is also a
+        shortest path for a model that adds its effects). Returns Target(rate, reached,
+        max_changes, path), as engrate-estimate --target-rate --json prints it."""
+        return _whatif.whatif_target(self, rate, profile, inputs, max_changes, dict(
+            vary=vary, steps=steps, with_no_evidence=with_no_evidence, strict=strict,
+            lang=lang))
 
     def __repr__(self):
         if self.closed:

@@ -7,7 +7,8 @@ from collections import namedtuple
 from . import _raw
 
 __all__ = ["FLAG_NAMES", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
-           "EstimateColumns", "Coefficient", "Interval", "Prediction", "flag_set"]
+           "EstimateColumns", "Coefficient", "Interval", "Prediction", "flag_set",
+           "contribution_flag_set"]
 
 # Result flags by the names engrate-estimate --json uses, in its order.
 FLAG_NAMES = (("unknown", _raw.FLAG_UNKNOWN), ("clamped", _raw.FLAG_CLAMPED),
@@ -26,11 +27,26 @@ class _FlagSets(dict):
 FLAG_SETS = _FlagSets()
 flag_set = FLAG_SETS.__getitem__
 
+
+class _ContributionFlagSets(dict):
+    """The same for a term of the breakdown, which may also be "reference": the base is
+    the model's typical profile, or the term takes an input's typical effect out."""
+
+    def __missing__(self, bits):
+        s = self[bits] = FLAG_SETS[bits & ~_raw.FLAG_REFERENCE] | (
+            {"reference"} if bits & _raw.FLAG_REFERENCE else set())
+        return s
+
+
+contribution_flag_set = _ContributionFlagSets().__getitem__
+
 # One term of the breakdown. input: the input id, None for the base; level: the level id,
-# None for the base and numeric inputs; name: the level's display name, the input's label
-# for a numeric input, "base" for the base (in the language asked for); value: the number
-# used for a numeric input, else None; amount: in currency; no_evidence: the level has no
-# evidence for a premium; flags: the names of the flags that apply to the term.
+# None for the base, numeric inputs and reference rows; name: the level's display name,
+# the input's label for a numeric input, "base" for the base, and for a model with a
+# reference profile "typical listing" (or profile, in the language asked for) for the base
+# and the rows that take an input's typical effect out; value: the number used for a
+# numeric input, else None; amount: in currency; no_evidence: the level has no evidence
+# for a premium; flags: the names of the flags that apply to the term ("reference" too).
 Contribution = namedtuple("Contribution", "input level name value amount no_evidence flags")
 # A name that matched a level through a display name or alias rather than its id.
 Aliased = namedtuple("Aliased", "given input level name")

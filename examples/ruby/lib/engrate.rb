@@ -442,25 +442,27 @@ module Engrate
     # The level a name matches (ids, display names, aliases, after folding), or nil.
     def find(input_id, name)
       inp = input(input_id)
-      k = Raw.engrate_model_find_level(handle, inp.index, Engrate.c_string(name), nil)
-      return nil if k == Raw::E_UNKNOWN_NAME
-      raise Error.new(k, "cannot match #{name.inspect}: #{Raw.engrate_strerror(k)}") if k.negative?
+      k = FFI::MemoryPointer.new(:size_t)
+      rc = Raw.engrate_model_find_level(handle, inp.index, Engrate.c_string(name), k, nil)
+      return nil if rc == Raw::E_UNKNOWN_NAME
+      raise Error.new(rc, "cannot match #{name.inspect}: #{Raw.engrate_strerror(rc)}") if rc.negative?
 
-      inp.levels[k]
+      inp.levels[k.read(:size_t)]
     end
 
     # The level closest to an unknown name, or nil when none is close.
     def suggest(input_id, name)
       inp = input(input_id)
-      k = Raw.engrate_model_suggest(handle, inp.index, Engrate.c_string(name))
-      k.negative? ? nil : inp.levels[k]
+      k = FFI::MemoryPointer.new(:size_t)
+      rc = Raw.engrate_model_suggest(handle, inp.index, Engrate.c_string(name), k)
+      rc.negative? ? nil : inp.levels[k.read(:size_t)]
     end
 
     # Estimate one profile. skills and certs are arrays of names (or one name); years a
     # number or nil (not known: the model's default is used). Unknown names are ignored
     # and listed in the result, or raise Engrate::Error (E_UNKNOWN_NAME) when strict.
-    # lang is the language of the names in the breakdown. Raises Engrate::Error for bad
-    # input (e.g. NaN years: E_INVALID).
+    # lang is the language of the names in the breakdown. NaN years mean "not known", as
+    # nil does. Raises Engrate::Error for bad input (e.g. infinite years: E_INVALID).
     def estimate(role: nil, skills: [], certs: [], years: nil, strict: false, lang: "en")
       skills = Engrate.list(skills)
       certs = Engrate.list(certs)
@@ -534,10 +536,12 @@ module Engrate
       flags = FFI::MemoryPointer.new(:uint, n, false)
       status = FFI::MemoryPointer.new(:int, n, false)
       err = Raw::ErrorStruct.new
-      failed = Raw.engrate_estimate_batch(handle, n, r_arr, s_arr, so, c_arr, co, ys,
-                                          strict ? Raw::STRICT : 0, est, low, high, flags,
-                                          status, err)
-      raise Error.from(err) if failed.negative?
+      n_failed = FFI::MemoryPointer.new(:size_t)
+      rc = Raw.engrate_estimate_batch(handle, n, r_arr, s_arr, so, c_arr, co, ys,
+                                      strict ? Raw::STRICT : 0, est, low, high, flags,
+                                      status, n_failed, err)
+      failed = n_failed.read(:size_t)
+      raise Error.from(err) if rc.negative? && failed.zero? # refused: nothing estimated
 
       if failed.positive? && !return_errors
         raise Error.from(err, index: status.get_array_of_int(0, n).index(&:negative?))
@@ -635,7 +639,7 @@ module Engrate
         inp = ins[Raw.engrate_result_contribution_input(r, i)]
         lev = Raw.engrate_result_contribution_level(r, i)
         amount = Raw.engrate_result_contribution_amount(r, i)
-        if lev >= 0
+        if lev != Raw::NO_INDEX
           lv = inp.levels[lev]
           no_ev = lv.no_evidence?
           Contribution.new(inp.id, lv.id, level_name(inp.index, lev, lang), nil, amount, no_ev,
@@ -652,10 +656,11 @@ module Engrate
       Raw.engrate_result_unknown_count(r).times do |i|
         given = Raw.engrate_result_unknown_name(r, i)
         inp = ins[Raw.engrate_result_unknown_input(r, i)]
-        k = Raw.engrate_model_suggest(h, inp.index, given)
+        k = FFI::MemoryPointer.new(:size_t)
+        found = Raw.engrate_model_suggest(h, inp.index, given, k).zero?
         unknown << Engrate.utf8(given)
         suggestions << Suggestion.new(inp.id, unknown.last,
-                                      k.negative? ? nil : inp.levels[k].id)
+                                      found ? inp.levels[k.read(:size_t)].id : nil)
       end
       aliased = Array.new(Raw.engrate_result_aliased_count(r)) do |i|
         inp = ins[Raw.engrate_result_aliased_input(r, i)]

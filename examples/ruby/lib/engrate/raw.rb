@@ -51,6 +51,10 @@ module Engrate
     FLAG_DEFAULTED = 1 << 2
     FLAG_NO_EVIDENCE = 1 << 3
     FLAG_MISSING = 1 << 4
+    NAME_UNKNOWN = 1 << 0
+    NAME_ALIASED = 1 << 1
+    NAME_BLANK = 1 << 2
+    NO_INDEX = (1 << (8 * FFI.type_size(:size_t))) - 1 # ENGRATE_NO_INDEX, (size_t)-1
 
     ERROR_SOURCE_MAX = 160
     ERROR_TEXT_MAX = 320
@@ -121,6 +125,7 @@ module Engrate
     # Errors and version
     attach_function :engrate_strerror, [:int], :string
     attach_function :engrate_error_size, [], :size_t
+    attach_function :engrate_no_index, [], :size_t
     attach_function :engrate_version_string, [], :string
     attach_function :engrate_version_major, [], :int
     # Models
@@ -144,7 +149,7 @@ module Engrate
     attach_function :engrate_model_interval_high, [:pointer], :double
     # Inputs and levels
     attach_function :engrate_model_input_count, [:pointer], :size_t
-    attach_function :engrate_model_input_index, %i[pointer string], :int
+    attach_function :engrate_model_input_index, %i[pointer string pointer], :int
     attach_function :engrate_input_id, %i[pointer size_t], :string
     attach_function :engrate_input_kind, %i[pointer size_t], :int
     attach_function :engrate_input_label, %i[pointer size_t string], :string
@@ -161,14 +166,15 @@ module Engrate
     attach_function :engrate_level_flags, %i[pointer size_t size_t], :uint
     attach_function :engrate_level_alias_count, %i[pointer size_t size_t], :size_t
     attach_function :engrate_level_alias, %i[pointer size_t size_t size_t], :string
-    attach_function :engrate_model_find_level, %i[pointer size_t string pointer], :int
-    attach_function :engrate_model_suggest, %i[pointer size_t string], :int
-    attach_function :engrate_fold_name, %i[string pointer size_t], :int
+    attach_function :engrate_model_find_level, %i[pointer size_t string pointer pointer], :int
+    attach_function :engrate_model_suggest, %i[pointer size_t string pointer], :int
+    attach_function :engrate_fold_name, %i[string pointer size_t pointer], :int
     # Queries
     attach_function :engrate_query_new, %i[pointer pointer], :pointer
     attach_function :engrate_query_free, [:pointer], :void
     attach_function :engrate_query_reset, [:pointer], :void
-    attach_function :engrate_query_add, %i[pointer string string pointer], :int
+    attach_function :engrate_query_add, %i[pointer string string pointer pointer], :int
+    attach_function :engrate_query_add_list, %i[pointer string string pointer pointer], :int
     attach_function :engrate_query_set_number, %i[pointer string double pointer], :int
     attach_function :engrate_query_add_level, %i[pointer size_t size_t pointer], :int
     attach_function :engrate_query_set_number_at, %i[pointer size_t double pointer], :int
@@ -186,26 +192,28 @@ module Engrate
     attach_function :engrate_result_flags, [:pointer], :uint
     attach_function :engrate_result_contribution_count, [:pointer], :size_t
     attach_function :engrate_result_contribution_amount, %i[pointer size_t], :double
-    attach_function :engrate_result_contribution_input, %i[pointer size_t], :int
-    attach_function :engrate_result_contribution_level, %i[pointer size_t], :int
+    attach_function :engrate_result_contribution_input, %i[pointer size_t], :size_t
+    attach_function :engrate_result_contribution_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_value, %i[pointer size_t], :double
     attach_function :engrate_result_contribution_flags, %i[pointer size_t], :uint
     attach_function :engrate_result_unknown_count, [:pointer], :size_t
     attach_function :engrate_result_unknown_name, %i[pointer size_t], :string
-    attach_function :engrate_result_unknown_input, %i[pointer size_t], :int
+    attach_function :engrate_result_unknown_input, %i[pointer size_t], :size_t
     attach_function :engrate_result_aliased_count, [:pointer], :size_t
     attach_function :engrate_result_aliased_given, %i[pointer size_t], :string
-    attach_function :engrate_result_aliased_input, %i[pointer size_t], :int
-    attach_function :engrate_result_aliased_level, %i[pointer size_t], :int
+    attach_function :engrate_result_aliased_input, %i[pointer size_t], :size_t
+    attach_function :engrate_result_aliased_level, %i[pointer size_t], :size_t
     # Batches
     attach_function :engrate_estimate_batch,
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
-                       pointer pointer pointer pointer pointer pointer], :int, blocking: true
+                       pointer pointer pointer pointer pointer pointer pointer], :int,
+                    blocking: true
 
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \
                        "#{engrate_version_major}); this binding needs major #{EXPECTED_MAJOR}"
     end
+    raise LoadError, "engrate: #{@path} has another ENGRATE_NO_INDEX" if engrate_no_index != NO_INDEX
     if engrate_error_size != ErrorStruct.size
       raise LoadError, "engrate: #{@path} has an engrate_error of #{engrate_error_size} " \
                        "bytes, the binding #{ErrorStruct.size}"
