@@ -7,10 +7,16 @@ TESTS += tests/check_util tests/check_model tests/check_names tests/check_estima
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
-	tests/api-misuse.test
+	tests/api-misuse.test \
+	tests/train-cases.test
 
 TEST_EXTENSIONS = .test
+# check's timeouts only guard against a hang: a loaded machine, valgrind or a sanitizer
+# build must not turn a correct test red, so they are long (CK_DEFAULT_TIMEOUT for suites
+# that set none, a multiplier for those that do).
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
+	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-600}; export CK_DEFAULT_TIMEOUT; \
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-5}; export CK_TIMEOUT_MULTIPLIER; \
 	NM='$(NM)'; export NM; PYTHON3='$(PYTHON3)'; export PYTHON3; CC='$(CC)'; export CC;
 
 ENGRATE_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
@@ -55,4 +61,5 @@ tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
-	tests/api-misuse.test tests/api-misuse.c
+	tests/api-misuse.test tests/api-misuse.c \
+	tests/train-cases.test tests/so2016.py

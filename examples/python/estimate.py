@@ -19,10 +19,10 @@ EXIT_LOAD, EXIT_USAGE = 1, 2
 
 USAGE = """\
 Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
-                        [--years N] [--strict] [--json] [--lang en|ja]
-                        [--whatif [N]] [--target-rate R [--max-changes K]]
+                        [--years N] [--input NAME=VALUE]... [--strict] [--json]
+                        [--lang en|ja] [--whatif [N]] [--target-rate R [--max-changes K]]
                         [--vary INPUTS] [--with-no-evidence]
-       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]
+       engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
 Estimate an IT engineer's monthly rate with an engrate model.
 
@@ -31,10 +31,13 @@ Estimate an IT engineer's monthly rate with an engrate model.
   -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
   -c, --cert NAMES   a certification; repeat or separate as for --skill
   -y, --years N      years of experience ('' or nan: not known)
+  -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
+                     a set's names separated as for --skill, a number NA if not known
       --strict       fail (exit 2) on a name the model does not know
       --json         print one JSON object
       --lang en|ja   language of names and amounts (ja: amounts in 万円)
-  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id
+  -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
+                     (roles, skills, certs, or any input's id or label)
       --whatif [N]   the N single changes (default 5) that raise the estimate most:
                      a skill or cert added, another role, 1, 3 or 5 more years
       --target-rate R  the fewest additions (skills, certs, years) that reach R,
@@ -49,15 +52,15 @@ Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown n
 with --strict.
 """
 
-SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "h": False,
-         "V": False}
+SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "i": True,
+         "h": False, "V": False}
 # True: takes an argument; False: none; None: an optional one (--name=value only).
 LONG = {"model": ("m", True), "role": ("r", True), "skill": ("s", True),
         "cert": ("c", True), "years": ("y", True), "strict": ("S", False),
         "json": ("j", False), "lang": ("L", True), "list": ("l", True),
-        "help": ("h", False), "version": ("V", False), "whatif": ("W", None),
-        "target-rate": ("T", True), "max-changes": ("K", True), "vary": ("v", True),
-        "with-no-evidence": ("E", False)}
+        "help": ("h", False), "version": ("V", False), "input": ("i", True),
+        "whatif": ("W", None), "target-rate": ("T", True), "max-changes": ("K", True),
+        "vary": ("v", True), "with-no-evidence": ("E", False)}
 
 
 def getopt_long(argv):
@@ -373,17 +376,61 @@ def as_json(v, r):
     return "".join(parts)
 
 
+def find_input(v, name, err):
+    """The input a user names, by id or label, or None after saying which there are."""
+    try:
+        inp = v.m.find_input(name)
+        what = "the model has no input"
+    except engrate.Error:
+        inp, what = None, "more than one input is called"
+    if inp is None:
+        err.append("engrate-estimate: %s '%s' (inputs:%s)\n"
+                   % (what, name, "".join(" " + i.label(v.lang) for i in v.m.inputs)))
+    return inp
+
+
+def list_inputs(v, json, out):
+    inputs = v.m.inputs
+    if json:
+        out.append("[" + ", ".join(
+            '{"id": %s, "kind": "%s", "label": %s, "levels": %d}' % (
+                json_string(i.id), i.kind, json_string(i.label(v.lang)), len(i.levels))
+            for i in inputs) + "]\n")
+        return 0
+    for i in inputs:
+        more = ("  (%g to %g, default %g)" % (i.min, i.max, i.default) if i.kind == "numeric"
+                else "  (%d levels)" % len(i.levels))
+        out.append("%-20s %-12s %s%s\n" % (i.id, i.kind, i.label(v.lang), more))
+    return 0
+
+
+def list_range(v, inp, json, out):
+    if json:
+        out.append('{"id": %s, "min": %s, "max": %s, "default": %s, "knots": [%s]}\n' % (
+            json_string(inp.id), json_number(inp.min), json_number(inp.max),
+            json_number(inp.default), ", ".join(json_number(k) for k in inp.knots)))
+        return 0
+    line = "%s: a number from %g to %g (default %g)" % (inp.label(v.lang), inp.min, inp.max,
+                                                        inp.default)
+    line += "".join(("; knots at " if k == 0 else ", ") + "%g" % x
+                    for k, x in enumerate(inp.knots))
+    out.append(line + "\n")
+    return 0
+
+
 def list_levels(v, what, json, out, err):
     m = v.m
-    input_id = "role" if what == "roles" else what
     try:
-        inp = m.input(input_id)
-    except KeyError:
-        inp = None
-    if inp is None or inp.kind == "numeric":
-        err.append("engrate-estimate: the model has no input '%s' with levels (inputs:%s)\n"
-                   % (what, "".join(" " + i.id for i in m.inputs)))
+        named = m.find_input(what) is not None
+    except engrate.Error:
+        named = True
+    if what == "inputs" and not named:
+        return list_inputs(v, json, out)
+    inp = find_input(v, "role" if what == "roles" else what, err)
+    if inp is None:
         return EXIT_USAGE
+    if inp.kind == "numeric":
+        return list_range(v, inp, json, out)
     if json:
         out.append("[")
     for k, lv in enumerate(inp.levels):
@@ -406,11 +453,68 @@ def list_levels(v, what, json, out, err):
     return 0
 
 
+SEPARATORS = re.compile("[,;、，；]")
+
+
+def set_names(value):
+    """A set's names as the C program splits them (when the whole value is not a name):
+    at , 、 ， ; ； without blanks (' ', U+3000) around each."""
+    return [n for n in (t.strip(" \u3000") for t in SEPARATORS.split(value)) if n]
+
+
+def input_pairs(v, args, err):
+    """--input NAME=VALUE arguments as (name, value) pairs for Model.estimate, or None
+    after the error message."""
+    pairs = []
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if not eq or not name or len(name.encode("utf-8", "surrogateescape")) >= 512:
+            err.append("engrate-estimate: --input takes NAME=VALUE, not '%s'\n" % arg)
+            return None
+        inp = find_input(v, name, err)
+        if inp is None:
+            return None
+        if inp.kind == "numeric":
+            m = _STRTOD.match(value)
+            if value in ("", "NA", "na", "Na", "nA") or (m and (m.group(4) or "").lower()
+                                                          .startswith("nan")):
+                continue  # not known: the model's default (and its `missing` term)
+            x = parse_years(value)
+            if x is None:
+                err.append("engrate-estimate: --input %s: '%s' is not a number\n" % (name, value))
+                return None
+            pairs.append((inp.id, x))
+        elif inp.kind == "set":  # the whole value when it is a level's name, else split
+            whole = v.m.find(inp.id, value) is not None
+            pairs.append((inp.id, [value] if whole else set_names(value)))
+        else:
+            pairs.append((inp.id, value))
+    return pairs
+
+
+def with_inputs(model, profile, pairs):
+    """The profile with the --input pairs after it, as the C program gives them to its
+    query after --role, --skill, --cert and --years: a set's names are added, a
+    categorical input's level and a number replace what was there (a blank name names
+    nothing and replaces nothing)."""
+    for id, value in pairs:
+        kind = model.input(id).kind
+        if kind == "set":
+            profile[id] = list(engrate_names(profile.get(id))) + list(value)
+        elif kind == "numeric" or value.strip():
+            profile[id] = value
+    return profile
+
+
+def engrate_names(value):
+    return [] if value is None else [value] if isinstance(value, str) else value
+
+
 def run(argv, out, err):
     """The program; fills out and err (lists of str) and returns the exit status."""
     opts, rest = getopt_long(argv)
     model_path = role = list_what = years = None
-    lang, skills, certs, strict, json, given = "en", [], [], False, False, False
+    lang, skills, certs, strict, json, given, inputs = "en", [], [], False, False, False, []
     wo = estimate_whatif.Options()
     for key, value in opts:
         if key is None:
@@ -434,6 +538,9 @@ def run(argv, out, err):
                 err.append("engrate-estimate: --years '%s' is not a number\n" % value)
                 return EXIT_USAGE
             given = True
+        elif key == "i":
+            inputs.append(value)
+            given = True
         elif key == "S":
             strict = True
         elif key == "j":
@@ -455,8 +562,8 @@ def run(argv, out, err):
         err.append("engrate-estimate: unexpected argument '%s'\n%s" % (rest[0], USAGE))
         return EXIT_USAGE
     if list_what is None and role is None and not given:
-        err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years) "
-                   "or --list\n" + USAGE)
+        err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years, "
+                   "--input) or --list\n" + USAGE)
         return EXIT_USAGE
     try:
         model = engrate.Model.load(model_path)
@@ -470,8 +577,12 @@ def run(argv, out, err):
         v = View(model, lang)
         if list_what is not None:
             return list_levels(v, list_what, json, out, err)
-        profile = dict(role=role, skills=skills, certs=certs,
-                       years=None if years is None or math.isnan(years) else years)
+        pairs = input_pairs(v, inputs, err) if inputs else []
+        if inputs and pairs is None:
+            return EXIT_USAGE
+        profile = with_inputs(v.m, dict(
+            role=role, skills=skills, certs=certs,
+            years=None if years is None or math.isnan(years) else years), pairs)
         try:
             r = model.estimate(profile, strict=strict, lang=lang)
         except engrate.Error as e:

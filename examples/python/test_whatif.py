@@ -230,6 +230,9 @@ class SameOutput(unittest.TestCase):
         ["--role", "pm", "--max-changes", "two", "--target-rate", "1"],
         ["--role", "pm", "--skill", "jva", "--strict", "--whatif"],
         ["--role", "se", "--years", "39", "--whatif", "10"],
+        ["--role", "pg", "--input", "職種=pm", "--input", "years=3", "--whatif", "2"],
+        ["--skill", "ruby", "--input", "スキル=java、python", "--input", "years=NA",
+         "--years", "4", "--target-rate", "150万", "--json"],
     ]
 
     def test_same_output(self):

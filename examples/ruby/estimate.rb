@@ -16,8 +16,9 @@ module EstimateCLI
 
   USAGE = <<~TEXT
     Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
-                            [--years N] [--strict] [--json] [--lang en|ja]
-           engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]
+                            [--years N] [--input NAME=VALUE]... [--strict] [--json]
+                            [--lang en|ja]
+           engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
     Estimate an IT engineer's monthly rate with an engrate model.
 
@@ -26,10 +27,13 @@ module EstimateCLI
       -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
       -c, --cert NAMES   a certification; repeat or separate as for --skill
       -y, --years N      years of experience ('' or nan: not known)
+      -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
+                         a set's names separated as for --skill, a number NA if not known
           --strict       fail (exit 2) on a name the model does not know
           --json         print one JSON object
           --lang en|ja   language of names and amounts (ja: amounts in 万円)
-      -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id
+      -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
+                         (roles, skills, certs, or any input's id or label)
       -h, --help         this help
       -V, --version      the version
 
@@ -38,11 +42,12 @@ module EstimateCLI
   TEXT
 
   SHORT = { "m" => true, "r" => true, "s" => true, "c" => true, "y" => true, "l" => true,
-            "h" => false, "V" => false }.freeze
+            "i" => true, "h" => false, "V" => false }.freeze
   LONG = { "model" => ["m", true], "role" => ["r", true], "skill" => ["s", true],
            "cert" => ["c", true], "years" => ["y", true], "strict" => ["S", false],
            "json" => ["j", false], "lang" => ["L", true], "list" => ["l", true],
-           "help" => ["h", false], "version" => ["V", false] }.freeze
+           "help" => ["h", false], "version" => ["V", false],
+           "input" => ["i", true] }.freeze
 
   module_function
 
@@ -320,19 +325,69 @@ module EstimateCLI
     o << "], \"flags\": [" << d["flags"].map { |f| "\"#{f}\"" }.join(", ") << "]}\n"
   end
 
-  def list_levels(v, what, json, out, err)
-    m = v[:m]
-    input_id = what == "roles" ? "role" : what
+  # The input a user names, by id or label, or nil after saying which inputs there are.
+  def find_input(v, name, err)
+    what = "the model has no input"
     inp = begin
-      m.input(input_id)
-    rescue KeyError
+      v[:m].find_input(name)
+    rescue Engrate::Error
+      what = "more than one input is called"
       nil
     end
-    if inp.nil? || inp.kind == :numeric
-      err << "engrate-estimate: the model has no input '#{what}' with levels (inputs:" \
-             "#{m.inputs.map { |i| " #{i.id}" }.join})\n"
-      return EXIT_USAGE
+    if inp.nil?
+      err << "engrate-estimate: #{what} '#{name}' (inputs:" \
+             "#{v[:m].inputs.map { |i| " #{i.label(v[:lang])}" }.join})\n"
     end
+    inp
+  end
+
+  def list_inputs(v, json, out)
+    inputs = v[:m].inputs
+    if json
+      out << "[" << inputs.map do |i|
+        "{\"id\": #{json_string(i.id)}, \"kind\": \"#{i.kind}\", " \
+          "\"label\": #{json_string(i.label(v[:lang]))}, \"levels\": #{i.levels.size}}"
+      end.join(", ") << "]\n"
+      return 0
+    end
+    inputs.each do |i|
+      more = if i.kind == :numeric
+               format("  (%g to %g, default %g)", i.min, i.max, i.default)
+             else
+               "  (#{i.levels.size} levels)"
+             end
+      out << format("%-20s %-12s %s%s\n", i.id, i.kind, i.label(v[:lang]), more)
+    end
+    0
+  end
+
+  def list_range(v, inp, json, out)
+    if json
+      out << "{\"id\": #{json_string(inp.id)}, \"min\": #{json_number(inp.min)}, " \
+             "\"max\": #{json_number(inp.max)}, \"default\": #{json_number(inp.default)}, " \
+             "\"knots\": [#{inp.knots.map { |k| json_number(k) }.join(", ")}]}\n"
+      return 0
+    end
+    line = format("%s: a number from %g to %g (default %g)", inp.label(v[:lang]), inp.min,
+                  inp.max, inp.default)
+    inp.knots.each_with_index { |k, i| line << format("%s%g", i.zero? ? "; knots at " : ", ", k) }
+    out << line << "\n"
+    0
+  end
+
+  def list_levels(v, what, json, out, err)
+    m = v[:m]
+    named = begin
+      !m.find_input(what).nil?
+    rescue Engrate::Error
+      true
+    end
+    return list_inputs(v, json, out) if what == "inputs" && !named
+
+    inp = find_input(v, what == "roles" ? "role" : what, err)
+    return EXIT_USAGE if inp.nil?
+    return list_range(v, inp, json, out) if inp.kind == :numeric
+
     out << "[" if json
     inp.levels.each_with_index do |lv, k|
       if json
@@ -351,6 +406,46 @@ module EstimateCLI
     0
   end
 
+  SEPARATORS = /[,;、，；]/
+
+  # A set's names as the C program splits them (when the whole value is not a name): at
+  # , 、 ， ; ； without blanks (' ', U+3000) around each.
+  def set_names(value)
+    value.split(SEPARATORS).map { |t| t.gsub(/\A[ \u3000]+|[ \u3000]+\z/, "") }.reject(&:empty?)
+  end
+
+  # --input NAME=VALUE arguments as [name, value] pairs for Model#estimate, or nil after
+  # the error message.
+  def input_pairs(v, args, err)
+    args.map do |arg|
+      name, eq, value = arg.partition("=")
+      if eq.empty? || name.empty? || name.bytesize >= 512
+        err << "engrate-estimate: --input takes NAME=VALUE, not '#{arg}'\n"
+        return nil
+      end
+      inp = find_input(v, name, err) or return nil
+      next if inp.kind == :numeric && not_known?(value)
+
+      if inp.kind == :numeric
+        x = parse_years(value)
+        if x.nil?
+          err << "engrate-estimate: --input #{name}: '#{value}' is not a number\n"
+          return nil
+        end
+        [inp.id, x]
+      else
+        whole = inp.kind != :set || !v[:m].find(inp.id, value).nil?
+        [inp.id, whole ? value : set_names(value)]
+      end
+    end.compact
+  end
+
+  # A number given as not known: empty, NA, or what strtod reads as NaN.
+  def not_known?(value)
+    m = STRTOD.match(value.b)
+    value.empty? || value.casecmp?("NA") || m&.[](4)&.downcase&.start_with?("nan") || false
+  end
+
   # The program; appends to out and err and returns the exit status.
   def run(prog, args, out, err)
     opts, rest = getopt_long(prog, args)
@@ -358,6 +453,7 @@ module EstimateCLI
     lang = "en"
     skills = []
     certs = []
+    inputs = []
     strict = json = given = false
     opts.each do |key, value|
       case key
@@ -375,6 +471,9 @@ module EstimateCLI
           err << "engrate-estimate: --years '#{value}' is not a number\n"
           return EXIT_USAGE
         end
+        given = true
+      when "i"
+        inputs << value
         given = true
       when "S" then strict = true
       when "j" then json = true
@@ -398,7 +497,8 @@ module EstimateCLI
       return EXIT_USAGE
     end
     if list_what.nil? && role.nil? && !given
-      err << "engrate-estimate: give a profile (--role, --skill, --cert, --years) or --list\n" << USAGE
+      err << "engrate-estimate: give a profile (--role, --skill, --cert, --years, --input) " \
+             "or --list\n" << USAGE
       return EXIT_USAGE
     end
     begin
@@ -414,9 +514,13 @@ module EstimateCLI
       v = { m: model, lang: lang, ja: lang == "ja", currency: model.currency || "?" }
       return list_levels(v, list_what, json, out, err) unless list_what.nil?
 
+      pairs = inputs.empty? ? nil : input_pairs(v, inputs, err)
+      return EXIT_USAGE if !inputs.empty? && pairs.nil?
+
       begin
         r = model.estimate(role: role, skills: skills, certs: certs,
-                           years: years&.nan? ? nil : years, strict: strict, lang: lang)
+                           years: years&.nan? ? nil : years, strict: strict, lang: lang,
+                           inputs: pairs)
       rescue Engrate::Error => e
         err << "engrate-estimate: #{e.text}\n"
         return e.code == Engrate::E_NOMEM ? EXIT_LOAD : EXIT_USAGE

@@ -143,9 +143,25 @@ def query_estimate(model, values, q, flags, r, err):
     return rc if rc < 0 else _raw.engrate_estimate(q, flags, r, byref(err))
 
 
-def estimate(model, profile, inputs, strict, lang):
-    """Model.estimate."""
-    return estimate_values(model, gather(model, profile, inputs), strict, lang)
+def estimate(model, profile, values, strict, lang, more=None):
+    """Model.estimate; `more` its inputs= pairs."""
+    gathered = gather(model, profile, values)
+    if more:
+        add_pairs(model, gathered, more)
+    return estimate_values(model, gathered, strict, lang)
+
+
+def add_pairs(model, values, pairs):
+    """Give {input index: value} more inputs, a mapping or (name, value) pairs, after it:
+    a set's names are added to those it has; a level or a number replaces."""
+    inputs = model.inputs
+    for name, value in (pairs.items() if hasattr(pairs, "items") else pairs):
+        i = resolve(model, name)
+        if inputs[i].kind == "set" and i in values:
+            values[i] = (set_names(values[i], inputs[i].id)
+                         + set_names(value, inputs[i].id))
+        else:
+            values[i] = value
 
 
 def estimate_values(model, values, strict, lang="en"):

@@ -1,7 +1,7 @@
 """engrate._inputs: what a model asks for. Input and Level describe its inputs and levels;
-resolve() finds an input by what a person or a spreadsheet calls it (its id, or its label
-in any language the model has, after folding: "role", "Role", "職種"); coefficients() lays
-the model out as a table. The C lookups (level and suggestion indexes, which come back
+find_input() and resolve() find an input by what a person or a spreadsheet calls it (its
+id, or its label in any language the model has, after folding: "role", "Role", "職種");
+coefficients() lays the model out as a table. The C lookups (level and suggestion indexes, which come back
 through a size_t *) are wrapped here, in one place."""
 
 import ctypes
@@ -13,8 +13,8 @@ from ._errors import UnknownNameError, error_for_code
 from ._result import Coefficient
 from ._values import encode
 
-__all__ = ["Input", "Level", "find_level", "suggest_level", "fold_name", "resolve",
-           "coefficients", "KINDS"]
+__all__ = ["Input", "Level", "find_level", "suggest_level", "fold_name", "find_input",
+           "resolve", "coefficients", "KINDS"]
 
 KINDS = {_raw.CATEGORICAL: "categorical", _raw.SET: "set", _raw.NUMERIC: "numeric"}
 
@@ -141,59 +141,48 @@ class Input:
         return "<engrate.Input %s (%s)>" % (self.id, self.kind)
 
 
-def input_labels(text):
-    """{input id: [label, ...]} from a model's canonical text, every language: the C API
-    gives a label by language but does not list the languages a model has."""
-    labels, current = {}, None
-    for line in text.splitlines():
-        if line.startswith("["):
-            current = line[7:-1] if line.startswith("[input ") else None
-            if current is not None:
-                labels[current] = []
-        elif current is not None and line.startswith("label."):
-            labels[current].append(line.split(" = ", 1)[1] if " = " in line else "")
-    return labels
+def find_input(model, name):
+    """The index of the input `name` means (engrate_model_find_input: its id, else its id
+    or any of its labels after folding), or None; remembered per name. Two inputs that
+    answer to it: DataError (E_DUPLICATE)."""
+    index = model._input_index_of(name)
+    if index is not None:
+        return index
+    if not isinstance(name, str):
+        raise TypeError("an input name must be a str, not %s" % type(name).__name__)
+    found = model._cache.setdefault("inputs by name", {})
+    if name in found:
+        return found[name]
+    hold = model._live()
+    i = c_size_t()
+    rc = _raw.engrate_model_find_input(hold.ptr, encode(name), byref(i))
+    if rc == _raw.E_UNKNOWN_NAME:
+        index = None
+    elif rc == _raw.E_DUPLICATE:
+        raise error_for_code(rc, "'%s' names more than one input; give its id (%s)"
+                             % (name, _inputs_known(model)))
+    elif rc < 0:
+        raise error_for_code(rc, "cannot find the input '%s': %s"
+                             % (name, _raw.engrate_strerror(rc).decode()))
+    else:
+        index = i.value
+    found[name] = index
+    return index
 
 
-def _name_table(model):
-    """{folded id or label: {input index, ...}} for resolve()."""
-    table = {}
-    labels = input_labels(model.to_string())
-    for inp in model.inputs:
-        for name in [inp.id] + labels.get(inp.id, []):
-            try:
-                key = fold_name(name)
-            except Exception:  # a label the folding refuses cannot be typed either
-                continue
-            table.setdefault(key, set()).add(inp._index)
-    return table
+def _inputs_known(model):
+    return ", ".join("%s (%s)" % (i.id, ", ".join(dict.fromkeys(
+        [i.label("en"), i.label("ja")]))) for i in model.inputs)
 
 
 def resolve(model, key):
-    """The index of the input `key` names: its id, else (folded) its id or a label in any
-    language. Raises UnknownNameError (a KeyError) naming the inputs there are."""
-    index = model._input_index_of(key)
-    if index is not None:
-        return index
-    if not isinstance(key, str):
-        raise TypeError("an input name must be a str, not %s" % type(key).__name__)
-    table = model._cache.get("names")
-    if table is None:
-        table = model._cache["names"] = _name_table(model)
-    try:
-        hits = table.get(fold_name(key))
-    except Exception:
-        hits = None
-    if hits and len(hits) == 1:
-        return next(iter(hits))
-    inputs = model.inputs
-    if hits:
-        raise UnknownNameError(_raw.E_UNKNOWN_NAME, "'%s' names more than one input: %s"
-                               % (key, ", ".join(sorted(inputs[i].id for i in hits))))
-    known = ", ".join("%s (%s)" % (i.id, ", ".join(dict.fromkeys(
-        [i.label("en")] + [i.label("ja")]))) for i in inputs)
-    raise UnknownNameError(_raw.E_UNKNOWN_NAME, "the model has no input '%s'; its inputs: %s"
-                           % (key, known))
+    """The index of the input `key` names, as find_input; raises UnknownNameError (a
+    KeyError) naming the inputs there are when none does."""
+    index = find_input(model, key)
+    if index is None:
+        raise UnknownNameError(_raw.E_UNKNOWN_NAME, "the model has no input '%s'; its inputs: "
+                               "%s" % (key, _inputs_known(model)))
+    return index
 
 
 def coefficients(model, lang="en", as_frame=None):

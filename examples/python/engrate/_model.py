@@ -19,7 +19,7 @@ from . import _batch, _raw, _whatif
 from ._predict import predict as _predict
 from ._errors import from_c
 from ._estimate import estimate as _estimate
-from ._inputs import Input, coefficients, find_level, resolve, suggest_level
+from ._inputs import Input, coefficients, find_input, find_level, resolve, suggest_level
 from ._result import Interval
 from ._values import encode, encode_path
 
@@ -315,6 +315,12 @@ class Model:
         engrate.UnknownNameError (a KeyError) when the model has none."""
         return self.inputs[resolve(self, name)]
 
+    def find_input(self, name):
+        """The input people call `name` (its id, or any of its labels after folding), or
+        None; engrate.DataError (E_DUPLICATE) when two inputs answer to it."""
+        i = find_input(self, name)
+        return None if i is None else self.inputs[i]
+
     def levels(self, input_name):
         """The levels of a categorical or set input, as Level objects."""
         return list(self.input(input_name).levels)
@@ -387,15 +393,17 @@ class Model:
 
     # -- estimates (engrate._estimate, engrate._batch)
 
-    def estimate(self, profile=None, /, *, strict=False, lang="en", **inputs):
+    def estimate(self, profile=None, /, *, strict=False, lang="en", inputs=None, **values):
         """Estimate one profile. Inputs are given by keyword (role="pmo", skills=["java"],
         certs="PMP", years=8) or as a mapping (a dict, a pandas row) whose keys are input
         ids or labels in any language ({"職種": "PMO", "スキル": ["Java"]}). A set input
         takes a list or one string split on , 、 ， ; ； ､. None, NaN and pandas' NA mean
-        "not known". Unknown names are ignored and listed in the result, or raise
+        "not known". `inputs`, a mapping or (name, value) pairs, gives more after those,
+        as engrate-estimate's --input does: a set's names are added, a level or a number
+        replaces. Unknown names are ignored and listed in the result, or raise
         engrate.UnknownNameError (a KeyError) when strict. `lang` is the language of the
         names in the breakdown. Returns a Result."""
-        return _estimate(self, profile, inputs, strict, lang)
+        return _estimate(self, profile, values, strict, lang, inputs)
 
     def estimate_many(self, profiles, strict=False, return_errors=False):
         """Estimate many profiles (mappings, as estimate() takes) with one call into C.

@@ -273,7 +273,8 @@ module Engrate
       @coefs = Array.new(nk + 1) { |k| Raw.engrate_input_coef(h, index, k) }.freeze
     end
 
-    # Display label in lang; falls back to English, then to the id.
+    # Display label in lang; falls back to the label as the training data wrote it, then
+    # to English, then to the id.
     def label(lang = "en")
       @model.send(:input_label, @index, lang)
     end
@@ -433,6 +434,18 @@ module Engrate
       @input_index.fetch(id.to_s)
     end
 
+    # The input people call name: its id, or any of its labels compared after folding (an
+    # input trained from a column 職種 answers to 職種), or nil. Raises Engrate::Error
+    # (E_DUPLICATE) when two inputs answer to it.
+    def find_input(name)
+      at = FFI::MemoryPointer.new(:size_t)
+      rc = Raw.engrate_model_find_input(handle, Engrate.c_string(name), at)
+      return nil if rc == Raw::E_UNKNOWN_NAME
+      raise Error.new(rc, "cannot find the input #{name.inspect}: #{Raw.engrate_strerror(rc)}") if rc.negative?
+
+      inputs[at.read(:size_t)]
+    end
+
     # The levels of a categorical or set input.
     def levels(input_id) = input(input_id).levels
     def roles = levels("role")
@@ -463,7 +476,13 @@ module Engrate
     # and listed in the result, or raise Engrate::Error (E_UNKNOWN_NAME) when strict.
     # lang is the language of the names in the breakdown. NaN years mean "not known", as
     # nil does. Raises Engrate::Error for bad input (e.g. infinite years: E_INVALID).
-    def estimate(role: nil, skills: [], certs: [], years: nil, strict: false, lang: "en")
+    # inputs gives any of the model's inputs, by id or label (#find_input): a Hash or
+    # [name, value] pairs, the value a name (categorical), a name or an array of names
+    # (set), or a number or nil (numeric): { "職種" => "PMO", "経験年数" => 5 }.
+    def estimate(role: nil, skills: [], certs: [], years: nil, strict: false, lang: "en",
+                 inputs: nil)
+      return estimate_inputs(role, skills, certs, years, inputs.to_a, strict, lang) if inputs && !inputs.empty?
+
       skills = Engrate.list(skills)
       certs = Engrate.list(certs)
       sk = Engrate.c_strings(skills)
@@ -486,6 +505,44 @@ module Engrate
         release(r)
       end
     end
+
+    # #estimate through a query: the shortcuts, then every input given.
+    def estimate_inputs(role, skills, certs, years, pairs, strict, lang)
+      calls = Engrate.list(role).map { |n| ["role", n] }
+      calls += Engrate.list(skills).map { |n| ["skills", n] }
+      calls += Engrate.list(certs).map { |n| ["certs", n] }
+      calls << ["years", Float(years)] unless years.nil?
+      pairs.each do |name, value|
+        inp = find_input(name) or raise Error.new(Raw::E_UNKNOWN_NAME, "the model has no input #{name.inspect}")
+        if inp.kind == :numeric
+          calls << [inp.id, Float(value)] unless value.nil?
+        else
+          calls += Engrate.list(value).map { |n| [inp.id, n] }
+        end
+      end
+      err = Raw::ErrorStruct.new
+      h, r = acquire
+      q = Raw.engrate_query_new(h, err)
+      begin
+        raise Error.from(err) if q.null?
+
+        calls.each do |id, v|
+          rc = if v.is_a?(Float)
+                 Raw.engrate_query_set_number(q, id, v, err)
+               else
+                 Raw.engrate_query_add(q, id, Engrate.c_string(v), nil, err)
+               end
+          raise Error.from(err) if rc.negative?
+        end
+        raise Error.from(err) if Raw.engrate_estimate(q, strict ? Raw::STRICT : 0, r, err).negative?
+
+        read(h, r, lang)
+      ensure
+        Raw.engrate_query_free(q) unless q.nil? || q.null?
+        release(r)
+      end
+    end
+    private :estimate_inputs
 
     # Estimate many profiles with one call into C (engrate_estimate_batch). Each profile
     # is a Hash with any of the keys role, skills, certs, years (symbols or strings, as
