@@ -14,7 +14,7 @@ import subprocess
 import sys
 import unittest
 
-from testsupport import BAD_NUMBER, EXAMPLE, child_env, rounds
+from testsupport import BAD_NUMBER, EXAMPLE, VERSION2, child_env, rounds
 
 import engrate
 from engrate._values import split_flat, split_names
@@ -177,6 +177,18 @@ class NotKnownAndSplitting(unittest.TestCase):
             self.assertEqual((cm.exception.index, cm.exception.code), (3, engrate.E_INVALID))
             out = g.predict(bad, errors="nan")
             self.assertTrue(math.isnan(out[3]))
+
+    def test_a_model_trained_from_japanese_columns(self):
+        # tests/data/model/valid/version2: inputs named by the data's own column names;
+        # 13.1 + 0.3 (システムエンジニア) - 0.05 - 0.05 with years not known, as
+        # tests/check_model.c works it out
+        with engrate.Model(VERSION2) as m:
+            table = {"職種": ["システムエンジニア", "SE", None], "経験年数": [None, 8, 8]}
+            got = list(m.predict(table))
+            self.assertAlmostEqual(got[0], math.exp(13.1 + 0.3 - 0.05 - 0.05), delta=1e-6)
+            self.assertAlmostEqual(got[1], math.exp(13.1 + 0.32 - 0.06), delta=1e-6)
+            self.assertEqual(got, [m.estimate({"職種": r, "経験年数": y}).estimate
+                                   for r, y in zip(*table.values())])
 
     def test_exceptions_are_the_standard_ones(self):
         with self.assertRaises(FileNotFoundError) as cm:
