@@ -2,16 +2,24 @@
 
 # engrate/raw.rb: the raw layer. It finds libengrate, checks its major version and
 # declares every C prototype of include/engrate.h in one place, and does nothing else: the
-# classes, exceptions and ownership rules are in engrate.rb.
+# classes, exceptions and ownership rules are in engrate.rb and engrate/*.rb. The trainer's
+# prototypes are in engrate/train_raw.rb, loaded only when training is asked for.
 #
 # The library is looked for, in this order:
 #   1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
-#   2. a build tree: $top_builddir/lib/.libs when top_builddir is set (make check), then
-#      the tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
-#   3. the installed library by name (libengrate.so.0, then "engrate" through ffi).
+#   2. $top_builddir/lib/.libs when top_builddir is set (make check);
+#   3. the directory `make install` put it in (engrate/paths.rb, written at install time;
+#      absent from the source tree and from a gem);
+#   4. the build tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
+#   5. the installed library by name (libengrate.so.0, then "engrate" through ffi).
 # The LoadError raised when none loads lists every place tried and why each failed.
 
 require "ffi"
+begin
+  require_relative "paths"
+rescue LoadError
+  nil # not installed by make install: no directory to add
+end
 
 module Engrate
   module Raw
@@ -64,42 +72,57 @@ module Engrate
            else "libengrate.so"
            end
 
-    # The places to try, in order, as [description, path or name] pairs.
-    def self.candidates
-      env = ENV["ENGRATE_LIB"]
-      return [["$ENGRATE_LIB", env]] if env && !env.empty?
+    # The file name of a library of the project (base "libengrate" or "libengrate-train")
+    # as the build tree has it, and as installed (with the major version, where the
+    # platform puts it in the name).
+    def self.file_names(base)
+      file = FILE.sub("libengrate", base)
+      file.end_with?(".so") ? [file, "#{file}.0"] : [file, file]
+    end
 
+    # The places to look for library `base`, in the order above, as [description, path]
+    # pairs; env names the variable that overrides them all.
+    def self.candidates(base = "libengrate", env = "ENGRATE_LIB")
+      given = ENV[env]
+      return [["$#{env}", given]] if given && !given.empty?
+
+      built, installed = file_names(base)
       places = []
       builddir = ENV["top_builddir"]
       if builddir && !builddir.empty?
-        places << ["$top_builddir", File.expand_path(File.join(builddir, "lib", ".libs", FILE))]
+        places << ["$top_builddir", File.expand_path(File.join(builddir, "lib", ".libs", built))]
       end
-      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", "lib", ".libs", FILE))
+      if defined?(Engrate::Paths::LIBDIR)
+        places << ["the installed library", File.join(Engrate::Paths::LIBDIR, installed)]
+      end
+      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", "lib", ".libs", built))
       places << ["the build tree", tree] unless places.any? { |_, p| p == tree }
-      places << ["the installed library", "#{FILE}.0"] if FILE.end_with?(".so")
-      places << ["the installed library", "engrate"]
+      places << ["the library by name", installed] if installed != built
+      places << ["the library by name", base.delete_prefix("lib")]
       places
     end
 
-    tried = []
-    @path = nil
-    candidates.each do |what, path|
-      if path.include?(File::SEPARATOR) && !File.exist?(path)
-        tried << "#{what}: #{path} (no such file)"
-        next
+    # ffi_lib the first of places that loads, into mod (an FFI::Library); its path, or a
+    # LoadError listing every place tried.
+    def self.open_first(mod, places, what)
+      tried = []
+      places.each do |where, path|
+        if path.include?(File::SEPARATOR) && !File.exist?(path)
+          tried << "#{where}: #{path} (no such file)"
+          next
+        end
+        begin
+          mod.ffi_lib path
+          return path
+        rescue LoadError => e
+          tried << "#{where}: #{path} (#{e.message.lines.first.strip})"
+        end
       end
-      begin
-        ffi_lib path
-        @path = path
-        break
-      rescue LoadError => e
-        tried << "#{what}: #{path} (#{e.message.lines.first.strip})"
-      end
-    end
-    if @path.nil?
-      raise LoadError, "engrate: cannot load libengrate; tried:\n  #{tried.join("\n  ")}\n" \
+      raise LoadError, "engrate: cannot load #{what}; tried:\n  #{tried.join("\n  ")}\n" \
                        "Set ENGRATE_LIB to the library's path, or install it."
     end
+
+    @path = open_first(self, candidates, "libengrate")
 
     class << self
       attr_reader :path
@@ -192,28 +215,6 @@ module Engrate
     attach_function :engrate_estimate_batch,
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
                        pointer pointer pointer pointer pointer pointer], :int, blocking: true
-    # Training
-    callback :engrate_train_progress_fn, %i[double pointer], :void
-    attach_function :engrate_train_options_new, [], :pointer
-    attach_function :engrate_train_options_free, [:pointer], :void
-    attach_function :engrate_train_options_set, %i[pointer string string pointer], :int
-    attach_function :engrate_train_options_set_progress,
-                    %i[pointer engrate_train_progress_fn pointer], :int
-    attach_function :engrate_train_csv, %i[string pointer pointer pointer], :pointer,
-                    blocking: true
-    attach_function :engrate_train_csv_buffer, %i[pointer size_t string pointer pointer pointer],
-                    :pointer, blocking: true
-    attach_function :engrate_train_report_free, [:pointer], :void
-    attach_function :engrate_train_report_value, %i[pointer string], :double
-    attach_function :engrate_train_report_term_count, [:pointer], :size_t
-    attach_function :engrate_train_report_term, %i[pointer size_t], :string
-    attach_function :engrate_train_report_estimate, %i[pointer size_t], :double
-    attach_function :engrate_train_report_std_error, %i[pointer size_t], :double
-    attach_function :engrate_train_report_note_count, [:pointer], :size_t
-    attach_function :engrate_train_report_note, %i[pointer size_t], :string
-    attach_function :engrate_train_report_json, [:pointer], :string
-    attach_function :engrate_train_report_summary, [:pointer], :string
-
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \
                        "#{engrate_version_major}); this binding needs major #{EXPECTED_MAJOR}"

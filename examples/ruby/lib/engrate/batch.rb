@@ -1,0 +1,111 @@
+# frozen_string_literal: true
+
+# engrate/batch.rb: Model#estimate_many's one call into C (engrate_estimate_batch) for
+# profiles of role, skills, certs and years: the profiles become arrays (names one after
+# another with offsets, years with NaN for "not known"), and the outputs come back as
+# Estimates. A profile whose values are bad before C sees them (years "abc") is that
+# profile's error, as a profile C refuses is.
+
+module Engrate
+  class Model
+    private
+
+    # Columns of profiles: roles, skill and cert names with n + 1 offsets, years; and the
+    # errors found on the way, by index.
+    Columns = Struct.new(:roles, :skills, :skill_offsets, :certs, :cert_offsets, :years,
+                         :errors)
+
+    def columns(rows)
+      c = Columns.new([], [], [0], [], [0], [], {})
+      rows.each_with_index do |row, i|
+        role = nil
+        skills = certs = nil
+        years = Float::NAN
+        begin
+          row.each do |inp, value|
+            case inp.id
+            when "role" then role = Params.one_name(value, "role")
+            when "skills" then skills = Params.set_names(value)
+            when "certs" then certs = Params.set_names(value)
+            else years = Params.number(value, "years") || Float::NAN
+            end
+          end
+        rescue Error => e
+          c.errors[i] = e
+          role = skills = certs = nil
+          years = Float::NAN
+        end
+        c.roles << role
+        c.skills.concat(skills) if skills
+        c.skill_offsets << c.skills.size
+        c.certs.concat(certs) if certs
+        c.cert_offsets << c.certs.size
+        c.years << years
+      end
+      c
+    end
+
+    def batch(rows, strict, return_errors)
+      n = rows.size
+      return [] if n.zero?
+
+      c = columns(rows)
+      r_arr = Engrate.c_strings(c.roles)
+      s_arr = Engrate.c_strings(c.skills)
+      c_arr = Engrate.c_strings(c.certs)
+      so = size_ts(c.skill_offsets)
+      co = size_ts(c.cert_offsets)
+      ys = FFI::MemoryPointer.new(:double, n, false)
+      ys.put_bytes(0, c.years.pack("d*"))
+      est = FFI::MemoryPointer.new(:double, n, false)
+      low = FFI::MemoryPointer.new(:double, n, false)
+      high = FFI::MemoryPointer.new(:double, n, false)
+      flags = FFI::MemoryPointer.new(:uint, n, false)
+      status = FFI::MemoryPointer.new(:int, n, false)
+      err = Raw::ErrorStruct.new
+      failed = use do |h|
+        Raw.engrate_estimate_batch(h, n, r_arr, s_arr, so, c_arr, co, ys,
+                                   strict ? Raw::STRICT : 0, est, low, high, flags, status, err)
+      end
+      raise Error.from(err) if failed.negative?
+
+      codes = status.get_array_of_int(0, n)
+      first = codes.index(&:negative?)
+      pre = c.errors.keys.min
+      if !return_errors && (first || pre)
+        raise c.errors[pre].then { |e| with_index(e, pre) } if pre && (first.nil? || pre < first)
+
+        raise Error.from(err, index: first)
+      end
+
+      e = est.get_array_of_double(0, n)
+      lo = low.get_array_of_double(0, n)
+      hi = high.get_array_of_double(0, n)
+      fl = flags.get_array_of_uint(0, n)
+      out = Array.new(n) { |i| Estimate.new(e[i], lo[i], hi[i], Engrate.flag_names(fl[i])) }
+      codes.each_with_index do |code, i|
+        out[i] = profile_error(i, code, rows[i], strict) if code.negative?
+      end
+      c.errors.each { |i, err_i| out[i] = with_index(err_i, i) }
+      out
+    end
+
+    def size_ts(values)
+      mem = FFI::MemoryPointer.new(:size_t, values.size, false)
+      mem.put_bytes(0, values.pack(SIZE_T_PACK))
+      mem
+    end
+
+    def with_index(e, i)
+      Error.new(e.code, e.text, line: e.line, column: e.column, source: e.source, index: i)
+    end
+
+    # The Error of failed profile i, with the single call's message.
+    def profile_error(i, code, row, strict)
+      query(row, strict) { nil }
+      Error.new(code, Raw.engrate_strerror(code), index: i)
+    rescue Error => e
+      with_index(e, i)
+    end
+  end
+end

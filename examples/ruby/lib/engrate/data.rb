@@ -1,0 +1,110 @@
+# frozen_string_literal: true
+
+# engrate/data.rb: what an estimate returns, as plain Ruby data that holds no C memory, so
+# that it outlives its model (closed, collected, in another process after Marshal) and
+# never reads freed memory. to_h, as_json and to_json give the keys engrate-estimate
+# --json prints, so that `render json: result` in Rails sends what the CLI would.
+
+module Engrate
+  # A float for JSON: NaN (no number) becomes null.
+  def self.json_number(x)
+    x.nil? || (x.is_a?(Float) && x.nan?) ? nil : x
+  end
+
+  # to_json through as_json, with the json library loaded only when asked for (under
+  # Rails, ActiveSupport's encoder then handles the Hash).
+  module JSONable
+    def as_json(_options = nil) = to_h
+
+    def to_json(*args)
+      require "json"
+      as_json.to_json(*args)
+    end
+  end
+
+  # One term of the breakdown. input: the input id, nil for the base; level: the level id,
+  # nil for the base and numeric inputs; name: the level's display name, the input's label
+  # for a numeric input, "base" for the base; value: the number used for a numeric input,
+  # else nil; amount: in currency; no_evidence: true for a level without evidence for a
+  # premium; flags: the flag names (symbols) that apply to the term.
+  Contribution = Struct.new(:input, :level, :name, :value, :amount, :no_evidence, :flags)
+  # A name that matched a level through a display name or alias rather than its id.
+  Aliased = Struct.new(:given, :input, :level, :name)
+  # A name that matched nothing, with the closest level's id (nil when none is close).
+  Suggestion = Struct.new(:input, :given, :suggestion)
+
+  # One profile of estimate_many: the numbers and the flag names, no breakdown.
+  Estimate = Struct.new(:estimate, :low, :high, :flags) do
+    include JSONable
+
+    # estimate, low, high (NaN as nil) and flags (strings), as in --json.
+    def to_h
+      { "estimate" => Engrate.json_number(estimate), "low" => Engrate.json_number(low),
+        "high" => Engrate.json_number(high), "flags" => flags.map(&:to_s) }
+    end
+  end
+
+  # One estimate with its breakdown. estimate is the median rate in currency per period;
+  # low..high the prediction interval of nominal coverage level; contributions add up to
+  # the estimate; unknown lists the names that matched nothing (ignored), with
+  # suggestions; aliased the names matched through another name; flags an array of
+  # :unknown, :clamped, :defaulted, :no_evidence, :missing.
+  class Result
+    include JSONable
+
+    FIELDS = %i[model_name estimate low high level currency period flags contributions
+                unknown suggestions aliased lang].freeze
+    attr_reader(*FIELDS)
+
+    # Made by Model#estimate, with the fields in FIELDS order.
+    def initialize(*values)
+      raise ArgumentError, "Result.new takes #{FIELDS.size} values" if values.size != FIELDS.size
+
+      FIELDS.zip(values) { |f, v| instance_variable_set(:"@#{f}", v) }
+    end
+
+    # The result as engrate-estimate --json prints it (same keys, same order; string keys,
+    # flags as strings, NaN as nil).
+    def to_h
+      num = Engrate.method(:json_number)
+      {
+        "model" => model_name, "estimate" => num[estimate], "low" => num[low],
+        "high" => num[high], "level" => num[level], "currency" => currency,
+        "period" => period,
+        "contributions" => contributions.map do |c|
+          { "input" => c.input || "(base)", "level" => c.level, "name" => c.name,
+            "value" => c.value, "amount" => num[c.amount], "no_evidence" => c.no_evidence }
+        end,
+        "unknown" => unknown.dup,
+        "suggestions" => suggestions.map do |s|
+          { "input" => s.input, "given" => s.given, "suggestion" => s.suggestion }
+        end,
+        "aliased" => aliased.map do |a|
+          { "given" => a.given, "input" => a.input, "level" => a.level, "name" => a.name }
+        end,
+        "flags" => flags.map(&:to_s)
+      }
+    end
+
+    def ==(other)
+      other.is_a?(Result) && FIELDS.all? { |f| same?(public_send(f), other.public_send(f)) }
+    end
+    alias eql? ==
+
+    def hash
+      [Result, estimate, low, high, unknown].hash
+    end
+
+    def inspect
+      format("#<Engrate::Result %.0f %s (%.0f - %.0f)%s>", estimate, currency, low, high,
+             unknown.empty? ? "" : " unknown: #{unknown.join(", ")}")
+    end
+
+    private
+
+    # Equal values, NaN equal to NaN (a result of a model without an interval).
+    def same?(a, b)
+      a == b || (a.is_a?(Float) && b.is_a?(Float) && a.nan? && b.nan?)
+    end
+  end
+end

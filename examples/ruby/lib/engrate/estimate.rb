@@ -1,0 +1,170 @@
+# frozen_string_literal: true
+
+# engrate/estimate.rb: Model#estimate and Model#estimate_many. Both take the inputs by
+# input id or label (engrate/model.rb, #input) with values as forms send them
+# (engrate/params.rb), and read the C result into plain data (engrate/data.rb).
+
+module Engrate
+  class Model
+    # The inputs engrate_estimate_batch fills, with their kinds: a batch of profiles that
+    # give only these goes to C in one call.
+    PROFILE_INPUTS = { "role" => :categorical, "skills" => :set, "certs" => :set,
+                       "years" => :numeric }.freeze
+
+    # Estimate one profile. The inputs come as keywords, a Hash or Rails params, keyed by
+    # input id or label in any of the model's languages, as strings or symbols:
+    #   model.estimate(role: "pmo", skills: ["java"], certs: "PMP, ITIL", years: "8")
+    #   model.estimate("職種" => "PMO", "スキル" => ["", "Java"], "経験年数" => "")
+    #   model.estimate(params.require(:engineer).permit(:role, :years, skills: []))
+    # A categorical input takes one name; a set input an array of names or one string of
+    # names separated by , 、 ， ; ；; a numeric input a number or a numeric string. Blank
+    # names are ignored; nil, "" and NaN mean "not known" (the model's default is used).
+    # Unknown names are ignored and listed in the result, or raise Engrate::Error
+    # (E_UNKNOWN_NAME) when strict. lang is the language of the names in the breakdown.
+    # A key that names no input raises ArgumentError; bad values raise Engrate::Error
+    # (E_NUMBER for years "abc", E_UTF8, E_INVALID for infinite years or a NUL).
+    def estimate(params = nil, strict: false, lang: "en", **named)
+      pairs = inputs_of(params, named)
+      lang = lang.to_s
+      query(pairs, strict) { |h, r| read(h, r, lang) }
+    end
+
+    # Estimate many profiles (each what #estimate takes as a Hash or params). Profiles
+    # that give only role, skills, certs and years go to C in one call
+    # (engrate_estimate_batch); others are estimated one by one, with the same numbers.
+    # Returns an array of Estimate (estimate, low, high, flags), in order. A profile that
+    # fails raises Engrate::Error for the first one, with its position in index; with
+    # return_errors: true its place holds that Error instead.
+    def estimate_many(profiles, strict: false, return_errors: false)
+      rows = profiles.map { |p| inputs_of(p, nil) }
+      if rows.all? { |row| row.all? { |inp, _| PROFILE_INPUTS[inp.id] == inp.kind } }
+        batch(rows, strict, return_errors)
+      else
+        rows.each_with_index.map do |row, i|
+          query(row, strict) { |_, r| summary(r) }
+        rescue Error => e
+          e = Error.new(e.code, e.text, line: e.line, column: e.column, source: e.source,
+                                        index: i)
+          return_errors ? e : raise(e)
+        end
+      end
+    end
+
+    private
+
+    # [[Input, value], ...] of a params object and keywords; ArgumentError for a key that
+    # names no input (unless its value is empty: as in the C API, an input the model lacks
+    # may be given no value) or an input given twice.
+    def inputs_of(params, named)
+      seen = {}
+      out = []
+      [Params.pairs(params), named].each do |h|
+        h&.each do |key, value|
+          inp = input_for(key) do |message|
+            next nil if Params.empty?(value)
+
+            raise ArgumentError, message
+          end
+          next if inp.nil?
+          if (other = seen[inp.index])
+            raise ArgumentError, "#{inp.id} is given twice (as #{other.inspect} and #{key.inspect})"
+          end
+
+          seen[inp.index] = key
+          out << [inp, value]
+        end
+      end
+      out
+    end
+
+    # Fill a query with pairs, estimate, and yield the C model and result.
+    def query(pairs, strict)
+      err = Raw::ErrorStruct.new
+      @handle.scratch do |h, q, r|
+        Raw.engrate_query_reset(q)
+        pairs.each { |inp, value| put(q, inp, value, err) }
+        raise Error.from(err) if Raw.engrate_estimate(q, strict ? Raw::STRICT : 0, r, err).negative?
+
+        yield h, r
+      end
+    end
+
+    def put(q, inp, value, err)
+      case inp.kind
+      when :numeric
+        x = Params.number(value, inp.id)
+        rc = x.nil? ? 0 : Raw.engrate_query_set_number_at(q, inp.index, x, err)
+      when :categorical
+        n = Params.one_name(value, inp.id)
+        rc = n.nil? ? 0 : Raw.engrate_query_add(q, inp.id, n, err)
+      else
+        rc = 0
+        Params.set_names(value).each do |n|
+          rc = Raw.engrate_query_add(q, inp.id, n, err)
+          break if rc.negative?
+        end
+      end
+      raise Error.from(err) if rc.negative?
+    end
+
+    def summary(r)
+      Estimate.new(Raw.engrate_result_estimate(r), Raw.engrate_result_low(r),
+                   Raw.engrate_result_high(r), Engrate.flag_names(Raw.engrate_result_flags(r)))
+    end
+
+    NO_FLAGS = Engrate.flag_names(0)
+    NO_EVIDENCE = Engrate.flag_names(Raw::FLAG_NO_EVIDENCE)
+
+    # Copy a C result into a Result (the C result is reused afterwards). What the model
+    # alone determines (ids, names, a level's no-evidence flag) comes from caches, so that
+    # few calls cross into C.
+    def read(h, r, lang)
+      ins = inputs
+      @cache[:meta] ||= [name, currency, period, interval_level].freeze
+      model_name, cur, per, level = @cache[:meta]
+      contributions = Array.new(Raw.engrate_result_contribution_count(r)) do |i|
+        contribution(h, r, i, ins, lang)
+      end
+      unknown = []
+      suggestions = []
+      Raw.engrate_result_unknown_count(r).times do |i|
+        given = Raw.engrate_result_unknown_name(r, i)
+        inp = ins[Raw.engrate_result_unknown_input(r, i)]
+        k = Raw.engrate_model_suggest(h, inp.index, given)
+        unknown << Engrate.utf8(given)
+        suggestions << Suggestion.new(inp.id, unknown.last, k.negative? ? nil : inp.levels[k].id)
+      end
+      aliased = Array.new(Raw.engrate_result_aliased_count(r)) do |i|
+        inp = ins[Raw.engrate_result_aliased_input(r, i)]
+        lev = Raw.engrate_result_aliased_level(r, i)
+        Aliased.new(Engrate.utf8(Raw.engrate_result_aliased_given(r, i)), inp.id,
+                    inp.levels[lev].id, level_name(inp.index, lev, lang, h))
+      end
+      Result.new(model_name, Raw.engrate_result_estimate(r), Raw.engrate_result_low(r),
+                 Raw.engrate_result_high(r), level, cur, per,
+                 Engrate.flag_names(Raw.engrate_result_flags(r)), contributions, unknown,
+                 suggestions, aliased, lang)
+    end
+
+    def contribution(h, r, i, ins, lang)
+      amount = Raw.engrate_result_contribution_amount(r, i)
+      return Contribution.new(nil, nil, "base", nil, amount, false, NO_FLAGS) if i.zero?
+
+      inp = ins[Raw.engrate_result_contribution_input(r, i)]
+      lev = Raw.engrate_result_contribution_level(r, i)
+      if lev >= 0
+        lv = inp.levels[lev]
+        no_ev = lv.no_evidence?
+        Contribution.new(inp.id, lv.id, level_name(inp.index, lev, lang, h), nil, amount, no_ev,
+                         no_ev ? NO_EVIDENCE : NO_FLAGS)
+      else
+        f = Raw.engrate_result_contribution_flags(r, i)
+        Contribution.new(inp.id, nil, input_label(inp.index, lang, h),
+                         Raw.engrate_result_contribution_value(r, i), amount,
+                         f & Raw::FLAG_NO_EVIDENCE != 0, Engrate.flag_names(f))
+      end
+    end
+  end
+end
+
+require_relative "batch"

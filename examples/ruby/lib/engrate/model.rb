@@ -1,0 +1,306 @@
+# frozen_string_literal: true
+
+# engrate/model.rb: Engrate::Model, a loaded model: loading, copying (dup, clone,
+# Marshal), closing, and what the model says about itself. Estimating is in
+# engrate/estimate.rb.
+
+module Engrate
+  # A loaded model. Immutable, so any number of threads may estimate with one model at
+  # once (a Puma worker's threads sharing one constant, say), and forked processes each
+  # use their copy. Its C memory is freed by #close, at the end of a Model.open block, or
+  # by the garbage collector, whichever comes first (engrate/handle.rb). dup and clone
+  # load an independent copy; Marshal dumps the model's text.
+  class Model
+    # Load a model file; with path nil, the default model ($ENGRATE_MODEL, else the
+    # installed default). Raises Engrate::Error (code, line, column, text).
+    def self.load(path = nil)
+      new(path)
+    end
+
+    # Model.load, and with a block: yield the model, close it after, return the block's value.
+    def self.open(path = nil)
+      model = load(path)
+      return model unless block_given?
+
+      begin
+        yield model
+      ensure
+        model.close
+      end
+    end
+
+    # Load a model from its text; source names it in messages.
+    def self.from_string(text, source = nil)
+      allocate.tap { |m| m.send(:adopt, Model.send(:parse, text, source)) }
+    end
+
+    # The C model of a text, or Engrate::Error.
+    def self.parse(text, source)
+      data = text.to_s.b
+      mem = FFI::MemoryPointer.new(:char, [data.bytesize, 1].max)
+      mem.put_bytes(0, data)
+      err = Raw::ErrorStruct.new
+      ptr = Raw.engrate_model_load_buffer(mem, data.bytesize, source&.to_s, 0, err)
+      raise Error.from(err) if ptr.null?
+
+      ptr
+    end
+    private_class_method :parse
+
+    # Model.new(path = nil) is Model.load(path).
+    def initialize(path = nil)
+      err = Raw::ErrorStruct.new
+      ptr = if path.nil?
+              Raw.engrate_model_load_default(0, err)
+            else
+              Raw.engrate_model_load(path.to_s, 0, err)
+            end
+      raise Error.from(err) if ptr.null?
+
+      adopt(ptr)
+    end
+
+    # dup and clone: a model of its own, loaded from this one's text, so that closing
+    # either leaves the other working. A closed model cannot be copied (IOError).
+    def initialize_copy(orig)
+      text = orig.to_s
+      super
+      adopt(Model.send(:parse, text, orig.name))
+    end
+
+    # Marshal: a model travels as its text (to another process, a cache, DRb).
+    def marshal_dump
+      to_s
+    end
+
+    def marshal_load(text)
+      adopt(Model.send(:parse, text, nil))
+    end
+
+    # Free the C model now; further use raises IOError. Idempotent. If other threads are
+    # still estimating, the memory is freed when the last one finishes.
+    def close
+      @handle.close
+    end
+
+    def closed?
+      @handle.closed?
+    end
+
+    def meta(key)
+      s = use { |h| Raw.engrate_model_meta(h, key.to_s) }
+      s && Engrate.utf8(s)
+    end
+
+    def name = meta("name")
+    def currency = meta("currency")
+    def period = meta("period")
+
+    def training(key)
+      x = use { |h| Raw.engrate_model_training(h, key.to_s) }
+      x.nan? ? nil : x
+    end
+
+    def interval_level
+      use { |h| Raw.engrate_model_interval_level(h) }
+    end
+
+    # The model's canonical text (what #save writes).
+    def to_s
+      len = FFI::MemoryPointer.new(:size_t)
+      err = Raw::ErrorStruct.new
+      use do |h|
+        ptr = Raw.engrate_model_to_string(h, len, err)
+        raise Error.from(err) if ptr.null?
+
+        begin
+          Engrate.utf8(ptr.get_bytes(0, len.read(:size_t)))
+        ensure
+          Raw.engrate_string_free(ptr)
+        end
+      end
+    end
+
+    # Write the model in canonical form to path (atomically).
+    def save(path)
+      err = Raw::ErrorStruct.new
+      rc = use { |h| Raw.engrate_model_save(h, path.to_s, 0, err) }
+      raise Error.from(err) if rc.negative?
+
+      nil
+    end
+
+    # The model's inputs, in model order.
+    def inputs
+      @handle.check
+      input_table[0]
+    end
+
+    # The input with this id, or this label in any of the model's languages (folded as
+    # names are: "Skills", "スキル", "ｽｷﾙ"); KeyError when the model has none.
+    def input(key)
+      input_for(key) { |message| raise KeyError, message }
+    end
+
+    # The levels of a categorical or set input.
+    def levels(input_key) = input(input_key).levels
+    def roles = levels("role")
+    def skills = levels("skills")
+    def certs = levels("certs")
+
+    # [display name, id] pairs of an input's levels, for a form's select.
+    def choices(input_key, lang: "en") = input(input_key).choices(lang.to_s)
+
+    # The level a name matches (ids, display names, aliases, after folding), or nil.
+    def find(input_key, name)
+      inp = input(input_key)
+      c = Engrate.c_string(name)
+      k = use { |h| Raw.engrate_model_find_level(h, inp.index, c, nil) }
+      return nil if k == Raw::E_UNKNOWN_NAME
+      raise Error.new(k, "cannot match #{name.inspect}: #{Raw.engrate_strerror(k)}") if k.negative?
+
+      inp.levels[k]
+    end
+
+    # The level closest to an unknown name, or nil when none is close.
+    def suggest(input_key, name)
+      inp = input(input_key)
+      c = Engrate.c_string(name)
+      k = use { |h| Raw.engrate_model_suggest(h, inp.index, c) }
+      k.negative? ? nil : inp.levels[k]
+    end
+
+    def inspect
+      closed? ? "#<Engrate::Model (closed)>" : "#<Engrate::Model #{name}>"
+    end
+
+    private
+
+    # Take ownership of a C model. The caches live in a Hash of their own, so that a
+    # frozen Model (a constant) still fills them.
+    def adopt(ptr)
+      @handle = Handle.new(ptr)
+      @cache = { names: {}, labels: {} }
+    end
+
+    def use(&block)
+      @handle.use(&block)
+    end
+
+    # [inputs, {key => Input or :ambiguous}, {folded key => Input or :ambiguous}], made
+    # once. Keys are the ids (as strings and symbols) and, where no id is the same, the
+    # labels in every language of the model.
+    def input_table
+      @cache[:inputs] ||= use do |h|
+        list = Array.new(Raw.engrate_model_input_count(h)) { |i| Input.send(:new, self, i, h) }
+        exact = {}
+        list.each { |inp| exact[inp.id] = exact[inp.id.to_sym] = inp }
+        by_label = {}
+        languages(h).each do |lang|
+          list.each do |inp|
+            l = Engrate.utf8(Raw.engrate_input_label(h, inp.index, lang))
+            by_label[l] = by_label.fetch(l, inp).equal?(inp) ? inp : :ambiguous
+          end
+        end
+        by_label.each { |l, inp| exact[l] ||= inp }
+        folded = {}
+        exact.each do |k, inp|
+          next if k.is_a?(Symbol) || (f = Engrate.fold(k)).nil?
+
+          folded[f] = folded.fetch(f, inp).equal?(inp) ? inp : :ambiguous
+        end
+        [list.freeze, exact.freeze, folded.freeze].freeze
+      end
+    end
+
+    # The languages the model labels its inputs in ("en" first). The C API has no call
+    # that lists them, so they are read from the model's text ("label.LANG = ...").
+    def languages(h)
+      len = FFI::MemoryPointer.new(:size_t)
+      ptr = Raw.engrate_model_to_string(h, len, nil)
+      return ["en"] if ptr.null?
+
+      text = begin
+        ptr.get_bytes(0, len.read(:size_t))
+      ensure
+        Raw.engrate_string_free(ptr)
+      end
+      (["en"] + text.scan(/^label\.([a-z]{2,8})[ \t]*=/n).flatten).uniq
+    end
+
+    # The Input that key names (see #input); otherwise yields a message and returns what
+    # the block returns.
+    def input_for(key)
+      @handle.check
+      _, exact, folded = input_table
+      inp = exact[key]
+      if inp.nil? && (key.is_a?(String) || key.is_a?(Symbol))
+        s = key.to_s
+        inp = exact[s] || ((f = Engrate.fold(s)) && folded[f])
+      end
+      return inp if inp.is_a?(Input)
+
+      yield inp == :ambiguous ? ambiguous_key(key) : unknown_key(key)
+    end
+
+    def unknown_key(key)
+      ids = inputs.map(&:id)
+      message = "the model #{name} has no input #{key.to_s.inspect} " \
+                "(its inputs: #{inputs.map { |i| "#{i.id} (#{i.label})" }.join(", ")})"
+      if defined?(DidYouMean::SpellChecker)
+        near = DidYouMean::SpellChecker.new(dictionary: ids).correct(key.to_s)
+        message += "; did you mean #{near.first.inspect}?" unless near.empty?
+      end
+      message
+    end
+
+    def ambiguous_key(key)
+      "#{key.to_s.inspect} is a label of more than one input of the model #{name}: " \
+        "give the input's id (#{inputs.map(&:id).join(", ")})"
+    end
+
+    # Names by language, cached: a model does not change. h: the C model when the caller
+    # is already inside the handle (reading a result).
+    def level_name(input, level, lang, h = nil)
+      names = cache_for(:names, lang)
+      key = (input << 32) | level
+      names[key] ||=
+        Engrate.utf8(inside(h) { |m| Raw.engrate_level_name(m, input, level, lang.to_s) })
+    end
+
+    def input_label(input, lang, h = nil)
+      labels = cache_for(:labels, lang)
+      labels[input] ||= Engrate.utf8(inside(h) { |m| Raw.engrate_input_label(m, input, lang.to_s) })
+    end
+
+    # The cache of one language; a throwaway one past 32 languages, so that a lang taken
+    # from a request cannot grow the cache without bound.
+    def cache_for(kind, lang)
+      by_lang = @cache[kind]
+      by_lang[lang] || (by_lang.size < 32 ? (by_lang[lang] = {}) : {})
+    end
+
+    def inside(h, &block)
+      h ? yield(h) : use(&block)
+    end
+  end
+
+  # A name folded the way the library matches names (engrate_fold_name), or nil when the
+  # library refuses it (invalid UTF-8).
+  def self.fold(name)
+    s = name.to_s
+    return nil if s.include?("\0")
+
+    cap = (s.bytesize * 4) + 64
+    loop do
+      buf = FFI::MemoryPointer.new(:char, cap)
+      n = Raw.engrate_fold_name(s, buf, cap)
+      return Engrate.utf8(buf.get_bytes(0, n)) if n >= 0
+      return nil unless n == Raw::E_LIMIT && cap < (1 << 20)
+
+      cap *= 4
+    end
+  end
+end
+
+require_relative "estimate"

@@ -1,0 +1,115 @@
+# frozen_string_literal: true
+
+# engrate/params.rb: values as Ruby code, HTML forms and JSON send them, made into what the
+# C API takes: names (strings) and numbers (floats, nil for "not known"). One place decides,
+# for the single estimate and the batch alike:
+#   - a params object is a Hash, or anything with to_unsafe_h or to_h (Rails's
+#     ActionController::Parameters, permitted or not: only the model's inputs are read,
+#     and a key that names none is an error, so nothing is assigned in bulk);
+#   - a blank name ("", "  ", the "" a Rails multi-select sends first) is no name;
+#   - a set given as one string is split on , 、 ， ; ； (never on "/" or spaces: C/C++,
+#     Objective-C, "Visual Basic");
+#   - a number may be a Numeric or a string ("8", "8.5", "８", " 8 "); nil, a blank string
+#     and NaN mean "not known", anything else that is not a finite decimal is an error.
+
+module Engrate
+  module Params
+    SEPARATORS = /[,、，;；]/.freeze
+    BLANK = /\A[[:space:]]*\z/.freeze
+    DECIMAL = /\A[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\z/.freeze
+
+    module_function
+
+    # The key => value pairs of a params object, or {} for nil.
+    def pairs(params)
+      return {} if params.nil?
+      return params if params.is_a?(Hash)
+      return params.to_unsafe_h if params.respond_to?(:to_unsafe_h)
+      return params.to_h if params.respond_to?(:to_h) && !params.is_a?(Array)
+
+      raise TypeError, "give the inputs as a Hash (or params), not #{params.class}"
+    end
+
+    # True for a string of white space only (Unicode white space: U+3000 too). Strings that
+    # are not valid in their encoding are not blank: the library refuses them (E_UTF8).
+    def blank?(s)
+      return true if s.empty?
+      return false if s.getbyte(0).between?(0x21, 0x7e) # the common case, cheaply
+
+      s.valid_encoding? && BLANK.match?(s)
+    end
+
+    # True for a value that gives nothing: nil, NaN, a blank string, an array of those.
+    def empty?(value)
+      case value
+      when nil then true
+      when String then blank?(value)
+      when Float then value.nan?
+      when Array then value.all? { |v| empty?(v) }
+      else false
+      end
+    end
+
+    # A name for the C API, or nil when value is blank.
+    def name(value)
+      return nil if value.nil?
+
+      s = Engrate.c_string(value)
+      blank?(s) ? nil : s
+    end
+
+    # The names of a set input: an array (or any enumerable) of names, or one string of
+    # names separated by SEPARATORS; blanks dropped.
+    def set_names(value)
+      case value
+      when nil then []
+      when String, Symbol then split(Engrate.c_string(value))
+      else value.to_a.filter_map { |v| name(v) }
+      end
+    end
+
+    def split(s)
+      return (blank?(s) ? [] : [s]) unless s.valid_encoding? && SEPARATORS.match?(s)
+
+      s.split(SEPARATORS).filter_map do |part|
+        part = part.gsub(/\A[[:space:]]+|[[:space:]]+\z/, "")
+        part.empty? ? nil : part
+      end
+    end
+
+    # The one name of a categorical input, or nil; an array (a multi-select, or a select
+    # with a blank first option) may hold one name besides blanks.
+    def one_name(value, input_id)
+      return name(value) unless value.respond_to?(:to_a) && !value.is_a?(String)
+
+      names = value.to_a.filter_map { |v| name(v) }
+      return names[0] if names.size <= 1
+
+      raise Error.new(E_INVALID, "#{input_id} takes one name, not #{names.size}: " \
+                                 "#{names.map(&:inspect).join(", ")}")
+    end
+
+    # The number of a numeric input, or nil when not known.
+    def number(value, input_id)
+      case value
+      when nil then nil
+      when Float then value.nan? ? nil : value
+      when Numeric then Float(value)
+      when String then parse(value, input_id)
+      else raise TypeError, "#{input_id} must be a number or a string, not #{value.class}"
+      end
+    end
+
+    def parse(s, input_id)
+      t = s.encoding == Encoding::UTF_8 || s.ascii_only? ? s : s.encode(Encoding::UTF_8)
+      t = t.unicode_normalize(:nfkc) unless t.ascii_only? # full-width digits from an IME
+      t = t.gsub(/\A[[:space:]]+|[[:space:]]+\z/, "")
+      return nil if t.empty?
+      return Float(t) if DECIMAL.match?(t)
+
+      raise Error.new(E_NUMBER, "#{input_id}: '#{s}' is not a number")
+    rescue EncodingError, ArgumentError
+      raise Error.new(E_NUMBER, "#{input_id}: #{s.inspect} is not a number")
+    end
+  end
+end

@@ -1,0 +1,100 @@
+# frozen_string_literal: true
+
+# engrate/train.rb: Engrate.train, through the trainer's library (engrate/train_raw.rb),
+# which this file loads: `require "engrate"` does not, so that an application that only
+# estimates never maps the trainer or GSL.
+
+require_relative "train_raw"
+
+module Engrate
+  # What training found: value(key) ("r_squared", ...), the terms as [name, estimate,
+  # std_error], notes, the JSON report and engrate-train's summary. Plain data.
+  class TrainReport
+    KEYS = %w[n p lambda r_squared residual_sd df condition_number rows_read rows_skipped
+              folds cv_rmse cv_mape coverage interval_level interval_low interval_high].freeze
+    attr_reader :terms, :notes, :json, :summary
+
+    def initialize(h)
+      t = TrainRaw
+      @terms = Array.new(t.engrate_train_report_term_count(h)) do |i|
+        [Engrate.utf8(t.engrate_train_report_term(h, i)),
+         t.engrate_train_report_estimate(h, i), t.engrate_train_report_std_error(h, i)]
+      end
+      @notes = Array.new(t.engrate_train_report_note_count(h)) do |i|
+        Engrate.utf8(t.engrate_train_report_note(h, i))
+      end
+      @json = t.engrate_train_report_json(h)&.then { |s| Engrate.utf8(s) }
+      @summary = t.engrate_train_report_summary(h)&.then { |s| Engrate.utf8(s) }
+      @values = KEYS.to_h do |k|
+        x = t.engrate_train_report_value(h, k)
+        [k, x.nan? ? nil : x]
+      end
+    end
+    private_class_method :new
+
+    def value(key)
+      @values[key.to_s]
+    end
+  end
+
+  module Training
+    module_function
+
+    # Train a model from a CSV file through the library (what engrate-train does) and,
+    # when out_path is given, save it there. Options are engrate-train's flags with
+    # underscores for dashes: Engrate.train(path, out, folds: 5, lambda: "auto",
+    # set: ["skills:;"], skip_bad_rows: true). Options that add (categorical, set, numeric,
+    # meta, source) take an array. Without a name option the model is named after
+    # out_path, as engrate-train does. Returns [model, report]; raises Engrate::Error with
+    # the CSV line and column of a bad row (and the report, when there is one, in #report).
+    def train(csv_path, out_path = nil, **options)
+      if out_path && !options.key?(:name) # as engrate-train names it
+        options[:name] = File.basename(out_path.to_s).delete_suffix(".model")
+      end
+      opts = TrainRaw.engrate_train_options_new
+      raise NoMemoryError, "engrate_train_options_new" if opts.null?
+
+      begin
+        set_options(opts, options)
+        model, report = run(csv_path, opts)
+      ensure
+        TrainRaw.engrate_train_options_free(opts)
+      end
+      model.save(out_path) unless out_path.nil?
+      [model, report]
+    end
+
+    def set_options(opts, options)
+      err = Raw::ErrorStruct.new
+      options.each do |key, value|
+        name = key.to_s.tr("_", "-")
+        Array(value).each do |v|
+          v = { true => "1", false => "0" }.fetch(v, v)
+          raise Error.from(err) if TrainRaw.engrate_train_options_set(opts, name, v&.to_s, err).negative?
+        end
+      end
+    end
+
+    def run(csv_path, opts)
+      err = Raw::ErrorStruct.new
+      rep_ptr = FFI::MemoryPointer.new(:pointer)
+      ptr = TrainRaw.engrate_train_csv(csv_path.to_s, opts, rep_ptr, err)
+      model = ptr.null? ? nil : Model.allocate.tap { |m| m.send(:adopt, ptr) } # owned at once
+      report = nil
+      rp = rep_ptr.read_pointer
+      unless rp.null?
+        begin
+          report = TrainReport.send(:new, rp)
+        ensure
+          TrainRaw.engrate_train_report_free(rp)
+        end
+      end
+      if model.nil?
+        e = Error.from(err)
+        e.report = report
+        raise e
+      end
+      [model, report]
+    end
+  end
+end
