@@ -18,9 +18,6 @@ tests_check_batch_LDADD = lib/libengrate.la $(CHECK_LIBS)
 if HAVE_PYTHON3
 TESTS += examples/python/python.test
 endif
-if HAVE_RUBY
-TESTS += examples/ruby/ruby.test
-endif
 TESTS += examples/c/install-check.sh
 # A shared library that says it is major version 1 and forwards the rest to this build's:
 # both suites check that their binding refuses it. -rpath makes libtool build it shared.
@@ -41,19 +38,11 @@ engratepydir = $(pythondir)/engrate
 engratepy_DATA = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
 	examples/python/engrate/_api.py
 endif
-if INSTALL_RUBY
-engraterbdir = $(rubydir)
-engraterb_DATA = examples/ruby/lib/engrate.rb
-engraterawdir = $(rubydir)/engrate
-engrateraw_DATA = examples/ruby/lib/engrate/raw.rb
-endif
 
 EXTRA_DIST += docs/bindings.md \
 	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
 	examples/python/engrate/_api.py examples/python/estimate.py \
 	examples/python/test_engrate.py examples/python/python.test \
-	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
-	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c
 
@@ -63,3 +52,6 @@ bench-ffi: lib/libengrate.la
 	top_builddir='$(top_builddir)' srcdir='$(srcdir)' CC='$(CC)' PYTHON3='$(PYTHON3)' \
 	RUBY='$(RUBY)' $(SHELL) $(srcdir)/bench/ffi-bench.sh
 .PHONY: bench-ffi
+
+# The Ruby binding's own rules (install, suites, gem, valgrind).
+include $(srcdir)/examples/ruby/local.mk

@@ -470,4 +470,32 @@ class TestLoading < Minitest::Test
     assert_equal "0", Engrate.version.split(".")[0]
     assert Engrate.library_path
   end
+
+  # An application that only estimates maps neither the trainer's library nor GSL; the
+  # first Engrate.train loads the trainer.
+  def test_estimating_loads_no_trainer
+    skip "no /proc/self/maps" unless File.readable?("/proc/self/maps")
+    script = <<~RUBY
+      require "engrate"
+      maps = -> { File.readlines("/proc/self/maps").map { |l| File.basename(l.split[5].to_s) } }
+      Engrate::Model.load(ARGV[0]).estimate(role: "pm", skills: "java")
+      puts maps.call.grep(/libengrate|libgsl/).uniq.sort.join(" ")
+      begin
+        Engrate.train(ARGV[1], folds: 0)
+      rescue Engrate::Error
+        nil # no such file: what matters is what was loaded to say so
+      end
+      puts maps.call.grep(/libengrate|libgsl/).uniq.sort.join(" ")
+    RUBY
+    out, err, st = Open3.capture3(RbConfig.ruby, "-I#{File.join(__dir__, "lib")}", "-e", script,
+                                  EXAMPLE, File.join(SRCDIR, "no", "such.csv"))
+    assert st.success?, err
+    before, after = out.lines.map(&:split)
+    refute(before.any? { |f| f.start_with?("libengrate-train") }, before.inspect)
+    if File.binread(Engrate.library_path).include?("libgsl")
+      skip "#{Engrate.library_path} itself links GSL" # the trainer is still inside it
+    end
+    refute(before.any? { |f| f.start_with?("libgsl") }, before.inspect)
+    assert(after.any? { |f| f.start_with?("libengrate-train") }, after.inspect)
+  end
 end
