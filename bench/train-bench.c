@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <engrate.h>
+#include <engrate_train.h>
 
 #define N_ROLES 20
 #define N_SKILLS 100

@@ -1,8 +1,6 @@
-# The batch call (lib/batch.c) and what calls engrate from outside C: the Python (ctypes)
-# and Ruby (ffi) bindings with their test suites, and a C program built against the
-# installed library with pkg-config. docs/bindings.md says how to use them.
-lib_libengrate_la_SOURCES += lib/batch.c
-lib_libengrate_internal_la_SOURCES += lib/batch.c
+# What calls engrate from outside C: the Python (ctypes) and Ruby (ffi) bindings with
+# their test suites, the batch call's suite, and a C program built against the installed
+# library with pkg-config. docs/bindings.md says how to use them.
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_batch

@@ -13,12 +13,6 @@
 
 #include "internal.h"
 
-const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
-                                                 "period", "basis",       "as_of"};
-const char *const er_training_keys[ER_TRAIN_COUNT] = {
-    "rows", "terms", "lambda", "folds", "r_squared", "residual_sd", "cv_rmse", "cv_mape",
-    "coverage"};
-
 engrate_model *er_model_new(void)
 {
     engrate_model *m = calloc(1, sizeof *m);
@@ -57,31 +51,8 @@ int er_model_finish(engrate_model *m, engrate_error *err)
                         ER_MAX_TOTAL_LEVELS);
     m->total_levels = total;
     m->max_terms = terms;
-    /* The loader indexes every name as it reads it (to report the line of a duplicate)
-     * and counts them against the limit as it goes; only a model built in memory (the
-     * trainer's) arrives here without an index, to be counted and indexed now. */
-    if (m->slots)
-        return 0;
-    size_t names = 0;
-    for (size_t i = 0; i < m->n_inputs; i++)
-        for (size_t l = 0; l < m->inputs[i].n_levels; l++)
-            names += 1 + m->inputs[i].levels[l].n_names + m->inputs[i].levels[l].n_aliases;
-    if (names > ER_MAX_TOTAL_NAMES)
-        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
-                        "the model has %zu names (ids, display names and aliases) in all "
-                        "(at most %d)", names, ER_MAX_TOTAL_NAMES);
-    size_t di = 0, dl = 0;
-    const char *dn = "";
-    int rc = er_index_build(m, &di, &dl, &dn);
-    if (rc == ENGRATE_E_DUPLICATE)
-        return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' is also another level's",
-                        dn, m->inputs[di].id, m->inputs[di].levels[dl].id);
-    if (rc == ENGRATE_E_INVALID)
-        return er_error(err, rc, NULL, 0, 0, "name '%s' of %s level '%s' folds to nothing", dn,
-                        m->inputs[di].id, m->inputs[di].levels[dl].id);
-    if (rc)
-        return er_error(err, rc, NULL, 0, 0, "cannot index the names of %s level '%s': %s",
-                        m->inputs[di].id, m->inputs[di].levels[dl].id, engrate_strerror(rc));
+    /* The names were indexed, and counted against the limit, as the loader read them
+     * (to report the line of a duplicate). */
     return 0;
 }
 

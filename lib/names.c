@@ -209,16 +209,6 @@ static inline __attribute__((always_inline)) uint64_t key_hash(uint64_t seed, si
     return ((h ^ tail ^ len) * 0x9E3779B97F4A7C15ull) | 1; /* as hash_end */
 }
 
-uint64_t er_hash(size_t input, const char *key, size_t len)
-{
-    /* Mixed down to the low bits too, for tables that take those (the trainer's). */
-    uint64_t head, h = key_hash(0, input, key, len, &head);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h | 1;
-}
-
 /* Whether key and name, both len > 8 bytes long and the same in their first 8, are the
  * same: compared a word at a time, the last word ending at len (it may overlap the one
  * before), so that nothing past len is read. */

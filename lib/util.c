@@ -1,5 +1,6 @@
 /* util.c: error reporting, the memory pool that owns a model's text, UTF-8 validation,
- * and number conversion that does not depend on the process locale. */
+ * number conversion that does not depend on the process locale, and the format's
+ * vocabulary (common.h: both libraries use them). */
 #define _GNU_SOURCE 1
 #include "config.h"
 
@@ -10,39 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "common.h"
 
 /* ---- Errors ------------------------------------------------------------------------ */
-
-static const char *const messages[] = {
-    "success",
-    "invalid argument",
-    "out of memory",
-    "input/output error",
-    "syntax error",
-    "unsupported format or version",
-    "limit exceeded",
-    "duplicate",
-    "unknown key or section",
-    "bad number",
-    "missing value or count mismatch",
-    "invalid UTF-8",
-    "unknown name",
-    "unusable data",
-    "design too ill-conditioned to solve",
-};
-
-ENGRATE_API const char *engrate_strerror(int code)
-{
-    if (code > 0 || -code >= (int)(sizeof messages / sizeof messages[0]))
-        return "unknown error code";
-    return messages[-code];
-}
-
-ENGRATE_API size_t engrate_error_size(void) { return sizeof(engrate_error); }
-
-ENGRATE_API const char *engrate_version_string(void) { return ENGRATE_VERSION_STRING; }
-ENGRATE_API int engrate_version_major(void) { return ENGRATE_VERSION_MAJOR; }
 
 void er_error_clear(engrate_error *err)
 {
@@ -222,42 +193,80 @@ size_t er_utf8_valid_prefix(const char *str, size_t n)
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-int er_parse_double(const char *s, size_t n, double *out)
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The digits of a decimal as the grammar reads them: the first 19 significant digits as
+ * an integer `mant`, the power of ten that scales it, and how many significant digits
+ * there were. Returns 0 when s[0..n) is a number of the grammar, ENGRATE_E_NUMBER when
+ * not. */
+typedef struct decimal {
+    uint64_t mant;
+    int sig, e10, neg;
+} decimal;
+
+static int scan_decimal(const char *s, size_t n, decimal *d)
 {
-    char buf[64];
     size_t i = 0;
-    if (n == 0 || n >= sizeof buf)
-        return ENGRATE_E_NUMBER;
+    int digits = 0, scale = 0;
+    d->mant = 0;
+    d->sig = 0;
+    d->neg = 0;
     if (s[i] == '-' || s[i] == '+')
-        i++;
-    size_t digits = 0;
-    while (i < n && is_digit(s[i])) {
-        i++;
-        digits++;
-    }
-    if (i < n && s[i] == '.') {
-        i++;
-        while (i < n && is_digit(s[i])) {
+        d->neg = s[i++] == '-';
+    for (int frac = 0; frac < 2; frac++) {
+        if (frac) {
+            if (i >= n || s[i] != '.')
+                break;
             i++;
-            digits++;
+        }
+        for (; i < n && is_digit(s[i]); i++, digits++) {
+            if (d->sig || s[i] != '0')
+                d->sig++;
+            if (d->sig <= 19) {
+                d->mant = d->mant * 10 + (uint64_t)(s[i] - '0');
+                scale -= frac;
+            } else {
+                scale += !frac;
+            }
         }
     }
     if (digits == 0)
         return ENGRATE_E_NUMBER;
+    int ex = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         i++;
+        int eneg = 0, ed = 0;
         if (i < n && (s[i] == '-' || s[i] == '+'))
-            i++;
-        size_t ed = 0;
-        while (i < n && is_digit(s[i])) {
-            i++;
-            ed++;
-        }
-        if (ed == 0)
+            eneg = s[i++] == '-';
+        for (; i < n && is_digit(s[i]); i++, ed++)
+            if (ex < 10000)
+                ex = ex * 10 + (s[i] - '0');
+        if (!ed)
             return ENGRATE_E_NUMBER;
+        ex = eneg ? -ex : ex;
     }
-    if (i != n)
+    d->e10 = scale + ex;
+    return i == n ? 0 : ENGRATE_E_NUMBER;
+}
+
+int er_parse_double(const char *s, size_t n, double *out)
+{
+    decimal d;
+    if (n == 0 || n >= 64 || scan_decimal(s, n, &d))
         return ENGRATE_E_NUMBER;
+    /* Exact and fast when the digits fit in 2^53 and the power of ten is exact: one
+     * correctly rounded operation. Otherwise strtod, in the "C" locale. */
+    if (d.sig <= 15 && d.mant < (1ull << 53) && d.e10 >= -22 && d.e10 <= 22) {
+        double v = (double)d.mant;
+        v = d.e10 >= 0 ? v * pow10_exact[d.e10] : v / pow10_exact[-d.e10];
+        if (isfinite(v)) {
+            *out = d.neg ? -v : v;
+            return 0;
+        }
+    }
+    char buf[64];
     memcpy(buf, s, n);
     buf[n] = '\0';
     double v;
@@ -289,4 +298,46 @@ int er_format_double(double x, char *buf)
     }
     ER_C_LOCALE_END
     return n;
+}
+
+/* ---- The format's vocabulary ------------------------------------------------------- */
+
+const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
+                                                 "period", "basis",       "as_of"};
+const char *const er_training_keys[ER_TRAIN_COUNT] = {
+    "rows", "terms", "lambda", "folds", "r_squared", "residual_sd", "cv_rmse", "cv_mape",
+    "coverage"};
+
+int er_valid_id(const char *s, size_t n)
+{
+    if (n == 0 || n > ER_MAX_ID_BYTES)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '+' || c == '#' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+uint64_t er_hash(size_t input, const char *key, size_t len)
+{
+    /* Eight bytes a step, each step one multiply; the length and the input go in too,
+     * then a final avalanche so that the low bits depend on every byte. */
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)input << 32) ^ (uint64_t)len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, key + i, len - i);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h | 1;
 }

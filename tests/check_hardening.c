@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <engrate.h>
+#include <engrate_train.h>
 
 #include "testutil.h"
 

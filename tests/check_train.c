@@ -1,4 +1,4 @@
-/* check_train.c: training (lib/fit.c, lib/train.c). Least-squares accuracy against the
+/* check_train.c: training (lib/train/fit.c, lib/train/train.c). Least-squares accuracy against the
  * NIST StRD certified values (tests/data/nist); coefficients recovered from synthetic data
  * made here from known effects with a fixed seed, within tolerances from the noise level;
  * a trained model used through the estimation API; the per-fold accumulators merging into
@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engrate_train.h"
 #include "fit.h"
 #include "testutil.h"
 

@@ -9,7 +9,7 @@ TESTS += tests/check_hardening
 endif
 tests_check_hardening_SOURCES = tests/check_hardening.c tests/testutil.h
 tests_check_hardening_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_hardening_LDADD = lib/libengrate.la $(CHECK_LIBS)
+tests_check_hardening_LDADD = lib/train/libengrate-train.la lib/libengrate.la $(CHECK_LIBS)
 
 check_PROGRAMS += tests/fuzz/replay_model tests/fuzz/replay_estimate
 TESTS += tests/fuzz/replay_model tests/fuzz/replay_estimate
@@ -23,14 +23,15 @@ tests_fuzz_replay_estimate_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_estimat
 tests_fuzz_replay_estimate_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/estimate:tests/fuzz/regressions/estimate"'
 tests_fuzz_replay_estimate_LDADD = lib/libengrate.la
-# The CSV target reads the CSV reader's internals: it links the internal library.
+# The CSV target reads the CSV reader's internals: it links the trainer's pieces.
 check_PROGRAMS += tests/fuzz/replay_csv
 TESTS += tests/fuzz/replay_csv
 tests_fuzz_replay_csv_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_csv.c tests/fuzz/fuzz.h \
 	tests/testutil.h
 tests_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/csv:tests/fuzz/regressions/csv:tests/data/train"'
-tests_fuzz_replay_csv_LDADD = lib/libengrate-internal.la
+tests_fuzz_replay_csv_CPPFLAGS += -I$(top_srcdir)/lib/train
+tests_fuzz_replay_csv_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS)
 
 # engrate-train stopped by SIGKILL and SIGXFSZ at many moments: the old model survives.
 TESTS += tests/train-kill.test

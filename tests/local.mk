@@ -1,10 +1,12 @@
 # The test suite: check programs per area, plus shell tests for the installed surface
-# (the estimator end to end, the exported symbols).
+# (the estimator end to end, the trainer's progress bar, the exported symbols).
 if HAVE_CHECK
-check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate
-TESTS += tests/check_model tests/check_names tests/check_estimate
+check_PROGRAMS += tests/check_model tests/check_names tests/check_estimate \
+	tests/check_csv tests/check_train
+TESTS += tests/check_model tests/check_names tests/check_estimate \
+	tests/check_csv tests/check_train
 endif
-TESTS += tests/cli.test tests/symbols.test tests/jp-model.test
+TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
@@ -22,6 +24,17 @@ tests_check_names_LDADD = $(ENGRATE_CHECK_LIBS)
 tests_check_estimate_SOURCES = tests/check_estimate.c tests/testutil.h
 tests_check_estimate_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
 tests_check_estimate_LDADD = $(ENGRATE_CHECK_LIBS)
+# The trainer's suites test internal pieces (the CSV reader, the accumulator): they link
+# the trainer's convenience libraries, which keep every symbol reachable.
+ENGRATE_TRAIN_CHECK_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/train
+tests_check_csv_SOURCES = tests/check_csv.c tests/testutil.h
+tests_check_csv_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
+tests_check_csv_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_csv_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
+tests_check_train_SOURCES = tests/check_train.c tests/testutil.h
+tests_check_train_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
+tests_check_train_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
-EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/data \
-	tests/jp-model.test tests/jp_model.py
+EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
+	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test

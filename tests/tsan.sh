@@ -30,11 +30,11 @@ if [ -z "$suites" ]; then
         [ -f "$srcdir/tests/$s.c" ] && grep -q "tests/$s\\b" "$srcdir"/*/*.mk && suites="$suites $s"
     done
 fi
-lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk | grep -o 'lib/[A-Za-z0-9_]*\.c' | sort -u)
+lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk ./*/*/*.mk | grep -o 'lib/[A-Za-z0-9_/]*\.c' | sort -u)
 gsl=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas")
 check=$(pkg-config --cflags --libs check)
 cflags="-std=gnu11 -g -O1 -fsanitize=thread -fno-omit-frame-pointer -pthread"
-cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -DENGRATE_BUILDING"
+cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -I$srcdir/lib/train -DENGRATE_BUILDING"
 
 mkdir -p "$out/obj"
 objs=

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <engrate.h>
+#include <engrate_train.h>
 
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

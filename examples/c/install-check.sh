@@ -32,6 +32,26 @@ flags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" PKG_CONFIG_ALLOW_SYS
 case "$flags" in *"-I$tmp"*"-L$tmp"*) ;; *) fail "pkg-config flags outside $tmp: $flags" ;; esac
 ok "pkg-config: $flags"
 
+# libengrate's .pc file requires nothing: it works where GSL's .pc file cannot be found
+# (PKG_CONFIG_LIBDIR hides the system's). The trainer's pulls GSL in (Requires.private:
+# gsl, so its cflags and, for static linking, its libraries).
+PKG_CONFIG_LIBDIR="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" $PKG_CONFIG --cflags --libs engrate \
+    >/dev/null 2>"$tmp/pc.err" || fail "pkg-config engrate without gsl.pc: $(cat "$tmp/pc.err")"
+ok "pkg-config --cflags --libs engrate with no gsl.pc in sight"
+if PKG_CONFIG_LIBDIR="$pc" $PKG_CONFIG --static --libs engrate-train >/dev/null 2>&1; then
+    fail "pkg-config --static engrate-train works without gsl.pc: it should require GSL"
+fi
+tflags=$(PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp" $PKG_CONFIG --static --libs \
+         engrate-train) || fail "pkg-config --static --libs engrate-train"
+case "$tflags" in *-lengrate-train*-lengrate*-lgsl*) ;; *) fail "engrate-train: $tflags" ;; esac
+ok "pkg-config --static --libs engrate-train: $tflags"
+if [ -z "$static" ] && command -v ldd >/dev/null; then
+    if ldd "$tmp$libdir/libengrate.so" | grep -q gsl; then
+        fail "the installed libengrate links GSL: $(ldd "$tmp$libdir/libengrate.so")"
+    fi
+    ok "the installed libengrate.so does not link GSL"
+fi
+
 # shellcheck disable=SC2086 # the flags are words
 $CC ${CFLAGS:-} "$srcdir/examples/c/estimate.c" -o "$tmp/estimate" $flags ${LDFLAGS:-} ||
     fail "cc estimate.c \$(pkg-config --cflags --libs engrate)"

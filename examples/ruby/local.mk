@@ -5,7 +5,7 @@
 # make install puts the binding where ruby looks (configure: --with-rubydir), and writes
 # engrate/paths.rb there with the library directory of this installation, evaluated at
 # install time so that `make install prefix=DIR` and DESTDIR installs both get it right.
-ruby_lib_files = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/train_raw.rb \
+ruby_lib_files = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_train.rb \
 	examples/ruby/lib/engrate/data.rb examples/ruby/lib/engrate/params.rb \
 	examples/ruby/lib/engrate/handle.rb examples/ruby/lib/engrate/inputs.rb \
 	examples/ruby/lib/engrate/model.rb examples/ruby/lib/engrate/estimate.rb \
@@ -18,9 +18,11 @@ engraterbparts_DATA = $(ruby_lib_files)
 install-data-local: install-ruby-paths
 uninstall-local: uninstall-ruby-paths
 endif
+# ruby_paths_libdir is for install.test, which points it at a DESTDIR tree.
+ruby_paths_libdir = $(libdir)
 install-ruby-paths:
 	$(MKDIR_P) '$(DESTDIR)$(rubydir)/engrate'
-	sed -e "s|@libdir[@]|$(libdir)|g" $(srcdir)/examples/ruby/paths.rb.in \
+	sed -e "s|@libdir[@]|$(ruby_paths_libdir)|g" $(srcdir)/examples/ruby/paths.rb.in \
 	  >'$(DESTDIR)$(rubydir)/engrate/paths.rb'
 uninstall-ruby-paths:
 	rm -f '$(DESTDIR)$(rubydir)/engrate/paths.rb'

@@ -8,8 +8,8 @@
 #
 # Environment: CLANG (default clang), FUZZ_CFLAGS (default -g -O1), FUZZ_SANITIZE
 # (default address,undefined). Needs clang and libFuzzer (Debian: clang libclang-rt-14-dev).
-# The CSV target is built when the library has a CSV reader (lib/csv.c) and the training
-# API (engrate_train_csv_buffer) is in include/engrate.h.
+# The CSV target is built when the trainer has a CSV reader (lib/train/csv.c) and the
+# training API (engrate_train_csv_buffer) is in include/engrate_train.h.
 set -eu
 
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,16 +25,16 @@ if [ ! -f "$builddir/config.h" ] || [ ! -f "$builddir/include/engrate_version.h"
 fi
 command -v "$CLANG" >/dev/null || { echo "build.sh: $CLANG not found" >&2; exit 2; }
 
-# The library's C sources: every lib/*.c that a Makefile fragment names (lib/local.mk
-# has the core; the trainer and the batch call add theirs from their own fragments), so
-# that new files are picked up without editing this script.
-lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk | grep -o 'lib/[A-Za-z0-9_]*\.c' | sort -u)
+# The libraries' C sources: every .c under lib/ that a Makefile fragment names
+# (lib/local.mk, lib/train/local.mk), so that new files are picked up without editing
+# this script.
+lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk ./*/*/*.mk | grep -o 'lib/[A-Za-z0-9_/]*\.c' | sort -u)
 [ -n "$lib_sources" ] || { echo "build.sh: no sources in lib/local.mk" >&2; exit 2; }
 
 gsl_cflags=$(pkg-config --cflags gsl 2>/dev/null || true)
 gsl_libs=$(pkg-config --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas")
 san="-fsanitize=$FUZZ_SANITIZE -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -DENGRATE_BUILDING"
+cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -I$srcdir/lib/train -DENGRATE_BUILDING"
 cflags="-std=gnu11 $FUZZ_CFLAGS $san"
 
 mkdir -p "$out/obj"
@@ -48,7 +48,7 @@ for src in $lib_sources; do
 done
 
 targets="model estimate"
-if [ -f "$srcdir/lib/csv.c" ] && grep -q engrate_train_csv_buffer "$srcdir/include/engrate.h" &&
+if [ -f "$srcdir/lib/train/csv.c" ] && grep -q engrate_train_csv_buffer "$srcdir/include/engrate_train.h" &&
     echo "$lib_sources" | grep -q 'csv\.c'; then
     targets="$targets csv"
 fi

@@ -1,4 +1,4 @@
-/* fuzz_csv.c: libFuzzer target for the CSV reader (lib/csv.c) and the trainer on
+/* fuzz_csv.c: libFuzzer target for the CSV reader (lib/train/csv.c) and the trainer on
  * arbitrary bytes. The reader must hand out records whose fields are NUL-terminated, of
  * the length it says, at a line and column that exist, and end with 0 or an explained
  * error. The trainer must give a model or an explained error; a model it gives must save
@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "csv.h"
+#include "engrate_train.h"
 #include "fuzz.h"
 
 static void read_all(const uint8_t *data, size_t size)

@@ -778,6 +778,7 @@ def train(csv_path, out_path=None, progress=None, **options):
     if out_path is not None and "name" not in options:  # as engrate-train names it
         base = os.path.basename(os.fspath(out_path))
         options["name"] = base[:-6] if base.endswith(".model") else base
+    _raw.load_train()
     opts = _raw.engrate_train_options_new()
     if not opts:
         raise MemoryError("engrate_train_options_new")

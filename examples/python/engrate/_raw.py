@@ -8,6 +8,8 @@ The library is looked for, in this order:
      the tree this package sits in (examples/python/engrate -> lib/.libs);
   3. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
 The ImportError raised when none loads lists every place tried and why each failed.
+libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first) by
+load_train(), only when training is asked for.
 """
 
 import ctypes
@@ -178,7 +180,11 @@ PROTOTYPES = [
      [model_p, c_size_t, names_p, names_p, POINTER(c_size_t), names_p, POINTER(c_size_t),
       POINTER(c_double), c_uint, POINTER(c_double), POINTER(c_double), POINTER(c_double),
       POINTER(c_uint), POINTER(c_int), error_p]),
-    # Training
+]
+
+# libengrate-train's prototypes (include/engrate_train.h), bound by load_train() the first
+# time training is asked for: importing engrate never loads the trainer or GSL.
+TRAIN_PROTOTYPES = [
     ("engrate_train_options_new", options_p, []),
     ("engrate_train_options_free", None, [options_p]),
     ("engrate_train_options_set", c_int, [options_p, c_char_p, c_char_p, error_p]),
@@ -200,39 +206,43 @@ PROTOTYPES = [
 
 # ---- Finding the library ----------------------------------------------------------------
 
-if sys.platform == "darwin":
-    _FILE = "libengrate.dylib"
-elif sys.platform == "win32":
-    _FILE = "libengrate-0.dll"
-else:
-    _FILE = "libengrate.so"
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def candidates():
-    """The places to try, in order, as (description, path or name) pairs."""
-    env = os.environ.get("ENGRATE_LIB")
-    if env:
-        return [("$ENGRATE_LIB", env)]
+def _file(name):
+    if sys.platform == "darwin":
+        return "lib%s.dylib" % name
+    if sys.platform == "win32":
+        return "lib%s-0.dll" % name
+    return "lib%s.so" % name
+
+
+def candidates(name="engrate", env="ENGRATE_LIB", subdir=("lib",)):
+    """The places to try for library `name`, in order, as (description, path or name)
+    pairs: the environment variable `env`, the build tree, the installed library."""
+    value = os.environ.get(env)
+    if value:
+        return [("$" + env, value)]
+    f = _file(name)
     places = []
     builddir = os.environ.get("top_builddir")
     if builddir:
         places.append(("$top_builddir",
-                       os.path.join(os.path.abspath(builddir), "lib", ".libs", _FILE)))
-    tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", "lib", ".libs", _FILE))
+                       os.path.join(os.path.abspath(builddir), *subdir, ".libs", f)))
+    tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", *subdir, ".libs", f))
     if not places or places[0][1] != tree:
         places.append(("the build tree", tree))
-    found = ctypes.util.find_library("engrate")
+    found = ctypes.util.find_library(name)
     if found:
         places.append(("the installed library", found))
-    if _FILE.endswith(".so") and found != _FILE + ".0":
-        places.append(("the installed library", _FILE + ".0"))
+    if f.endswith(".so") and found != f + ".0":
+        places.append(("the installed library", f + ".0"))
     return places
 
 
-def _load():
+def _load(name="engrate", env="ENGRATE_LIB", subdir=("lib",), error=ImportError):
     tried = []
-    for what, path in candidates():
+    for what, path in candidates(name, env, subdir):
         if os.sep in path and not os.path.exists(path):
             tried.append("%s: %s (no such file)" % (what, path))
             continue
@@ -240,26 +250,42 @@ def _load():
             return ctypes.CDLL(path), path
         except OSError as e:
             tried.append("%s: %s (%s)" % (what, path, e))
-    raise ImportError("engrate: cannot load libengrate; tried:\n  " + "\n  ".join(tried)
-                      + "\nSet ENGRATE_LIB to the library's path, or install it.")
+    raise error("engrate: cannot load lib%s; tried:\n  %s\nSet %s to the library's path, "
+                "or install it." % (name, "\n  ".join(tried), env))
+
+
+def _bind(handle, where, prototypes, error=ImportError):
+    """Bind each prototype as a module-level function of the same name."""
+    missing = []
+    for name, restype, argtypes in prototypes:
+        try:
+            f = getattr(handle, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        f.restype = restype
+        f.argtypes = argtypes
+        globals()[name] = f
+    if missing:
+        raise error("engrate: %s lacks %s: it is not the library this binding is for"
+                    % (where, ", ".join(missing)))
 
 
 lib, path = _load()
+_bind(lib, path, PROTOTYPES)
+train_lib = None
 
-# Bind every prototype as a module-level function of the same name.
-_missing = []
-for _name, _restype, _argtypes in PROTOTYPES:
-    try:
-        _f = getattr(lib, _name)
-    except AttributeError:
-        _missing.append(_name)
-        continue
-    _f.restype = _restype
-    _f.argtypes = _argtypes
-    globals()[_name] = _f
-if _missing:
-    raise ImportError("engrate: %s lacks %s: it is not the libengrate this binding is for"
-                      % (path, ", ".join(_missing)))
+
+def load_train():
+    """Load libengrate-train ($ENGRATE_TRAIN_LIB first, then as libengrate is found) and
+    bind its prototypes, once. Raises OSError when it cannot be loaded."""
+    global train_lib
+    if train_lib is None:
+        handle, where = _load("engrate-train", "ENGRATE_TRAIN_LIB", ("lib", "train"), OSError)
+        _bind(handle, where, TRAIN_PROTOTYPES, OSError)
+        train_lib = handle
+    return train_lib
+
 
 _major = lib.engrate_version_major()
 if _major != EXPECTED_MAJOR:
@@ -268,4 +294,3 @@ if _major != EXPECTED_MAJOR:
 if lib.engrate_error_size() != ctypes.sizeof(engrate_error):
     raise ImportError("engrate: %s has an engrate_error of %d bytes, the binding %d"
                       % (path, lib.engrate_error_size(), ctypes.sizeof(engrate_error)))
-del _name, _restype, _argtypes, _f, _missing

@@ -2,17 +2,19 @@
 
 # engrate/raw.rb: the raw layer. It finds libengrate, checks its major version and
 # declares every C prototype of include/engrate.h in one place, and does nothing else: the
-# classes, exceptions and ownership rules are in engrate.rb and engrate/*.rb. The trainer's
-# prototypes are in engrate/train_raw.rb, loaded only when training is asked for.
+# classes, exceptions and ownership rules are in engrate.rb and engrate/*.rb.
 #
 # The library is looked for, in this order:
 #   1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
 #   2. $top_builddir/lib/.libs when top_builddir is set (make check);
 #   3. the directory `make install` put it in (engrate/paths.rb, written at install time;
-#      absent from the source tree and from a gem);
+#      the source tree and the gem have none);
 #   4. the build tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
 #   5. the installed library by name (libengrate.so.0, then "engrate" through ffi).
 # The LoadError raised when none loads lists every place tried and why each failed.
+# libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first, then
+# beside the libengrate loaded) by engrate/raw_train.rb, which Engrate.train requires only
+# when training is asked for.
 
 require "ffi"
 begin
@@ -66,63 +68,65 @@ module Engrate
              :source, [:char, ERROR_SOURCE_MAX], :text, [:char, ERROR_TEXT_MAX]
     end
 
-    FILE = case RbConfig::CONFIG["host_os"]
-           when /darwin/ then "libengrate.dylib"
-           when /mingw|mswin/ then "libengrate-0.dll"
-           else "libengrate.so"
-           end
-
-    # The file name of a library of the project (base "libengrate" or "libengrate-train")
-    # as the build tree has it, and as installed (with the major version, where the
-    # platform puts it in the name).
-    def self.file_names(base)
-      file = FILE.sub("libengrate", base)
-      file.end_with?(".so") ? [file, "#{file}.0"] : [file, file]
+    # The file name of library `name` on this system.
+    def self.file(name)
+      case RbConfig::CONFIG["host_os"]
+      when /darwin/ then "lib#{name}.dylib"
+      when /mingw|mswin/ then "lib#{name}-0.dll"
+      else "lib#{name}.so"
+      end
     end
 
-    # The places to look for library `base`, in the order above, as [description, path]
-    # pairs; env names the variable that overrides them all.
-    def self.candidates(base = "libengrate", env = "ENGRATE_LIB")
-      given = ENV[env]
-      return [["$#{env}", given]] if given && !given.empty?
+    # The places to try for library `name`, in order, as [description, path or name]
+    # pairs: the environment variable `env`, the build tree of this make check, the
+    # installed directory, beside the libengrate already loaded (for the trainer), the
+    # tree this file sits in, the name.
+    def self.candidates(name = "engrate", env = "ENGRATE_LIB", subdir = ["lib"])
+      value = ENV[env]
+      return [["$#{env}", value]] if value && !value.empty?
 
-      built, installed = file_names(base)
+      f = file(name)
+      installed = f.end_with?(".so") ? "#{f}.0" : f
       places = []
       builddir = ENV["top_builddir"]
       if builddir && !builddir.empty?
-        places << ["$top_builddir", File.expand_path(File.join(builddir, "lib", ".libs", built))]
+        places << ["$top_builddir", File.expand_path(File.join(builddir, *subdir, ".libs", f))]
       end
       if defined?(Engrate::Paths::LIBDIR)
         places << ["the installed library", File.join(Engrate::Paths::LIBDIR, installed)]
       end
-      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", "lib", ".libs", built))
-      places << ["the build tree", tree] unless places.any? { |_, p| p == tree }
-      places << ["the library by name", installed] if installed != built
-      places << ["the library by name", base.delete_prefix("lib")]
-      places
+      beside = defined?(@path) && @path&.include?(File::SEPARATOR) ? File.dirname(@path) : nil
+      if beside && name != "engrate"
+        [f, installed].uniq.each { |g| places << ["beside #{@path}", File.join(beside, g)] }
+      end
+      tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", *subdir, ".libs", f))
+      places << ["the build tree", tree]
+      places << ["the installed library", installed] if installed != f
+      places << ["the installed library", name]
+      places.uniq { |_, p| p }
     end
 
-    # ffi_lib the first of places that loads, into mod (an FFI::Library); its path, or a
+    # Load the first candidate that loads into `mod` (an FFI::Library); its path, or a
     # LoadError listing every place tried.
-    def self.open_first(mod, places, what)
+    def self.load_into(mod, name = "engrate", env = "ENGRATE_LIB", subdir = ["lib"])
       tried = []
-      places.each do |where, path|
+      candidates(name, env, subdir).each do |what, path|
         if path.include?(File::SEPARATOR) && !File.exist?(path)
-          tried << "#{where}: #{path} (no such file)"
+          tried << "#{what}: #{path} (no such file)"
           next
         end
         begin
           mod.ffi_lib path
           return path
         rescue LoadError => e
-          tried << "#{where}: #{path} (#{e.message.lines.first.strip})"
+          tried << "#{what}: #{path} (#{e.message.lines.first.strip})"
         end
       end
-      raise LoadError, "engrate: cannot load #{what}; tried:\n  #{tried.join("\n  ")}\n" \
-                       "Set ENGRATE_LIB to the library's path, or install it."
+      raise LoadError, "engrate: cannot load lib#{name}; tried:\n  #{tried.join("\n  ")}\n" \
+                       "Set #{env} to the library's path, or install it."
     end
 
-    @path = open_first(self, candidates, "libengrate")
+    @path = load_into(self)
 
     class << self
       attr_reader :path
@@ -215,6 +219,7 @@ module Engrate
     attach_function :engrate_estimate_batch,
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
                        pointer pointer pointer pointer pointer pointer], :int, blocking: true
+
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \
                        "#{engrate_version_major}); this binding needs major #{EXPECTED_MAJOR}"

@@ -1,10 +1,10 @@
 # frozen_string_literal: true
 
-# engrate/train.rb: Engrate.train, through the trainer's library (engrate/train_raw.rb),
+# engrate/train.rb: Engrate.train, through the trainer's library (engrate/raw_train.rb),
 # which this file loads: `require "engrate"` does not, so that an application that only
 # estimates never maps the trainer or GSL.
 
-require_relative "train_raw"
+require_relative "raw_train"
 
 module Engrate
   # What training found: value(key) ("r_squared", ...), the terms as [name, estimate,
@@ -15,7 +15,7 @@ module Engrate
     attr_reader :terms, :notes, :json, :summary
 
     def initialize(h)
-      t = TrainRaw
+      t = RawTrain
       @terms = Array.new(t.engrate_train_report_term_count(h)) do |i|
         [Engrate.utf8(t.engrate_train_report_term(h, i)),
          t.engrate_train_report_estimate(h, i), t.engrate_train_report_std_error(h, i)]
@@ -51,14 +51,14 @@ module Engrate
       if out_path && !options.key?(:name) # as engrate-train names it
         options[:name] = File.basename(out_path.to_s).delete_suffix(".model")
       end
-      opts = TrainRaw.engrate_train_options_new
+      opts = RawTrain.engrate_train_options_new
       raise NoMemoryError, "engrate_train_options_new" if opts.null?
 
       begin
         set_options(opts, options)
         model, report = run(csv_path, opts)
       ensure
-        TrainRaw.engrate_train_options_free(opts)
+        RawTrain.engrate_train_options_free(opts)
       end
       model.save(out_path) unless out_path.nil?
       [model, report]
@@ -70,7 +70,7 @@ module Engrate
         name = key.to_s.tr("_", "-")
         Array(value).each do |v|
           v = { true => "1", false => "0" }.fetch(v, v)
-          raise Error.from(err) if TrainRaw.engrate_train_options_set(opts, name, v&.to_s, err).negative?
+          raise Error.from(err) if RawTrain.engrate_train_options_set(opts, name, v&.to_s, err).negative?
         end
       end
     end
@@ -78,7 +78,7 @@ module Engrate
     def run(csv_path, opts)
       err = Raw::ErrorStruct.new
       rep_ptr = FFI::MemoryPointer.new(:pointer)
-      ptr = TrainRaw.engrate_train_csv(csv_path.to_s, opts, rep_ptr, err)
+      ptr = RawTrain.engrate_train_csv(csv_path.to_s, opts, rep_ptr, err)
       model = ptr.null? ? nil : Model.allocate.tap { |m| m.send(:adopt, ptr) } # owned at once
       report = nil
       rp = rep_ptr.read_pointer
@@ -86,7 +86,7 @@ module Engrate
         begin
           report = TrainReport.send(:new, rp)
         ensure
-          TrainRaw.engrate_train_report_free(rp)
+          RawTrain.engrate_train_report_free(rp)
         end
       end
       if model.nil?

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "common.h"
 
 #define ER_CSV_MAX_RECORD (1u << 20) /* bytes of one record, line breaks included */
 #define ER_CSV_MAX_FIELDS 4096

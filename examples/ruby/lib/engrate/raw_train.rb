@@ -1,39 +1,22 @@
 # frozen_string_literal: true
 
-# engrate/train_raw.rb: the raw layer of the trainer, libengrate-train (include/
+# engrate/raw_train.rb: the raw layer of libengrate-train, the trainer (include/
 # engrate_train.h): it finds the library and declares its prototypes, and nothing else.
-# Only Engrate.train requires this file, so that `require "engrate"` loads neither the
-# trainer nor what it links (GSL): a web server that estimates never maps them.
-#
-# The trainer is looked for as libengrate is (engrate/raw.rb), with its own variable
-# first: $ENGRATE_TRAIN_LIB, then beside the libengrate already loaded (so that
-# ENGRATE_LIB=/x/lib/libengrate.so also finds /x/lib/libengrate-train.so), then the build
-# tree, the installed directory and the name. libengrate must be loaded first: the
-# trainer needs it, and the dynamic loader then uses the copy already in the process.
+# Only engrate/train.rb requires it, when Engrate.train is first called, so that
+# `require "engrate"` loads neither the trainer nor GSL: an application that only
+# estimates never maps them. The library is found as libengrate is (engrate/raw.rb), with
+# $ENGRATE_TRAIN_LIB first and, after the build tree and the installed directory, beside
+# the libengrate already loaded (ENGRATE_LIB=/x/libengrate.so finds /x/libengrate-train.so).
+# libengrate is loaded first: the trainer needs it, and the dynamic loader then uses the
+# copy already in the process.
 
 require_relative "raw"
 
 module Engrate
-  module TrainRaw
+  module RawTrain
     extend FFI::Library
 
-    def self.candidates
-      given = ENV["ENGRATE_TRAIN_LIB"]
-      return [["$ENGRATE_TRAIN_LIB", given]] if given && !given.empty?
-
-      built, installed = Raw.file_names("libengrate-train")
-      places = []
-      if Raw.path.include?(File::SEPARATOR)
-        dir = File.dirname(Raw.path)
-        places << ["beside #{Raw.path}", File.join(dir, built)]
-        places << ["beside #{Raw.path}", File.join(dir, installed)] if installed != built
-      end
-      places.concat(Raw.candidates("libengrate-train", "ENGRATE_TRAIN_LIB"))
-      # TRANSITION: until the trainer has a library of its own, libengrate holds it.
-      places << ["libengrate itself", Raw.path]
-    end
-
-    @path = Raw.open_first(self, candidates, "libengrate-train, engrate's trainer")
+    @path = Raw.load_into(self, "engrate-train", "ENGRATE_TRAIN_LIB", %w[lib train])
 
     class << self
       attr_reader :path

@@ -1,13 +1,14 @@
 /* train.h: what the trainer's files share: its options (train_options.c), the report it
  * fills (train_report.c writes it out as JSON and text) and a small growable string
  * buffer. */
-#ifndef ENGRATE_TRAIN_H
-#define ENGRATE_TRAIN_H
+#ifndef ER_TRAIN_TRAIN_H
+#define ER_TRAIN_TRAIN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "common.h"
+#include "engrate_train.h"
 
 /* Reservoir size, Gram size limit. */
 #define ER_TRAIN_SAMPLE_DEFAULT 200000

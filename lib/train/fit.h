@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "ddouble.h"
-#include "internal.h"
+#include "common.h"
 
 /* Index of (i, j), i <= j, in a packed upper triangle stored column by column: adding
  * terms appends columns and never moves what is there. */

@@ -1,0 +1,305 @@
+/* emit.c: what training gives back: the model, written as model text and loaded through
+ * the public loader, and the report's table of terms. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainer.h"
+
+/* The levels of input i in model order: the levels file's first (in its order), then the
+ * other levels seen at least --min-count times, by id (byte order). */
+int tr_order_levels(const trainer *t, size_t i, ordered *out)
+{
+    out->n = 0;
+    out->terms = malloc((t->n_terms + 1) * sizeof *out->terms);
+    if (!out->terms)
+        return ENGRATE_E_NOMEM;
+    for (size_t e = 0; e < t->n_lf; e++)
+        if (t->lf[e].input == i)
+            out->terms[out->n++] = t->lf[e].term;
+    size_t first_data = out->n;
+    for (size_t j = 1; j < t->n_terms; j++) {
+        const term *tm = &t->terms[j];
+        if (tm->input == i && tm->lf < 0 && tm->count >= (uint64_t)t->o->min_count)
+            out->terms[out->n++] = (uint32_t)j;
+    }
+    /* insertion sort by id: deterministic, no global comparison context needed */
+    for (size_t a = first_data + 1; a < out->n; a++) {
+        uint32_t v = out->terms[a];
+        size_t b = a;
+        while (b > first_data && strcmp(t->terms[out->terms[b - 1]].level, t->terms[v].level) > 0) {
+            out->terms[b] = out->terms[b - 1];
+            b--;
+        }
+        out->terms[b] = v;
+    }
+    return 0;
+}
+
+int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
+{
+    engrate_train_report *r = t->rep;
+    size_t cap = sel->m + 1;
+    r->terms = calloc(cap, sizeof *r->terms);
+    int32_t *pos = malloc(t->n_terms * sizeof *pos);
+    if (!r->terms || !pos) {
+        free(pos);
+        return ENGRATE_E_NOMEM;
+    }
+    for (size_t j = 0; j < t->n_terms; j++)
+        pos[j] = -1;
+    for (size_t k = 0; k < sel->m; k++)
+        pos[sel->cols[k]] = (int32_t)k;
+    if (t->o->intercept) {
+        er_report_term *e = &r->terms[r->n_terms++];
+        e->name = er_dup_str("(intercept)");
+        e->estimate = oc->res.b0;
+        e->std_error = oc->res.se0;
+        if (!e->name)
+            goto nomem;
+    }
+    for (size_t i = 0; i < t->n_in; i++) {
+        ordered ol = {NULL, 0};
+        if (t->in[i].kind == ENGRATE_NUMERIC) {
+            ol.terms = malloc((t->in[i].n_knots + 1) * sizeof *ol.terms);
+            if (!ol.terms)
+                goto nomem;
+            for (size_t k = 0; k <= t->in[i].n_knots; k++)
+                ol.terms[ol.n++] = t->in[i].first + (uint32_t)k;
+        } else if (tr_order_levels(t, i, &ol)) {
+            goto nomem;
+        }
+        for (size_t k = 0; k < ol.n; k++) {
+            int32_t p = pos[ol.terms[k]];
+            if (p < 0)
+                continue;
+            er_report_term *e = &r->terms[r->n_terms++];
+            e->name = er_dup_str(sel->names[p]);
+            e->estimate = oc->beta[p];
+            e->std_error = oc->se[p];
+            if (!e->name) {
+                free(ol.terms);
+                goto nomem;
+            }
+        }
+        free(ol.terms);
+    }
+    free(pos);
+    return 0;
+nomem:
+    free(pos);
+    return ENGRATE_E_NOMEM;
+}
+
+/* The model is handed to the library as model text, through the same strict loader as a
+ * file (models/FORMAT.md): every trained model passes the checks a file does, and the
+ * trainer never fills the library's structures itself. Numbers are written in their
+ * shortest exact form, so nothing is lost on the way. */
+
+static void put_kv(er_buf *b, const char *key, const char *value)
+{
+    er_buf_puts(b, key);
+    er_buf_puts(b, " = ");
+    er_buf_puts(b, value);
+    er_buf_puts(b, "\n");
+}
+
+static void put_kn(er_buf *b, const char *key, double x)
+{
+    er_buf_puts(b, key);
+    er_buf_puts(b, " = ");
+    er_buf_double(b, x);
+    er_buf_puts(b, "\n");
+}
+
+static void put_texts(er_buf *b, const char *prefix, const char *en, const char *ja)
+{
+    if (en) {
+        er_buf_puts(b, prefix);
+        put_kv(b, "en", en);
+    }
+    if (ja) {
+        er_buf_puts(b, prefix);
+        put_kv(b, "ja", ja);
+    }
+}
+
+/* The [model], [training] and [interval] sections. */
+static void emit_head(trainer *t, er_buf *b, double intercept)
+{
+    const engrate_train_options *o = t->o;
+    static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
+                                                        NULL};
+    er_buf_puts(b, "engrate-model 1\n\n[model]\n");
+    for (size_t k = 0; k < ER_META_COUNT; k++) {
+        const char *v = o->meta[k] ? o->meta[k] : defaults[k];
+        if (v)
+            put_kv(b, er_meta_keys[k], v);
+    }
+    put_kv(b, "transform", o->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    put_kn(b, "intercept", intercept);
+    for (size_t i = 0; i < o->n_sources; i++)
+        put_kv(b, "source", o->sources[i]);
+    const engrate_train_report *r = t->rep;
+    const double training[ER_TRAIN_COUNT] = {
+        [ER_TRAIN_ROWS] = r->n,           [ER_TRAIN_TERMS] = r->p,
+        [ER_TRAIN_LAMBDA] = r->lambda,    [ER_TRAIN_FOLDS] = r->folds,
+        [ER_TRAIN_R_SQUARED] = r->r_squared, [ER_TRAIN_RESIDUAL_SD] = r->residual_sd,
+        [ER_TRAIN_CV_RMSE] = r->cv_rmse,  [ER_TRAIN_CV_MAPE] = r->cv_mape,
+        [ER_TRAIN_COVERAGE] = r->coverage};
+    int any = 0;
+    for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
+        any |= isfinite(training[k]);
+    if (any) {
+        er_buf_puts(b, "\n[training]\n");
+        for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
+            if (isfinite(training[k]))
+                put_kn(b, er_training_keys[k], training[k]);
+    }
+    er_buf_puts(b, "\n[interval]\n");
+    put_kn(b, "level", r->level);
+    put_kn(b, "low", r->low);
+    put_kn(b, "high", r->high);
+}
+
+/* A numeric input: its range, default (the weighted mean of the column, clamped), knots
+ * and coefficients. */
+static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *coef)
+{
+    if (fabs(in->min) > ER_MAX_ABS_NUMERIC || fabs(in->max) > ER_MAX_ABS_NUMERIC)
+        return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                        "numeric input '%s' ranges over [%g, %g], beyond the model "
+                        "format's limit of +-1e9: rescale the column",
+                        in->id, in->min, in->max);
+    er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
+    for (size_t k = 0; k < t->K; k++) {
+        if (t->acc[k].p > in->first) {
+            s = dd_add(s, t->acc[k].g[ER_PK(0, in->first)]);
+            sw = dd_add(sw, t->acc[k].g[0]);
+        }
+    }
+    double mean = sw.hi > 0 ? dd_to_d(dd_div(s, sw)) : in->min;
+    put_kn(b, "min", in->min);
+    put_kn(b, "max", in->max);
+    put_kn(b, "default", mean < in->min ? in->min : mean > in->max ? in->max : mean);
+    if (in->n_knots) {
+        er_buf_puts(b, "knots =");
+        for (size_t k = 0; k < in->n_knots; k++) {
+            er_buf_puts(b, " ");
+            er_buf_double(b, in->knots[k]);
+        }
+        er_buf_puts(b, "\n");
+    }
+    er_buf_puts(b, "coef =");
+    for (size_t k = 0; k <= in->n_knots; k++) {
+        er_buf_puts(b, " ");
+        er_buf_double(b, coef[in->first + k]);
+    }
+    er_buf_puts(b, "\n");
+    return 0;
+}
+
+/* One [level] section: a level without evidence (so marked in the levels file, or seen
+ * fewer than --min-count times) has coefficient 0. */
+static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
+{
+    const term *tm = &t->terms[term_i];
+    int none = (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->count < (uint64_t)t->o->min_count;
+    er_buf_puts(b, "\n[level ");
+    er_buf_puts(b, tm->level);
+    er_buf_puts(b, "]\n");
+    put_kn(b, "coef", none ? 0 : coef);
+    if (tm->lf >= 0) {
+        const lfentry *e = &t->lf[tm->lf];
+        put_texts(b, "name.", e->name_en, e->name_ja);
+        for (const char *p = e->aliases; p && *p;) {
+            const char *q = strchr(p, '|');
+            size_t len = q ? (size_t)(q - p) : strlen(p);
+            const char *a = p;
+            while (len && is_blank(*a)) {
+                a++;
+                len--;
+            }
+            while (len && is_blank(a[len - 1]))
+                len--;
+            er_buf_puts(b, "alias = ");
+            er_buf_add(b, a, len);
+            er_buf_puts(b, "\n");
+            p = q ? q + 1 : p + strlen(p);
+        }
+    }
+    if (none)
+        put_kv(b, "evidence", "none");
+}
+
+/* The [input] sections, each with its levels in model order. */
+static int emit_inputs(trainer *t, er_buf *b, const double *coef)
+{
+    for (size_t i = 0; i < t->n_in; i++) {
+        const tinput *in = &t->in[i];
+        static const char *const kinds[] = {"", "categorical", "set", "numeric"};
+        er_buf_puts(b, "\n[input ");
+        er_buf_puts(b, in->id);
+        er_buf_puts(b, "]\n");
+        put_kv(b, "kind", kinds[in->kind]);
+        put_texts(b, "label.", in->label_en, in->label_ja);
+        if (in->kind == ENGRATE_NUMERIC) {
+            int rc = emit_numeric(t, b, in, coef);
+            if (rc)
+                return rc;
+            continue;
+        }
+        ordered ol = {NULL, 0};
+        if (tr_order_levels(t, i, &ol))
+            return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        if (ol.n > ER_MAX_LEVELS) {
+            free(ol.terms);
+            return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
+                            "input '%s' has %zu levels (at most %d)", in->id, ol.n,
+                            ER_MAX_LEVELS);
+        }
+        er_buf_printf(b, "levels = %zu\n", ol.n);
+        for (size_t k = 0; k < ol.n; k++)
+            emit_level(t, b, ol.terms[k], coef[ol.terms[k]]);
+        free(ol.terms);
+    }
+    return 0;
+}
+
+/* The fitted model as model text, loaded through the public loader. A refusal there is
+ * reported as what it is, a model the format cannot hold. */
+engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *oc)
+{
+    if (!(t->rep->low <= t->rep->high)) {
+        er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no interval could be calibrated");
+        return NULL;
+    }
+    double *coef = calloc(t->n_terms, sizeof *coef);
+    if (!coef) {
+        er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        return NULL;
+    }
+    for (size_t k = 0; k < sel->m; k++)
+        coef[sel->cols[k]] = oc->beta[k];
+    er_buf b = {NULL, 0, 0, 0};
+    emit_head(t, &b, t->o->intercept ? oc->res.b0 : 0);
+    int rc = emit_inputs(t, &b, coef);
+    free(coef);
+    engrate_model *m = NULL;
+    if (!rc && b.failed)
+        er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    else if (!rc) {
+        engrate_error le;
+        m = engrate_model_load_buffer(b.s, b.len, "the trained model", 0, &le);
+        if (!m)
+            er_error(t->err, le.code, NULL, 0, 0, "%s", le.code == ENGRATE_E_NOMEM
+                                                          ? "out of memory" : le.text);
+    }
+    free(b.s);
+    return m;
+}

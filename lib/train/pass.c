@@ -1,0 +1,335 @@
+/* pass.c: the one pass over the data: each record mapped to a design row, rows
+ * accumulated per fold (by a second thread when there are two cores), and a reservoir
+ * sample of rows kept for calibrating the interval. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trainer.h"
+
+/* ---- Splitting the work: row hashing ----------------------------------------------- */
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+#define FOLD_SEED 0x656e67726174650aull   /* fixed: folds never depend on the run */
+#define SAMPLE_SEED 0x73616d706c65210aull
+
+/* ---- Reservoir sample -------------------------------------------------------------- */
+
+static int sample_offer(trainer *t, uint64_t i, const uint32_t *idx, const double *val,
+                        size_t nnz, double y, double w, uint32_t fold)
+{
+    size_t slot_i;
+    if (i < t->sample_cap) {
+        slot_i = (size_t)i;
+    } else {
+        uint64_t j = splitmix64(SAMPLE_SEED ^ i) % (i + 1);
+        if (j >= t->sample_cap)
+            return 0;
+        slot_i = (size_t)j;
+    }
+    /* the intercept (term 0) is implicit */
+    size_t nval = 0;
+    for (size_t k = 1; k < nnz; k++)
+        nval += val[k] != 1.0;
+    srow *r = malloc(sizeof *r + nval * sizeof(double) + (nnz - 1) * sizeof(uint32_t));
+    if (!r)
+        return ENGRATE_E_NOMEM;
+    r->y = y;
+    r->w = w;
+    r->nnz = (uint32_t)(nnz - 1);
+    r->nval = (uint32_t)nval;
+    r->fold = fold;
+    uint32_t *ix = (uint32_t *)(r->data + nval);
+    size_t vi = 0;
+    for (size_t k = 1; k < nnz; k++) {
+        if (val[k] != 1.0) {
+            r->data[vi++] = val[k];
+            ix[k - 1] = idx[k] | 0x80000000u;
+        } else {
+            ix[k - 1] = idx[k];
+        }
+    }
+    free(t->sample[slot_i]);
+    t->sample[slot_i] = r;
+    if (slot_i >= t->sample_n)
+        t->sample_n = slot_i + 1;
+    return 0;
+}
+
+/* b0 + x'coef for a sampled row, coef indexed by term. */
+double tr_sample_predict(const srow *r, double b0, const double *coef)
+{
+    const uint32_t *ix = (const uint32_t *)(r->data + r->nval);
+    size_t vi = 0;
+    double s = b0;
+    for (size_t k = 0; k < r->nnz; k++) {
+        uint32_t i = ix[k];
+        if (i & 0x80000000u)
+            s += coef[i & 0x7fffffffu] * r->data[vi++];
+        else
+            s += coef[i];
+    }
+    return s;
+}
+
+/* ---- The accumulating thread ------------------------------------------------------- */
+
+static int acc_batch(trainer *t, const batch *b)
+{
+    for (size_t k = 0; k < t->K; k++)
+        if (er_acc_reserve(&t->acc[k], b->p))
+            return ENGRATE_E_NOMEM;
+    for (size_t r = 0; r < b->n; r++)
+        er_acc_add(&t->acc[b->fold[r]], b->idx + b->off[r], b->val + b->off[r],
+                   b->off[r + 1] - b->off[r], b->y[r], b->w[r]);
+    return 0;
+}
+
+static void *acc_main(void *arg)
+{
+    trainer *t = arg;
+    pthread_mutex_lock(&t->mu);
+    for (;;) {
+        while (t->n_full == 0 && !t->done)
+            pthread_cond_wait(&t->cv_full, &t->mu);
+        if (t->n_full == 0 && t->done)
+            break;
+        batch *b = t->full[t->full_head];
+        t->full_head = (t->full_head + 1) % N_BATCHES;
+        t->n_full--;
+        pthread_mutex_unlock(&t->mu);
+        int rc = t->acc_failed ? 0 : acc_batch(t, b);
+        pthread_mutex_lock(&t->mu);
+        if (rc)
+            t->acc_failed = rc;
+        t->freeb[t->n_free++] = b;
+        pthread_cond_signal(&t->cv_free);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Hand the current batch over (threaded) or accumulate it here. */
+static int flush_batch(trainer *t)
+{
+    batch *b = t->cur;
+    if (!b || b->n == 0)
+        return 0;
+    b->p = (uint32_t)t->n_terms;
+    if (!t->threaded) {
+        int rc = acc_batch(t, b);
+        b->n = 0;
+        return rc;
+    }
+    pthread_mutex_lock(&t->mu);
+    t->full[(t->full_head + t->n_full) % N_BATCHES] = b;
+    t->n_full++;
+    pthread_cond_signal(&t->cv_full);
+    while (t->n_free == 0)
+        pthread_cond_wait(&t->cv_free, &t->mu);
+    t->cur = t->freeb[--t->n_free];
+    int failed = t->acc_failed;
+    pthread_mutex_unlock(&t->mu);
+    t->cur->n = 0;
+    return failed;
+}
+
+static int push_row(trainer *t, size_t nnz, double y, double w, uint32_t fold)
+{
+    batch *b = t->cur;
+    size_t at = b->n ? b->off[b->n] : 0;
+    if (b->n == 0)
+        b->off[0] = 0;
+    if (at + nnz > b->cap) {
+        size_t cap = b->cap ? b->cap : 16384;
+        while (cap < at + nnz)
+            cap *= 2;
+        uint32_t *i = realloc(b->idx, cap * sizeof *i);
+        if (!i)
+            return ENGRATE_E_NOMEM;
+        b->idx = i;
+        double *v = realloc(b->val, cap * sizeof *v);
+        if (!v)
+            return ENGRATE_E_NOMEM;
+        b->val = v;
+        b->cap = cap;
+    }
+    memcpy(b->idx + at, t->ridx, nnz * sizeof *t->ridx);
+    memcpy(b->val + at, t->rval, nnz * sizeof *t->rval);
+    b->y[b->n] = y;
+    b->w[b->n] = w;
+    b->fold[b->n] = fold;
+    b->off[b->n + 1] = (uint32_t)(at + nnz);
+    b->n++;
+    if (b->n == BATCH_ROWS || at + nnz > (1u << 30))
+        return flush_batch(t);
+    return 0;
+}
+
+static int threads_to_use(const engrate_train_options *o)
+{
+    if (o->threads)
+        return o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2 ? 2 : 1;
+}
+
+static int pipeline_start(trainer *t)
+{
+    for (size_t i = 0; i < N_BATCHES; i++) {
+        t->batches[i] = calloc(1, sizeof(batch));
+        if (!t->batches[i])
+            return ENGRATE_E_NOMEM;
+    }
+    t->cur = t->batches[0];
+    t->threaded = threads_to_use(t->o) >= 2;
+    if (!t->threaded)
+        return 0;
+    for (size_t i = 1; i < N_BATCHES; i++)
+        t->freeb[t->n_free++] = t->batches[i];
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv_full, NULL);
+    pthread_cond_init(&t->cv_free, NULL);
+    if (pthread_create(&t->thread, NULL, acc_main, t)) {
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv_full);
+        pthread_cond_destroy(&t->cv_free);
+        t->threaded = 0; /* no thread: do the work here */
+    }
+    return 0;
+}
+
+/* Finish the pass: flush, let the thread drain the queue, join. */
+static int pipeline_stop(trainer *t, int flush)
+{
+    int rc = flush ? flush_batch(t) : 0;
+    if (t->threaded) {
+        pthread_mutex_lock(&t->mu);
+        t->done = 1;
+        pthread_cond_signal(&t->cv_full);
+        pthread_mutex_unlock(&t->mu);
+        pthread_join(t->thread, NULL);
+        pthread_mutex_destroy(&t->mu);
+        pthread_cond_destroy(&t->cv_full);
+        pthread_cond_destroy(&t->cv_free);
+        t->threaded = 0;
+        if (!rc)
+            rc = t->acc_failed;
+    }
+    for (size_t i = 0; i < N_BATCHES; i++) {
+        if (t->batches[i]) {
+            free(t->batches[i]->idx);
+            free(t->batches[i]->val);
+            free(t->batches[i]);
+            t->batches[i] = NULL;
+        }
+    }
+    return rc;
+}
+
+/* ---- The pass ---------------------------------------------------------------------- */
+
+/* A record the CSV reader refused: skipped and counted (1) under --skip-bad-rows when the
+ * reader can go on, else 0 (the error stands). */
+static int skip_bad_record(trainer *t, int rc)
+{
+    if (!er_csv_recoverable(t->csv) || !t->o->skip_bad)
+        return 0;
+    t->rows_read++;
+    t->rows_skipped++;
+    er_report_reason(t->rep, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax");
+    if (t->rows_skipped <= 5)
+        er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
+    er_error_clear(t->err);
+    return 1;
+}
+
+/* A row is used: count its levels and widen its numeric inputs' ranges. */
+static void commit_row(trainer *t, size_t nnz)
+{
+    for (size_t k = 1; k < nnz; k++)
+        t->terms[t->ridx[k]].count++;
+    for (size_t i = 0; i < t->n_in; i++) {
+        tinput *in = &t->in[i];
+        if (in->kind != ENGRATE_NUMERIC)
+            continue;
+        double x = 0;
+        for (size_t k = 1; k < nnz; k++)
+            if (t->ridx[k] == in->first) {
+                x = t->rval[k];
+                break;
+            }
+        if (x < in->min)
+            in->min = x;
+        if (x > in->max)
+            in->max = x;
+    }
+}
+
+int tr_pass(trainer *t)
+{
+    const engrate_train_options *o = t->o;
+    int rc = 0;
+    const er_csv_field *f;
+    size_t nf;
+    if ((rc = pipeline_start(t))) {
+        pipeline_stop(t, 0);
+        return er_error(t->err, rc, t->source, 0, 0, "out of memory");
+    }
+    uint64_t next_progress = 0;
+    for (;;) {
+        rc = er_csv_next(t->csv, &f, &nf, t->err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            if (skip_bad_record(t, rc))
+                continue;
+            goto out;
+        }
+        t->rows_read++;
+        size_t nnz = 0;
+        double y = 0, w = 1;
+        rc = tr_map_row(t, f, nf, &nnz, &y, &w);
+        if (rc < 0)
+            goto out;
+        if (rc == 1)
+            continue;
+        commit_row(t, nnz);
+        uint32_t fold = t->K > 1 ? (uint32_t)(splitmix64(FOLD_SEED ^ t->rows_read) % t->K) : 0;
+        if ((rc = sample_offer(t, t->rows_used, t->ridx, t->rval, nnz, y, w, fold)) ||
+            (rc = push_row(t, nnz, y, w, fold))) {
+            rc = er_error(t->err, rc, t->source, 0, 0, "out of memory");
+            goto out;
+        }
+        t->rows_used++;
+        if (o->progress && t->rows_read >= next_progress) {
+            uint64_t size = er_csv_size(t->csv);
+            o->progress(size ? (double)er_csv_offset(t->csv) / (double)size : 0,
+                        o->progress_user);
+            next_progress = t->rows_read + 65536;
+        }
+    }
+    rc = 0;
+out:
+    {
+        int prc = pipeline_stop(t, rc == 0);
+        if (rc == 0 && prc)
+            rc = er_error(t->err, prc, t->source, 0, 0, "out of memory");
+    }
+    if (rc == 0 && o->progress)
+        o->progress(1.0, o->progress_user);
+    return rc;
+}

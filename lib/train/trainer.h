@@ -1,0 +1,202 @@
+/* trainer.h: the trainer's state and the steps that its files share: design.c (the
+ * header, the inputs, a record as a sparse design row), levels.c (the levels file),
+ * pass.c (the one pass, the accumulating thread, the reservoir sample), select.c (which
+ * terms to fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the
+ * model text and the report's terms) and train.c (the entry points). */
+#ifndef ER_TRAIN_TRAINER_H
+#define ER_TRAIN_TRAINER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "csv.h"
+#include "fit.h"
+#include "train.h"
+
+#define FOLD_SEED 0x656e67726174650aull   /* fixed: folds never depend on the run */
+#define SAMPLE_SEED 0x73616d706c65210aull
+
+typedef struct term {
+    uint32_t input;
+    uint32_t piece;       /* numeric: 0 linear, k: after knot k-1 */
+    const char *level;    /* categorical / set: the level id (in the trainer's pool) */
+    uint64_t count;       /* rows where it is not 0 */
+    int lf;               /* index in the levels file, -1: from the data only */
+    unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
+} term;
+
+typedef struct tinput {
+    int kind;
+    const char *id;
+    size_t col;           /* field index in the header */
+    const char *sep;
+    size_t seplen;
+    const double *knots;
+    size_t n_knots;
+    uint32_t first;       /* numeric: its first term */
+    double min, max;
+    const char *label_en, *label_ja;
+} tinput;
+
+typedef struct lfentry {  /* a level from the levels file */
+    uint32_t input;
+    const char *level, *name_en, *name_ja, *aliases;
+    int no_evidence;
+    uint32_t term;
+} lfentry;
+
+typedef struct slot {     /* (input, name) -> term, open addressing */
+    uint64_t hash;
+    uint32_t input, term;
+    const char *key;
+    uint32_t len;
+} slot;
+
+/* A sampled row: y, w, fold and its sparse terms, values other than 1 after the
+ * indices (bit 31 of an index: "my value is the next double"). */
+typedef struct srow {
+    double y, w;
+    uint32_t nnz, nval;
+    uint32_t fold;
+    uint32_t pad;
+    double data[];        /* nval doubles, then nnz uint32 indices */
+} srow;
+
+/* Rows handed from the reader to the accumulating thread. */
+#define BATCH_ROWS 4096
+#define N_BATCHES 4
+typedef struct batch {
+    size_t n;
+    uint32_t off[BATCH_ROWS + 1];
+    double y[BATCH_ROWS], w[BATCH_ROWS];
+    uint32_t fold[BATCH_ROWS];
+    uint32_t *idx;
+    double *val;
+    size_t cap;
+    uint32_t p;           /* terms the accumulators need */
+} batch;
+
+typedef struct trainer {
+    const engrate_train_options *o;
+    engrate_error *err;
+    engrate_train_report *rep;
+    er_pool pool;         /* strings: level ids, names */
+    er_csv *csv;
+    const char *source;
+    /* columns */
+    size_t n_cols;
+    char **cols;          /* header names (pool) */
+    size_t target_col, weight_col;   /* weight_col: SIZE_MAX for none */
+    tinput *in;
+    size_t n_in;
+    /* terms */
+    term *terms;
+    size_t n_terms, terms_cap;
+    slot *slots;
+    size_t slot_mask, n_slots_used;
+    slot *fslots;         /* folded names -> term, to refuse look-alike levels */
+    size_t fslot_mask, n_fslots_used;
+    lfentry *lf;
+    size_t n_lf;
+    /* pass */
+    uint64_t rows_read, rows_used, rows_skipped;
+    size_t K;             /* accumulators: max(folds, 1) */
+    er_acc *acc;
+    srow **sample;
+    size_t sample_cap, sample_n;
+    /* row scratch */
+    uint32_t *ridx;
+    double *rval;
+    size_t rcap;
+    /* pipeline */
+    int threaded;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_full, cv_free;
+    batch *batches[N_BATCHES];
+    batch *full[N_BATCHES];
+    size_t n_full, full_head;
+    batch *freeb[N_BATCHES];
+    size_t n_free;
+    int done;             /* the reader has finished */
+    int acc_failed;
+    batch *cur;
+} trainer;
+
+typedef struct selection {
+    size_t m;
+    uint32_t *cols;
+    double *pen;
+    const char **names;   /* per selected column */
+    uint32_t *reference;  /* per input: the reference level's term, or 0 */
+} selection;
+
+typedef struct outcome {
+    double lambda;
+    double *beta, *se;    /* per selected column */
+    er_fit_result res;
+    double **fold_coef;   /* per fold: coefficient by term (K x n_terms), b0 in [0] */
+    double cv_sse, cv_sw;
+} outcome;
+
+typedef struct ordered {
+    uint32_t *terms;
+    size_t n;
+} ordered;
+
+static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
+static inline int is_space(char c) { return is_blank(c) || c == '\r' || c == '\n'; }
+
+/* design.c */
+/* A number field: the model format's number grammar, blanks around it allowed. */
+ER_HIDDEN int tr_parse_number(const char *s, size_t n, double *out);
+/* Open-addressing tables of (input, key) -> term. tr_table_grow makes room for one more
+ * (0 or ENGRATE_E_NOMEM); tr_table_find gives the slot of the key, or the empty slot where
+ * it would go (NULL for a table not yet made). */
+ER_HIDDEN int tr_table_grow(slot **tab, size_t *mask, size_t used);
+ER_HIDDEN slot *tr_table_find(slot *tab, size_t mask, uint64_t h, uint32_t input,
+                              const char *key, size_t len);
+ER_HIDDEN uint64_t tr_key_hash(uint32_t input, const char *key, size_t len);
+/* A new term (0, ENGRATE_E_LIMIT past ER_TRAIN_MAX_TERMS, ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_new_term(trainer *t, uint32_t input, uint32_t piece, const char *level,
+                          int lf);
+/* Record that (input, folded name) belongs to term_i; *other: the term that already has
+ * it. 0, ENGRATE_E_NOMEM, ENGRATE_E_DUPLICATE. */
+ER_HIDDEN int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n,
+                              uint32_t term_i, uint32_t *other);
+/* A bad row: an error (returned) unless --skip-bad-rows, then counted (0). */
+ER_HIDDEN int tr_bad_row(trainer *t, const char *reason, int code, int line, int col,
+                         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
+ER_HIDDEN int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out,
+                         double *y, double *w);
+/* Read the header, set up the inputs and their numeric terms, read the levels file. */
+ER_HIDDEN int tr_setup(trainer *t);
+
+/* levels.c */
+ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
+
+/* pass.c */
+/* The one pass over the rows. */
+ER_HIDDEN int tr_pass(trainer *t);
+/* b0 + x'coef for a sampled row, coef indexed by term. */
+ER_HIDDEN double tr_sample_predict(const srow *r, double b0, const double *coef);
+
+/* select.c */
+ER_HIDDEN int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed,
+                              selection *s);
+ER_HIDDEN void tr_selection_free(selection *s);
+
+/* tune.c */
+/* Choose lambda, fit, cross-validate at the chosen lambda, calibrate the interval. */
+ER_HIDDEN int tr_fit_all(trainer *t, selection *sel, outcome *oc);
+ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
+
+/* emit.c */
+/* The levels of input i in model order. */
+ER_HIDDEN int tr_order_levels(const trainer *t, size_t i, ordered *out);
+ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *oc);
+/* The fitted model, as model text loaded through the public loader. */
+ER_HIDDEN engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *oc);
+
+#endif

@@ -1,0 +1,358 @@
+/* tune.c: the numbers after the pass: lambda by cross-validation (or GCV), the final
+ * fit, one fit per fold at the chosen lambda for the CV figures, and the interval
+ * calibrated on held-out residuals of the reservoir sample. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainer.h"
+
+void tr_outcome_free(outcome *oc, size_t K)
+{
+    free(oc->beta);
+    free(oc->se);
+    if (oc->fold_coef)
+        for (size_t k = 0; k < K; k++)
+            free(oc->fold_coef[k]);
+    free(oc->fold_coef);
+}
+
+/* acc = the sum of all folds but `skip` (SIZE_MAX: all), in fold order. */
+static int sum_folds(trainer *t, er_acc *acc, size_t skip)
+{
+    er_acc_init(acc);
+    if (er_acc_reserve(acc, t->n_terms))
+        return ENGRATE_E_NOMEM;
+    for (size_t k = 0; k < t->K; k++)
+        if (k != skip && er_acc_merge(acc, &t->acc[k]))
+            return ENGRATE_E_NOMEM;
+    return 0;
+}
+
+#define GRID_LO (-6.0)
+#define GRID_HI 2.0
+#define GRID_STEP 0.25
+
+static int choose_lambda(trainer *t, const er_acc *total, const selection *sel, double *lambda)
+{
+    er_fit_spec spec = {sel->m, sel->cols, sel->pen, t->o->intercept};
+    int rc;
+    size_t ng = (size_t)((GRID_HI - GRID_LO) / GRID_STEP + 1.5);
+    engrate_train_report *r = t->rep;
+    r->grid = calloc(ng, sizeof *r->grid);
+    r->grid_err = calloc(ng, sizeof *r->grid_err);
+    double *beta = malloc((sel->m + 1) * sizeof *beta);
+    if (!r->grid || !r->grid_err || !beta) {
+        free(beta);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    r->n_grid = ng;
+    er_path *all = er_path_new(total, &spec, &rc);
+    if (!all) {
+        free(beta);
+        return er_error(t->err, rc, NULL, 0, 0, "out of memory");
+    }
+    double scale = er_path_scale(all);
+    if (!(scale > 0))
+        scale = 1;
+    for (size_t g = 0; g < ng; g++)
+        r->grid[g] = scale * pow(10.0, GRID_LO + GRID_STEP * (double)g);
+    if (t->K >= 2) {
+        r->lambda_how = "cv";
+        for (size_t k = 0; k < t->K; k++) {
+            er_acc train;
+            if (sum_folds(t, &train, k)) {
+                er_acc_free(&train);
+                er_path_free(all);
+                free(beta);
+                return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+            }
+            er_path *pk = er_path_new(&train, &spec, &rc);
+            er_acc_free(&train);
+            if (!pk) {
+                er_path_free(all);
+                free(beta);
+                return er_error(t->err, rc, NULL, 0, 0, "out of memory");
+            }
+            for (size_t g = 0; g < ng; g++) {
+                double b0;
+                er_path_coef(pk, r->grid[g], beta, &b0);
+                r->grid_err[g] += er_fit_sse(&t->acc[k], &spec, spec.intercept ? b0 : 0, beta);
+            }
+            er_path_free(pk);
+        }
+        double sw = dd_to_d(total->g[0]);
+        for (size_t g = 0; g < ng; g++)
+            r->grid_err[g] = sqrt(r->grid_err[g] / sw); /* CV RMSE */
+    } else {
+        r->lambda_how = "gcv";
+        double n = (double)total->n;
+        for (size_t g = 0; g < ng; g++) {
+            double b0, rss, df;
+            er_path_coef(all, r->grid[g], beta, &b0);
+            er_path_rss_df(all, r->grid[g], beta, &rss, &df);
+            df += spec.intercept ? 1 : 0;
+            double d = 1 - df / n;
+            r->grid_err[g] = d > 0 ? rss / (n * d * d) : INFINITY; /* GCV score */
+        }
+    }
+    er_path_free(all);
+    free(beta);
+    size_t best = 0;
+    for (size_t g = 1; g < ng; g++)
+        if (r->grid_err[g] < r->grid_err[best])
+            best = g;
+    *lambda = r->grid[best];
+    if (best == 0 || best == ng - 1)
+        er_report_note(r, "lambda %.3g is at the %s end of the grid searched", *lambda,
+                       best == 0 ? "small" : "large");
+    return 0;
+}
+
+/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
+ * leaving out those of fold `skip`. */
+typedef struct resid {
+    double r, w, ape;
+    uint32_t fold;
+} resid;
+
+static int resid_cmp(const void *a, const void *b)
+{
+    double x = ((const resid *)a)->r, y = ((const resid *)b)->r;
+    return x < y ? -1 : x > y;
+}
+
+static int ape_cmp(const void *a, const void *b)
+{
+    double x = ((const resid *)a)->ape, y = ((const resid *)b)->ape;
+    return x < y ? -1 : x > y;
+}
+
+static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
+{
+    double total = 0, cum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].fold != skip)
+            total += v[i].w;
+    if (!(total > 0))
+        return NAN;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].fold == skip)
+            continue;
+        cum += v[i].w;
+        if (cum >= q * total * (1 - 1e-12))
+            return v[i].r;
+    }
+    return v[n - 1].r;
+}
+
+static int calibrate(trainer *t, const selection *sel, outcome *oc)
+{
+    engrate_train_report *r = t->rep;
+    size_t n = t->sample_n;
+    double level = t->o->interval;
+    resid *v = malloc((n + 1) * sizeof *v);
+    double *coef = calloc(t->n_terms, sizeof *coef);
+    if (!v || !coef) {
+        free(v);
+        free(coef);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t k = 0; k < sel->m; k++)
+        coef[sel->cols[k]] = oc->beta[k];
+    int cv = t->K >= 2 && oc->fold_coef;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const srow *s = t->sample[i];
+        if (!s)
+            continue;
+        double pred = cv ? tr_sample_predict(s, oc->fold_coef[s->fold][0], oc->fold_coef[s->fold])
+                         : tr_sample_predict(s, oc->res.b0, coef);
+        resid *e = &v[m++];
+        e->r = s->y - pred;
+        e->w = s->w;
+        e->fold = cv ? s->fold : UINT32_MAX - 1;
+        if (t->o->transform == ENGRATE_TRANSFORM_LOG)
+            e->ape = fabs(expm1(-e->r));
+        else
+            e->ape = s->y != 0 ? fabs(e->r / s->y) : NAN;
+    }
+    free(coef);
+    if (m == 0) {
+        free(v);
+        return er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to calibrate with");
+    }
+    qsort(v, m, sizeof *v, resid_cmp);
+    double lo_q = (1 - level) / 2, hi_q = (1 + level) / 2;
+    r->level = level;
+    r->low = wquantile(v, m, lo_q, UINT32_MAX);
+    r->high = wquantile(v, m, hi_q, UINT32_MAX);
+    if (cv) {
+        /* Coverage on held-out folds: fold k's rows against the interval calibrated on
+         * the residuals of the other folds, so no row judges an interval it helped make. */
+        double in = 0, all = 0;
+        for (uint32_t k = 0; k < t->K; k++) {
+            double lo = wquantile(v, m, lo_q, k), hi = wquantile(v, m, hi_q, k);
+            for (size_t i = 0; i < m; i++) {
+                if (v[i].fold != k)
+                    continue;
+                all += v[i].w;
+                if (v[i].r >= lo && v[i].r <= hi)
+                    in += v[i].w;
+            }
+        }
+        r->coverage = all > 0 ? in / all : NAN;
+    }
+    /* Median absolute percentage error (weighted), rows with a usable APE only. */
+    size_t ma = 0;
+    for (size_t i = 0; i < m; i++)
+        if (!isnan(v[i].ape))
+            v[ma++] = v[i];
+    if (ma) {
+        qsort(v, ma, sizeof *v, ape_cmp);
+        for (size_t i = 0; i < ma; i++) {
+            v[i].r = v[i].ape;
+            v[i].fold = 0;
+        }
+        r->cv_mape = wquantile(v, ma, 0.5, UINT32_MAX);
+    }
+    free(v);
+    return 0;
+}
+
+/* Fold k's fit at the chosen lambda, on the other folds, into oc->fold_coef[k] (by term,
+ * b0 in [0]), and its held-out error into oc->cv_sse. Terms absent from the training folds
+ * get coefficient 0. 0, ENGRATE_E_NOMEM, or another code with ferr filled when the fold
+ * cannot be fitted. fc, fp, fnm, fb: scratch of sel->m + 1 entries. */
+static int fit_fold(trainer *t, const selection *sel, outcome *oc, size_t k, uint32_t *fc,
+                    double *fp, const char **fnm, double *fb, engrate_error *ferr)
+{
+    er_acc train;
+    oc->fold_coef[k] = calloc(t->n_terms, sizeof **oc->fold_coef);
+    if (!oc->fold_coef[k])
+        return ENGRATE_E_NOMEM;
+    if (sum_folds(t, &train, k)) {
+        er_acc_free(&train);
+        return ENGRATE_E_NOMEM;
+    }
+    size_t fm = 0;
+    for (size_t j = 0; j < sel->m; j++) {
+        if (train.g[ER_PK(sel->cols[j], sel->cols[j])].hi == 0)
+            continue;
+        fc[fm] = sel->cols[j];
+        fp[fm] = sel->pen[j];
+        fnm[fm] = sel->names[j];
+        fm++;
+    }
+    er_fit_spec fs = {fm, fc, fp, t->o->intercept};
+    er_fit_result fr;
+    memset(&fr, 0, sizeof fr);
+    fr.beta = fb;
+    int rc = train.n ? er_fit_solve(&train, &fs, oc->lambda, &fr, fnm, ferr) : ENGRATE_E_DATA;
+    if (rc == ENGRATE_E_DATA && !train.n)
+        er_error(ferr, rc, NULL, 0, 0, "no rows outside the fold");
+    er_acc_free(&train);
+    if (rc)
+        return rc;
+    oc->fold_coef[k][0] = fr.b0;
+    for (size_t j = 0; j < fm; j++)
+        oc->fold_coef[k][fc[j]] = fb[j];
+    oc->cv_sse += er_fit_sse(&t->acc[k], &fs, fr.b0, fb);
+    oc->cv_sw += t->acc[k].p ? dd_to_d(t->acc[k].g[0]) : 0;
+    return 0;
+}
+
+/* The fits of every fold at the chosen lambda. A fold that cannot be fitted leaves no CV
+ * figures (a note says why) but does not stop training. */
+static int fit_folds(trainer *t, const selection *sel, outcome *oc)
+{
+    size_t m1 = sel->m + 1;
+    oc->fold_coef = calloc(t->K, sizeof *oc->fold_coef);
+    double *fb = malloc(m1 * sizeof *fb);
+    uint32_t *fc = malloc(m1 * sizeof *fc);
+    double *fp = malloc(m1 * sizeof *fp);
+    const char **fnm = malloc(m1 * sizeof *fnm);
+    int rc = oc->fold_coef && fb && fc && fp && fnm ? 0 : ENGRATE_E_NOMEM;
+    for (size_t k = 0; rc == 0 && k < t->K; k++) {
+        engrate_error ferr;
+        er_error_clear(&ferr);
+        rc = fit_fold(t, sel, oc, k, fc, fp, fnm, fb, &ferr);
+        if (rc && rc != ENGRATE_E_NOMEM) {
+            er_report_note(t->rep, "cross-validation fold %zu could not be fitted (%s); no CV "
+                                   "figures",
+                           k + 1, ferr.text);
+            for (size_t kk = 0; kk <= k; kk++)
+                free(oc->fold_coef[kk]);
+            free(oc->fold_coef);
+            oc->fold_coef = NULL;
+            rc = 0;
+            break;
+        }
+    }
+    free(fb);
+    free(fc);
+    free(fp);
+    free(fnm);
+    return rc ? er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory") : 0;
+}
+
+int tr_fit_all(trainer *t, selection *sel, outcome *oc)
+{
+    const engrate_train_options *o = t->o;
+    engrate_train_report *r = t->rep;
+    er_acc total;
+    int rc;
+    memset(oc, 0, sizeof *oc);
+    if (sum_folds(t, &total, SIZE_MAX)) {
+        er_acc_free(&total);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    if (total.n == 0) {
+        er_acc_free(&total);
+        return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
+                        "no usable rows (%llu read, %llu skipped)",
+                        (unsigned long long)t->rows_read, (unsigned long long)t->rows_skipped);
+    }
+    if ((rc = tr_select_terms(t, &total, o->lambda, sel)))
+        goto done;
+    er_fit_spec spec = {sel->m, sel->cols, sel->pen, o->intercept};
+    oc->lambda = o->lambda;
+    if (o->lambda_auto && (rc = choose_lambda(t, &total, sel, &oc->lambda)))
+        goto done;
+    oc->beta = calloc(sel->m + 1, sizeof *oc->beta);
+    oc->se = calloc(sel->m + 1, sizeof *oc->se);
+    if (!oc->beta || !oc->se) {
+        rc = er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    oc->res.beta = oc->beta;
+    oc->res.se = oc->se;
+    if ((rc = er_fit_solve(&total, &spec, oc->lambda, &oc->res, sel->names, t->err)))
+        goto done;
+    r->lambda = oc->lambda;
+    r->n = (double)total.n;
+    r->p = (double)(sel->m + (o->intercept ? 1 : 0));
+    r->r_squared = oc->res.r_squared;
+    r->residual_sd = oc->res.sigma;
+    r->df = oc->res.df;
+    r->cond = oc->res.cond;
+    /* Cross-validation at the chosen lambda: one fit per fold without it. */
+    if (t->K >= 2) {
+        if ((rc = fit_folds(t, sel, oc)))
+            goto done;
+        r->folds = (double)t->K;
+        if (oc->fold_coef)
+            r->cv_rmse = sqrt(oc->cv_sse / oc->cv_sw);
+    } else {
+        r->folds = 0;
+    }
+    rc = calibrate(t, sel, oc);
+done:
+    er_acc_free(&total);
+    return rc;
+}
