@@ -28,6 +28,9 @@ Gem::Specification.new do |s|
                   "rate from role, skills, certifications and years with a regression model " \
                   "read from a model file. Needs libengrate.so.0 on the system."
   s.authors = ["The engrate authors"]
+  # The binding and libengrate: Apache-2.0 (LICENSE). Engrate.train loads libengrate-train,
+  # which is GPL-3.0-or-later: an application that trains combines with GPL code.
+  s.license = "Apache-2.0"
   s.files = Dir.chdir(__dir__) { Dir["lib/**/*.rb"].sort }
   s.require_paths = ["lib"]
   s.required_ruby_version = ">= 3.0"

@@ -44,4 +44,4 @@ EXTRA_DIST += examples/ruby/lib/engrate.rb $(ruby_lib_files) examples/ruby/paths
 	examples/ruby/engrate.gemspec examples/ruby/estimate.rb examples/ruby/ruby.test \
 	examples/ruby/test_engrate.rb examples/ruby/test_lifetime.rb examples/ruby/test_rails.rb \
 	examples/ruby/gem.test examples/ruby/install.test examples/ruby/valgrind.sh \
-	examples/ruby/valgrind.supp examples/ruby/rails_example.rb
+	examples/ruby/valgrind.supp examples/ruby/rails_example.rb docs/rails.md

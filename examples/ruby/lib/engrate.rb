@@ -134,24 +134,46 @@ module Engrate
     s
   end
 
-  # A char *[] for many names (nil: NULL) in one block of C memory: the pointers, then each
-  # distinct name once, NUL-terminated. Returns the block (keep it until the call) or nil
-  # for no names.
-  def self.c_strings(names)
+  # A char *[] for many names (nil: NULL) in one block of C memory: the pointers, then the
+  # names, NUL-terminated; in a long list (a batch), each distinct name once. Returns the
+  # block (keep it until the call) or nil for no names. checked: the names already went
+  # through c_string.
+  def self.c_strings(names, checked: false)
     return nil if names.empty?
 
+    names = names.map { |s| s && c_string(s) } unless checked
+    head = names.size * FFI::Pointer.size
+    return c_strings_shared(names, head) if names.size > 16
+
+    size = names.sum { |s| s ? s.bytesize + 1 : 0 }
+    mem = FFI::MemoryPointer.new(:uint8, head + [size, 1].max, false)
+    at = mem.address + head
+    pointers = names.map do |s|
+      next 0 if s.nil?
+
+      p = at
+      at += s.bytesize + 1
+      p
+    end
+    strings = names.compact
+    mem.put_bytes(0, pointers.pack(POINTER_PACK) << strings.pack(Z_PACK[strings.size]))
+    mem
+  end
+
+  Z_PACK = Hash.new { |h, n| h[n] = ("Z*" * n).freeze }
+  private_constant :Z_PACK
+
+  def self.c_strings_shared(names, head)
     at = {}
     distinct = []
     size = 0
     names.each do |s|
       next if s.nil? || at.key?(s)
 
-      c = c_string(s)
       at[s] = size
-      distinct << c
-      size += c.bytesize + 1
+      distinct << s
+      size += s.bytesize + 1
     end
-    head = names.size * FFI::Pointer.size
     mem = FFI::MemoryPointer.new(:uint8, head + [size, 1].max, false)
     base = mem.address + head
     at.transform_values! { |offset| base + offset }
@@ -159,6 +181,7 @@ module Engrate
     mem.put_bytes(0, names.map(&at).pack(POINTER_PACK) << distinct.pack("Z*" * distinct.size))
     mem
   end
+  private_class_method :c_strings_shared
 end
 
 require_relative "engrate/data"

@@ -14,19 +14,28 @@ module Engrate
     # errors found on the way, by index.
     Columns = Struct.new(:roles, :skills, :skill_offsets, :certs, :cert_offsets, :years,
                          :errors)
+    SLOTS = { "role" => 0, "skills" => 1, "certs" => 2, "years" => 3 }.freeze
 
-    def columns(rows)
+    # The columns of profiles, or nil when one gives an input other than role, skills,
+    # certs and years. Keys are resolved once per batch (memo), not once per profile.
+    def columns(profiles)
       c = Columns.new([], [], [0], [], [0], [], {})
-      rows.each_with_index do |row, i|
-        role = nil
-        skills = certs = nil
+      memo = {}
+      profiles.each_with_index do |p, i|
+        role = skills = certs = nil
         years = Float::NAN
+        given = 0
         begin
-          row.each do |inp, value|
-            case inp.id
-            when "role" then role = Params.one_name(value, "role")
-            when "skills" then skills = Params.set_names(value)
-            when "certs" then certs = Params.set_names(value)
+          Params.pairs(p).each do |key, value|
+            slot = memo[key] || (memo[key] = profile_slot(key, value)) || next
+            return nil if slot == :other
+            raise ArgumentError, "#{input(key).id} is given twice in profile #{i}" if given[slot] == 1
+
+            given |= 1 << slot
+            case slot
+            when 0 then role = Params.one_name(value, "role")
+            when 1 then skills = Params.set_names(value)
+            when 2 then certs = Params.set_names(value)
             else years = Params.number(value, "years") || Float::NAN
             end
           end
@@ -45,14 +54,25 @@ module Engrate
       c
     end
 
-    def batch(rows, strict, return_errors)
-      n = rows.size
-      return [] if n.zero?
+    # The column of the input key names (0..3), :other for another input, nil (not
+    # remembered: it depends on the value) for a key that names no input and has no value.
+    def profile_slot(key, value)
+      inp = input_for(key) { |message| Params.empty?(value) ? nil : raise(ArgumentError, message) }
+      return nil if inp.nil?
 
-      c = columns(rows)
-      r_arr = Engrate.c_strings(c.roles)
-      s_arr = Engrate.c_strings(c.skills)
-      c_arr = Engrate.c_strings(c.certs)
+      PROFILE_INPUTS[inp.id] == inp.kind ? SLOTS[inp.id] : :other
+    end
+
+    # The estimates of profiles through engrate_estimate_batch, or nil when they are not
+    # all profiles of role, skills, certs and years.
+    def batch(profiles, strict, return_errors)
+      n = profiles.size
+      return [] if n.zero?
+      return nil unless (c = columns(profiles))
+
+      r_arr = Engrate.c_strings(c.roles, checked: true)
+      s_arr = Engrate.c_strings(c.skills, checked: true)
+      c_arr = Engrate.c_strings(c.certs, checked: true)
       so = size_ts(c.skill_offsets)
       co = size_ts(c.cert_offsets)
       ys = FFI::MemoryPointer.new(:double, n, false)
@@ -82,9 +102,9 @@ module Engrate
       lo = low.get_array_of_double(0, n)
       hi = high.get_array_of_double(0, n)
       fl = flags.get_array_of_uint(0, n)
-      out = Array.new(n) { |i| Estimate.new(e[i], lo[i], hi[i], Engrate.flag_names(fl[i])) }
+      out = Array.new(n) { |i| Estimate.new(e[i], lo[i], hi[i], FLAG_SETS[fl[i]]) }
       codes.each_with_index do |code, i|
-        out[i] = profile_error(i, code, rows[i], strict) if code.negative?
+        out[i] = profile_error(i, code, inputs_of(profiles[i], nil), strict) if code.negative?
       end
       c.errors.each { |i, err_i| out[i] = with_index(err_i, i) }
       out

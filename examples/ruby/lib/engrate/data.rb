@@ -57,10 +57,21 @@ module Engrate
     attr_reader(*FIELDS)
 
     # Made by Model#estimate, with the fields in FIELDS order.
-    def initialize(*values)
-      raise ArgumentError, "Result.new takes #{FIELDS.size} values" if values.size != FIELDS.size
-
-      FIELDS.zip(values) { |f, v| instance_variable_set(:"@#{f}", v) }
+    def initialize(model_name, estimate, low, high, level, currency, period, flags,
+                   contributions, unknown, suggestions, aliased, lang)
+      @model_name = model_name
+      @estimate = estimate
+      @low = low
+      @high = high
+      @level = level
+      @currency = currency
+      @period = period
+      @flags = flags
+      @contributions = contributions
+      @unknown = unknown
+      @suggestions = suggestions
+      @aliased = aliased
+      @lang = lang
     end
 
     # The result as engrate-estimate --json prints it (same keys, same order; string keys,

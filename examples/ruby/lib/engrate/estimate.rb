@@ -36,53 +36,45 @@ module Engrate
     # fails raises Engrate::Error for the first one, with its position in index; with
     # return_errors: true its place holds that Error instead.
     def estimate_many(profiles, strict: false, return_errors: false)
-      rows = profiles.map { |p| inputs_of(p, nil) }
-      if rows.all? { |row| row.all? { |inp, _| PROFILE_INPUTS[inp.id] == inp.kind } }
-        batch(rows, strict, return_errors)
-      else
-        rows.each_with_index.map do |row, i|
-          query(row, strict) { |_, r| summary(r) }
-        rescue Error => e
-          e = Error.new(e.code, e.text, line: e.line, column: e.column, source: e.source,
-                                        index: i)
-          return_errors ? e : raise(e)
-        end
+      profiles = profiles.to_a
+      batch(profiles, strict, return_errors) || profiles.each_with_index.map do |p, i|
+        query(inputs_of(p, nil), strict) { |_, r| summary(r) }
+      rescue Error => e
+        e = Error.new(e.code, e.text, line: e.line, column: e.column, source: e.source,
+                                      index: i)
+        return_errors ? e : raise(e)
       end
     end
 
     private
 
-    # [[Input, value], ...] of a params object and keywords; ArgumentError for a key that
-    # names no input (unless its value is empty: as in the C API, an input the model lacks
-    # may be given no value) or an input given twice.
+    # [[Input, value, key], ...] of a params object and keywords; ArgumentError for a key
+    # that names no input (unless its value is empty: as in the C API, an input the model
+    # lacks may be given no value) or an input given twice.
     def inputs_of(params, named)
-      seen = {}
       out = []
-      [Params.pairs(params), named].each do |h|
-        h&.each do |key, value|
-          inp = input_for(key) do |message|
-            next nil if Params.empty?(value)
-
-            raise ArgumentError, message
-          end
-          next if inp.nil?
-          if (other = seen[inp.index])
-            raise ArgumentError, "#{inp.id} is given twice (as #{other.inspect} and #{key.inspect})"
-          end
-
-          seen[inp.index] = key
-          out << [inp, value]
-        end
-      end
+      Params.pairs(params).each { |key, value| take(out, key, value) } unless params.nil?
+      named&.each { |key, value| take(out, key, value) }
       out
     end
 
-    # Fill a query with pairs, estimate, and yield the C model and result.
+    def take(out, key, value)
+      inp = input_for(key) { |message| Params.empty?(value) ? nil : raise(ArgumentError, message) }
+      return if inp.nil?
+
+      if (other = out.find { |i, _, _| i.equal?(inp) })
+        raise ArgumentError, "#{inp.id} is given twice (as #{other[2].inspect} and #{key.inspect})"
+      end
+
+      out << [inp, value, key]
+    end
+
+    # Fill a query with pairs, estimate, and yield the C model and result. (One call
+    # into C per name costs less than building the arrays engrate_estimate_profile takes.)
     def query(pairs, strict)
-      err = Raw::ErrorStruct.new
-      @handle.scratch do |h, q, r|
+      @handle.scratch do |h, q, r, err|
         Raw.engrate_query_reset(q)
-        pairs.each { |inp, value| put(q, inp, value, err) }
+        pairs.each { |inp, value, _| put(q, inp, value, err) }
         raise Error.from(err) if Raw.engrate_estimate(q, strict ? Raw::STRICT : 0, r, err).negative?
 
         yield h, r
@@ -109,11 +101,11 @@ module Engrate
 
     def summary(r)
       Estimate.new(Raw.engrate_result_estimate(r), Raw.engrate_result_low(r),
-                   Raw.engrate_result_high(r), Engrate.flag_names(Raw.engrate_result_flags(r)))
+                   Raw.engrate_result_high(r), FLAG_SETS[Raw.engrate_result_flags(r)])
     end
 
-    NO_FLAGS = Engrate.flag_names(0)
-    NO_EVIDENCE = Engrate.flag_names(Raw::FLAG_NO_EVIDENCE)
+    NO_FLAGS = FLAG_SETS[0]
+    NO_EVIDENCE = FLAG_SETS[Raw::FLAG_NO_EVIDENCE]
 
     # Copy a C result into a Result (the C result is reused afterwards). What the model
     # alone determines (ids, names, a level's no-evidence flag) comes from caches, so that
@@ -142,7 +134,7 @@ module Engrate
       end
       Result.new(model_name, Raw.engrate_result_estimate(r), Raw.engrate_result_low(r),
                  Raw.engrate_result_high(r), level, cur, per,
-                 Engrate.flag_names(Raw.engrate_result_flags(r)), contributions, unknown,
+                 FLAG_SETS[Raw.engrate_result_flags(r)], contributions, unknown,
                  suggestions, aliased, lang)
     end
 
@@ -161,7 +153,7 @@ module Engrate
         f = Raw.engrate_result_contribution_flags(r, i)
         Contribution.new(inp.id, nil, input_label(inp.index, lang, h),
                          Raw.engrate_result_contribution_value(r, i), amount,
-                         f & Raw::FLAG_NO_EVIDENCE != 0, Engrate.flag_names(f))
+                         f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f])
       end
     end
   end

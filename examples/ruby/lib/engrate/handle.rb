@@ -21,7 +21,7 @@ module Engrate
   class Handle
     def self.releaser(pool)
       proc do |model|
-        pool.each do |query, result|
+        pool.each do |query, result, _err|
           Raw.engrate_query_free(query)
           Raw.engrate_result_free(result)
         end
@@ -32,7 +32,7 @@ module Engrate
     private_class_method :releaser
 
     def initialize(ptr)
-      @pool = [] # [query, result] pairs, one per concurrent estimate, reused
+      @pool = [] # [query, result, error] triples, one per concurrent estimate, reused
       @ptr = FFI::AutoPointer.new(ptr, Handle.send(:releaser, @pool))
       @mutex = Mutex.new
       @busy = 0
@@ -58,13 +58,13 @@ module Engrate
       end
     end
 
-    # Yield the C model, and a query and a result of it for this caller alone (emptied
-    # by the next use, so read the result inside the block).
+    # Yield the C model, and a query, a result and an error struct for this caller alone
+    # (emptied by the next use, so read the result inside the block).
     def scratch
       pair = enter(true)
       begin
         pair ||= new_pair
-        yield @ptr, pair[0], pair[1]
+        yield @ptr, pair[0], pair[1], pair[2]
       ensure
         leave(pair)
       end
@@ -84,7 +84,8 @@ module Engrate
 
     private
 
-    # Count a caller in; with pair, take a pooled [query, result] (nil when none is free).
+    # Count a caller in; with pair, take a pooled [query, result, error] (nil when none is
+    # free).
     def enter(pair)
       @mutex.synchronize do
         check
@@ -112,7 +113,7 @@ module Engrate
         Raw.engrate_query_free(query)
         raise Error.from(err)
       end
-      [query, result]
+      [query, result, err]
     end
   end
 end

@@ -7,14 +7,14 @@
 #     ActionController::Parameters, permitted or not: only the model's inputs are read,
 #     and a key that names none is an error, so nothing is assigned in bulk);
 #   - a blank name ("", "  ", the "" a Rails multi-select sends first) is no name;
-#   - a set given as one string is split on , 、 ， ; ； (never on "/" or spaces: C/C++,
+#   - a set given as one string is split on , 、 ， ; ； ､ (never on "/" or spaces: C/C++,
 #     Objective-C, "Visual Basic");
 #   - a number may be a Numeric or a string ("8", "8.5", "８", " 8 "); nil, a blank string
 #     and NaN mean "not known", anything else that is not a finite decimal is an error.
 
 module Engrate
   module Params
-    SEPARATORS = /[,、，;；]/.freeze
+    SEPARATORS = /[,、，;；､]/.freeze
     BLANK = /\A[[:space:]]*\z/.freeze
     DECIMAL = /\A[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\z/.freeze
 
@@ -33,8 +33,12 @@ module Engrate
     # True for a string of white space only (Unicode white space: U+3000 too). Strings that
     # are not valid in their encoding are not blank: the library refuses them (E_UTF8).
     def blank?(s)
-      return true if s.empty?
-      return false if s.getbyte(0).between?(0x21, 0x7e) # the common case, cheaply
+      b = s.getbyte(0)
+      return true if b.nil?
+      # Cheaply, the common cases: a first character that is not white space, in ASCII, or
+      # in UTF-8 with a lead byte no white space has (they all start C2, E1, E2 or E3 80).
+      return false if (b > 0x20 && b < 0x7f) || (b >= 0xc3 && b != 0xe1 && b != 0xe2 && b != 0xe3)
+      return false if b == 0xe3 && s.getbyte(1) != 0x80
 
       s.valid_encoding? && BLANK.match?(s)
     end
@@ -50,11 +54,22 @@ module Engrate
       end
     end
 
-    # A name for the C API, or nil when value is blank.
+    # True for the common name that needs no conversion: UTF-8, starting with a printable
+    # ASCII character (so not blank), no NUL.
+    def plain?(v)
+      v.is_a?(String) && v.encoding == Encoding::UTF_8 && (b = v.getbyte(0)) &&
+        b > 0x20 && b < 0x7f && !v.include?("\0")
+    end
+
+    # A name for the C API (Engrate.c_string), or nil when value is blank.
     def name(value)
       return nil if value.nil?
 
-      s = Engrate.c_string(value)
+      s = if value.is_a?(String) && value.encoding == Encoding::UTF_8 && !value.include?("\0")
+            value # as c_string would return it, without its checks' cost
+          else
+            Engrate.c_string(value)
+          end
       blank?(s) ? nil : s
     end
 
@@ -62,6 +77,7 @@ module Engrate
     # names separated by SEPARATORS; blanks dropped.
     def set_names(value)
       case value
+      when Array then value.filter_map { |v| plain?(v) ? v : name(v) }
       when nil then []
       when String, Symbol then split(Engrate.c_string(value))
       else value.to_a.filter_map { |v| name(v) }
@@ -80,7 +96,7 @@ module Engrate
     # The one name of a categorical input, or nil; an array (a multi-select, or a select
     # with a blank first option) may hold one name besides blanks.
     def one_name(value, input_id)
-      return name(value) unless value.respond_to?(:to_a) && !value.is_a?(String)
+      return name(value) if value.nil? || value.is_a?(String) || !value.respond_to?(:to_a)
 
       names = value.to_a.filter_map { |v| name(v) }
       return names[0] if names.size <= 1
