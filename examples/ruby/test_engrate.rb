@@ -321,6 +321,8 @@ class TestTraining < Minitest::Test
       assert_equal 60, report.value("n")
       assert_equal "(intercept)", report.terms[0][0]
       assert_kind_of Hash, JSON.parse(report.json)
+      again = Marshal.load(Marshal.dump(report)) # plain data
+      assert_equal [60, report.terms, report.summary], [again.value("n"), again.terms, again.summary]
       pm = model.estimate(role: "pm", years: 10).estimate
       pg = model.estimate(role: "pg", years: 10).estimate
       assert_operator pm / pg, :>, 1.15

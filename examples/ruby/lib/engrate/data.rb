@@ -118,4 +118,26 @@ module Engrate
       a == b || (a.is_a?(Float) && b.is_a?(Float) && a.nan? && b.nan?)
     end
   end
+
+  # What training found (Engrate.train, engrate/train.rb): value(key) ("r_squared", ...),
+  # the terms as [name, estimate, std_error], notes, the JSON report and engrate-train's
+  # summary. Plain data, defined here so that an Error carrying one unmarshals without
+  # loading the trainer.
+  class TrainReport
+    KEYS = %w[n p lambda r_squared residual_sd df condition_number rows_read rows_skipped
+              folds cv_rmse cv_mape coverage interval_level interval_low interval_high].freeze
+    attr_reader :terms, :notes, :json, :summary
+
+    def initialize(terms, notes, json, summary, values)
+      @terms = terms
+      @notes = notes
+      @json = json
+      @summary = summary
+      @values = values
+    end
+
+    def value(key)
+      @values[key.to_s]
+    end
+  end
 end

@@ -116,4 +116,5 @@ module Engrate
       [query, result, err]
     end
   end
+  private_constant :Handle
 end

@@ -7,33 +7,23 @@
 require_relative "raw_train"
 
 module Engrate
-  # What training found: value(key) ("r_squared", ...), the terms as [name, estimate,
-  # std_error], notes, the JSON report and engrate-train's summary. Plain data.
   class TrainReport
-    KEYS = %w[n p lambda r_squared residual_sd df condition_number rows_read rows_skipped
-              folds cv_rmse cv_mape coverage interval_level interval_low interval_high].freeze
-    attr_reader :terms, :notes, :json, :summary
-
-    def initialize(h)
+    # The report of a C engrate_train_report (which the caller frees).
+    def self.from_c(h)
       t = RawTrain
-      @terms = Array.new(t.engrate_train_report_term_count(h)) do |i|
+      terms = Array.new(t.engrate_train_report_term_count(h)) do |i|
         [Engrate.utf8(t.engrate_train_report_term(h, i)),
          t.engrate_train_report_estimate(h, i), t.engrate_train_report_std_error(h, i)]
       end
-      @notes = Array.new(t.engrate_train_report_note_count(h)) do |i|
+      notes = Array.new(t.engrate_train_report_note_count(h)) do |i|
         Engrate.utf8(t.engrate_train_report_note(h, i))
       end
-      @json = t.engrate_train_report_json(h)&.then { |s| Engrate.utf8(s) }
-      @summary = t.engrate_train_report_summary(h)&.then { |s| Engrate.utf8(s) }
-      @values = KEYS.to_h do |k|
+      values = KEYS.to_h do |k|
         x = t.engrate_train_report_value(h, k)
         [k, x.nan? ? nil : x]
       end
-    end
-    private_class_method :new
-
-    def value(key)
-      @values[key.to_s]
+      new(terms, notes, t.engrate_train_report_json(h)&.then { |s| Engrate.utf8(s) },
+          t.engrate_train_report_summary(h)&.then { |s| Engrate.utf8(s) }, values)
     end
   end
 
@@ -84,7 +74,7 @@ module Engrate
       rp = rep_ptr.read_pointer
       unless rp.null?
         begin
-          report = TrainReport.send(:new, rp)
+          report = TrainReport.from_c(rp)
         ensure
           RawTrain.engrate_train_report_free(rp)
         end
