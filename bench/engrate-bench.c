@@ -958,6 +958,51 @@ static int bench_load(const char *path, const engrate_model *m, figures *fig)
     return 0;
 }
 
+/* A profile of 100,000 skills, six names over and over (two of them unknown): the work
+ * per name stays flat as the list grows (tests/check_hardening.c checks the answer,
+ * tests/check_chaos.c counts the allocations; the time is here). */
+typedef struct large_ctx {
+    const engrate_model *m;
+    engrate_result *r;
+    const char **skills;
+    size_t n;
+} large_ctx;
+
+static int run_large(void *vctx, size_t iters)
+{
+    large_ctx *c = vctx;
+    double years = 5;
+    for (size_t i = 0; i < iters; i++)
+        if (engrate_estimate_profile(c->m, NULL, c->skills, c->n, NULL, 0, &years, 0, c->r,
+                                     NULL) < 0)
+            return -1;
+    return 0;
+}
+
+static int bench_large(const engrate_model *m)
+{
+    static const char *const pool[] = {"java", "Python", "Ｊａｖａ", "cobol", "", " java "};
+    if (engrate_model_input_index(m, "skills") < 0 || engrate_model_input_index(m, "years") < 0)
+        return 0;
+    printf("\nA profile of many skills (six names over and over, two unknown)  median  "
+           "ns/name\n");
+    large_ctx c = {m, engrate_result_new(m, NULL), malloc(100000 * sizeof(char *)), 0};
+    if (!c.r || !c.skills)
+        return -1;
+    for (size_t i = 0; i < 100000; i++)
+        c.skills[i] = pool[i % 6];
+    int rc = 0;
+    for (size_t n = 1000; n <= 100000 && rc == 0; n *= 10) {
+        c.n = n;
+        double ns = measure(run_large, &c);
+        printf("  %-54zu %7.3f ms %8.1f\n", n, ns / 1e6, ns / (double)n);
+        rc = isnan(ns) ? -1 : 0;
+    }
+    engrate_result_free(c.r);
+    free(c.skills);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *model_path = ENGRATE_BENCH_MODEL;
@@ -996,7 +1041,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "engrate-bench: %s\n", err.text);
         return 1;
     }
-    if (!quick && bench_load(model_path, m, &fig))
+    if (!quick && (bench_load(model_path, m, &fig) || bench_large(m)))
         return 1;
     int headline = supports(m, 5, 2); /* else the synthetic model gives the figures */
     int all_rows = 1;

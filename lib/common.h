@@ -73,6 +73,28 @@ ER_HIDDEN int er_format_double(double x, char *buf);
 ER_HIDDEN int er_save_text(const char *path, const char *text, size_t len,
                            engrate_error *err);
 
+/* ---- Text buffers -------------------------------------------------------------------- */
+
+/* A growing NUL-terminated text. Out of memory sets `failed` and makes every later call a
+ * no-op, so a writer checks once at the end. Start it as {0}; free(b.s) when done. */
+typedef struct er_buf {
+    char *s;
+    size_t len, cap;
+    int failed; /* out of memory happened */
+} er_buf;
+
+ER_HIDDEN void er_buf_add(er_buf *b, const char *s, size_t n);
+ER_HIDDEN void er_buf_puts(er_buf *b, const char *s);
+ER_HIDDEN void er_buf_printf(er_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+ER_HIDDEN void er_buf_double(er_buf *b, double x); /* shortest exact; NaN: null */
+ER_HIDDEN void er_buf_json_string(er_buf *b, const char *s);
+/* A model file's `key = value` line, with a number written in its shortest exact form. */
+ER_HIDDEN void er_buf_kv(er_buf *b, const char *key, const char *value);
+ER_HIDDEN void er_buf_kn(er_buf *b, const char *key, double x);
+/* `key = x0 x1 ...`: n numbers separated by blanks. */
+ER_HIDDEN void er_buf_kns(er_buf *b, const char *key, const double *x, size_t n);
+
 /* ---- The format's vocabulary ------------------------------------------------------- */
 
 enum { ER_META_NAME, ER_META_DESCRIPTION, ER_META_CURRENCY, ER_META_PERIOD, ER_META_BASIS,
@@ -88,7 +110,8 @@ ER_HIDDEN extern const char *const er_training_keys[ER_TRAIN_COUNT];
 ER_HIDDEN int er_valid_id(const char *s, size_t n);
 
 /* A hash of (input, key) whose every bit depends on every byte, for hash tables that take
- * the low bits (the trainer's). Not stored anywhere: only this process's tables use it. */
+ * the low bits (the trainer's); never 0. Not stored anywhere: only this process's tables
+ * use it. */
 ER_HIDDEN uint64_t er_hash(size_t input, const char *key, size_t len);
 
 #endif

@@ -36,8 +36,9 @@ static int write_all(int fd, const char *text, size_t len)
 /* The new file is first written without a name (O_TMPFILE, in the target's directory), so
  * that a process killed while writing leaves nothing behind, then linked under a fresh
  * name beside the target (the template tmp, ending in XXXXXX) and renamed over it. Returns
- * the fd of the named file, or -1 when the system cannot do this (no O_TMPFILE on this
- * file system, no /proc): the caller then writes a named temporary file the usual way. */
+ * the fd of the named file; -1 when the system cannot do this (no O_TMPFILE on this file
+ * system, no /proc): the caller then writes a named temporary file the usual way; or -2
+ * when out of memory, which is no reason to give up the guarantee. */
 static int write_unnamed(const char *path, char *tmp, const char *text, size_t len)
 {
 #if defined(O_TMPFILE) && defined(AT_SYMLINK_FOLLOW)
@@ -46,7 +47,7 @@ static int write_unnamed(const char *path, char *tmp, const char *text, size_t l
         dlen--;
     char *dir = malloc(dlen + 2);
     if (!dir)
-        return -1;
+        return -2;
     if (dlen == 0)
         memcpy(dir, ".", 2);
     else {
@@ -102,6 +103,10 @@ int er_save_text(const char *path, const char *text, size_t len, engrate_error *
     memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     int rc = 0;
     int fd = write_unnamed(path, tmp, text, len);
+    if (fd == -2) {
+        free(tmp);
+        return er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
+    }
     if (fd < 0) { /* no O_TMPFILE here: a named temporary file, written the usual way */
         if ((fd = mkstemp(tmp)) < 0)
             rc = er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot create a temporary file: %s",

@@ -786,8 +786,11 @@ ENGRATE_API engrate_model *engrate_model_load(const char *path, unsigned flags,
         return NULL;
     }
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!f) { /* fopen allocates: out of memory is not an I/O error */
+        if (errno == ENOMEM)
+            er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
+        else
+            er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
         return NULL;
     }
     /* Read at most one byte past the limit: enough to know the file is too large. */
@@ -846,137 +849,72 @@ ENGRATE_API engrate_model *engrate_model_load_default(unsigned flags, engrate_er
 
 /* ---- The writer -------------------------------------------------------------------- */
 
-typedef struct outbuf {
-    char *s;
-    size_t n, cap;
-    int failed;
-} outbuf;
-
-static void put(outbuf *o, const char *s, size_t n)
-{
-    if (o->failed)
-        return;
-    if (o->cap - o->n < n + 1) {
-        size_t cap = o->cap ? o->cap : 4096;
-        while (cap - o->n < n + 1)
-            cap *= 2;
-        char *ns = realloc(o->s, cap);
-        if (!ns) {
-            o->failed = 1;
-            return;
-        }
-        o->s = ns;
-        o->cap = cap;
-    }
-    memcpy(o->s + o->n, s, n);
-    o->n += n;
-    o->s[o->n] = '\0';
-}
-
-static void puts_(outbuf *o, const char *s) { put(o, s, strlen(s)); }
-
-static void put_kv(outbuf *o, const char *key, const char *value)
-{
-    puts_(o, key);
-    puts_(o, " = ");
-    puts_(o, value);
-    puts_(o, "\n");
-}
-
-static void put_num(outbuf *o, double x)
-{
-    char b[32];
-    put(o, b, (size_t)er_format_double(x, b));
-}
-
-static void put_kn(outbuf *o, const char *key, double x)
-{
-    puts_(o, key);
-    puts_(o, " = ");
-    put_num(o, x);
-    puts_(o, "\n");
-}
-
-static void put_texts(outbuf *o, const char *prefix, const er_text *t, size_t n)
+static void put_texts(er_buf *o, const char *prefix, const er_text *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        puts_(o, prefix);
-        puts_(o, t[i].lang);
-        puts_(o, " = ");
-        puts_(o, t[i].text);
-        puts_(o, "\n");
+        er_buf_puts(o, prefix);
+        er_buf_kv(o, t[i].lang, t[i].text);
     }
 }
 
 static const char *const kind_names[] = {"", "categorical", "set", "numeric"};
 
-static void write_model(outbuf *o, const engrate_model *m)
+static void write_model(er_buf *o, const engrate_model *m)
 {
     char b[32];
     snprintf(b, sizeof b, "%d", ER_FORMAT_VERSION);
-    puts_(o, ER_MAGIC " ");
-    puts_(o, b);
-    puts_(o, "\n\n[model]\n");
+    er_buf_puts(o, ER_MAGIC " ");
+    er_buf_puts(o, b);
+    er_buf_puts(o, "\n\n[model]\n");
     for (size_t i = 0; i < ER_META_COUNT; i++)
         if (m->meta[i])
-            put_kv(o, er_meta_keys[i], m->meta[i]);
-    put_kv(o, "transform", m->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
-    put_kn(o, "intercept", m->intercept);
+            er_buf_kv(o, er_meta_keys[i], m->meta[i]);
+    er_buf_kv(o, "transform", m->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    er_buf_kn(o, "intercept", m->intercept);
     for (size_t i = 0; i < m->n_sources; i++)
-        put_kv(o, "source", m->sources[i]);
+        er_buf_kv(o, "source", m->sources[i]);
     int any = 0;
     for (size_t i = 0; i < ER_TRAIN_COUNT; i++)
         any |= !isnan(m->training[i]);
     if (any) {
-        puts_(o, "\n[training]\n");
+        er_buf_puts(o, "\n[training]\n");
         for (size_t i = 0; i < ER_TRAIN_COUNT; i++)
             if (!isnan(m->training[i]))
-                put_kn(o, er_training_keys[i], m->training[i]);
+                er_buf_kn(o, er_training_keys[i], m->training[i]);
     }
-    puts_(o, "\n[interval]\n");
-    put_kn(o, "level", m->level);
-    put_kn(o, "low", m->q_low);
-    put_kn(o, "high", m->q_high);
+    er_buf_puts(o, "\n[interval]\n");
+    er_buf_kn(o, "level", m->level);
+    er_buf_kn(o, "low", m->q_low);
+    er_buf_kn(o, "high", m->q_high);
     for (size_t i = 0; i < m->n_inputs; i++) {
         const er_input *in = &m->inputs[i];
-        puts_(o, "\n[input ");
-        puts_(o, in->id);
-        puts_(o, "]\n");
-        put_kv(o, "kind", kind_names[in->kind]);
+        er_buf_puts(o, "\n[input ");
+        er_buf_puts(o, in->id);
+        er_buf_puts(o, "]\n");
+        er_buf_kv(o, "kind", kind_names[in->kind]);
         put_texts(o, "label.", in->labels, in->n_labels);
         if (in->kind == ENGRATE_NUMERIC) {
-            put_kn(o, "min", in->min);
-            put_kn(o, "max", in->max);
-            put_kn(o, "default", in->def);
-            if (in->n_knots) {
-                puts_(o, "knots =");
-                for (size_t k = 0; k < in->n_knots; k++) {
-                    puts_(o, " ");
-                    put_num(o, in->knots[k]);
-                }
-                puts_(o, "\n");
-            }
-            puts_(o, "coef =");
-            for (size_t k = 0; k <= in->n_knots; k++) {
-                puts_(o, " ");
-                put_num(o, in->coefs[k]);
-            }
-            puts_(o, "\n");
+            er_buf_kn(o, "min", in->min);
+            er_buf_kn(o, "max", in->max);
+            er_buf_kn(o, "default", in->def);
+            if (in->n_knots)
+                er_buf_kns(o, "knots", in->knots, in->n_knots);
+            er_buf_kns(o, "coef", in->coefs, in->n_knots + 1);
             continue;
         }
         snprintf(b, sizeof b, "%zu", in->n_levels);
-        put_kv(o, "levels", b);
+        er_buf_kv(o, "levels", b);
         for (size_t l = 0; l < in->n_levels; l++) {
             const er_level *lv = &in->levels[l];
-            puts_(o, "\n[level ");
-            puts_(o, lv->id);
-            puts_(o, "]\n");
-            put_kn(o, "coef", lv->coef);
+            er_buf_puts(o, "\n[level ");
+            er_buf_puts(o, lv->id);
+            er_buf_puts(o, "]\n");
+            er_buf_kn(o, "coef", lv->coef);
             put_texts(o, "name.", lv->names, lv->n_names);
             for (size_t k = 0; k < lv->n_aliases; k++)
-                put_kv(o, "alias", lv->aliases[k]);
+                er_buf_kv(o, "alias", lv->aliases[k]);
             if (lv->flags & ENGRATE_LEVEL_NO_EVIDENCE)
-                put_kv(o, "evidence", "none");
+                er_buf_kv(o, "evidence", "none");
         }
     }
 }
@@ -989,7 +927,7 @@ ENGRATE_API char *engrate_model_to_string(const engrate_model *m, size_t *len,
         er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "model is NULL");
         return NULL;
     }
-    outbuf o = {0};
+    er_buf o = {0};
     write_model(&o, m);
     if (o.failed) {
         free(o.s);
@@ -997,7 +935,7 @@ ENGRATE_API char *engrate_model_to_string(const engrate_model *m, size_t *len,
         return NULL;
     }
     if (len)
-        *len = o.n;
+        *len = o.len;
     return o.s;
 }
 

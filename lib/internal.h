@@ -100,6 +100,10 @@ ER_HIDDEN int er_index_add(engrate_model *m, size_t *count, size_t input, size_t
 /* Index every name of every level; on failure the offending input, level and name. */
 ER_HIDDEN int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
                              const char **dup_name);
+/* The work of finding every key of the index once: the slots the lookups visit, each key's
+ * distance from the slot its hash gives plus one (*keys: how many keys). For the tests: a
+ * hash that clusters, or flooding, shows here as a mean that grows with the model. */
+ER_HIDDEN size_t er_index_probes(const engrate_model *m, size_t *keys);
 /* engrate_model_find_level without its checks, for the library's own calls (which make
  * them already, and call it directly rather than through the PLT): input must be a
  * categorical or set input of m and name not NULL. */

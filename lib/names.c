@@ -276,6 +276,21 @@ static int index_rebuild(engrate_model *m, size_t n_slots, int drop_raw, size_t 
     return 0;
 }
 
+size_t er_index_probes(const engrate_model *m, size_t *keys)
+{
+    size_t probes = 0, n = 0;
+    if (m->slots)
+        for (size_t i = 0; i <= m->slot_mask; i++) {
+            const er_slot *s = &m->slots[i];
+            if (s->hash == 0)
+                continue;
+            n++;
+            probes += ((i - (size_t)(s->hash >> m->slot_shift)) & m->slot_mask) + 1;
+        }
+    *keys = n;
+    return probes;
+}
+
 static size_t index_count(const engrate_model *m)
 {
     size_t n = 0;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,107 @@ int er_format_double(double x, char *buf)
     return n;
 }
 
+/* ---- Text buffers -------------------------------------------------------------------- */
+
+void er_buf_add(er_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *t = realloc(b->s, cap);
+        if (!t) {
+            b->failed = 1;
+            return;
+        }
+        b->s = t;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void er_buf_puts(er_buf *b, const char *s) { er_buf_add(b, s, strlen(s)); }
+
+void er_buf_printf(er_buf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        er_buf_add(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    er_buf_add(b, big, (size_t)n);
+    free(big);
+}
+
+void er_buf_double(er_buf *b, double x)
+{
+    char tmp[32];
+    if (!isfinite(x)) {
+        er_buf_puts(b, "null");
+        return;
+    }
+    er_format_double(x, tmp);
+    er_buf_puts(b, tmp);
+}
+
+void er_buf_json_string(er_buf *b, const char *s)
+{
+    er_buf_add(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            er_buf_add(b, e, 2);
+        } else if (*p < 0x20) {
+            er_buf_printf(b, "\\u%04x", *p);
+        } else {
+            er_buf_add(b, (const char *)p, 1);
+        }
+    }
+    er_buf_add(b, "\"", 1);
+}
+
+void er_buf_kv(er_buf *b, const char *key, const char *value)
+{
+    er_buf_puts(b, key);
+    er_buf_puts(b, " = ");
+    er_buf_puts(b, value);
+    er_buf_puts(b, "\n");
+}
+
+void er_buf_kn(er_buf *b, const char *key, double x)
+{
+    er_buf_kns(b, key, &x, 1);
+}
+
+void er_buf_kns(er_buf *b, const char *key, const double *x, size_t n)
+{
+    er_buf_puts(b, key);
+    er_buf_puts(b, " =");
+    for (size_t k = 0; k < n; k++) {
+        er_buf_puts(b, " ");
+        er_buf_double(b, x[k]);
+    }
+    er_buf_puts(b, "\n");
+}
+
 /* ---- The format's vocabulary ------------------------------------------------------- */
 
 const char *const er_meta_keys[ER_META_COUNT] = {"name",   "description", "currency",
@@ -339,5 +441,5 @@ uint64_t er_hash(size_t input, const char *key, size_t len)
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
-    return h | 1;
+    return h ? h : 1; /* 0 marks an empty slot; every other bit is the hash's */
 }

@@ -1,14 +1,15 @@
 /* check_hardening.c: bad input from outside, and misuse from callers. Every valid model
  * truncated at every byte and with bytes flipped at every offset loads or fails with a
  * code, a line and a column that point into the file; each documented limit of
- * models/FORMAT.md is accepted at the limit and refused past it (and a hostile size does
- * not make the loader slow); every public function given NULL, NaN, infinities, absurd
+ * models/FORMAT.md is accepted at the limit and refused past it (a hostile size before it
+ * is read); every public function given NULL, NaN, infinities, absurd
  * numbers, empty, 1 MB and invalid UTF-8 names, 100,000 skills or a name twice answers
  * with an error code or its documented result; and a save killed at any moment leaves the
  * old file or the new one, whole.
  *
- * ENGRATE_TEST_LIGHT=1 (set by `make check-valgrind` and tests/tsan.sh) shrinks the large
- * inputs and skips the timing bounds, which mean nothing under an instrumenting tool. */
+ * No assertion here depends on how fast anything runs (a busy machine must not turn a
+ * correct build red): what is large is counted, not timed. ENGRATE_TEST_LIGHT=1 (set by
+ * `make check-valgrind` and tests/tsan.sh) shrinks the large inputs. */
 #define _GNU_SOURCE 1
 #include <check.h>
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -31,17 +33,6 @@
 #include <engrate_train.h>
 
 #include "testutil.h"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 
 /* ck_assert_msg without its cost when it holds: check records the place of every passing
  * assertion (a write to a pipe), which the loops below would do millions of times. */
@@ -491,64 +482,60 @@ static void many_levels(text *t, int n)
         add(t, "[level s%d]\ncoef = 0.001\nname.en = Skill %d\nalias = alias %d\n", l, l, l);
 }
 
-static double time_load(const text *t, int reps)
+/* 100,000 levels (300,000 names, 5 MB) load and are found. How the work grows with the
+ * model is counted in check_names (the name index's probes per name stay flat from 1,000
+ * to 100,000 levels) and check_chaos (allocations and bytes allocated grow in proportion),
+ * not timed: a busy machine stretches times at will (the times are bench/engrate-bench's,
+ * docs/performance.md). */
+START_TEST(hundred_thousand_levels_load)
 {
-    double best = 1e9;
-    for (int r = 0; r < reps; r++) {
-        engrate_error err;
-        double t0 = now();
-        engrate_model *m = load_text(t, &err);
-        double dt = now() - t0;
-        ck_assert_msg(m != NULL, "%s", err.text);
-        engrate_model_free(m);
-        best = dt < best ? dt : best;
+    text big = {0};
+    int n = light() ? 10000 : 100000;
+    many_levels(&big, n);
+    engrate_error err;
+    engrate_model *m = load_text(&big, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    ck_assert_uint_eq(engrate_input_level_count(m, 0), (size_t)n);
+    const int probe[] = {0, n / 3, n - 1};
+    for (size_t i = 0; i < 3; i++) {
+        char name[64];
+        int aliased = -1;
+        snprintf(name, sizeof name, "alias %d", probe[i]);
+        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), probe[i]);
+        ck_assert_int_eq(aliased, 1);
+        snprintf(name, sizeof name, "SKILL %d", probe[i]);
+        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), probe[i]);
+        ck_assert_int_eq(aliased, 1);
     }
-    return best;
-}
-
-START_TEST(hundred_thousand_levels_load_fast)
-{
-    text big = {0}, small = {0};
-    many_levels(&big, light() ? 10000 : 100000);
-    many_levels(&small, light() ? 1000 : 10000);
-    double tb = time_load(&big, light() ? 1 : 3), ts = time_load(&small, light() ? 1 : 5);
-    if (!light()) {
-        /* 100,000 levels (300,000 names, 5 MB) in well under a second, and close to
-         * linear: ten times the levels take 10 to 20 times as long (the larger index no
-         * longer fits the caches), a quadratic loader would take a hundred times. */
-        double bound = SANITIZED ? 3.0 : 1.0;
-        ck_assert_msg(tb < bound, "100,000 levels took %.3f s", tb);
-        ck_assert_msg(tb < 60 * ts + 0.05, "10x the levels took %.1fx the time (%.3f s)",
-                      tb / ts, tb);
-    }
+    engrate_model_free(m);
     /* The same count declared one more than given, and a file too small for its count,
      * are refused before anything is allocated for them. */
     text lie = {0};
     add_head(&lie);
     add(&lie, "[input s]\nkind = set\nlevels = 100000\n");
-    engrate_error err;
     ck_assert_ptr_null(load_text(&lie, &err));
     ck_assert_int_eq(err.code, ENGRATE_E_LIMIT);
     free(lie.s);
     free(big.s);
-    free(small.s);
 }
 END_TEST
 
 START_TEST(file_size)
 {
     engrate_error err;
-    /* A buffer one byte over 64 MiB is refused before it is read. */
+    /* A buffer one byte over 64 MiB is refused before it is read: it is memory that cannot
+     * be read at all (PROT_NONE), so that reading one byte of it would end the test. */
     size_t over = (64u << 20) + 1;
-    char *big = calloc(1, over);
-    ck_assert_ptr_nonnull(big);
-    double t0 = now();
-    ck_assert_ptr_null(engrate_model_load_buffer(big, over, "big", 0, &err));
+    char *none = mmap(NULL, over, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    ck_assert_ptr_ne(none, MAP_FAILED);
+    ck_assert_ptr_null(engrate_model_load_buffer(none, over, "big", 0, &err));
     ck_assert_int_eq(err.code, ENGRATE_E_LIMIT);
     ck_assert_int_eq(err.line, 0);
-    ck_assert_msg(now() - t0 < 0.5, "refusing took %.3f s", now() - t0);
+    munmap(none, over);
     /* Exactly 64 MiB of a valid model loads (comment lines after the head). */
     if (!light()) {
+        char *big = malloc(64u << 20);
+        ck_assert_ptr_nonnull(big);
         text t = {0};
         add_head(&t);
         memcpy(big, t.s, t.n);
@@ -564,8 +551,8 @@ START_TEST(file_size)
         ck_assert_msg(m != NULL, "%s", err.text);
         engrate_model_free(m);
         free(t.s);
+        free(big);
     }
-    free(big);
     /* A file one byte over, and an endless one: refused after reading one byte past. */
     char path[] = "/tmp/engrate-big-XXXXXX";
     int fd = mkstemp(path);
@@ -965,18 +952,14 @@ START_TEST(misuse_profiles)
     const char *pool[] = {"java", "Python", "Ｊａｖａ", "cobol", "", " java "};
     for (size_t i = 0; i < n; i++)
         skills[i] = pool[i % 6];
-    double t0 = now();
     ck_assert_int_eq(engrate_estimate_profile(m, "pm", skills, n, NULL, 0, &years, 0, r, &err),
                      0);
-    double dt = now() - t0;
     ck_assert_uint_eq(engrate_result_contribution_count(r), 1 + 1 + 2 + 1); /* java, python */
     size_t unknown = 0;
     for (size_t i = 0; i < n; i++)
         unknown += i % 6 == 3 || i % 6 == 4;
     ck_assert_uint_eq(engrate_result_unknown_count(r), unknown);
     ck_assert(isfinite(engrate_result_estimate(r)));
-    if (!light())
-        ck_assert_msg(dt < (SANITIZED ? 2.0 : 0.5), "100,000 skills took %.3f s", dt);
     ck_assert_int_eq(engrate_estimate_profile(m, "pm", skills, n, NULL, 0, &years,
                                               ENGRATE_STRICT, r, &err),
                      ENGRATE_E_UNKNOWN_NAME);
@@ -1324,7 +1307,7 @@ int main(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("limits-time");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, hundred_thousand_levels_load_fast);
+    tcase_add_test(tc, hundred_thousand_levels_load);
     suite_add_tcase(s, tc);
     tc = tcase_create("misuse");
     tcase_set_timeout(tc, 600);

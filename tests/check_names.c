@@ -1,5 +1,6 @@
 /* check_names.c: name folding and matching (models/FORMAT.md, "Name matching"), with the
- * expected folded forms written out by hand from the rules. */
+ * expected folded forms written out by hand from the rules, and the work of the name
+ * index (it links the library's pieces, to count that). */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include <check.h>
 #include <sys/mman.h>
@@ -9,6 +10,7 @@
 
 #include <engrate.h>
 
+#include "internal.h" /* er_index_probes */
 #include "testutil.h"
 
 static engrate_model *example(void)
@@ -333,6 +335,41 @@ START_TEST(more_names_than_kept_as_written)
 }
 END_TEST
 
+/* The index's work per name does not grow with the model. With linear probing in a table
+ * at most half full, finding a key visits (1 + 1/(1 - 1/2)) / 2 = 1.5 slots on average
+ * at worst, whatever the number of keys, unless the hash clusters the keys or someone who
+ * knows it aims them (the key is drawn per model: docs/hardening.md, "Hash flooding").
+ * This counts it exactly (er_index_probes) for 1,000 to 100,000 levels of three names
+ * each, in place of the time a load takes, which a busy machine can stretch at will (the
+ * times are bench/engrate-bench's: docs/performance.md). */
+START_TEST(index_work_per_name_does_not_grow)
+{
+    const char *light = getenv("ENGRATE_TEST_LIGHT");
+    int max_levels = light && *light && strcmp(light, "0") != 0 ? 10000 : 100000;
+    for (int levels = 1000; levels <= max_levels; levels *= 10) {
+        size_t cap = (size_t)levels * 80 + 4096, n = 0;
+        char *text = malloc(cap);
+        ck_assert_ptr_nonnull(text);
+        n += skills_model_head(text, cap, "index", levels);
+        for (int l = 0; l < levels; l++)
+            n += (size_t)snprintf(text + n, cap - n,
+                                  "[level s_%d]\ncoef = 0\nname.en = Skill %d\nalias = alias %d\n",
+                                  l, l, l);
+        ck_assert_uint_lt(n, cap);
+        engrate_error err;
+        engrate_model *m = engrate_model_load_buffer(text, n, "index", 0, &err);
+        ck_assert_msg(m != NULL, "%s", err.text);
+        free(text);
+        size_t keys, probes = er_index_probes(m, &keys);
+        /* each name folded, and (while the index is small) as written when that differs */
+        ck_assert_uint_ge(keys, 3 * (size_t)levels);
+        double mean = (double)probes / (double)keys;
+        ck_assert_msg(mean >= 1 && mean <= 2, "%d levels: %.3f slots per key", levels, mean);
+        engrate_model_free(m);
+    }
+}
+END_TEST
+
 START_TEST(suggestions)
 {
     engrate_model *m = example();
@@ -360,6 +397,7 @@ int main(void)
     tcase_add_test(tc, every_spelling_finds_its_level);
     tcase_add_test(tc, names_at_the_end_of_memory);
     tcase_add_test(tc, more_names_than_kept_as_written);
+    tcase_add_test(tc, index_work_per_name_does_not_grow);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -471,6 +471,38 @@ START_TEST(weighted_hand_calculation)
 }
 END_TEST
 
+/* The condition number reported is the 1-norm one of the scaled normal matrix. For
+ *   A = [1 -1/2 -1/5; -1/2 1 -2/5; -1/5 -2/5 1]   (unit diagonal: scaling leaves it be)
+ * by hand: det A = 47/100, A^-1 = [84 58 40; 58 96 50; 40 50 75] / 47, so ||A||_1 = 1.9,
+ * ||A^-1||_1 = 204/47 and cond_1 = 1938/235. A^-1 has no negative entry, and then the
+ * estimate GSL makes (Hager, Higham) finds that column at its first step: it is exact.
+ * It reads ||A||_1 from the triangle beside the factor, which must hold A (with the
+ * factor's own entries there it said 9.02). */
+START_TEST(condition_number_of_a_known_matrix)
+{
+    static const double A[3][3] = {{1, -0.5, -0.2}, {-0.5, 1, -0.4}, {-0.2, -0.4, 1}};
+    er_acc a;
+    er_acc_init(&a);
+    ck_assert_int_eq(er_acc_reserve(&a, 4), 0);
+    for (size_t j = 1; j <= 3; j++) {
+        for (size_t k = j; k <= 3; k++)
+            a.g[ER_PK(j, k)] = dd_make(A[j - 1][k - 1], 0);
+        a.xy[j] = dd_make((double)j, 0);
+    }
+    a.yy = dd_make(100, 0);
+    a.n = 10;
+    const uint32_t cols[3] = {1, 2, 3};
+    const double pen[3] = {1, 1, 1};
+    er_fit_spec spec = {3, cols, pen, 0};
+    double beta[3];
+    er_fit_result res = {beta, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    engrate_error err;
+    ck_assert_int_eq(er_fit_solve(&a, &spec, 0, &res, NULL, &err), 0);
+    ck_assert_double_eq_tol(res.cond, 1938.0 / 235.0, 1e-12 * 1938.0 / 235.0);
+    er_acc_free(&a);
+}
+END_TEST
+
 /* ---- Levels file, min-count, names -------------------------------------------------- */
 
 START_TEST(levels_file_order_names_and_evidence)
@@ -830,6 +862,7 @@ int main(void)
     tcase_add_test(tc, deterministic_across_threads);
     tcase_add_test(tc, fold_merge_equals_all_rows);
     tcase_add_test(tc, weighted_hand_calculation);
+    tcase_add_test(tc, condition_number_of_a_known_matrix);
     tcase_add_test(tc, levels_file_order_names_and_evidence);
     tcase_add_test(tc, min_count_drops_rare_levels);
     tcase_add_test(tc, trains_from_an_edge_case_file);

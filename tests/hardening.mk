@@ -36,6 +36,17 @@ tests_fuzz_replay_csv_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS)
 # engrate-train stopped by SIGKILL and SIGXFSZ at many moments: the old model survives.
 TESTS += tests/train-kill.test
 
+# Every allocation failing in turn, in both libraries and in what they call (GSL, libc):
+# ENGRATE_E_NOMEM, no leak, no abort. It replaces malloc itself, so it links the shared
+# libraries as users do; `make check` samples the allocations, ENGRATE_CHAOS_ALL=1 (CI)
+# tries each one. It skips itself under sanitizers and valgrind (their own malloc).
+check_PROGRAMS += tests/check_chaos
+TESTS += tests/check_chaos
+tests_check_chaos_SOURCES = tests/check_chaos.c tests/chaos_alloc.c tests/chaos_alloc.h \
+	tests/chaos_ops.c tests/chaos_ops.h tests/chaos_model.c tests/chaos_train.c \
+	tests/testutil.h
+tests_check_chaos_LDADD = lib/train/libengrate-train.la lib/libengrate.la $(LIBM)
+
 EXTRA_DIST += tests/train-kill.test tests/tsan.sh docs/hardening.md \
 	tests/fuzz/build.sh tests/fuzz/run-all.sh tests/fuzz/model.dict tests/fuzz/csv.dict \
 	tests/fuzz/hash-flood.c tests/fuzz/corpus tests/fuzz/regressions
@@ -43,13 +54,15 @@ EXTRA_DIST += tests/train-kill.test tests/tsan.sh docs/hardening.md \
 # make check-valgrind: every check program and replay program under memcheck, through
 # libtool so that the real binary runs, not its wrapper script; no forking (CK_FORK=no),
 # so valgrind sees the tests themselves. Zero errors and zero leaks, or it fails.
+# check_chaos is left out: it replaces malloc, which is what memcheck does too.
 VALGRIND = valgrind
 VALGRIND_FLAGS = --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
 	--error-exitcode=1 --track-origins=yes --num-callers=30 \
 	--child-silent-after-fork=yes
 check-valgrind: $(check_PROGRAMS)
 	@failed=0; for t in $(check_PROGRAMS); do \
-	  case $$t in tests/check_*|tests/fuzz/replay_*) ;; *) continue ;; esac; \
+	  case $$t in tests/check_chaos) continue ;; tests/check_*|tests/fuzz/replay_*) ;; \
+	    *) continue ;; esac; \
 	  echo "valgrind $$t"; \
 	  srcdir='$(srcdir)' CK_FORK=no ENGRATE_TEST_LIGHT=1 \
 	    $(LIBTOOL) --mode=execute $(VALGRIND) $(VALGRIND_FLAGS) ./$$t >$$t.valgrind.log 2>&1 \

@@ -56,8 +56,11 @@ er_csv *er_csv_open(const char *path, engrate_error *err)
     if (!c)
         return NULL;
     c->fp = fopen(path, "rb");
-    if (!c->fp) {
-        er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+    if (!c->fp) { /* fopen allocates: out of memory is not an I/O error */
+        if (errno == ENOMEM)
+            er_error(err, ENGRATE_E_NOMEM, path, 0, 0, "out of memory");
+        else
+            er_error(err, ENGRATE_E_IO, path, 0, 0, "cannot open: %s", strerror(errno));
         free(c);
         return NULL;
     }

@@ -101,31 +101,15 @@ nomem:
  * trainer never fills the library's structures itself. Numbers are written in their
  * shortest exact form, so nothing is lost on the way. */
 
-static void put_kv(er_buf *b, const char *key, const char *value)
-{
-    er_buf_puts(b, key);
-    er_buf_puts(b, " = ");
-    er_buf_puts(b, value);
-    er_buf_puts(b, "\n");
-}
-
-static void put_kn(er_buf *b, const char *key, double x)
-{
-    er_buf_puts(b, key);
-    er_buf_puts(b, " = ");
-    er_buf_double(b, x);
-    er_buf_puts(b, "\n");
-}
-
 static void put_texts(er_buf *b, const char *prefix, const char *en, const char *ja)
 {
     if (en) {
         er_buf_puts(b, prefix);
-        put_kv(b, "en", en);
+        er_buf_kv(b, "en", en);
     }
     if (ja) {
         er_buf_puts(b, prefix);
-        put_kv(b, "ja", ja);
+        er_buf_kv(b, "ja", ja);
     }
 }
 
@@ -139,12 +123,12 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
     for (size_t k = 0; k < ER_META_COUNT; k++) {
         const char *v = o->meta[k] ? o->meta[k] : defaults[k];
         if (v)
-            put_kv(b, er_meta_keys[k], v);
+            er_buf_kv(b, er_meta_keys[k], v);
     }
-    put_kv(b, "transform", o->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
-    put_kn(b, "intercept", intercept);
+    er_buf_kv(b, "transform", o->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    er_buf_kn(b, "intercept", intercept);
     for (size_t i = 0; i < o->n_sources; i++)
-        put_kv(b, "source", o->sources[i]);
+        er_buf_kv(b, "source", o->sources[i]);
     const engrate_train_report *r = t->rep;
     const double training[ER_TRAIN_COUNT] = {
         [ER_TRAIN_ROWS] = r->n,           [ER_TRAIN_TERMS] = r->p,
@@ -159,12 +143,12 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
         er_buf_puts(b, "\n[training]\n");
         for (size_t k = 0; k < ER_TRAIN_COUNT; k++)
             if (isfinite(training[k]))
-                put_kn(b, er_training_keys[k], training[k]);
+                er_buf_kn(b, er_training_keys[k], training[k]);
     }
     er_buf_puts(b, "\n[interval]\n");
-    put_kn(b, "level", r->level);
-    put_kn(b, "low", r->low);
-    put_kn(b, "high", r->high);
+    er_buf_kn(b, "level", r->level);
+    er_buf_kn(b, "low", r->low);
+    er_buf_kn(b, "high", r->high);
 }
 
 /* A numeric input: its range, default (the weighted mean of the column, clamped), knots
@@ -184,23 +168,12 @@ static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *c
         }
     }
     double mean = sw.hi > 0 ? dd_to_d(dd_div(s, sw)) : in->min;
-    put_kn(b, "min", in->min);
-    put_kn(b, "max", in->max);
-    put_kn(b, "default", mean < in->min ? in->min : mean > in->max ? in->max : mean);
-    if (in->n_knots) {
-        er_buf_puts(b, "knots =");
-        for (size_t k = 0; k < in->n_knots; k++) {
-            er_buf_puts(b, " ");
-            er_buf_double(b, in->knots[k]);
-        }
-        er_buf_puts(b, "\n");
-    }
-    er_buf_puts(b, "coef =");
-    for (size_t k = 0; k <= in->n_knots; k++) {
-        er_buf_puts(b, " ");
-        er_buf_double(b, coef[in->first + k]);
-    }
-    er_buf_puts(b, "\n");
+    er_buf_kn(b, "min", in->min);
+    er_buf_kn(b, "max", in->max);
+    er_buf_kn(b, "default", mean < in->min ? in->min : mean > in->max ? in->max : mean);
+    if (in->n_knots)
+        er_buf_kns(b, "knots", in->knots, in->n_knots);
+    er_buf_kns(b, "coef", coef + in->first, in->n_knots + 1);
     return 0;
 }
 
@@ -213,7 +186,7 @@ static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
     er_buf_puts(b, "\n[level ");
     er_buf_puts(b, tm->level);
     er_buf_puts(b, "]\n");
-    put_kn(b, "coef", none ? 0 : coef);
+    er_buf_kn(b, "coef", none ? 0 : coef);
     if (tm->lf >= 0) {
         const lfentry *e = &t->lf[tm->lf];
         put_texts(b, "name.", e->name_en, e->name_ja);
@@ -234,7 +207,7 @@ static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
         }
     }
     if (none)
-        put_kv(b, "evidence", "none");
+        er_buf_kv(b, "evidence", "none");
 }
 
 /* The [input] sections, each with its levels in model order. */
@@ -246,7 +219,7 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
         er_buf_puts(b, "\n[input ");
         er_buf_puts(b, in->id);
         er_buf_puts(b, "]\n");
-        put_kv(b, "kind", kinds[in->kind]);
+        er_buf_kv(b, "kind", kinds[in->kind]);
         put_texts(b, "label.", in->label_en, in->label_ja);
         if (in->kind == ENGRATE_NUMERIC) {
             int rc = emit_numeric(t, b, in, coef);

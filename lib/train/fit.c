@@ -188,60 +188,70 @@ static double quad_rss(const sys *s, const double *x)
     return dd_to_d(acc);
 }
 
+/* ---- GSL without its error handler --------------------------------------------------
+ *
+ * GSL reports every error (an allocation that failed, dimensions that do not match, a
+ * matrix that is not positive definite) through one error handler per process, which by
+ * default prints and aborts; the library may neither abort nor set a handler that belongs
+ * to its host (a Python or Ruby interpreter, a server). So it only makes calls that cannot
+ * reach that handler: every matrix, vector and workspace is memory of ours (malloc,
+ * checked: ENGRATE_E_NOMEM) handed to GSL as a view, never gsl_*_alloc; views are made of
+ * m > 0 elements only; dimensions match by construction; and the routines used,
+ * gsl_linalg_cholesky_svx, gsl_linalg_cholesky_rcond and gsl_eigen_symmv, have no other
+ * error condition and allocate nothing (they work in the views and the workspace given).
+ * tests/check_chaos.c fails any training run in which GSL allocates. docs/training.md,
+ * "Memory". */
+
+static gsl_matrix_view square_view(double *a, size_t m)
+{
+    return gsl_matrix_view_array(a, m, m);
+}
+
 /* ---- Factorisation ----------------------------------------------------------------- */
 
-/* Cholesky of the scaled matrix in place (lower triangle L, upper L'). Our own few lines
- * rather than gsl_linalg_cholesky_decomp1: GSL reports a matrix that is not positive
- * definite through its process-global error handler, which aborts by default, and the
- * library may neither abort nor change global state. Returns the failing column + 1,
- * or 0 on success. */
-static size_t cholesky(gsl_matrix *A)
+/* Cholesky of the scaled matrix A (m x m, row-major, m > 0) in place: L in the lower
+ * triangle and on the diagonal; the upper triangle keeps A, which is where
+ * gsl_linalg_cholesky_rcond reads A's norm (the layout gsl_linalg_cholesky_decomp1 leaves).
+ * Our own few lines rather than gsl_linalg_cholesky_decomp1: GSL reports a matrix that is
+ * not positive definite through its error handler (above). Returns the failing column
+ * + 1, or 0 on success. */
+static size_t cholesky(double *A, size_t m)
 {
-    size_t n = A->size1;
-    for (size_t j = 0; j < n; j++) {
-        double d = gsl_matrix_get(A, j, j);
-        for (size_t k = 0; k < j; k++) {
-            double l = gsl_matrix_get(A, j, k);
-            d -= l * l;
-        }
+    for (size_t j = 0; j < m; j++) {
+        double *rj = A + j * m;
+        double d = rj[j];
+        for (size_t k = 0; k < j; k++)
+            d -= rj[k] * rj[k];
         if (!(d > 0) || !isfinite(d))
             return j + 1;
         d = sqrt(d);
-        gsl_matrix_set(A, j, j, d);
-        for (size_t i = j + 1; i < n; i++) {
-            double v = gsl_matrix_get(A, i, j);
+        rj[j] = d;
+        for (size_t i = j + 1; i < m; i++) {
+            double *ri = A + i * m;
+            double v = ri[j];
             for (size_t k = 0; k < j; k++)
-                v -= gsl_matrix_get(A, i, k) * gsl_matrix_get(A, j, k);
-            gsl_matrix_set(A, i, j, v / d);
+                v -= ri[k] * rj[k];
+            ri[j] = v / d;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = i + 1; j < n; j++)
-            gsl_matrix_set(A, i, j, gsl_matrix_get(A, j, i));
     return 0;
 }
 
 typedef struct factor {
     size_t m;
+    double *mem;      /* one block for the arrays below */
     double *d;        /* column scaling: 1/sqrt(diag) */
     double *pen;      /* lambda * pen[j] (NULL when lambda is 0) */
-    gsl_matrix *L;
-    gsl_vector *t;
+    double *L;        /* m x m: the factor (cholesky above) */
+    double *t;        /* m: the right-hand side, then the solution, of one solve */
+    double *work;     /* 3m: gsl_linalg_cholesky_rcond's workspace */
     double cond;
 } factor;
 
-static void factor_free(factor *f)
-{
-    free(f->d);
-    free(f->pen);
-    if (f->L)
-        gsl_matrix_free(f->L);
-    if (f->t)
-        gsl_vector_free(f->t);
-}
+static void factor_free(factor *f) { free(f->mem); }
 
 /* Scale C + lambda*pen to unit diagonal, round, factor. Returns 0, ENGRATE_E_NOMEM, or
- * ENGRATE_E_SINGULAR with *bad = the zero column + 1 (0: not one column's fault). */
+ * ENGRATE_E_SINGULAR with *bad = the zero column + 1 (0: not one column's fault). m > 0. */
 static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double lambda,
                         size_t *bad)
 {
@@ -249,13 +259,13 @@ static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double
     memset(f, 0, sizeof *f);
     f->m = m;
     *bad = 0;
-    f->d = malloc((m + 1) * sizeof *f->d);
-    if (lambda > 0)
-        f->pen = malloc((m + 1) * sizeof *f->pen);
-    f->L = gsl_matrix_alloc(m, m);
-    f->t = gsl_vector_alloc(m);
-    if (!f->d || (lambda > 0 && !f->pen) || !f->L || !f->t)
+    if (!(f->mem = malloc((m * m + 6 * m) * sizeof *f->mem)))
         return ENGRATE_E_NOMEM;
+    f->d = f->mem;
+    f->pen = lambda > 0 ? f->d + m : NULL;
+    f->L = f->d + 2 * m;
+    f->t = f->L + m * m;
+    f->work = f->t + m;
     for (size_t j = 0; j < m; j++) {
         if (f->pen)
             f->pen[j] = lambda * spec->pen[j];
@@ -266,32 +276,24 @@ static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double
         }
         f->d[j] = 1 / sqrt(diag);
     }
-    double norm1 = 0;
     for (size_t j = 0; j < m; j++) {
-        double colsum = 0;
         for (size_t k = 0; k < m; k++) {
             er_dd v = s->C[j * m + k];
             if (j == k && f->pen)
                 v = dd_add_d(v, f->pen[j]);
-            double x = dd_to_d(dd_mul_d(dd_mul_d(v, f->d[j]), f->d[k]));
-            gsl_matrix_set(f->L, j, k, x);
-            colsum += fabs(x);
+            f->L[j * m + k] = dd_to_d(dd_mul_d(dd_mul_d(v, f->d[j]), f->d[k]));
         }
-        if (colsum > norm1)
-            norm1 = colsum;
     }
-    if (cholesky(f->L)) {
+    if (cholesky(f->L, m)) {
         f->cond = INFINITY;
         return ENGRATE_E_SINGULAR;
     }
+    /* m x m factor and 3m workspace: the only error conditions of the call. */
     double rcond = 0;
-    gsl_vector *work = gsl_vector_alloc(3 * m);
-    if (!work)
-        return ENGRATE_E_NOMEM;
-    gsl_linalg_cholesky_rcond(f->L, &rcond, work);
-    gsl_vector_free(work);
+    gsl_matrix_view L = square_view(f->L, m);
+    gsl_vector_view work = gsl_vector_view_array(f->work, 3 * m);
+    gsl_linalg_cholesky_rcond(&L.matrix, &rcond, &work.vector);
     f->cond = rcond > 0 ? 1 / rcond : INFINITY;
-    (void)norm1;
     return 0;
 }
 
@@ -302,7 +304,8 @@ static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double
 static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r)
 {
     size_t m = f->m;
-    gsl_vector_view tv = gsl_vector_view_array(f->t->data, m);
+    gsl_matrix_view L = square_view(f->L, m);
+    gsl_vector_view t = gsl_vector_view_array(f->t, m);
     for (size_t j = 0; j < m; j++)
         x[j] = 0;
     double prev = INFINITY;
@@ -310,11 +313,11 @@ static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *
     for (int it = 0; it < 40; it++) {
         residual(s, f->pen, b, x, r);
         for (size_t j = 0; j < m; j++)
-            gsl_vector_set(f->t, j, r[j] * f->d[j]);
-        gsl_linalg_cholesky_svx(f->L, &tv.vector);
+            f->t[j] = r[j] * f->d[j];
+        gsl_linalg_cholesky_svx(&L.matrix, &t.vector); /* m x m and m: nothing to report */
         double dn = 0, xn = 0;
         for (size_t j = 0; j < m; j++) {
-            double dx = gsl_vector_get(f->t, j) * f->d[j];
+            double dx = f->t[j] * f->d[j];
             x[j] += dx;
             if (fabs(dx) > dn)
                 dn = fabs(dx);
@@ -501,6 +504,7 @@ double er_fit_sse(const er_acc *a, const er_fit_spec *spec, double b0, const dou
 
 struct er_path {
     size_t m;
+    double *mem;    /* one block for the arrays below */
     double *eval;   /* eigenvalues of P^-1/2 C P^-1/2 */
     double *evec;   /* m x m, column k = eigenvector k */
     double *q;      /* V' P^-1/2 c */
@@ -510,6 +514,18 @@ struct er_path {
     double scale;
     sys s;
 };
+
+/* The eigendecomposition of A (m x m, m > 0, destroyed) into eval and evec, in GSL's
+ * tridiagonal QR with a workspace of ours (ws: 4m doubles; its fields are the public
+ * ones of gsl_eigen.h, as gsl_eigen_symmv_alloc would fill them). */
+static void eigen(double *A, size_t m, double *eval, double *evec, double *ws)
+{
+    gsl_matrix_view a = square_view(A, m), v = square_view(evec, m);
+    gsl_vector_view e = gsl_vector_view_array(eval, m);
+    gsl_eigen_symmv_workspace w = {.size = m, .d = ws, .sd = ws + m, .gc = ws + 2 * m,
+                                   .gs = ws + 3 * m};
+    gsl_eigen_symmv(&a.matrix, &e.vector, &v.matrix, &w); /* square, sizes match */
+}
 
 er_path *er_path_new(const er_acc *train, const er_fit_spec *spec, int *rc)
 {
@@ -523,73 +539,52 @@ er_path *er_path_new(const er_acc *train, const er_fit_spec *spec, int *rc)
         free(p);
         return NULL;
     }
-    p->eval = malloc((m + 1) * sizeof *p->eval);
-    p->evec = malloc((m * m + 1) * sizeof *p->evec);
-    p->q = malloc((m + 1) * sizeof *p->q);
-    p->ps = malloc((m + 1) * sizeof *p->ps);
-    p->mean = malloc((m + 1) * sizeof *p->mean);
-    gsl_matrix *A = m ? gsl_matrix_alloc(m, m) : NULL;
-    gsl_matrix *V = m ? gsl_matrix_alloc(m, m) : NULL;
-    gsl_vector *e = m ? gsl_vector_alloc(m) : NULL;
-    gsl_eigen_symmv_workspace *w = m ? gsl_eigen_symmv_alloc(m) : NULL;
-    if (!p->eval || !p->evec || !p->q || !p->ps || !p->mean || (m && (!A || !V || !e || !w)))
-        goto fail;
+    /* Kept: eval, q, ps, mean and evec. For the decomposition only: A and the workspace. */
+    p->mem = malloc((m * m + 4 * m + 1) * sizeof *p->mem);
+    double *tmp = m ? malloc((m * m + 4 * m) * sizeof *tmp) : NULL;
+    if (!p->mem || (m && !tmp)) {
+        free(tmp);
+        er_path_free(p);
+        return NULL;
+    }
+    p->eval = p->mem;
+    p->q = p->eval + m;
+    p->ps = p->q + m;
+    p->mean = p->ps + m;
+    p->evec = p->mean + m;
     p->ybar = dd_to_d(p->s.ybar);
-    double tr = 0;
     for (size_t j = 0; j < m; j++) {
         p->ps[j] = 1 / sqrt(spec->pen[j]);
         p->mean[j] = dd_to_d(p->s.mean[j]);
     }
+    double tr = 0, *A = tmp;
     for (size_t j = 0; j < m; j++)
         for (size_t k = 0; k < m; k++)
-            gsl_matrix_set(A, j, k, dd_to_d(p->s.C[j * m + k]) * p->ps[j] * p->ps[k]);
+            A[j * m + k] = dd_to_d(p->s.C[j * m + k]) * p->ps[j] * p->ps[k];
     for (size_t j = 0; j < m; j++)
-        tr += gsl_matrix_get(A, j, j);
+        tr += A[j * m + j];
     p->scale = m ? tr / (double)m : 1;
     if (m) {
-        gsl_eigen_symmv(A, e, V, w);
+        eigen(A, m, p->eval, p->evec, tmp + m * m);
         for (size_t k = 0; k < m; k++) {
-            double ev = gsl_vector_get(e, k);
-            p->eval[k] = ev > 0 ? ev : 0;
+            if (!(p->eval[k] > 0))
+                p->eval[k] = 0;
             double qk = 0;
-            for (size_t j = 0; j < m; j++) {
-                double v = gsl_matrix_get(V, j, k);
-                p->evec[j * m + k] = v;
-                qk += v * dd_to_d(p->s.c[j]) * p->ps[j];
-            }
+            for (size_t j = 0; j < m; j++)
+                qk += p->evec[j * m + k] * dd_to_d(p->s.c[j]) * p->ps[j];
             p->q[k] = qk;
         }
     }
-    if (A) {
-        gsl_matrix_free(A);
-        gsl_matrix_free(V);
-        gsl_vector_free(e);
-        gsl_eigen_symmv_free(w);
-    }
+    free(tmp);
     *rc = 0;
     return p;
-fail:
-    if (A)
-        gsl_matrix_free(A);
-    if (V)
-        gsl_matrix_free(V);
-    if (e)
-        gsl_vector_free(e);
-    if (w)
-        gsl_eigen_symmv_free(w);
-    er_path_free(p);
-    return NULL;
 }
 
 void er_path_free(er_path *p)
 {
     if (!p)
         return;
-    free(p->eval);
-    free(p->evec);
-    free(p->q);
-    free(p->ps);
-    free(p->mean);
+    free(p->mem);
     sys_free(&p->s);
     free(p);
 }

@@ -10,83 +10,6 @@
 
 #include "train.h"
 
-/* ---- Buffer ------------------------------------------------------------------------ */
-
-void er_buf_add(er_buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *t = realloc(b->s, cap);
-        if (!t) {
-            b->failed = 1;
-            return;
-        }
-        b->s = t;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void er_buf_puts(er_buf *b, const char *s) { er_buf_add(b, s, strlen(s)); }
-
-void er_buf_printf(er_buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        er_buf_add(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = malloc((size_t)n + 1);
-    if (!big) {
-        b->failed = 1;
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    er_buf_add(b, big, (size_t)n);
-    free(big);
-}
-
-void er_buf_double(er_buf *b, double x)
-{
-    char tmp[32];
-    if (!isfinite(x)) {
-        er_buf_puts(b, "null");
-        return;
-    }
-    er_format_double(x, tmp);
-    er_buf_puts(b, tmp);
-}
-
-void er_buf_json_string(er_buf *b, const char *s)
-{
-    er_buf_add(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            er_buf_add(b, e, 2);
-        } else if (*p < 0x20) {
-            er_buf_printf(b, "\\u%04x", *p);
-        } else {
-            er_buf_add(b, (const char *)p, 1);
-        }
-    }
-    er_buf_add(b, "\"", 1);
-}
-
 /* ---- Report ------------------------------------------------------------------------ */
 
 engrate_train_report *er_report_new(void)
@@ -108,10 +31,14 @@ void er_report_note(engrate_train_report *r, const char *fmt, ...)
 {
     if (r->n_notes >= ER_TRAIN_MAX_NOTES)
         return;
+    /* A note that cannot be kept makes the report fail to render: a report without it
+     * would be a different report, not a smaller one. */
     if (r->n_notes % 16 == 0) {
         char **t = realloc(r->notes, (r->n_notes + 16) * sizeof *t);
-        if (!t)
+        if (!t) {
+            r->nomem = 1;
             return;
+        }
         r->notes = t;
     }
     char tmp[400];
@@ -120,8 +47,10 @@ void er_report_note(engrate_train_report *r, const char *fmt, ...)
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
     char *s = malloc(strlen(tmp) + 1);
-    if (!s)
+    if (!s) {
+        r->nomem = 1;
         return;
+    }
     strcpy(s, tmp);
     r->notes[r->n_notes++] = s;
 }
@@ -149,6 +78,8 @@ static void kv(er_buf *b, const char *key, double v, int comma)
 
 int er_report_render(engrate_train_report *r)
 {
+    if (r->nomem)
+        return ENGRATE_E_NOMEM;
     er_buf b = {0};
     er_buf_puts(&b, "{");
     kv(&b, "n", r->n, 0);

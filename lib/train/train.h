@@ -52,19 +52,6 @@ ER_HIDDEN char *er_dup_str(const char *s);
 /* Whether v can be one line of a model file: not empty, no control characters, UTF-8. */
 ER_HIDDEN int er_one_line(const char *v);
 
-typedef struct er_buf {
-    char *s;
-    size_t len, cap;
-    int failed; /* out of memory happened */
-} er_buf;
-
-ER_HIDDEN void er_buf_add(er_buf *b, const char *s, size_t n);
-ER_HIDDEN void er_buf_puts(er_buf *b, const char *s);
-ER_HIDDEN void er_buf_printf(er_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-ER_HIDDEN void er_buf_double(er_buf *b, double x); /* shortest exact; NaN: null */
-ER_HIDDEN void er_buf_json_string(er_buf *b, const char *s);
-
 typedef struct er_report_term {
     char *name;
     double estimate, std_error;
@@ -94,10 +81,12 @@ struct engrate_train_report {
     double *grid, *grid_err;    /* the lambda grid and its CV (or GCV) error */
     size_t n_grid;
     char *json, *summary;
+    int nomem;                  /* a note could not be kept: er_report_render fails */
 };
 
 ER_HIDDEN engrate_train_report *er_report_new(void);
-/* Add a note (printf-style); silently dropped past ER_TRAIN_MAX_NOTES. */
+/* Add a note (printf-style); silently dropped past ER_TRAIN_MAX_NOTES. Out of memory, the
+ * report remembers it and er_report_render fails. */
 ER_HIDDEN void er_report_note(engrate_train_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 ER_HIDDEN void er_report_reason(engrate_train_report *r, const char *what);
