@@ -1,5 +1,6 @@
 /* engrate-bench.c: how fast engrate estimates and loads models, next to the floor that
- * the arithmetic itself sets (docs/performance.md explains the table and the targets).
+ * the arithmetic itself sets, and what what-if costs (docs/performance.md explains the
+ * tables and the targets).
  *
  *   bench/engrate-bench [-q] [-r RUNS] [-t MS] [MODEL]
  *
@@ -173,8 +174,8 @@ static int measure_set(int n, work_fn *fns, void **ctxs, double *out)
 #define N_DISTINCT 4096     /* profiles of the row that the predictors cannot learn */
 #define MAX_SET 20
 
-typedef struct inputs {     /* the model's standard inputs; -1 when it lacks one */
-    int role, skills, certs, years;
+typedef struct inputs {     /* the model's standard inputs; ENGRATE_NO_INDEX when it lacks one */
+    size_t role, skills, certs, years;
 } inputs;
 
 typedef struct profile {
@@ -183,8 +184,8 @@ typedef struct profile {
     const char *certs[MAX_SET];
     size_t n_skills, n_certs;
     double years;
-    int role_level;
-    int skill_levels[MAX_SET], cert_levels[MAX_SET];
+    size_t role_level;
+    size_t skill_levels[MAX_SET], cert_levels[MAX_SET];
 } profile;
 
 typedef struct profiles {
@@ -205,17 +206,17 @@ static uint64_t rng(void) /* splitmix64: the same profiles on every run */
 }
 
 /* k distinct random levels of `input`, as indexes. */
-static void pick(const engrate_model *m, int input, size_t k, int *out)
+static void pick(const engrate_model *m, size_t input, size_t k, size_t *out)
 {
-    size_t n = engrate_input_level_count(m, (size_t)input);
-    int *idx = malloc(n * sizeof *idx);
+    size_t n = engrate_input_level_count(m, input);
+    size_t *idx = malloc(n * sizeof *idx);
     if (!idx)
         abort();
     for (size_t i = 0; i < n; i++)
-        idx[i] = (int)i;
+        idx[i] = i;
     for (size_t i = 0; i < k; i++) {
         size_t j = i + (size_t)(rng() % (n - i));
-        int t = idx[i];
+        size_t t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
         out[i] = idx[i];
@@ -225,22 +226,25 @@ static void pick(const engrate_model *m, int input, size_t k, int *out)
 
 static inputs find_inputs(const engrate_model *m)
 {
-    inputs in = {engrate_model_input_index(m, "role"), engrate_model_input_index(m, "skills"),
-                 engrate_model_input_index(m, "certs"), engrate_model_input_index(m, "years")};
+    inputs in; /* each ENGRATE_NO_INDEX when the model lacks it */
+    (void)engrate_model_input_index(m, "role", &in.role);
+    (void)engrate_model_input_index(m, "skills", &in.skills);
+    (void)engrate_model_input_index(m, "certs", &in.certs);
+    (void)engrate_model_input_index(m, "years", &in.years);
     return in;
 }
 
-static size_t levels_of(const engrate_model *m, int input)
+static size_t levels_of(const engrate_model *m, size_t input)
 {
-    return input < 0 ? 0 : engrate_input_level_count(m, (size_t)input);
+    return input == ENGRATE_NO_INDEX ? 0 : engrate_input_level_count(m, input);
 }
 
 /* Whether the model can give a profile of 1 role, ns skills, nc certs and years. */
 static int supports(const engrate_model *m, size_t ns, size_t nc)
 {
     inputs in = find_inputs(m);
-    return levels_of(m, in.role) > 0 && in.years >= 0 && levels_of(m, in.skills) >= ns &&
-           (ns == 0 || in.skills >= 0) && levels_of(m, in.certs) >= nc && (nc == 0 || in.certs >= 0);
+    return levels_of(m, in.role) > 0 && in.years != ENGRATE_NO_INDEX &&
+           levels_of(m, in.skills) >= ns && levels_of(m, in.certs) >= nc;
 }
 
 /* n random profiles of 1 role, ns skills, nc certs and years. Names are the levels' ids,
@@ -263,8 +267,7 @@ static void make_profiles(profiles *ps, const engrate_model *m, size_t n, size_t
         if (nc)
             pick(m, ps->in.certs, nc, p->cert_levels);
 #define NAME(input, l)                                                                     \
-    (display ? engrate_level_name(m, (size_t)(input), (size_t)(l), "en")                   \
-             : engrate_level_id(m, (size_t)(input), (size_t)(l)))
+    (display ? engrate_level_name(m, input, l, "en") : engrate_level_id(m, input, l))
         p->role = NAME(ps->in.role, p->role_level);
         for (size_t k = 0; k < ns; k++)
             p->skills[k] = NAME(ps->in.skills, p->skill_levels[k]);
@@ -326,13 +329,13 @@ static int run_by_id(void *vctx, size_t iters)
     for (size_t i = 0; i < iters; i++) {
         const profile *p = &c->ps->p[i % c->ps->n];
         engrate_query_reset(q);
-        int rc = engrate_query_add_level(q, (size_t)in->role, (size_t)p->role_level, &err);
+        int rc = engrate_query_add_level(q, in->role, p->role_level, &err);
         for (size_t k = 0; rc == 0 && k < p->n_skills; k++)
-            rc = engrate_query_add_level(q, (size_t)in->skills, (size_t)p->skill_levels[k], &err);
+            rc = engrate_query_add_level(q, in->skills, p->skill_levels[k], &err);
         for (size_t k = 0; rc == 0 && k < p->n_certs; k++)
-            rc = engrate_query_add_level(q, (size_t)in->certs, (size_t)p->cert_levels[k], &err);
+            rc = engrate_query_add_level(q, in->certs, p->cert_levels[k], &err);
         if (rc == 0)
-            rc = engrate_query_set_number_at(q, (size_t)in->years, p->years, &err);
+            rc = engrate_query_set_number_at(q, in->years, p->years, &err);
         if (rc == 0)
             rc = engrate_estimate(q, 0, c->r, &err);
         if (rc != 0) {
@@ -357,7 +360,7 @@ static int run_batch(void *vctx, size_t iters)
         int rc = engrate_estimate_batch(c->ps->m, n, c->roles + at, c->skills,
                                         c->skill_offsets + at, c->certs, c->cert_offsets + at,
                                         c->years + at, 0, c->estimate, c->low, c->high,
-                                        c->flags, c->status, &err);
+                                        c->flags, c->status, NULL, &err);
         if (rc != 0) {
             fprintf(stderr, "engrate-bench: batch: %s\n", err.text);
             return -1;
@@ -532,7 +535,7 @@ static int floor_init(floor_ctx *f, const profiles *ps)
     }
     f->intercept = engrate_model_intercept(m);
     f->log = engrate_model_transform(m) == ENGRATE_TRANSFORM_LOG;
-    size_t y = (size_t)ps->in.years;
+    size_t y = ps->in.years;
     f->min = engrate_input_min(m, y);
     f->max = engrate_input_max(m, y);
     f->n_knots = engrate_input_knot_count(m, y);
@@ -756,6 +759,8 @@ static size_t model_levels(const engrate_model *m)
 typedef struct figures {  /* what the machine-readable lines report */
     double by_name_ns, floor_ns, batch_per_s, load_default_ms, allocations;
     double by_name_distinct_ns, floor_distinct_ns, batch_distinct_per_s;
+    double whatif_all_us, whatif_top5_us, whatif_target_us, whatif_candidates;
+    double whatif_allocations;
 } figures;
 
 static const struct {
@@ -876,10 +881,10 @@ static double count_allocations(const engrate_model *m, double *per_batch)
         for (int rep = 0; rep < 1000; rep++) {
             if (run_by_name(&c, N_PROFILES) || run_by_id(&c, N_PROFILES))
                 return NAN;
-            if (in.skills >= 0) /* lenient: the unknown names go to the result */
+            if (in.skills != ENGRATE_NO_INDEX) /* lenient: the unknown names go to the result */
                 (void)engrate_estimate_profile(m, ps.p[0].role, unknown, 2, NULL, 0, NULL, 0,
                                                c.r, &err);
-            n += 2 * N_PROFILES + (in.skills >= 0);
+            n += 2 * N_PROFILES + (in.skills != ENGRATE_NO_INDEX);
         }
     }
     unsigned long count = allocation_count() - before;
@@ -889,6 +894,157 @@ static double count_allocations(const engrate_model *m, double *per_batch)
     *per_batch = (double)(allocation_count() - before) / 100;
     est_ctx_free(&c);
     return (double)count / (double)n;
+}
+
+/* ---- What-if ---------------------------------------------------------------------- */
+
+typedef struct whatif_ctx {
+    const engrate_model *m;
+    engrate_query *q[N_PROFILES]; /* the profiles, made once: what-if's cost alone */
+    engrate_whatif *w;
+    double target[N_PROFILES];    /* per profile: 1.2 times its estimate */
+    double sink;
+} whatif_ctx;
+
+/* Every single change of every level, evidence or not, all ranked. */
+static int run_whatif_all(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        if (engrate_whatif_run(c->w, c->q[i % N_PROFILES], 0, ENGRATE_WHATIF_NO_EVIDENCE,
+                               NULL) != 0)
+            return -1;
+        acc += engrate_whatif_estimate(c->w, 0);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+/* The estimator's default: levels with evidence, the best 5. */
+static int run_whatif_top5(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        if (engrate_whatif_run(c->w, c->q[i % N_PROFILES], 5, 0, NULL) != 0)
+            return -1;
+        acc += engrate_whatif_estimate(c->w, 0);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+/* The fewest additions to 1.2 times the estimate, at most 5. */
+static int run_whatif_target(void *vctx, size_t iters)
+{
+    whatif_ctx *c = vctx;
+    double acc = 0;
+    for (size_t i = 0; i < iters; i++) {
+        size_t k = i % N_PROFILES;
+        if (engrate_whatif_target(c->w, c->q[k], c->target[k], 5, 0, NULL) != 0)
+            return -1;
+        acc += (double)engrate_whatif_count(c->w);
+    }
+    c->sink = acc;
+    return 0;
+}
+
+static void whatif_ctx_free(whatif_ctx *c)
+{
+    for (size_t k = 0; k < N_PROFILES; k++)
+        engrate_query_free(c->q[k]);
+    engrate_whatif_free(c->w);
+}
+
+/* The 64 profiles of 1 role, 5 skills, 2 certs and years, as queries. */
+static int whatif_ctx_init(whatif_ctx *c, const engrate_model *m)
+{
+    static profiles ps;
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    make_profiles(&ps, m, N_PROFILES, 5, 2, 0);
+    engrate_result *r = engrate_result_new(m, NULL);
+    if (!(c->w = engrate_whatif_new(m, NULL)) || !r)
+        goto fail;
+    for (size_t k = 0; k < N_PROFILES; k++) {
+        const profile *p = &ps.p[k];
+        engrate_query *q = c->q[k] = engrate_query_new(m, NULL);
+        int rc = q ? engrate_query_add_level(q, (size_t)ps.in.role, (size_t)p->role_level, NULL)
+                   : -1;
+        for (size_t j = 0; rc == 0 && j < p->n_skills; j++)
+            rc = engrate_query_add_level(q, (size_t)ps.in.skills, (size_t)p->skill_levels[j],
+                                         NULL);
+        for (size_t j = 0; rc == 0 && j < p->n_certs; j++)
+            rc = engrate_query_add_level(q, (size_t)ps.in.certs, (size_t)p->cert_levels[j],
+                                         NULL);
+        if (rc == 0)
+            rc = engrate_query_set_number_at(q, (size_t)ps.in.years, p->years, NULL);
+        if (rc == 0)
+            rc = engrate_estimate(q, 0, r, NULL);
+        if (rc != 0)
+            goto fail;
+        c->target[k] = 1.2 * engrate_result_estimate(r);
+    }
+    engrate_result_free(r);
+    return 0;
+fail:
+    engrate_result_free(r);
+    whatif_ctx_free(c);
+    return -1;
+}
+
+/* What-if on MODEL's profiles of 1 role, 5 skills, 2 certs and years: all single changes
+ * ranked, the best 5 of those with evidence, and the path to 1.2 times the estimate; then
+ * the allocations of those runs after warm-up. */
+static int bench_whatif(const engrate_model *m, const char *label, figures *fig)
+{
+    whatif_ctx c;
+    if (!supports(m, 5, 2) || whatif_ctx_init(&c, m) != 0) {
+        printf("\nWhat-if: not measured (%s cannot give 1 role, 5 skills, 2 certs and years)\n",
+               label);
+        return 0;
+    }
+    double candidates = 0;
+    for (size_t k = 0; k < N_PROFILES; k++) {
+        if (engrate_whatif_run(c.w, c.q[k], 0, ENGRATE_WHATIF_NO_EVIDENCE, NULL) != 0)
+            return -1;
+        candidates += (double)engrate_whatif_count(c.w) / N_PROFILES;
+    }
+    work_fn fns[3] = {run_whatif_all, run_whatif_top5, run_whatif_target};
+    void *ctxs[3] = {&c, &c, &c};
+    double t[3];
+    if (measure_set(3, fns, ctxs, t))
+        return -1;
+    unsigned long count = 0;
+    for (int phase = 0; COUNTING_ALLOCATOR && phase < 2; phase++) { /* warm-up, counted */
+        unsigned long before = allocation_count();
+        for (int rep = 0; rep < 100; rep++)
+            if (fns[rep % 3](&c, N_PROFILES))
+                return -1;
+        count = allocation_count() - before;
+    }
+    printf("\nWhat-if with %s, profiles of 1 role, 5 skills, 2 certs and years\n", label);
+    printf("  %-58s %9s %9s\n", "", "us/run", "ns/cand.");
+    printf("  %-58s %9.2f %9.1f\n", "all single changes ranked (every level, evidence or not)",
+           t[0] / 1e3, t[0] / candidates);
+    printf("  %-58s %9.2f\n", "the best 5 of the levels with evidence (--whatif)", t[1] / 1e3);
+    printf("  %-58s %9.2f\n", "the fewest additions to 1.2 x the estimate, at most 5",
+           t[2] / 1e3);
+    if (COUNTING_ALLOCATOR)
+        printf("  %.1f candidates a profile on average; allocations after warm-up: %g per run "
+               "(%lu in %d runs)\n",
+               candidates, (double)count / (100 * N_PROFILES), count, 100 * N_PROFILES);
+    else
+        printf("  %.1f candidates a profile on average; allocations: not counted\n",
+               candidates);
+    fig->whatif_all_us = t[0] / 1e3;
+    fig->whatif_top5_us = t[1] / 1e3;
+    fig->whatif_target_us = t[2] / 1e3;
+    fig->whatif_candidates = candidates;
+    fig->whatif_allocations = COUNTING_ALLOCATOR ? (double)count / (100 * N_PROFILES) : NAN;
+    whatif_ctx_free(&c);
+    return 0;
 }
 
 static void print_command(char **argv, const char *model)
@@ -982,7 +1138,9 @@ static int run_large(void *vctx, size_t iters)
 static int bench_large(const engrate_model *m)
 {
     static const char *const pool[] = {"java", "Python", "Ｊａｖａ", "cobol", "", " java "};
-    if (engrate_model_input_index(m, "skills") < 0 || engrate_model_input_index(m, "years") < 0)
+    size_t at;
+    if (engrate_model_input_index(m, "skills", &at) < 0 ||
+        engrate_model_input_index(m, "years", &at) < 0)
         return 0;
     printf("\nA profile of many skills (six names over and over, two unknown)  median  "
            "ns/name\n");
@@ -1034,7 +1192,7 @@ int main(int argc, char **argv)
            "random profiles\n# with level ids as names; batch calls take %d profiles\n",
            runs, run_ms, N_PROFILES, BATCH);
 
-    figures fig = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+    figures fig = {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN};
     engrate_error err;
     engrate_model *m = engrate_model_load(model_path, 0, &err);
     if (!m) {
@@ -1069,6 +1227,9 @@ int main(int argc, char **argv)
            "/floor = by name / floor.\n2 threads share the model, each with its own result: "
            "ns per estimate in each thread,\nand estimates per second of both together.\n");
 
+    if (!quick && bench_whatif(m, model_path, &fig))
+        return 1;
+
     double per_batch = NAN;
     fig.allocations = COUNTING_ALLOCATOR ? count_allocations(m, &per_batch) : NAN;
     if (COUNTING_ALLOCATOR)
@@ -1097,6 +1258,19 @@ int main(int argc, char **argv)
     printf(isnan(fig.batch_distinct_per_s) ? "batch_4096_profiles_per_s NA\n"
                                            : "batch_4096_profiles_per_s %.0f\n",
            fig.batch_distinct_per_s);
+    /* What-if on the same profile shape, in microseconds a run. */
+    printf(isnan(fig.whatif_all_us) ? "whatif_all_us NA\n" : "whatif_all_us %.2f\n",
+           fig.whatif_all_us);
+    printf(isnan(fig.whatif_top5_us) ? "whatif_top5_us NA\n" : "whatif_top5_us %.2f\n",
+           fig.whatif_top5_us);
+    printf(isnan(fig.whatif_target_us) ? "whatif_target_us NA\n" : "whatif_target_us %.2f\n",
+           fig.whatif_target_us);
+    printf(isnan(fig.whatif_candidates) ? "whatif_candidates NA\n"
+                                        : "whatif_candidates %.1f\n",
+           fig.whatif_candidates);
+    printf(isnan(fig.whatif_allocations) ? "whatif_allocations NA\n"
+                                         : "whatif_allocations %g\n",
+           fig.whatif_allocations);
     engrate_model_free(m);
     return 0;
 }

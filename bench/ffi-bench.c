@@ -127,7 +127,7 @@ static double time_batch(const engrate_model *m, const batch *b, double *out, in
         do {
             engrate_estimate_batch(m, b->n, b->roles, b->skills, b->skill_offsets, b->certs,
                                    b->cert_offsets, b->years, 0, out, NULL, NULL, NULL, NULL,
-                                   NULL);
+                                   NULL, NULL);
             sink += out[0];
             done += b->n;
         } while ((el = now() - start) < ms / 1000);

@@ -109,7 +109,7 @@ def main():
         (ctypes.c_char_p * len(names_c))(*names_c), (ctypes.c_size_t * (n + 1))(*off_c),
         (ctypes.c_double * n)(*[p.get("years", math.nan) for p in profiles]), 0,
         (ctypes.c_double * n)(), (ctypes.c_double * n)(), (ctypes.c_double * n)(),
-        (ctypes.c_uint * n)(), (ctypes.c_int * n)(), ctypes.byref(err))
+        (ctypes.c_uint * n)(), (ctypes.c_int * n)(), None, ctypes.byref(err))
     estimate_batch = _raw.engrate_estimate_batch
 
     def batch_raw():

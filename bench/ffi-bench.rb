@@ -85,7 +85,7 @@ years_p = FFI::MemoryPointer.new(:double, n)
 years_p.put_bytes(0, profiles.map { |p| p[:years] || Float::NAN }.pack("d*"))
 out = FFI::MemoryPointer.new(:double, n)
 raw_args = [h, n, roles_p, skills_p, offsets.call(:skills), certs_p, offsets.call(:certs),
-            years_p, 0, out, nil, nil, nil, nil, err]
+            years_p, 0, out, nil, nil, nil, nil, nil, err]
 
 # The figures must be of the same numbers: check once.
 want = profiles.map { |p| model.estimate(**p).estimate }

@@ -1,7 +1,8 @@
 /* engrate-estimate: the bundled estimator. Loads a model (the default one unless --model
  * says otherwise), estimates one profile, and prints the estimate, its interval and the
- * breakdown as a small bar chart, or as one JSON object with --json. It uses only the
- * public API, so it doubles as an example of it. */
+ * breakdown as a small bar chart, or as one JSON object with --json; what-if questions
+ * (--whatif, --target-rate) are in engrate-estimate-whatif.c. It uses only the public
+ * API, so it doubles as an example of it. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -11,59 +12,76 @@
 
 #include <engrate.h>
 
-enum { EXIT_LOAD = 1, EXIT_USAGE = 2 };
+#include "engrate-estimate.h"
 
 static const char usage[] =
     "Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...\n"
     "                        [--years N] [--strict] [--json] [--lang en|ja]\n"
+    "                        [--whatif [N]] [--target-rate R [--max-changes K]]\n"
+    "                        [--vary INPUTS] [--with-no-evidence]\n"
     "       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]\n"
     "\n"
     "Estimate an IT engineer's monthly rate with an engrate model.\n"
     "\n"
     "  -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)\n"
     "  -r, --role ROLE    the role, e.g. pmo, PM, プロマネ\n"
-    "  -s, --skill NAMES  a skill; repeat the option or separate names with commas\n"
-    "  -c, --cert NAMES   a certification; repeat or separate with commas\n"
-    "  -y, --years N      years of experience\n"
+    "  -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，\n"
+    "  -c, --cert NAMES   a certification; repeat or separate as for --skill\n"
+    "  -y, --years N      years of experience ('' or nan: not known)\n"
     "      --strict       fail (exit 2) on a name the model does not know\n"
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
     "  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id\n"
+    "      --whatif [N]   the N single changes (default 5) that raise the estimate most:\n"
+    "                     a skill or cert added, another role, 1, 3 or 5 more years\n"
+    "      --target-rate R  the fewest additions (skills, certs, years) that reach R,\n"
+    "                     e.g. 1000000 or 100万\n"
+    "      --max-changes K  at most K additions for --target-rate (default 5)\n"
+    "      --vary INPUTS  change only these inputs, e.g. skills,certs (default: all)\n"
+    "      --with-no-evidence  also try levels the model has no evidence for\n"
     "  -h, --help         this help\n"
     "  -V, --version      the version\n"
     "\n"
     "Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown name\n"
     "with --strict.\n";
 
-/* A growing list of names borrowed from argv (split on commas in place). */
-typedef struct list {
-    const char **items;
-    size_t n, cap;
-} list;
-
-static int list_add_csv(list *l, char *arg)
+static int list_add(list *l, const char *arg)
 {
-    for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
-        while (*tok == ' ')
-            tok++;
-        if (!*tok)
-            continue;
-        if (l->n == l->cap) {
-            size_t cap = l->cap ? l->cap * 2 : 8;
-            const char **items = realloc(l->items, cap * sizeof *items);
-            if (!items)
-                return -1;
-            l->items = items;
-            l->cap = cap;
-        }
-        l->items[l->n++] = tok;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        const char **items = realloc(l->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        l->items = items;
+        l->cap = cap;
     }
+    l->items[l->n++] = arg;
+    return 0;
+}
+
+/* --years: a number, or "not known" (*years NaN) for an argument of blanks only or a
+ * NaN ("nan"), as the library takes NaN. 0, or -1 for text that is not a number (or
+ * overflows) and for infinities. */
+static int parse_years(const char *arg, double *years)
+{
+    const char *p = arg;
+    while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        p++;
+    if (*p == '\0') {
+        *years = NAN;
+        return 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    *years = strtod(arg, &end);
+    if (end == arg || *end != '\0' || errno == ERANGE || isinf(*years))
+        return -1;
     return 0;
 }
 
 /* ---- Output helpers ---------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s)
+void json_string(FILE *f, const char *s)
 {
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
@@ -82,7 +100,7 @@ static void json_string(FILE *f, const char *s)
 }
 
 /* JSON has no NaN: print null for it. %.17g keeps every bit. */
-static void json_number(FILE *f, double x)
+void json_number(FILE *f, double x)
 {
     if (isfinite(x))
         fprintf(f, "%.17g", x);
@@ -104,22 +122,19 @@ static void format_grouped(char *buf, size_t cap, double x)
     buf[o] = '\0';
 }
 
-typedef struct view {
-    const engrate_model *m;
-    const char *lang;
-    int ja;
-    const char *currency;
-} view;
-
 /* An amount as the reader wants it: "¥1,234,567", "123.5万円", "1,234 USD". */
-static void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
+void format_amount(const view *v, char *buf, size_t cap, double x, int sign)
 {
     if (!isfinite(x)) {
         snprintf(buf, cap, "?");
         return;
     }
-    const char *s = x < 0 ? "-" : sign ? "+" : "";
-    if (v->ja && strcmp(v->currency, "JPY") == 0) {
+    int ja_yen = v->ja && strcmp(v->currency, "JPY") == 0;
+    /* An amount that shows as 0 has no minus: a breakdown measured from the typical
+     * listing has amounts of a fraction of a yen (years at the typical value). */
+    double shown = ja_yen ? round(fabs(x) / 1000) : round(fabs(x));
+    const char *s = x < 0 && shown > 0 ? "-" : sign ? "+" : "";
+    if (ja_yen) {
         snprintf(buf, cap, "%s%.1f万円", s, fabs(x) / 10000.0);
         return;
     }
@@ -133,7 +148,7 @@ static void format_amount(const view *v, char *buf, size_t cap, double x, int si
 
 /* Display width of UTF-8 text in a terminal: CJK and full-width characters take two
  * columns. Enough for aligning the breakdown. */
-static int display_width(const char *s)
+int display_width(const char *s)
 {
     int w = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
@@ -154,7 +169,7 @@ static int display_width(const char *s)
     return w;
 }
 
-static void pad_to(const char *s, int width)
+void pad_to(const char *s, int width)
 {
     fputs(s, stdout);
     for (int w = display_width(s); w < width; w++)
@@ -171,24 +186,53 @@ static void bar(double eighths)
     fputs(parts[e % 8], stdout);
 }
 
-/* The label of contribution i: "base", "role: PMO", "years: 8". */
+/* The bar of amount x on a scale where `biggest` takes `cells` cells, with a minus before
+ * it when it is negative and shows at all. */
+void signed_bar(double x, double biggest, int cells)
+{
+    double eighths = biggest > 0 ? fabs(x) / biggest * cells * 8 : 0;
+    if (x < 0 && lround(eighths) > 0)
+        fputs("-", stdout);
+    bar(eighths);
+}
+
+/* What a model's reference profile is called: its typical listing, when the model
+ * measures listings (models/FORMAT.md, "basis"), else its typical profile. */
+static const char *typical(const view *v)
+{
+    const char *basis = engrate_model_meta(v->m, "basis");
+    int listing = basis && strcmp(basis, "listing") == 0;
+    if (v->ja)
+        return listing ? "平均的な案件" : "平均的なプロフィール";
+    return listing ? "typical listing" : "typical profile";
+}
+
+/* The label of contribution i: "base", "role: PMO", "years: 8"; with a reference profile
+ * "base: typical listing", and "skills: less the typical listing's" for a row that takes
+ * an input's typical effect out. */
 static void term_label(const view *v, const engrate_result *r, size_t i, char *buf, size_t cap)
 {
-    int input = engrate_result_contribution_input(r, i);
-    if (input < 0) {
-        snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
+    size_t input = engrate_result_contribution_input(r, i);
+    unsigned f = engrate_result_contribution_flags(r, i);
+    if (input == ENGRATE_NO_INDEX) {
+        if (f & ENGRATE_FLAG_REFERENCE)
+            snprintf(buf, cap, "%s: %s", v->ja ? "基本額" : "base", typical(v));
+        else
+            snprintf(buf, cap, "%s", v->ja ? "基本額" : "base");
         return;
     }
-    const char *label = engrate_input_label(v->m, (size_t)input, v->lang);
-    int level = engrate_result_contribution_level(r, i);
-    if (level >= 0)
-        snprintf(buf, cap, "%s: %s", label,
-                 engrate_level_name(v->m, (size_t)input, (size_t)level, v->lang));
+    const char *label = engrate_input_label(v->m, input, v->lang);
+    size_t level = engrate_result_contribution_level(r, i);
+    if (f & ENGRATE_FLAG_REFERENCE)
+        snprintf(buf, cap, v->ja ? "%s: %sの分を差し引き" : "%s: less the %s's", label,
+                 typical(v));
+    else if (level != ENGRATE_NO_INDEX)
+        snprintf(buf, cap, "%s: %s", label, engrate_level_name(v->m, input, level, v->lang));
     else
         snprintf(buf, cap, "%s: %g", label, engrate_result_contribution_value(r, i));
 }
 
-static void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
+void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
 {
     buf[0] = '\0';
     if (f & ENGRATE_FLAG_NO_EVIDENCE)
@@ -197,6 +241,8 @@ static void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
         snprintf(buf, cap, "%s", v->ja ? " (学習範囲外: 端の値を使用)" : " (outside the data: clamped)");
     else if (f & ENGRATE_FLAG_DEFAULTED)
         snprintf(buf, cap, "%s", v->ja ? " (未指定: 既定値)" : " (not given: default)");
+    else if (f & ENGRATE_FLAG_MISSING)
+        snprintf(buf, cap, "%s", v->ja ? " (未指定)" : " (not given)");
 }
 
 static void print_text(const view *v, const engrate_result *r)
@@ -236,9 +282,7 @@ static void print_text(const view *v, const engrate_result *r)
         printf("    ");
         pad_to(label, width + 2);
         printf("%*s  ", 12 + (int)(strlen(a) - (size_t)display_width(a)), a);
-        if (x < 0)
-            fputs("-", stdout);
-        bar(biggest > 0 ? fabs(x) / biggest * 24 * 8 : 0);
+        signed_bar(x, biggest, 24);
         flag_notes(v, engrate_result_contribution_flags(r, i), note, sizeof note);
         printf("%s\n", note);
     }
@@ -246,23 +290,22 @@ static void print_text(const view *v, const engrate_result *r)
     if (nu)
         printf("\n  %s\n", v->ja ? "見つからない名前 (無視しました):" : "Unknown (ignored):");
     for (size_t i = 0; i < nu; i++) {
-        int input = engrate_result_unknown_input(r, i);
+        size_t input = engrate_result_unknown_input(r, i), s;
         const char *given = engrate_result_unknown_name(r, i);
-        int s = engrate_model_suggest(m, (size_t)input, given);
-        printf("    %s '%s'", engrate_input_label(m, (size_t)input, v->lang), given);
-        if (s >= 0)
+        printf("    %s '%s'", engrate_input_label(m, input, v->lang), given);
+        if (engrate_model_suggest(m, input, given, &s) == 0)
             printf(v->ja ? " もしかして '%s'?" : " (did you mean '%s'?)",
-                   engrate_level_name(m, (size_t)input, (size_t)s, v->lang));
+                   engrate_level_name(m, input, s, v->lang));
         printf("\n");
     }
     size_t na = engrate_result_aliased_count(r);
     if (na)
         printf("\n  %s\n", v->ja ? "別名で一致:" : "Matched by another name:");
     for (size_t i = 0; i < na; i++) {
-        int input = engrate_result_aliased_input(r, i);
-        int level = engrate_result_aliased_level(r, i);
+        size_t input = engrate_result_aliased_input(r, i);
+        size_t level = engrate_result_aliased_level(r, i);
         printf("    '%s' → %s\n", engrate_result_aliased_given(r, i),
-               engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+               engrate_level_name(m, input, level, v->lang));
     }
 }
 
@@ -286,22 +329,26 @@ static void print_json(const view *v, const engrate_result *r)
     printf(", \"contributions\": [");
     size_t n = engrate_result_contribution_count(r);
     for (size_t i = 0; i < n; i++) {
-        int input = engrate_result_contribution_input(r, i);
-        int level = engrate_result_contribution_level(r, i);
+        size_t input = engrate_result_contribution_input(r, i);
+        size_t level = engrate_result_contribution_level(r, i);
+        int base = input == ENGRATE_NO_INDEX, has_level = level != ENGRATE_NO_INDEX;
         printf("%s{\"input\": ", i ? ", " : "");
-        json_string(stdout, input < 0 ? "(base)" : engrate_input_id(m, (size_t)input));
+        json_string(stdout, base ? "(base)" : engrate_input_id(m, input));
         printf(", \"level\": ");
-        if (level >= 0)
-            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        if (has_level)
+            json_string(stdout, engrate_level_id(m, input, level));
         else
             printf("null");
         printf(", \"name\": ");
-        if (input < 0)
+        unsigned cf = engrate_result_contribution_flags(r, i);
+        if (cf & ENGRATE_FLAG_REFERENCE)
+            json_string(stdout, typical(v));
+        else if (base)
             json_string(stdout, "base");
-        else if (level >= 0)
-            json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        else if (has_level)
+            json_string(stdout, engrate_level_name(m, input, level, v->lang));
         else
-            json_string(stdout, engrate_input_label(m, (size_t)input, v->lang));
+            json_string(stdout, engrate_input_label(m, input, v->lang));
         printf(", \"value\": ");
         json_number(stdout, engrate_result_contribution_value(r, i));
         printf(", \"amount\": ");
@@ -317,15 +364,14 @@ static void print_json(const view *v, const engrate_result *r)
     }
     printf("], \"suggestions\": [");
     for (size_t i = 0; i < nu; i++) {
-        int input = engrate_result_unknown_input(r, i);
-        int s = engrate_model_suggest(m, (size_t)input, engrate_result_unknown_name(r, i));
+        size_t input = engrate_result_unknown_input(r, i), s;
         printf("%s{\"input\": ", i ? ", " : "");
-        json_string(stdout, engrate_input_id(m, (size_t)input));
+        json_string(stdout, engrate_input_id(m, input));
         printf(", \"given\": ");
         json_string(stdout, engrate_result_unknown_name(r, i));
         printf(", \"suggestion\": ");
-        if (s >= 0)
-            json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)s));
+        if (engrate_model_suggest(m, input, engrate_result_unknown_name(r, i), &s) == 0)
+            json_string(stdout, engrate_level_id(m, input, s));
         else
             printf("null");
         printf("}");
@@ -333,16 +379,16 @@ static void print_json(const view *v, const engrate_result *r)
     printf("], \"aliased\": [");
     size_t na = engrate_result_aliased_count(r);
     for (size_t i = 0; i < na; i++) {
-        int input = engrate_result_aliased_input(r, i);
-        int level = engrate_result_aliased_level(r, i);
+        size_t input = engrate_result_aliased_input(r, i);
+        size_t level = engrate_result_aliased_level(r, i);
         printf("%s{\"given\": ", i ? ", " : "");
         json_string(stdout, engrate_result_aliased_given(r, i));
         printf(", \"input\": ");
-        json_string(stdout, engrate_input_id(m, (size_t)input));
+        json_string(stdout, engrate_input_id(m, input));
         printf(", \"level\": ");
-        json_string(stdout, engrate_level_id(m, (size_t)input, (size_t)level));
+        json_string(stdout, engrate_level_id(m, input, level));
         printf(", \"name\": ");
-        json_string(stdout, engrate_level_name(m, (size_t)input, (size_t)level, v->lang));
+        json_string(stdout, engrate_level_name(m, input, level, v->lang));
         printf("}");
     }
     printf("], \"flags\": [");
@@ -361,51 +407,52 @@ static void print_json(const view *v, const engrate_result *r)
             printf("%s\"%s\"", first ? "" : ", ", flags[i].name);
             first = 0;
         }
-    printf("]}\n");
+    printf("]"); /* the caller closes the object, after what-if's keys */
 }
 
 static int list_levels(const view *v, const char *what, int json)
 {
     const engrate_model *m = v->m;
     const char *id = strcmp(what, "roles") == 0 ? "role" : what;
-    int input = engrate_model_input_index(m, id);
-    if (input < 0 || engrate_input_kind(m, (size_t)input) == ENGRATE_NUMERIC) {
+    size_t input;
+    if (engrate_model_input_index(m, id, &input) < 0 ||
+        engrate_input_kind(m, input) == ENGRATE_NUMERIC) {
         fprintf(stderr, "engrate-estimate: the model has no input '%s' with levels (inputs:", what);
         for (size_t i = 0; i < engrate_model_input_count(m); i++)
             fprintf(stderr, " %s", engrate_input_id(m, i));
         fprintf(stderr, ")\n");
         return EXIT_USAGE;
     }
-    size_t n = engrate_input_level_count(m, (size_t)input);
+    size_t n = engrate_input_level_count(m, input);
     if (json)
         printf("[");
     for (size_t l = 0; l < n; l++) {
-        const char *lid = engrate_level_id(m, (size_t)input, l);
-        unsigned f = engrate_level_flags(m, (size_t)input, l);
-        size_t na = engrate_level_alias_count(m, (size_t)input, l);
+        const char *lid = engrate_level_id(m, input, l);
+        unsigned f = engrate_level_flags(m, input, l);
+        size_t na = engrate_level_alias_count(m, input, l);
         if (json) {
             printf("%s{\"id\": ", l ? ", " : "");
             json_string(stdout, lid);
             printf(", \"en\": ");
-            json_string(stdout, engrate_level_name(m, (size_t)input, l, "en"));
+            json_string(stdout, engrate_level_name(m, input, l, "en"));
             printf(", \"ja\": ");
-            json_string(stdout, engrate_level_name(m, (size_t)input, l, "ja"));
+            json_string(stdout, engrate_level_name(m, input, l, "ja"));
             printf(", \"coef\": ");
-            json_number(stdout, engrate_level_coef(m, (size_t)input, l));
+            json_number(stdout, engrate_level_coef(m, input, l));
             printf(", \"no_evidence\": %s, \"aliases\": [",
                    f & ENGRATE_LEVEL_NO_EVIDENCE ? "true" : "false");
             for (size_t k = 0; k < na; k++) {
                 printf("%s", k ? ", " : "");
-                json_string(stdout, engrate_level_alias(m, (size_t)input, l, k));
+                json_string(stdout, engrate_level_alias(m, input, l, k));
             }
             printf("]}");
             continue;
         }
-        printf("%-20s %s", lid, engrate_level_name(m, (size_t)input, l, v->lang));
+        printf("%-20s %s", lid, engrate_level_name(m, input, l, v->lang));
         if (na) {
             printf("  [");
             for (size_t k = 0; k < na; k++)
-                printf("%s%s", k ? ", " : "", engrate_level_alias(m, (size_t)input, l, k));
+                printf("%s%s", k ? ", " : "", engrate_level_alias(m, input, l, k));
             printf("]");
         }
         if (f & ENGRATE_LEVEL_NO_EVIDENCE)
@@ -425,14 +472,28 @@ int main(int argc, char **argv)
         {"years", required_argument, NULL, 'y'}, {"strict", no_argument, NULL, 'S'},
         {"json", no_argument, NULL, 'j'},        {"lang", required_argument, NULL, 'L'},
         {"list", required_argument, NULL, 'l'},  {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},     {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},     {"whatif", optional_argument, NULL, 'W'},
+        {"target-rate", required_argument, NULL, 'T'},
+        {"max-changes", required_argument, NULL, 'K'},
+        {"vary", required_argument, NULL, 'v'},
+        {"with-no-evidence", no_argument, NULL, 'E'},
+        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *role = NULL, *list_what = NULL, *lang = "en";
     list skills = {0}, certs = {0};
     double years = 0;
     int have_years = 0, strict = 0, json = 0, c;
     int status = 0;
+    whatif_opts wo = {0, NAN, 5, NULL, 0};
     while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:hV", opts, NULL)) != -1) {
         switch (c) {
+        case 'W':
+        case 'T':
+        case 'K':
+        case 'v':
+        case 'E':
+            if (whatif_option(c, optarg, argc, argv, &wo) != 0)
+                return EXIT_USAGE;
+            break;
         case 'm':
             model_path = optarg;
             break;
@@ -441,22 +502,18 @@ int main(int argc, char **argv)
             break;
         case 's':
         case 'c':
-            if (list_add_csv(c == 's' ? &skills : &certs, optarg) != 0) {
+            if (list_add(c == 's' ? &skills : &certs, optarg) != 0) {
                 fprintf(stderr, "engrate-estimate: out of memory\n");
                 return EXIT_LOAD;
             }
             break;
-        case 'y': {
-            char *end = NULL;
-            errno = 0;
-            years = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || errno == ERANGE || !isfinite(years)) {
+        case 'y':
+            if (parse_years(optarg, &years) != 0) {
                 fprintf(stderr, "engrate-estimate: --years '%s' is not a number\n", optarg);
                 return EXIT_USAGE;
             }
             have_years = 1;
             break;
-        }
         case 'S':
             strict = 1;
             break;
@@ -509,29 +566,47 @@ int main(int argc, char **argv)
     const char *currency = engrate_model_meta(m, "currency");
     view v = {m, lang, strcmp(lang, "ja") == 0, currency ? currency : "?"};
     engrate_result *r = NULL;
+    engrate_query *q = NULL;
+    whatif_out wout = {NULL, NULL};
     if (list_what) {
         status = list_levels(&v, list_what, json);
         goto done;
     }
     r = engrate_result_new(m, &err);
-    if (!r) {
+    q = r ? engrate_query_new(m, &err) : NULL;
+    if (!q) {
         fprintf(stderr, "engrate-estimate: %s\n", err.text);
         status = EXIT_LOAD;
         goto done;
     }
-    int rc = engrate_estimate_profile(m, role, skills.items, skills.n, certs.items, certs.n,
-                                      have_years ? &years : NULL, strict ? ENGRATE_STRICT : 0,
-                                      r, &err);
+    int rc = role ? engrate_query_add(q, "role", role, NULL, &err) : 0;
+    for (size_t i = 0; rc == 0 && i < skills.n; i++)
+        rc = engrate_query_add_list(q, "skills", skills.items[i], NULL, &err);
+    for (size_t i = 0; rc == 0 && i < certs.n; i++)
+        rc = engrate_query_add_list(q, "certs", certs.items[i], NULL, &err);
+    if (rc == 0 && have_years && !isnan(years)) /* NaN: not known, as if not given */
+        rc = engrate_query_set_number(q, "years", years, &err);
+    if (rc == 0)
+        rc = engrate_estimate(q, strict ? ENGRATE_STRICT : 0, r, &err);
     if (rc < 0) {
         fprintf(stderr, "engrate-estimate: %s\n", err.text);
         status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
         goto done;
     }
+    if ((wo.top > 0 || !isnan(wo.target)) &&
+        (status = compute_whatif(&v, &wo, q, strict ? ENGRATE_STRICT : 0, &wout)) != 0)
+        goto done;
     if (json)
         print_json(&v, r);
     else
         print_text(&v, r);
+    print_whatif(&v, &wo, &wout, json);
+    if (json)
+        printf("}\n");
 done:
+    engrate_whatif_free(wout.top);
+    engrate_whatif_free(wout.path);
+    engrate_query_free(q);
     engrate_result_free(r);
     engrate_model_free(m);
     free(skills.items);

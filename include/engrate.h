@@ -6,10 +6,23 @@
  * years of experience with a regression model read from a model file (models/FORMAT.md).
  *
  * Conventions that hold for every function below:
- *  - Functions that return an int return 0 (or a documented non-negative value) on success
- *    and a negative ENGRATE_E* code on failure; functions that return a pointer return NULL
- *    on failure. Where a function takes an `engrate_error *err`, it may be NULL; when it is
- *    not, a failure fills it (code, line, column, source, text).
+ *  - A function that can fail and returns an int returns 0 on success and a negative
+ *    ENGRATE_E_* code on failure, never a positive value: `if (rc < 0)` and `if (rc != 0)`
+ *    mean the same. Outcomes that are not failures (a name the model does not know, in a
+ *    lenient estimate) come back through flags. Functions that return a pointer return
+ *    NULL on failure. Where a function takes an `engrate_error *err`, it may be NULL; when
+ *    it is not, a failure fills it (code, line, column, source, text). (Three accessors
+ *    return an int that is a value, not a status: engrate_version_major,
+ *    engrate_model_transform and engrate_input_kind.)
+ *  - Indexes of inputs, levels, contributions and names are size_t, in and out. A lookup
+ *    that can fail returns its status and writes the index through a `size_t *`, so that
+ *    `size_t i = engrate_model_input_index(m, "skills")` does not compile; an accessor
+ *    that returns an index returns ENGRATE_NO_INDEX where there is none.
+ *  - NaN means "not known" wherever a number is given: the input is left unset, as if not
+ *    given. Infinities are errors.
+ *  - Arrays of names are `const char *const *` (the callee changes neither the array nor
+ *    the strings). C converts `char **` to it only with a cast, so pass a program's argv,
+ *    or any array of `char *`, as `(const char *const *)argv`.
  *  - Strings are UTF-8, NUL-terminated, and borrowed: the library copies what it keeps.
  *    Strings the library returns as `const char *` belong to the object they came from and
  *    live as long as it does.
@@ -79,6 +92,12 @@ typedef struct engrate_error {
     char source[ENGRATE_ERROR_SOURCE_MAX];
     char text[ENGRATE_ERROR_TEXT_MAX];
 } engrate_error;
+
+/* "No index": what an accessor that returns an index returns where there is none (the
+ * base term's input, a numeric term's level, an index out of range). */
+#define ENGRATE_NO_INDEX ((size_t)-1)
+/* ENGRATE_NO_INDEX, for bindings that cannot read a macro. */
+ENGRATE_API size_t engrate_no_index(void);
 
 /* A static English description of an error code ("unknown key", ...); never NULL. */
 ENGRATE_API const char *engrate_strerror(int code);
@@ -170,11 +189,23 @@ ENGRATE_API double engrate_model_interval_level(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_low(const engrate_model *model);
 ENGRATE_API double engrate_model_interval_high(const engrate_model *model);
 
+/* The reference profile (models/FORMAT.md, "The reference"): the typical row of the
+ * training data, from which the breakdown is measured. engrate_model_has_reference gives
+ * 1 when the model has one (format version 2, written by engrate-train), 0 when not (an
+ * older file: the breakdown then starts from the intercept) or for NULL.
+ * engrate_model_base gives the breakdown's base in currency: the reference's estimate, or
+ * without a reference the inverse-transformed intercept; NaN for NULL. */
+ENGRATE_API int engrate_model_has_reference(const engrate_model *model);
+ENGRATE_API double engrate_model_base(const engrate_model *model);
+
 /* ---- Inputs and levels: what a UI needs to build its pick-lists -------------------- */
 
 ENGRATE_API size_t engrate_model_input_count(const engrate_model *model);
-/* Index of the input with this id ("role"), or ENGRATE_E_UNKNOWN_NAME. Exact match. */
-ENGRATE_API int engrate_model_input_index(const engrate_model *model, const char *id);
+/* The index of the input with this id ("role", exact match) in *input. 0, or
+ * ENGRATE_E_UNKNOWN_NAME when the model has no such input, ENGRATE_E_INVALID for NULL
+ * model or id; *input is then ENGRATE_NO_INDEX. */
+ENGRATE_API int engrate_model_input_index(const engrate_model *model, const char *id,
+                                          size_t *input);
 /* Input properties; NULL / 0 / NaN for an index out of range. */
 ENGRATE_API const char *engrate_input_id(const engrate_model *model, size_t input);
 ENGRATE_API int engrate_input_kind(const engrate_model *model, size_t input);
@@ -192,6 +223,14 @@ ENGRATE_API double engrate_input_knot(const engrate_model *model, size_t input, 
 /* Numeric inputs: coefficient k; k = 0 is the slope, k = 1.. the change of slope after
  * knot k-1. Categorical and set inputs: NaN (use engrate_level_coef). */
 ENGRATE_API double engrate_input_coef(const engrate_model *model, size_t input, size_t k);
+/* The input's part of the reference profile: engrate_input_reference gives the number the
+ * model file holds (numeric: the typical value, in [min, max]; categorical and set: the
+ * typical effect, the population average of the levels' effects on the transformed
+ * scale); engrate_input_reference_effect gives the effect on the transformed scale for
+ * every kind (numeric: the curve at the typical value). NaN without a reference or for an
+ * index out of range. */
+ENGRATE_API double engrate_input_reference(const engrate_model *model, size_t input);
+ENGRATE_API double engrate_input_reference_effect(const engrate_model *model, size_t input);
 
 ENGRATE_API const char *engrate_level_id(const engrate_model *model, size_t input,
                                          size_t level);
@@ -207,27 +246,47 @@ ENGRATE_API size_t engrate_level_alias_count(const engrate_model *model, size_t 
 ENGRATE_API const char *engrate_level_alias(const engrate_model *model, size_t input,
                                             size_t level, size_t k);
 
+/* What became of a name (engrate_model_find_level, engrate_query_add, and
+ * engrate_query_add_list, which reports the union over its parts). */
+enum {
+    ENGRATE_NAME_UNKNOWN = 1u << 0, /* it matched no level                           */
+    ENGRATE_NAME_ALIASED = 1u << 1, /* it matched through a display name or alias    */
+    ENGRATE_NAME_BLANK = 1u << 2    /* it folds to nothing (empty, blanks only, only
+                                     * separators): it names nothing and is ignored  */
+};
+
 /* Resolve a name to a level of a categorical or set input, with the matching rules of
- * engrate_fold_name (id, display names and aliases). Returns the level index, or
- * ENGRATE_E_UNKNOWN_NAME, or ENGRATE_E_UTF8 / ENGRATE_E_INVALID for bad arguments.
- * If `aliased` is not NULL it is set to 1 when the name matched something other than
- * the level's id. */
+ * engrate_fold_name (id, display names and aliases). Returns 0 with the level's index in
+ * *level; ENGRATE_E_UNKNOWN_NAME when no level has that name (a blank name included);
+ * ENGRATE_E_UTF8, or ENGRATE_E_INVALID for NULL arguments, an input out of range or a
+ * numeric input. *level is ENGRATE_NO_INDEX unless a level was found. *flags (when flags is
+ * not NULL) receives ENGRATE_NAME_ALIASED when the name matched something other than the
+ * level's id, ENGRATE_NAME_UNKNOWN or ENGRATE_NAME_BLANK when it matched nothing. level
+ * may be NULL. */
 ENGRATE_API int engrate_model_find_level(const engrate_model *model, size_t input,
-                                         const char *name, int *aliased);
+                                         const char *name, size_t *level, unsigned *flags);
 
-/* The level whose names are closest to an unknown `name` (edit distance on folded text,
- * at most a third of its length), or ENGRATE_E_UNKNOWN_NAME when none is close. */
+/* The level whose names are closest to an unknown `name`, in *level: the edit distance
+ * between folded names, counted in code points (a kana or kanji is one edit, as a letter
+ * is), at most a third of the folded name's length (at least 1); ties go to the lower
+ * level index. 0, or ENGRATE_E_UNKNOWN_NAME when no level is that close (*level is then
+ * ENGRATE_NO_INDEX), ENGRATE_E_INVALID as engrate_model_find_level. */
 ENGRATE_API int engrate_model_suggest(const engrate_model *model, size_t input,
-                                      const char *name);
+                                      const char *name, size_t *level);
 
-/* Fold a name the way matching does, into buf (cap bytes, NUL-terminated). Returns the
- * folded length, ENGRATE_E_UTF8 for invalid UTF-8, ENGRATE_E_LIMIT when it does not fit.
- * The rules (models/FORMAT.md, "Name matching"): full-width ASCII U+FF01..U+FF5E becomes
- * ASCII and U+3000 a space; ASCII letters become lower case; white space and the
- * separators - _ . / and the middle dots U+30FB, U+FF65, and the dashes U+2010..U+2015,
- * U+2212 are removed. Everything else is kept as it is: "C++", "C#" and "C" stay apart,
- * and the katakana long vowel mark is kept (aliases cover its spelling variants). */
-ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap);
+/* Fold a name the way matching does, into buf (cap bytes, NUL-terminated); the folded
+ * length in *len when len is not NULL. Returns 0, ENGRATE_E_UTF8 for invalid UTF-8,
+ * ENGRATE_E_LIMIT when it does not fit in cap or folds to more than 1024 bytes (no name of
+ * a model can), ENGRATE_E_INVALID for NULL name or buf or a cap of 0.
+ * The rules (models/FORMAT.md, "Name matching"): Unicode's NFKC_Casefold (compatibility
+ * forms become their plain forms: full-width ＰＭＰ is pmp, half-width ﾊﾟｲｿﾝ is パイソン,
+ * ① is 1, ㈱ is (株); full case folding: Straße and STRASSE are both strasse; ignorable
+ * code points such as soft hyphens and zero-width spaces are removed), and white space,
+ * the separators - _ . /, the middle dot U+30FB (and so U+FF65) and the dashes U+2010..
+ * U+2015 and U+2212 removed. Everything else is kept as it is: "C++", "C#" and "C" stay
+ * apart, kana and kanji are compared as written, and the katakana long vowel mark is
+ * kept (aliases cover its spelling variants). Folding a folded name changes nothing. */
+ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap, size_t *len);
 
 /* ---- Queries: what is asked ------------------------------------------------------- */
 
@@ -240,17 +299,37 @@ ENGRATE_API void engrate_query_free(engrate_query *query);
 ENGRATE_API void engrate_query_reset(engrate_query *query);
 
 /* Give a categorical input its level (replacing any earlier one) or add a level to a set
- * input (a level given twice counts once), by input id and name. Returns 0 when the
- * name matched a level, 1 when it is unknown: then it is recorded in the query, ignored
- * by a lenient estimate and refused by a strict one. Negative on error: unknown input id
- * (ENGRATE_E_UNKNOWN_NAME), a numeric input (ENGRATE_E_INVALID), invalid UTF-8. */
+ * input (a level given twice counts once), by input id and name. Returns 0 when the name
+ * was taken: matched to a level, recorded as unknown, or ignored as blank; *flags (when
+ * flags is not NULL) says which: 0 (matched its level's id), ENGRATE_NAME_ALIASED,
+ * ENGRATE_NAME_UNKNOWN (then it is recorded in the query, ignored by a lenient estimate,
+ * which lists it in the result, and refused by a strict one) or ENGRATE_NAME_BLANK (an
+ * empty name, or one of blanks or separators only, names nothing and is ignored: a blank
+ * form field is not an unknown name). Negative on error: unknown input id
+ * (ENGRATE_E_UNKNOWN_NAME), a numeric input (ENGRATE_E_INVALID), a NULL name
+ * (ENGRATE_E_INVALID), invalid UTF-8 (ENGRATE_E_UTF8), ENGRATE_E_NOMEM. */
 ENGRATE_API int engrate_query_add(engrate_query *query, const char *input, const char *name,
-                                  engrate_error *err);
+                                  unsigned *flags, engrate_error *err);
 
-/* Set a numeric input. The value must be finite (NaN and infinities: ENGRATE_E_INVALID).
- * Outside the range seen in training it is clamped to that range and the estimate carries
- * ENGRATE_FLAG_CLAMPED. A numeric input not set takes the model's default value
- * (ENGRATE_FLAG_DEFAULTED). */
+/* A set given as one string, as people type it in one field: `text` is split at every
+ * ',' ';' U+3001 '、' U+FF0C '，' U+FF1B '；' and U+FF64 '､' (never at '/' or spaces:
+ * "C/C++", "Objective-C" and "Visual Basic" are names), each part's surrounding blanks are
+ * trimmed, and each part is added as engrate_query_add adds a name; blank parts are
+ * skipped. "Java、Python", "java; python" and "Java,Python," add Java and Python. Give
+ * every set typed in one field to this function, so that every program splits alike.
+ * *flags (when not NULL) receives the union of the parts' ENGRATE_NAME_* flags
+ * (ENGRATE_NAME_BLANK when some part, or the whole text, was blank). A categorical input
+ * takes at most one non-blank part (more: ENGRATE_E_INVALID, nothing added). The whole
+ * text is checked (input, UTF-8) before any part is added, so a failure adds nothing,
+ * except ENGRATE_E_NOMEM, after which the query may hold some of the parts: reset it. */
+ENGRATE_API int engrate_query_add_list(engrate_query *query, const char *input,
+                                       const char *text, unsigned *flags, engrate_error *err);
+
+/* Set a numeric input. NaN means "not known": the input is left unset (a value set
+ * before is forgotten), so the estimate uses the model's default and carries
+ * ENGRATE_FLAG_DEFAULTED, as in engrate_estimate_batch. An infinite value is
+ * ENGRATE_E_INVALID. Outside the range seen in training a value is clamped to that range
+ * and the estimate carries ENGRATE_FLAG_CLAMPED. */
 ENGRATE_API int engrate_query_set_number(engrate_query *query, const char *input,
                                          double value, engrate_error *err);
 
@@ -278,7 +357,11 @@ enum {
     ENGRATE_FLAG_CLAMPED = 1u << 1,     /* a number was outside the training range      */
     ENGRATE_FLAG_DEFAULTED = 1u << 2,   /* a numeric input was not given: default used  */
     ENGRATE_FLAG_NO_EVIDENCE = 1u << 3, /* a level the model has no evidence for        */
-    ENGRATE_FLAG_MISSING = 1u << 4      /* a categorical input was not given            */
+    ENGRATE_FLAG_MISSING = 1u << 4,     /* a categorical input was not given            */
+    /* Contributions only: the base is the model's reference profile (the typical
+     * engagement), or the row takes an input's typical effect out of the breakdown
+     * (see engrate_result_contribution_count). */
+    ENGRATE_FLAG_REFERENCE = 1u << 5
 };
 
 /* A result sized for `model`; reused across estimates without allocating. */
@@ -293,8 +376,9 @@ ENGRATE_API int engrate_estimate(const engrate_query *query, unsigned flags,
 
 /* Convenience: estimate one profile with the model's inputs named "role" (categorical),
  * "skills" and "certs" (sets) and "years" (numeric). `role` may be NULL; skills and
- * certs are arrays of n names (NULL when n is 0); `years` points to the years or is NULL
- * when they are not known. A model without one of these inputs refuses a value for it. */
+ * certs are arrays of n names (NULL when n is 0), each name as engrate_query_add takes it
+ * (blank names are ignored); `years` points to the years or is NULL when they are not
+ * known (so is NaN). A model without one of these inputs refuses a value for it. */
 ENGRATE_API int engrate_estimate_profile(const engrate_model *model, const char *role,
                                          const char *const *skills, size_t n_skills,
                                          const char *const *certs, size_t n_certs,
@@ -309,32 +393,47 @@ ENGRATE_API double engrate_result_high(const engrate_result *result);
 ENGRATE_API double engrate_result_level(const engrate_result *result);
 ENGRATE_API unsigned engrate_result_flags(const engrate_result *result);
 
-/* The breakdown: contribution 0 is the base (the intercept; input -1), then one per
- * matched level and one per numeric input, in input order. The amounts, in currency,
- * add up to the estimate (to rounding). With a log model each term's share is its log
- * effect times the logarithmic mean of estimate and base, so every amount has the sign
- * of its effect (models/FORMAT.md, "Contributions"). */
+/* The breakdown: contribution 0 is the base (its input is ENGRATE_NO_INDEX), then one per
+ * matched level and one per numeric input, in input order. The amounts, in currency, add
+ * up to the estimate (to rounding). With a log model each term's share is its log effect
+ * times the logarithmic mean of estimate and base, so every amount has the sign of its
+ * effect (models/FORMAT.md, "Contributions").
+ * The base is engrate_model_base(): for a model with a reference profile (the typical
+ * engagement of its training data; engrate_model_has_reference) the estimate of that
+ * profile, flagged ENGRATE_FLAG_REFERENCE, and each amount is a difference from it:
+ *  - a categorical input's level: its effect less the input's typical effect; an input not
+ *    given gets a row of level ENGRATE_NO_INDEX (flags REFERENCE | MISSING) taking the
+ *    typical effect out;
+ *  - a numeric input: its curve at the value less the curve at the typical value, so the
+ *    typical value adds 0;
+ *  - a set input's levels keep their own effects, and one more row of level
+ *    ENGRATE_NO_INDEX (flag REFERENCE), after them, takes the typical set's effect out.
+ * Reference rows whose typical effect is 0 are left out. For a model without a reference
+ * the base is the intercept (inverse-transformed) and there are no reference rows. */
 ENGRATE_API size_t engrate_result_contribution_count(const engrate_result *result);
 ENGRATE_API double engrate_result_contribution_amount(const engrate_result *result, size_t i);
-/* Input index, or -1 for the base. */
-ENGRATE_API int engrate_result_contribution_input(const engrate_result *result, size_t i);
-/* Level index for categorical and set inputs, -1 otherwise. */
-ENGRATE_API int engrate_result_contribution_level(const engrate_result *result, size_t i);
+/* Input index; ENGRATE_NO_INDEX for the base (and for i out of range). */
+ENGRATE_API size_t engrate_result_contribution_input(const engrate_result *result, size_t i);
+/* Level index for categorical and set inputs; ENGRATE_NO_INDEX for the base, numeric inputs
+ * and reference rows. */
+ENGRATE_API size_t engrate_result_contribution_level(const engrate_result *result, size_t i);
 /* The number used for a numeric input (after clamping / defaulting), NaN otherwise. */
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *result, size_t i);
-/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE). */
+/* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE, REFERENCE,
+ * MISSING). */
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *result, size_t i);
 
-/* Names that matched no level, as given, with the input they were given for. */
+/* Names that matched no level, as given, with the input they were given for
+ * (ENGRATE_NO_INDEX for i out of range). */
 ENGRATE_API size_t engrate_result_unknown_count(const engrate_result *result);
 ENGRATE_API const char *engrate_result_unknown_name(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_unknown_input(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_unknown_input(const engrate_result *result, size_t i);
 
 /* Names that matched a level through a display name or alias rather than its id. */
 ENGRATE_API size_t engrate_result_aliased_count(const engrate_result *result);
 ENGRATE_API const char *engrate_result_aliased_given(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_aliased_input(const engrate_result *result, size_t i);
-ENGRATE_API int engrate_result_aliased_level(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_aliased_input(const engrate_result *result, size_t i);
+ENGRATE_API size_t engrate_result_aliased_level(const engrate_result *result, size_t i);
 
 /* ---- Batches: many profiles in one call ------------------------------------------- */
 
@@ -346,34 +445,152 @@ ENGRATE_API int engrate_result_aliased_level(const engrate_result *result, size_
  *    names of all profiles one after another and n + 1 non-decreasing offsets into them
  *    (the offsets need not start at 0, so part of a larger batch can be passed as it is).
  *    Both NULL: no profile has skills. certs and cert_offsets are the same for
- *    certifications.
+ *    certifications. Blank names are ignored, as in engrate_query_add.
  *  - years[i] is its years of experience, or NaN when they are not known (the model's
- *    default is used and the estimate carries ENGRATE_FLAG_DEFAULTED, as with a NULL
- *    `years` in engrate_estimate_profile); `years` may be NULL (no profile gives them).
- *    An infinite value is that profile's error.
+ *    default is used and the estimate carries ENGRATE_FLAG_DEFAULTED, as everywhere);
+ *    `years` may be NULL (no profile gives them). An infinite value is that profile's
+ *    error.
  *  - flags, 0 or ENGRATE_STRICT, applies to every profile.
  * Outputs have n entries each and any of them may be NULL: estimate, low and high (NaN
- * for a profile that failed), result_flags (ENGRATE_FLAG_*, 0 for a profile that failed)
- * and status: 0 estimated, 1 estimated with unknown names ignored, or the negative code of
- * the profile's error (ENGRATE_E_UNKNOWN_NAME under ENGRATE_STRICT, ENGRATE_E_INVALID for
- * a NULL name or infinite years, ENGRATE_E_UTF8, ...). A profile that fails does not stop
- * the batch.
- * Returns the number of profiles that failed, 0 when every one was estimated; err then
- * holds the first failure, with its index: "profile 3: unknown skills 'jva' (did you mean
- * 'Java'?)" (code 0 when none failed). Returns a negative code, and writes no output, when
- * the arguments themselves are wrong: model NULL, unknown flag bits, names without
- * offsets, offsets that decrease, an array missing for a non-zero count
- * (ENGRATE_E_INVALID), n above INT_MAX (ENGRATE_E_LIMIT; split the batch), or no memory
+ * for a profile that failed), result_flags (ENGRATE_FLAG_*, ENGRATE_FLAG_UNKNOWN when
+ * unknown names were ignored; 0 for a profile that failed) and status: 0 estimated, or
+ * the negative code of the profile's error (ENGRATE_E_UNKNOWN_NAME under ENGRATE_STRICT,
+ * ENGRATE_E_INVALID for a NULL name or infinite years, ENGRATE_E_UTF8, ...). A profile
+ * that fails does not stop the batch. *n_failed (when n_failed is not NULL) receives the
+ * number of profiles that failed.
+ * Returns 0 when every profile was estimated. When some failed, every output is still
+ * written, *n_failed is at least 1, and the call returns the first failure's code, with
+ * err holding it and its index: "profile 3: unknown skills 'jva' (did you mean 'Java'?)".
+ * When the arguments themselves are wrong it returns a negative code, writes no output
+ * and sets *n_failed to 0: model NULL, unknown flag bits, names without offsets, offsets
+ * that decrease, an array missing for a non-zero count (ENGRATE_E_INVALID), or no memory
  * for the one result the call allocates and reuses for every profile (ENGRATE_E_NOMEM):
- * the number of allocations does not grow with n. Like engrate_estimate, safe to call
- * from many threads with one model. */
+ * the number of allocations does not grow with n. So `rc < 0 && *n_failed == 0` is a
+ * refused call. Like engrate_estimate, safe to call from many threads with one model. */
 ENGRATE_API int engrate_estimate_batch(const engrate_model *model, size_t n,
                                        const char *const *roles,
                                        const char *const *skills, const size_t *skill_offsets,
                                        const char *const *certs, const size_t *cert_offsets,
                                        const double *years, unsigned flags, double *estimate,
                                        double *low, double *high, unsigned *result_flags,
-                                       int *status, engrate_error *err);
+                                       int *status, size_t *n_failed, engrate_error *err);
+
+/* ---- What-if: which one change raises the estimate most --------------------------- */
+
+/* For one profile (a query), every single change from a candidate set, ranked by the
+ * estimate it gives; or, the other way round, a short list of changes that reaches a
+ * target rate. The candidates, for each input that may vary (engrate_whatif_set_inputs):
+ *  - a set input (skills, certs): each level the profile does not have, added;
+ *  - a categorical input (role): each other level in place of the one given (each level
+ *    when none is given);
+ *  - a numeric input (years): the value the estimate used (after clamping) plus each step
+ *    (engrate_whatif_set_steps; 1, 3 and 5 by default), clamped to the training range as
+ *    an estimate clamps it. A step that then changes nothing, or gives the value of an
+ *    earlier step, is left out; a numeric input the profile does not give has no
+ *    candidates (a step from an unknown value means nothing).
+ * Levels without evidence (ENGRATE_LEVEL_NO_EVIDENCE) are left out unless the flags of the
+ * run include ENGRATE_WHATIF_NO_EVIDENCE. A candidate's estimate, low and high are what
+ * engrate_estimate gives for the profile with that change (a set's new level given after
+ * the profile's own), bit for bit.
+ *
+ * An engrate_whatif is made for one model, holds its options and the last run's records,
+ * and belongs to one thread at a time; any number of threads may use one model, each with
+ * its own engrate_whatif. It is sized for the model when made: runs allocate nothing
+ * (except that the profile's unknown or aliased names are copied into its result, whose
+ * lists grow once and are then reused). */
+typedef struct engrate_whatif engrate_whatif;
+
+/* Kinds of change; engrate-estimate --json names them "add", "role" and "years". */
+enum {
+    ENGRATE_CHANGE_ADD = 1,   /* a level added to a set input          */
+    ENGRATE_CHANGE_LEVEL = 2, /* a categorical input given another level */
+    ENGRATE_CHANGE_NUMBER = 3 /* a numeric input raised by a step      */
+};
+
+/* Run flags, with ENGRATE_STRICT (which applies to the profile's own names). */
+enum {
+    ENGRATE_WHATIF_NO_EVIDENCE = 1u << 1 /* include levels without evidence */
+};
+
+/* The most steps engrate_whatif_set_steps takes. */
+#define ENGRATE_WHATIF_MAX_STEPS 16
+
+/* A new what-if for `model`, varying every input with the default steps. Free it with
+ * engrate_whatif_free. NULL with ENGRATE_E_INVALID (model NULL) or ENGRATE_E_NOMEM. */
+ENGRATE_API engrate_whatif *engrate_whatif_new(const engrate_model *model, engrate_error *err);
+ENGRATE_API void engrate_whatif_free(engrate_whatif *whatif);
+
+/* Vary only these inputs: n input indexes (n = 0: every input, the default). An index out
+ * of range, or inputs NULL with n > 0: ENGRATE_E_INVALID, and the option is unchanged. */
+ENGRATE_API int engrate_whatif_set_inputs(engrate_whatif *whatif, const size_t *inputs,
+                                          size_t n, engrate_error *err);
+/* The steps tried on numeric inputs, in this order: n finite numbers other than 0 (a
+ * negative step lowers the value); n = 0 restores 1, 3, 5. More than
+ * ENGRATE_WHATIF_MAX_STEPS: ENGRATE_E_LIMIT; a step that is 0, NaN or infinite, or steps
+ * NULL with n > 0: ENGRATE_E_INVALID. On failure the option is unchanged. */
+ENGRATE_API int engrate_whatif_set_steps(engrate_whatif *whatif, const double *steps,
+                                         size_t n, engrate_error *err);
+
+/* Rank every single change to the profile of `query` (made for the same model) by the
+ * estimate it gives, highest first; ties in candidate order (inputs in model order, then
+ * levels in model order or steps in the order set). Changes that lower the estimate are
+ * ranked too, last. Keeps the best `limit` (0: all) as the records, whose delta and
+ * delta_pct are measured from the profile's own estimate (engrate_whatif_result).
+ * flags: 0, ENGRATE_STRICT, ENGRATE_WHATIF_NO_EVIDENCE. Returns 0, or a negative code with
+ * no records: an argument NULL or for another model, unknown flags (ENGRATE_E_INVALID), or
+ * what engrate_estimate gives for the profile (ENGRATE_E_UNKNOWN_NAME under
+ * ENGRATE_STRICT ...). */
+ENGRATE_API int engrate_whatif_run(engrate_whatif *whatif, const engrate_query *query,
+                                   size_t limit, unsigned flags, engrate_error *err);
+
+/* The reverse question: a smallest set of additions (at most max_changes; 0: no limit)
+ * that brings the profile's estimate to `rate` or above. Additions are the candidates
+ * that add to the profile: a level added to a set input, a numeric input raised by a step
+ * (once: its best step is taken at once); a categorical input is not changed (rank the
+ * roles with engrate_whatif_run). Found greedily: each step takes the addition that
+ * raises the estimate most (ties in candidate order), until the estimate reaches the rate,
+ * no addition raises it, or max_changes steps are taken. Because the model adds its
+ * effects, the greedy path is also a shortest one for these candidates; it is not a search
+ * over every combination. The records are the steps in order, each with the estimate
+ * after it, its delta and delta_pct from the step before. engrate_whatif_reached then
+ * says whether the rate was reached (a profile already at it: reached with no steps).
+ * Returns 0 whether reached or not, or a negative code as engrate_whatif_run does (a rate
+ * that is NaN or infinite: ENGRATE_E_INVALID). */
+ENGRATE_API int engrate_whatif_target(engrate_whatif *whatif, const engrate_query *query,
+                                      double rate, size_t max_changes, unsigned flags,
+                                      engrate_error *err);
+/* 1 when the last engrate_whatif_target reached its rate, else 0. */
+ENGRATE_API int engrate_whatif_reached(const engrate_whatif *whatif);
+
+/* The profile's own estimate from the last run, as engrate_estimate gives it (breakdown,
+ * unknown and aliased names). Borrowed: it lives as long as the what-if and changes with
+ * each run; empty after a run that failed. */
+ENGRATE_API const engrate_result *engrate_whatif_result(const engrate_whatif *whatif);
+
+/* The records of the last run: ranked changes, or the steps of a path. For i out of range:
+ * ENGRATE_E_INVALID, NaN or 0. */
+ENGRATE_API size_t engrate_whatif_count(const engrate_whatif *whatif);
+/* ENGRATE_CHANGE_ADD, _LEVEL or _NUMBER. */
+ENGRATE_API int engrate_whatif_change(const engrate_whatif *whatif, size_t i);
+/* The input changed, in *input; 0 or ENGRATE_E_INVALID. */
+ENGRATE_API int engrate_whatif_input(const engrate_whatif *whatif, size_t i, size_t *input);
+/* The level added or chosen, in *level; 0, or ENGRATE_E_INVALID also for a numeric
+ * change, which has no level. */
+ENGRATE_API int engrate_whatif_level(const engrate_whatif *whatif, size_t i, size_t *level);
+/* Numeric changes: the new value (clamped) and the step that gave it; NaN otherwise. */
+ENGRATE_API double engrate_whatif_value(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_step(const engrate_whatif *whatif, size_t i);
+/* The estimate and interval with the change, in currency. */
+ENGRATE_API double engrate_whatif_estimate(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_low(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_high(const engrate_whatif *whatif, size_t i);
+/* The change in the estimate, in currency and in percent (3.2 for +3.2%; NaN when the
+ * estimate it is measured from is 0). */
+ENGRATE_API double engrate_whatif_delta(const engrate_whatif *whatif, size_t i);
+ENGRATE_API double engrate_whatif_delta_pct(const engrate_whatif *whatif, size_t i);
+/* ENGRATE_FLAG_NO_EVIDENCE (the level has no evidence), ENGRATE_FLAG_CLAMPED (the step
+ * was cut to the training range). */
+ENGRATE_API unsigned engrate_whatif_flags(const engrate_whatif *whatif, size_t i);
 
 #ifdef __cplusplus
 }

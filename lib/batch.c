@@ -5,7 +5,6 @@
  * once per call, not once per profile. */
 #include "config.h"
 
-#include <limits.h>
 #include <math.h>
 
 #include "internal.h"
@@ -33,23 +32,42 @@ static int check_names(const char *what, const char *const *names, const size_t 
     return 0;
 }
 
+/* Write profile i's outputs (those not NULL) from r, or as failed when rc < 0. */
+static void put_outputs(size_t i, int rc, const engrate_result *r, double *estimate,
+                        double *low, double *high, unsigned *result_flags, int *status)
+{
+    double e = NAN, lo = NAN, hi = NAN;
+    unsigned f = 0;
+    if (rc == 0)
+        er_result_summary(r, &e, &lo, &hi, &f);
+    if (estimate)
+        estimate[i] = e;
+    if (low)
+        low[i] = lo;
+    if (high)
+        high[i] = hi;
+    if (result_flags)
+        result_flags[i] = f;
+    if (status)
+        status[i] = rc;
+}
+
 ENGRATE_API int engrate_estimate_batch(const engrate_model *m, size_t n,
                                        const char *const *roles,
                                        const char *const *skills, const size_t *skill_offsets,
                                        const char *const *certs, const size_t *cert_offsets,
                                        const double *years, unsigned flags, double *estimate,
                                        double *low, double *high, unsigned *result_flags,
-                                       int *status, engrate_error *err)
+                                       int *status, size_t *n_failed, engrate_error *err)
 {
     er_error_clear(err);
+    if (n_failed)
+        *n_failed = 0;
     if (!m)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "model is NULL");
     if (flags & ~(unsigned)ENGRATE_STRICT)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "unknown estimate flags 0x%x",
                         flags);
-    if (n > INT_MAX) /* the failure count must fit the return value */
-        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
-                        "a batch of %zu profiles is over the limit of %d", n, INT_MAX);
     int rc = check_names("skills", skills, skill_offsets, n, err);
     if (rc == 0)
         rc = check_names("certs", certs, cert_offsets, n, err);
@@ -59,7 +77,8 @@ ENGRATE_API int engrate_estimate_batch(const engrate_model *m, size_t n,
     engrate_result *r = engrate_result_new(m, err);
     if (!r)
         return err ? err->code : ENGRATE_E_NOMEM;
-    int failed = 0;
+    size_t failed = 0;
+    int first = 0;
     for (size_t i = 0; i < n; i++) {
         const char *const *s = skill_offsets ? skills + skill_offsets[i] : NULL;
         size_t ns = skill_offsets ? skill_offsets[i + 1] - skill_offsets[i] : 0;
@@ -74,36 +93,16 @@ ENGRATE_API int engrate_estimate_batch(const engrate_model *m, size_t n,
         }
         rc = er_estimate_profile(m, roles ? roles[i] : NULL, ns ? s : NULL, ns, nc ? c : NULL,
                                  nc, y, flags, r, want);
-        if (rc < 0) {
-            if (failed++ == 0 && want)
+        if (rc < 0 && failed++ == 0) {
+            first = rc;
+            if (want)
                 er_error(err, rc, NULL, 0, 0, "profile %zu: %s", i,
                          one.text[0] ? one.text : engrate_strerror(rc));
-            if (estimate)
-                estimate[i] = NAN;
-            if (low)
-                low[i] = NAN;
-            if (high)
-                high[i] = NAN;
-            if (result_flags)
-                result_flags[i] = 0;
-        } else {
-            double e, lo, hi;
-            unsigned f;
-            size_t unknown;
-            er_result_summary(r, &e, &lo, &hi, &f, &unknown);
-            if (estimate)
-                estimate[i] = e;
-            if (low)
-                low[i] = lo;
-            if (high)
-                high[i] = hi;
-            if (result_flags)
-                result_flags[i] = f;
-            rc = unknown > 0;
         }
-        if (status)
-            status[i] = rc;
+        put_outputs(i, rc, r, estimate, low, high, result_flags, status);
     }
     engrate_result_free(r);
-    return failed;
+    if (n_failed)
+        *n_failed = failed;
+    return first;
 }

@@ -19,6 +19,7 @@
 #define ER_MAX_LINE_BYTES 4096          /* one line, without its line ending          */
 #define ER_MAX_ID_BYTES 64              /* input and level ids                        */
 #define ER_MAX_NAME_BYTES 256           /* display names, labels, aliases             */
+#define ER_MAX_FOLDED_BYTES 1024        /* a name folded (compatibility forms expand) */
 #define ER_MAX_INPUTS 64
 #define ER_MAX_LEVELS 100000            /* levels of one input                        */
 #define ER_MAX_TOTAL_LEVELS 1000000     /* levels of all inputs                       */

@@ -1,5 +1,5 @@
-/* format.c: model files, format version 1 (models/FORMAT.md): the strict loader, which
- * reports the line and column of the first problem, and the canonical writer, whose
+/* format.c: model files, format versions 1 and 2 (models/FORMAT.md): the strict loader,
+ * which reports the line and column of the first problem, and the canonical writer, whose
  * output the loader reads back to the same bits. */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -16,7 +16,11 @@
 
 #include "internal.h"
 
-#define ER_FORMAT_VERSION 1
+/* The newest format version this library reads. Version 2 adds keys (FORMAT.md, "Format
+ * version 2"): a file may use them only when it says `engrate-model 2`, and the writer
+ * says 2 only when the model uses one of them, so that a model without them is written
+ * as version 1, byte for byte as before. */
+#define ER_FORMAT_VERSION 2
 #define ER_MAGIC "engrate-model"
 
 #ifndef ENGRATE_PKGDATADIR
@@ -36,6 +40,9 @@ typedef struct parser {
     int sec_line;            /* line of the current section header            */
     unsigned seen;           /* bit per key of the current section seen once  */
     int seen_model, seen_training, seen_interval;
+    int version;             /* of the file, from its magic line              */
+    int ref_inputs;          /* inputs so far with a `reference`, and without */
+    int plain_inputs;
     er_input *input;         /* current input                                 */
     int levels_line;         /* line of its `levels` key                      */
     size_t levels_declared;
@@ -188,8 +195,9 @@ static const char *const model_keys[] = {"name",   "description", "currency",  "
                                          "basis",  "as_of",       "transform", "intercept",
                                          "source", NULL};
 static const char *const interval_keys[] = {"level", "low", "high", NULL};
-static const char *const input_keys[] = {"kind", "levels", "min",  "max", "default",
-                                         "knots", "coef",  "label", NULL};
+static const char *const input_keys[] = {"kind",  "levels", "min",   "max",       "default",
+                                         "knots", "coef",   "label", "reference", NULL};
+enum { INPUT_REFERENCE = 8 };
 static const char *const level_keys[] = {"coef", "alias", "evidence", "name", NULL};
 
 static int key_index(const char *const *keys, span k)
@@ -198,6 +206,24 @@ static int key_index(const char *const *keys, span k)
         if (span_eq(k, keys[i]))
             return i;
     return -1;
+}
+
+/* The reference profile is every input's or none's (a base measured from part of a
+ * profile would mean nothing); a numeric input's typical value lies in its range. */
+static int end_reference(parser *p, const er_input *in, int has)
+{
+    if (has ? p->plain_inputs : p->ref_inputs)
+        return er_error(p->err, ENGRATE_E_MISSING, p->source, p->sec_line, 0,
+                        has ? "input '%s' has a 'reference' but an input before it has none: "
+                              "give every input one, or none"
+                            : "input '%s' has no 'reference' but the inputs before it have one: "
+                              "give every input one, or none",
+                        in->id);
+    ++*(has ? &p->ref_inputs : &p->plain_inputs);
+    if (has && in->kind == ENGRATE_NUMERIC && !(in->min <= in->ref && in->ref <= in->max))
+        return er_error(p->err, ENGRATE_E_INVALID, p->source, p->sec_line, 0,
+                        "input '%s': need min <= reference <= max", in->id);
+    return 0;
 }
 
 /* Checks at the end of a section: required keys present, values consistent. */
@@ -228,6 +254,9 @@ static int end_section(parser *p)
         if (!(p->seen & 1u))
             return er_error(p->err, ENGRATE_E_MISSING, p->source, line, 0,
                             "input '%s' has no 'kind'", in->id);
+        int rc = end_reference(p, in, (p->seen >> INPUT_REFERENCE) & 1u);
+        if (rc)
+            return rc;
         if (in->kind == ENGRATE_NUMERIC) {
             static const int required[] = {2, 3, 4, 6};
             for (size_t i = 0; i < 4; i++)
@@ -379,9 +408,14 @@ static int start_section(parser *p, span line, const char *ls)
         size_t other = 0;
         rc = er_index_add(m, &p->n_keys, (size_t)(in - m->inputs), in->n_levels, arg.s, arg.n,
                           1, &other);
-        if (rc == ENGRATE_E_DUPLICATE)
-            return fail(p, rc, arg.s, ls, "level '%s' of input '%s' is already a name of level '%s'",
-                        lv->id, in->id, in->levels[other].id);
+        if (rc == ENGRATE_E_DUPLICATE) {
+            char folded[96];
+            er_fold_for_message(lv->id, folded, sizeof folded);
+            return fail(p, rc, arg.s, ls,
+                        "level '%s' of input '%s' is already a name of level '%s' "
+                        "(both fold to '%s')",
+                        lv->id, in->id, in->levels[other].id, folded);
+        }
         if (rc)
             return fail(p, rc, arg.s, ls, "cannot index level '%s': %s", lv->id,
                         engrate_strerror(rc));
@@ -503,6 +537,11 @@ static int input_key(parser *p, span key, span v, const char *ls)
     int idx = key_index(input_keys, key);
     if (idx < 0 || idx == 7)
         return unknown_key(p, key, ls, "input");
+    if (idx == INPUT_REFERENCE && p->version < 2)
+        return fail(p, ENGRATE_E_UNKNOWN_KEY, key.s, ls,
+                    "'reference' is a key of format version 2, and this file says version %d "
+                    "(its first line must be '" ER_MAGIC " 2')",
+                    p->version);
     int rc = once(p, idx, key, ls);
     if (rc)
         return rc;
@@ -571,6 +610,12 @@ static int input_key(parser *p, span key, span v, const char *ls)
                         in->n_knots + 1);
         return 0;
     }
+    case INPUT_REFERENCE:
+        if ((rc = number(p, v, ls, &in->ref)))
+            return rc;
+        if (in->kind == ENGRATE_NUMERIC && fabs(in->ref) > ER_MAX_ABS_NUMERIC)
+            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e9");
+        return 0;
     }
     return 0;
 }
@@ -624,9 +669,13 @@ static int level_key(parser *p, span key, span v, const char *ls)
     }
     size_t other = 0;
     rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
-    if (rc == ENGRATE_E_DUPLICATE)
-        return fail(p, rc, v.s, ls, "'%s' is already a name of level '%s' of input '%s'", name,
-                    p->input->levels[other].id, p->input->id);
+    if (rc == ENGRATE_E_DUPLICATE) {
+        char folded[96];
+        er_fold_for_message(name, folded, sizeof folded);
+        return fail(p, rc, v.s, ls,
+                    "'%.80s' is already a name of level '%s' of input '%s' (both fold to '%s')",
+                    name, p->input->levels[other].id, p->input->id, folded);
+    }
     if (rc == ENGRATE_E_INVALID)
         return fail(p, ENGRATE_E_SYNTAX, v.s, ls, "'%s' has no letters left after folding",
                     name);
@@ -696,6 +745,7 @@ static int check_magic(parser *p, span line)
                     "format version %.0f is newer than this library (engrate %s) reads "
                     "(up to %d): upgrade engrate",
                     v, ENGRATE_VERSION_STRING, ER_FORMAT_VERSION);
+    p->version = (int)v;
     return 0;
 }
 
@@ -744,8 +794,10 @@ static engrate_model *parse(const char *data, size_t len, const char *source,
         rc = er_error(err, ENGRATE_E_MISSING, source, p.line, 0, "no [model] section");
     if (rc == 0 && (rc = end_section(&p)) == 0 && (rc = end_input(&p)) == 0 && !p.seen_interval)
         rc = er_error(err, ENGRATE_E_MISSING, source, p.line, 0, "no [interval] section");
-    if (rc == 0)
+    if (rc == 0) {
+        p.m->has_reference = p.ref_inputs > 0;
         rc = er_model_finish(p.m, err);
+    }
     if (rc) {
         if (err && err->code == 0) /* never fail without saying why */
             er_error(err, rc, source, p.line, 0, "%s", engrate_strerror(rc));
@@ -859,10 +911,16 @@ static void put_texts(er_buf *o, const char *prefix, const er_text *t, size_t n)
 
 static const char *const kind_names[] = {"", "categorical", "set", "numeric"};
 
+/* The lowest format version that holds the model (see ER_FORMAT_VERSION). */
+static int model_version(const engrate_model *m)
+{
+    return m->has_reference ? 2 : 1;
+}
+
 static void write_model(er_buf *o, const engrate_model *m)
 {
     char b[32];
-    snprintf(b, sizeof b, "%d", ER_FORMAT_VERSION);
+    snprintf(b, sizeof b, "%d", model_version(m));
     er_buf_puts(o, ER_MAGIC " ");
     er_buf_puts(o, b);
     er_buf_puts(o, "\n\n[model]\n");
@@ -900,8 +958,12 @@ static void write_model(er_buf *o, const engrate_model *m)
             if (in->n_knots)
                 er_buf_kns(o, "knots", in->knots, in->n_knots);
             er_buf_kns(o, "coef", in->coefs, in->n_knots + 1);
+            if (m->has_reference)
+                er_buf_kn(o, "reference", in->ref);
             continue;
         }
+        if (m->has_reference)
+            er_buf_kn(o, "reference", in->ref);
         snprintf(b, sizeof b, "%zu", in->n_levels);
         er_buf_kv(o, "levels", b);
         for (size_t l = 0; l < in->n_levels; l++) {

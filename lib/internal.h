@@ -15,9 +15,15 @@
 
 /* ---- Text ------------------------------------------------------------------------- */
 
-/* Fold s[0..n) into out (cap bytes, not NUL-terminated). Returns the folded length,
- * ENGRATE_E_UTF8, or ENGRATE_E_LIMIT when cap is too small. */
+/* Fold s[0..n) into out (cap bytes, not NUL-terminated; names.c, "Folding"). Returns the
+ * folded length, ENGRATE_E_UTF8, or ENGRATE_E_LIMIT when it needs more than cap bytes or
+ * more than ER_MAX_FOLDED_BYTES. */
 ER_HIDDEN int er_fold(const char *s, size_t n, char *out, size_t cap);
+/* What folding makes of each ASCII byte: the byte (letters lower-cased), or 0 when it is
+ * dropped (and for NUL), for the fast paths that fold ASCII as they hash it (names.c). */
+ER_HIDDEN extern const unsigned char er_ascii_fold[128];
+/* Decode the code point of valid UTF-8 at s (the caller has checked): its length. */
+ER_HIDDEN size_t er_utf8_decode(const char *s, unsigned *cp);
 
 /* ---- The model --------------------------------------------------------------------- */
 
@@ -48,6 +54,10 @@ typedef struct er_input {
     double *knots;
     size_t n_knots;
     double *coefs;         /* numeric: 1 + n_knots */
+    /* The reference profile (format version 2; models/FORMAT.md, "The reference"), 0
+     * without one: `ref` as the file gives it (numeric: the typical value; categorical and
+     * set: the typical effect), `ref_effect` its effect on the transformed scale. */
+    double ref, ref_effect;
 } er_input;
 
 /* The name index: (input, name) -> level, open addressing. Each name of a level is there
@@ -77,6 +87,9 @@ struct engrate_model {
     size_t n_inputs;
     size_t total_levels;
     size_t max_terms;                  /* contributions an estimate can have */
+    int has_reference;                 /* every input has a `reference` (version 2)   */
+    double base_eta;                   /* the breakdown's base, transformed: the
+                                        * reference's linear predictor, else intercept */
     er_slot *slots;
     size_t slot_mask;
     unsigned slot_shift;               /* 64 - log2(slots): a hash's slot is hash >> it */
@@ -94,21 +107,50 @@ ER_HIDDEN int er_model_finish(engrate_model *m, engrate_error *err);
  * added or already there for the same level; ENGRATE_E_DUPLICATE (with *other set to that
  * level) when another level has it; ENGRATE_E_INVALID when it folds to nothing;
  * ENGRATE_E_UTF8, ENGRATE_E_LIMIT, ENGRATE_E_NOMEM. The loader indexes as it reads, to
- * report the line of a duplicate; er_model_finish indexes what is not indexed yet. */
+ * report the line of a duplicate. */
 ER_HIDDEN int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
                            const char *name, size_t len, int is_id, size_t *other);
-/* Index every name of every level; on failure the offending input, level and name. */
-ER_HIDDEN int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
-                             const char **dup_name);
 /* The work of finding every key of the index once: the slots the lookups visit, each key's
  * distance from the slot its hash gives plus one (*keys: how many keys). For the tests: a
  * hash that clusters, or flooding, shows here as a mean that grows with the model. */
 ER_HIDDEN size_t er_index_probes(const engrate_model *m, size_t *keys);
+/* The folded form of name for an error message, NUL-terminated in buf (cap >= 8 bytes):
+ * cut with "..." when it does not fit, empty when it cannot be folded. */
+ER_HIDDEN void er_fold_for_message(const char *name, char *buf, size_t cap);
 /* engrate_model_find_level without its checks, for the library's own calls (which make
  * them already, and call it directly rather than through the PLT): input must be a
- * categorical or set input of m and name not NULL. */
-ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name,
-                            int *aliased);
+ * categorical or set input of m, and name[0..len) need not be NUL-terminated. 0 with
+ * *level and *flags (0 or ENGRATE_NAME_ALIASED); ENGRATE_E_UNKNOWN_NAME with *flags
+ * ENGRATE_NAME_UNKNOWN, or ENGRATE_NAME_BLANK for a name that folds to nothing;
+ * ENGRATE_E_UTF8 (*flags untouched). */
+ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name, size_t len,
+                            size_t *level, unsigned *flags);
+
+/* The value of a numeric input's curve at x (x already clamped). One expression for the
+ * estimate, the reference and what-if, so that all three give the same bits. */
+static inline double er_curve(const er_input *in, double x)
+{
+    double y = in->coefs[0] * x;
+    for (size_t k = 0; k < in->n_knots; k++)
+        if (x > in->knots[k])
+            y += in->coefs[k + 1] * (x - in->knots[k]);
+    return y;
+}
+
+/* One term of an estimate, in the order the estimate adds them: [0] is the intercept
+ * (input -1), then each input's in input order. A row of the breakdown. */
+typedef struct er_term {
+    int32_t input;
+    int32_t level;         /* -1: a numeric input, or a reference row (flag REFERENCE) */
+    double effect;         /* on the transformed scale; 0 for a reference row */
+    double value;
+    unsigned flags;
+} er_term;
+
+/* For what-if (whatif.c): the model a query was made for, and the terms of a result's
+ * last estimate (count in *n). */
+ER_HIDDEN const engrate_model *er_query_model(const engrate_query *q);
+ER_HIDDEN const er_term *er_result_terms(const engrate_result *r, size_t *n);
 
 /* The estimate path's shared steps (estimate.c), for engrate_estimate_batch.
  * er_estimate_profile is engrate_estimate_profile without its argument checks: m not NULL,
@@ -120,7 +162,7 @@ ER_HIDDEN int er_estimate_profile(const engrate_model *m, const char *role,
                                   const double *years, unsigned flags, engrate_result *r,
                                   engrate_error *err);
 ER_HIDDEN void er_result_summary(const engrate_result *r, double *estimate, double *low,
-                                 double *high, unsigned *flags, size_t *n_unknown);
+                                 double *high, unsigned *flags);
 
 
 #endif

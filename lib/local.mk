@@ -18,18 +18,22 @@ noinst_LTLIBRARIES += lib/libengrate-core.la
 lib_libengrate_core_la_SOURCES = \
 	lib/internal.h \
 	lib/version.c \
+	lib/fold.c \
 	lib/names.c \
 	lib/model.c \
 	lib/format.c \
+	lib/query.h \
+	lib/query.c \
 	lib/estimate.c \
-	lib/batch.c
+	lib/batch.c \
+	lib/whatif.c
 lib_libengrate_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS) \
 	-DENGRATE_PKGDATADIR='"$(pkgdatadir)"'
-lib_libengrate_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS)
+lib_libengrate_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS) $(UTF8PROC_CFLAGS)
 
 lib_LTLIBRARIES += lib/libengrate.la
 lib_libengrate_la_SOURCES =
-lib_libengrate_la_LIBADD = lib/libengrate-core.la lib/libengrate-common.la $(LIBM)
+lib_libengrate_la_LIBADD = lib/libengrate-core.la lib/libengrate-common.la $(UTF8PROC_LIBS) $(LIBM)
 lib_libengrate_la_LDFLAGS = -version-info $(ENGRATE_LT_VERSION) -no-undefined
 
 include_HEADERS = include/engrate.h

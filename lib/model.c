@@ -43,7 +43,7 @@ int er_model_finish(engrate_model *m, engrate_error *err)
         er_input *in = &m->inputs[i];
         in->level_base = total;
         total += in->n_levels;
-        terms += in->kind == ENGRATE_SET ? in->n_levels : 1;
+        terms += in->kind == ENGRATE_SET ? in->n_levels + 1 : 1; /* + a set's reference row */
     }
     if (total > ER_MAX_TOTAL_LEVELS)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0,
@@ -51,6 +51,14 @@ int er_model_finish(engrate_model *m, engrate_error *err)
                         ER_MAX_TOTAL_LEVELS);
     m->total_levels = total;
     m->max_terms = terms;
+    /* The breakdown's base: the reference profile's linear predictor, its effects added in
+     * input order (a numeric input's is its curve at the typical value). */
+    m->base_eta = m->intercept;
+    for (size_t i = 0; m->has_reference && i < m->n_inputs; i++) {
+        er_input *in = &m->inputs[i];
+        in->ref_effect = in->kind == ENGRATE_NUMERIC ? er_curve(in, in->ref) : in->ref;
+        m->base_eta += in->ref_effect;
+    }
     /* The names were indexed, and counted against the limit, as the loader read them
      * (to report the line of a duplicate). */
     return 0;
@@ -120,19 +128,44 @@ ENGRATE_API double engrate_model_interval_high(const engrate_model *m)
     return m ? m->q_high : NAN;
 }
 
+ENGRATE_API int engrate_model_has_reference(const engrate_model *m)
+{
+    return m ? m->has_reference : 0;
+}
+
+ENGRATE_API double engrate_model_base(const engrate_model *m)
+{
+    if (!m)
+        return NAN;
+    return m->transform == ENGRATE_TRANSFORM_LOG ? exp(m->base_eta) : m->base_eta;
+}
+
 ENGRATE_API size_t engrate_model_input_count(const engrate_model *m)
 {
     return m ? m->n_inputs : 0;
 }
 
-ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id)
+ENGRATE_API size_t engrate_no_index(void)
 {
-    if (!m || !id)
-        return ENGRATE_E_INVALID;
-    for (size_t i = 0; i < m->n_inputs; i++)
-        if (strcmp(m->inputs[i].id, id) == 0)
-            return (int)i;
-    return ENGRATE_E_UNKNOWN_NAME;
+    return ENGRATE_NO_INDEX;
+}
+
+ENGRATE_API int engrate_model_input_index(const engrate_model *m, const char *id,
+                                          size_t *input)
+{
+    size_t found = ENGRATE_NO_INDEX;
+    int rc = ENGRATE_E_INVALID;
+    if (m && id) {
+        rc = ENGRATE_E_UNKNOWN_NAME;
+        for (size_t i = 0; i < m->n_inputs && rc < 0; i++)
+            if (strcmp(m->inputs[i].id, id) == 0) {
+                found = i;
+                rc = 0;
+            }
+    }
+    if (input)
+        *input = found;
+    return rc;
 }
 
 static const er_input *input_at(const engrate_model *m, size_t i)
@@ -212,6 +245,18 @@ ENGRATE_API double engrate_input_coef(const engrate_model *m, size_t i, size_t k
 {
     const er_input *in = input_at(m, i);
     return in && in->kind == ENGRATE_NUMERIC && k <= in->n_knots ? in->coefs[k] : NAN;
+}
+
+ENGRATE_API double engrate_input_reference(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in && m->has_reference ? in->ref : NAN;
+}
+
+ENGRATE_API double engrate_input_reference_effect(const engrate_model *m, size_t i)
+{
+    const er_input *in = input_at(m, i);
+    return in && m->has_reference ? in->ref_effect : NAN;
 }
 
 ENGRATE_API const char *engrate_level_id(const engrate_model *m, size_t i, size_t l)

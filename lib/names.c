@@ -1,106 +1,12 @@
-/* names.c: how a name someone typed finds its level: folding (case, full-width forms,
- * separators), the hash index from (input, folded name) to level, and "did you mean"
- * suggestions for names that match nothing. */
+/* names.c: how a name someone typed finds its level: the hash index from (input, folded
+ * name) to level (folding itself is fold.c's), and "did you mean" suggestions for names
+ * that match nothing. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-/* ---- Folding ----------------------------------------------------------------------- */
-
-/* Decode the code point of valid UTF-8 at s (the caller has checked). Returns its length. */
-static size_t decode_valid(const unsigned char *s, unsigned *cp)
-{
-    size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0x80 ? 2 : 1;
-    unsigned c = len == 1 ? s[0] : s[0] & (0xFFu >> (len + 1));
-    for (size_t k = 1; k < len; k++)
-        c = (c << 6) | (s[k] & 0x3F);
-    *cp = c;
-    return len;
-}
-
-/* Decode one code point of valid-or-not UTF-8 at s[0..n). Returns its length, 0 when the
- * bytes are not valid UTF-8. */
-static size_t decode(const unsigned char *s, size_t n, unsigned *cp)
-{
-    if (s[0] >= 0x80 && er_utf8_valid_prefix((const char *)s, n < 4 ? n : 4) == 0)
-        return 0;
-    return decode_valid(s, cp);
-}
-
-/* The ASCII bytes folding removes: white space, - . / (a bit set over 0..63, so that the
- * test is a shift, not ten compares: it runs for every byte of every name) and _. */
-#define ASCII_DROPPED_BELOW_64                                                             \
-    ((1ull << ' ') | (1ull << '\t') | (1ull << '\n') | (1ull << '\r') | (1ull << '\v') |   \
-     (1ull << '\f') | (1ull << '-') | (1ull << '.') | (1ull << '/'))
-
-static inline int ascii_dropped(unsigned c)
-{
-    return c < 64 ? (int)((ASCII_DROPPED_BELOW_64 >> c) & 1) : c == '_';
-}
-
-int er_fold(const char *str, size_t n, char *out, size_t cap)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0, o = 0, valid = 0; /* s[0..valid) is known to be valid UTF-8 */
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) { /* the common case: one ASCII byte */
-            i++;
-            if (ascii_dropped(c))
-                continue;
-            if (c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            if (o >= cap)
-                return ENGRATE_E_LIMIT;
-            out[o++] = (char)c;
-            continue;
-        }
-        if (i >= valid) { /* check the next characters at once, not one call each */
-            valid = i + er_utf8_valid_prefix(str + i, n - i < 64 ? n - i : 64);
-            if (valid == i)
-                return ENGRATE_E_UTF8;
-        }
-        size_t len = decode_valid(s + i, &c);
-        if (c >= 0xFF01 && c <= 0xFF5E) { /* full-width ASCII */
-            c -= 0xFEE0;
-            i += len;
-            if (ascii_dropped(c))
-                continue;
-            if (c >= 'A' && c <= 'Z')
-                c += 'a' - 'A';
-            if (o >= cap)
-                return ENGRATE_E_LIMIT;
-            out[o++] = (char)c;
-            continue;
-        }
-        if (c == 0x3000 || c == 0x00A0 || c == 0x30FB || c == 0xFF65 ||
-            (c >= 0x2010 && c <= 0x2015) || c == 0x2212) {
-            i += len;
-            continue;
-        }
-        if (cap - o < len)
-            return ENGRATE_E_LIMIT;
-        for (size_t k = 0; k < len; k++) /* 2 to 4 bytes: no call to memcpy */
-            out[o + k] = (char)s[i + k];
-        o += len;
-        i += len;
-    }
-    return (int)o;
-}
-
-ENGRATE_API int engrate_fold_name(const char *name, char *buf, size_t cap)
-{
-    if (!name || !buf || cap == 0)
-        return ENGRATE_E_INVALID;
-    int n = er_fold(name, strlen(name), buf, cap - 1);
-    if (n < 0)
-        return n;
-    buf[n] = '\0';
-    return n;
-}
 
 /* ---- The index --------------------------------------------------------------------- */
 
@@ -291,15 +197,6 @@ size_t er_index_probes(const engrate_model *m, size_t *keys)
     return probes;
 }
 
-static size_t index_count(const engrate_model *m)
-{
-    size_t n = 0;
-    if (m->slots)
-        for (size_t i = 0; i <= m->slot_mask; i++)
-            n += m->slots[i].hash != 0;
-    return n;
-}
-
 /* Put key (len bytes) in the index for (input, level) unless it is there already; *flags
  * (ER_SLOT_*) are the new slot's, and become those of the slot that has the key. */
 static int index_put(engrate_model *m, size_t *count, size_t input, size_t level,
@@ -360,7 +257,7 @@ static int index_put(engrate_model *m, size_t *count, size_t input, size_t level
 int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
                  const char *name, size_t len, int is_id, size_t *other)
 {
-    char key[ER_MAX_NAME_BYTES];
+    char key[ER_MAX_FOLDED_BYTES];
     int k = er_fold(name, len, key, sizeof key);
     if (k < 0)
         return k;
@@ -375,82 +272,48 @@ int er_index_add(engrate_model *m, size_t *count, size_t input, size_t level,
     return rc;
 }
 
-int er_index_build(engrate_model *m, size_t *dup_input, size_t *dup_level,
-                   const char **dup_name)
+void er_fold_for_message(const char *name, char *buf, size_t cap)
 {
-    size_t count = index_count(m);
-    for (size_t i = 0; i < m->n_inputs; i++) {
-        const er_input *in = &m->inputs[i];
-        for (size_t l = 0; l < in->n_levels; l++) {
-            const er_level *lv = &in->levels[l];
-            size_t other = 0;
-            const char *name = lv->id;
-            int rc = er_index_add(m, &count, i, l, name, strlen(name), 1, &other);
-            for (size_t k = 0; rc == 0 && k < lv->n_names; k++) {
-                name = lv->names[k].text;
-                rc = er_index_add(m, &count, i, l, name, strlen(name), 0, &other);
-            }
-            for (size_t k = 0; rc == 0 && k < lv->n_aliases; k++) {
-                name = lv->aliases[k];
-                rc = er_index_add(m, &count, i, l, name, strlen(name), 0, &other);
-            }
-            if (rc) {
-                if (dup_input)
-                    *dup_input = i;
-                if (dup_level)
-                    *dup_level = l;
-                if (dup_name)
-                    *dup_name = name;
-                return rc;
-            }
-        }
+    int k = er_fold(name, strlen(name), buf, cap - 1);
+    if (k == ENGRATE_E_LIMIT) { /* too long to quote whole: as much as fits */
+        char key[ER_MAX_FOLDED_BYTES];
+        k = er_fold(name, strlen(name), key, sizeof key);
+        size_t n = k > 0 ? (size_t)k : 0;
+        if (n > cap - 4)
+            n = cap - 4;
+        while (n > 0 && ((unsigned char)key[n] & 0xC0) == 0x80) /* not inside a character */
+            n--;
+        memcpy(buf, key, n);
+        memcpy(buf + n, "...", 3);
+        k = (int)n + 3;
     }
-    return 0;
+    buf[k > 0 ? k : 0] = '\0';
 }
 
-/* What folding makes of an ASCII byte: the byte, lower-cased, or 0 when it is dropped (and
- * for NUL, which ends the name before the table is asked). A table built at compile time,
- * because fold_and_hash looks up every byte of every name an estimate is given. */
-#define FOLD(c)                                                                            \
-    ((c) < 64 && ((ASCII_DROPPED_BELOW_64 >> ((c) & 63)) & 1) ? 0                          \
-     : (c) == '_'                                            ? 0                          \
-     : (c) >= 'A' && (c) <= 'Z'                              ? (c) + ('a' - 'A')          \
-                                                             : (c))
-#define FOLD16(c)                                                                          \
-    FOLD(c), FOLD(c + 1), FOLD(c + 2), FOLD(c + 3), FOLD(c + 4), FOLD(c + 5), FOLD(c + 6),   \
-        FOLD(c + 7), FOLD(c + 8), FOLD(c + 9), FOLD(c + 10), FOLD(c + 11), FOLD(c + 12),    \
-        FOLD(c + 13), FOLD(c + 14), FOLD(c + 15)
-static const unsigned char ascii_fold[128] = {FOLD16(0x00), FOLD16(0x10), FOLD16(0x20),
-                                              FOLD16(0x30), FOLD16(0x40), FOLD16(0x50),
-                                              FOLD16(0x60), FOLD16(0x70)};
-
-/* Fold a NUL-terminated name into out (cap bytes) as er_fold does, and hash it as er_hash
- * does, in one pass over the name and without measuring it first: the ASCII prefix, which
- * is usually all of it, is folded here; the rest goes to er_fold. */
-static int fold_and_hash(uint64_t seed, size_t input, const char *name, char *out, size_t cap,
-                         uint64_t *hash, uint64_t *head)
+/* Fold name[0..len) into out (cap bytes) as er_fold does, and hash it as er_hash does, in
+ * one pass over the name when it is ASCII, as it usually is. A name that is not is folded
+ * by er_fold from its start (an ASCII letter composes with a mark after it), then hashed. */
+static int fold_and_hash(uint64_t seed, size_t input, const char *name, size_t len, char *out,
+                         size_t cap, uint64_t *hash, uint64_t *head)
 {
     const unsigned char *s = (const unsigned char *)name;
     hasher hs = hash_start(seed, input);
     size_t o = 0;
-    for (;; s++) {
-        unsigned c = *s;
-        if (c == 0 || c >= 0x80)
-            break;
-        c = ascii_fold[c];
+    for (size_t i = 0; i < len; i++) {
+        unsigned c = s[i];
+        if (c >= 0x80) {
+            int k = er_fold(name, len, out, cap);
+            if (k >= 0)
+                *hash = key_hash(seed, input, out, (size_t)k, head);
+            return k;
+        }
+        c = er_ascii_fold[c];
         if (c == 0) /* dropped */
             continue;
         if (o >= cap)
             return ENGRATE_E_LIMIT;
         out[o] = (char)c;
         hash_byte(&hs, o++, (unsigned char)c);
-    }
-    if (*s) {
-        int k = er_fold((const char *)s, strlen((const char *)s), out + o, cap - o);
-        if (k < 0)
-            return k;
-        for (int j = 0; j < k; j++, o++)
-            hash_byte(&hs, o, (unsigned char)out[o]);
     }
     *hash = hash_end(&hs, o);
     *head = hs.head;
@@ -461,43 +324,63 @@ static int fold_and_hash(uint64_t seed, size_t input, const char *name, char *ou
  * make every lookup save registers and set up a frame, and most lookups never get here. */
 static __attribute__((noinline)) int find_folded(const engrate_model *m, size_t input,
                                                  const char *name, size_t len,
-                                                 const er_slot **found)
+                                                 const er_slot **found, unsigned *flags)
 {
-    char key[ER_MAX_NAME_BYTES];
+    char key[ER_MAX_FOLDED_BYTES];
     uint64_t h, head;
-    int k = fold_and_hash(m->hash_seed, input, name, key, sizeof key, &h, &head);
-    if (k == ENGRATE_E_LIMIT) /* longer than any name the model can hold */
-        return er_utf8_valid_prefix(name, len) == len ? ENGRATE_E_UNKNOWN_NAME : ENGRATE_E_UTF8;
+    int k = fold_and_hash(m->hash_seed, input, name, len, key, sizeof key, &h, &head);
+    if (k == ENGRATE_E_LIMIT) { /* longer than any name the model can hold */
+        if (er_utf8_valid_prefix(name, len) != len)
+            return ENGRATE_E_UTF8;
+        *flags = ENGRATE_NAME_UNKNOWN;
+        return ENGRATE_E_UNKNOWN_NAME;
+    }
     if (k < 0)
         return k;
+    if (k == 0) { /* no name folds to nothing (er_index_add) */
+        *flags = ENGRATE_NAME_BLANK;
+        return ENGRATE_E_UNKNOWN_NAME;
+    }
     *found = lookup(m, input, key, (size_t)k, h, head);
-    return *found ? 0 : ENGRATE_E_UNKNOWN_NAME;
+    if (*found)
+        return 0;
+    *flags = ENGRATE_NAME_UNKNOWN;
+    return ENGRATE_E_UNKNOWN_NAME;
 }
 
-int er_find_level(const engrate_model *m, size_t input, const char *name, int *aliased)
+int er_find_level(const engrate_model *m, size_t input, const char *name, size_t len,
+                  size_t *level, unsigned *flags)
 {
-    size_t len = strlen(name);
     const er_slot *s = NULL;
     if (len <= ER_MAX_NAME_BYTES) { /* as given first (er_index_add) */
         uint64_t head, h = key_hash(m->hash_seed, input, name, len, &head);
         s = lookup(m, input, name, len, h, head);
     }
     if (!s) {
-        int rc = find_folded(m, input, name, len, &s);
+        int rc = find_folded(m, input, name, len, &s, flags);
         if (rc < 0)
             return rc;
     }
-    if (aliased)
-        *aliased = !(s->flags & ER_SLOT_ID);
-    return (int)s->level;
+    *level = s->level;
+    *flags = s->flags & ER_SLOT_ID ? 0 : ENGRATE_NAME_ALIASED;
+    return 0;
 }
 
 ENGRATE_API int engrate_model_find_level(const engrate_model *m, size_t input,
-                                         const char *name, int *aliased)
+                                         const char *name, size_t *level, unsigned *flags)
 {
-    if (!m || !name || input >= m->n_inputs || m->inputs[input].kind == ENGRATE_NUMERIC)
-        return ENGRATE_E_INVALID;
-    return er_find_level(m, input, name, aliased);
+    size_t l = ENGRATE_NO_INDEX;
+    unsigned f = 0;
+    int rc = ENGRATE_E_INVALID;
+    if (m && name && input < m->n_inputs && m->inputs[input].kind != ENGRATE_NUMERIC)
+        rc = er_find_level(m, input, name, strlen(name), &l, &f);
+    if (rc < 0)
+        l = ENGRATE_NO_INDEX;
+    if (level)
+        *level = l;
+    if (flags)
+        *flags = f;
+    return rc;
 }
 
 /* ---- Suggestions ------------------------------------------------------------------- */
@@ -508,9 +391,7 @@ static size_t to_codepoints(const char *s, size_t n, unsigned *out, size_t cap)
     size_t i = 0, o = 0;
     while (i < n && o < cap) {
         unsigned c;
-        size_t len = decode((const unsigned char *)s + i, n - i, &c);
-        if (len == 0)
-            break;
+        size_t len = er_utf8_decode(s + i, &c);
         out[o++] = c;
         i += len;
     }
@@ -539,34 +420,42 @@ static size_t edit_distance(const unsigned *a, size_t na, const unsigned *b, siz
     return row[nb];
 }
 
-ENGRATE_API int engrate_model_suggest(const engrate_model *m, size_t input, const char *name)
+ENGRATE_API int engrate_model_suggest(const engrate_model *m, size_t input, const char *name,
+                                      size_t *level)
 {
+    if (level)
+        *level = ENGRATE_NO_INDEX;
     if (!m || !name || input >= m->n_inputs || m->inputs[input].kind == ENGRATE_NUMERIC)
         return ENGRATE_E_INVALID;
-    char key[ER_MAX_NAME_BYTES];
+    char key[ER_MAX_FOLDED_BYTES];
     int k = er_fold(name, strlen(name), key, sizeof key);
     if (k <= 0)
         return ENGRATE_E_UNKNOWN_NAME;
-    unsigned a[ER_MAX_NAME_BYTES], b[ER_MAX_NAME_BYTES];
-    size_t row[ER_MAX_NAME_BYTES + 1];
-    size_t na = to_codepoints(key, (size_t)k, a, ER_MAX_NAME_BYTES);
+    /* Distances count code points, not bytes: a kana or kanji is one edit, as a letter is
+     * (a byte count would triple the distance of "ジャバスクリプ" to "ジャバスクリプト"). */
+    unsigned a[ER_MAX_FOLDED_BYTES], b[ER_MAX_FOLDED_BYTES];
+    size_t row[ER_MAX_FOLDED_BYTES + 1];
+    size_t na = to_codepoints(key, (size_t)k, a, ER_MAX_FOLDED_BYTES);
     size_t limit = na / 3 > 0 ? na / 3 : 1;
-    size_t best = limit + 1;
-    int best_level = ENGRATE_E_UNKNOWN_NAME;
+    size_t best = limit + 1, best_level = ENGRATE_NO_INDEX;
     for (size_t i = 0; i <= m->slot_mask && m->slots; i++) {
         const er_slot *s = &m->slots[i];
         if (s->hash == 0 || s->input != input || (s->flags & ER_SLOT_RAW))
             continue;
-        size_t nb = to_codepoints(s->key, s->key_len, b, ER_MAX_NAME_BYTES);
+        size_t nb = to_codepoints(s->key, s->key_len, b, ER_MAX_FOLDED_BYTES);
         size_t diff = na > nb ? na - nb : nb - na;
         if (diff > best)
             continue;
         size_t d = edit_distance(a, na, b, nb, row);
         /* Ties go to the lower level index, so the answer does not depend on hash order. */
-        if (d < best || (d == best && (int)s->level < best_level)) {
+        if (d < best || (d == best && s->level < best_level)) {
             best = d;
-            best_level = (int)s->level;
+            best_level = s->level;
         }
     }
-    return best <= limit ? best_level : ENGRATE_E_UNKNOWN_NAME;
+    if (best > limit)
+        return ENGRATE_E_UNKNOWN_NAME;
+    if (level)
+        *level = best_level;
+    return 0;
 }

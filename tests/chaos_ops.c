@@ -222,6 +222,7 @@ void chaos_teardown(void)
 {
     chaos_data *d = &chaos;
     chaos_model_free();
+    chaos_whatif_free();
     chaos_train_free();
     engrate_model_free(d->jp_model);
     engrate_train_report_free(d->jp_report);
@@ -243,6 +244,8 @@ const chaos_op *chaos_ops(size_t *n)
     size_t k = 0;
     for (size_t i = 0; i < chaos_n_model_ops && k < 64; i++)
         all[k++] = chaos_model_ops[i];
+    for (size_t i = 0; i < chaos_n_whatif_ops && k < 64; i++)
+        all[k++] = chaos_whatif_ops[i];
     for (size_t i = 0; i < chaos_n_train_ops && k < 64; i++)
         all[k++] = chaos_train_ops[i];
     *n = k;

@@ -1,7 +1,7 @@
 /* chaos_ops.h: the operations tests/check_chaos.c runs with allocations failing, what a
  * run of one reports back, and what the files that hold them share: chaos_ops.c (the
- * helpers below, the data, the list), chaos_model.c (models and estimates) and
- * chaos_train.c (training). */
+ * helpers below, the data, the list), chaos_model.c (models and estimates),
+ * chaos_whatif.c (what-if) and chaos_train.c (training). */
 #ifndef ENGRATE_CHAOS_OPS_H
 #define ENGRATE_CHAOS_OPS_H
 
@@ -78,8 +78,11 @@ extern const chaos_op chaos_model_ops[];
 extern const size_t chaos_n_model_ops;
 extern const chaos_op chaos_train_ops[];
 extern const size_t chaos_n_train_ops;
+extern const chaos_op chaos_whatif_ops[]; /* chaos_whatif.c */
+extern const size_t chaos_n_whatif_ops;
 void chaos_model_free(void);
 void chaos_train_free(void);
+void chaos_whatif_free(void);
 /* Work counted against the size of the input: loading more levels, a profile of more
  * skills (chaos_model.c). 0, or 1 when it grew faster than the input (printed). */
 int chaos_growth(void);

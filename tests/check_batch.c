@@ -6,7 +6,6 @@
 #include <check.h>
 #include <math.h>
 #include <pthread.h>
-#include <limits.h>
 #include <stdint.h>
 
 #include <engrate.h>
@@ -71,11 +70,12 @@ static void make_batch(batch *b)
 #undef NEXT
 }
 
-/* What the single call gives for profile i of b. */
+/* What the single call gives for profile i of b (with NaN years passed as they are: the
+ * single call takes NaN for "not known" as the batch does). */
 static int single(const engrate_model *m, const batch *b, size_t i, unsigned flags,
                   engrate_result *r)
 {
-    const double *y = isnan(b->years[i]) ? NULL : &b->years[i];
+    const double *y = &b->years[i];
     size_t s0 = b->skill_offsets[i], c0 = b->cert_offsets[i];
     return engrate_estimate_profile(m, b->roles[i], b->skills + s0, b->skill_offsets[i + 1] - s0,
                                     b->certs + c0, b->cert_offsets[i + 1] - c0, y, flags, r,
@@ -91,37 +91,41 @@ static void check_against_single(unsigned flags)
     unsigned fl[N];
     int st[N];
     engrate_error err;
-    int failed = engrate_estimate_batch(m, N, b.roles, b.skills, b.skill_offsets, b.certs,
-                                        b.cert_offsets, b.years, flags, est, lo, hi, fl, st,
-                                        &err);
+    size_t failed = 99;
+    int rc_batch = engrate_estimate_batch(m, N, b.roles, b.skills, b.skill_offsets, b.certs,
+                                          b.cert_offsets, b.years, flags, est, lo, hi, fl, st,
+                                          &failed, &err);
     engrate_result *r = engrate_result_new(m, NULL);
-    int expect_failed = 0, unknown = 0;
+    size_t expect_failed = 0;
+    int unknown = 0, first = 0;
     for (size_t i = 0; i < N; i++) {
         int rc = single(m, &b, i, flags, r);
         if (rc < 0) {
-            expect_failed++;
+            if (expect_failed++ == 0)
+                first = rc;
             ck_assert_int_eq(st[i], rc);
             ck_assert(isnan(est[i]) && isnan(lo[i]) && isnan(hi[i]));
             ck_assert_uint_eq(fl[i], 0);
             continue;
         }
         unknown += engrate_result_unknown_count(r) > 0;
-        ck_assert_int_eq(st[i], engrate_result_unknown_count(r) > 0);
+        ck_assert_int_eq(st[i], 0); /* unknown names ignored: estimated */
         ck_assert_msg(same_bits(est[i], engrate_result_estimate(r)), "profile %zu: %.17g %.17g",
                       i, est[i], engrate_result_estimate(r));
         ck_assert(same_bits(lo[i], engrate_result_low(r)));
         ck_assert(same_bits(hi[i], engrate_result_high(r)));
         ck_assert_uint_eq(fl[i], engrate_result_flags(r));
     }
-    ck_assert_int_eq(failed, expect_failed);
+    ck_assert_uint_eq(failed, expect_failed);
+    ck_assert_int_eq(rc_batch, first); /* the first failure's code, or 0 */
     if (flags & ENGRATE_STRICT) {
         /* The batch has unknown names, so strict fails some profiles... */
-        ck_assert_int_gt(failed, 0);
+        ck_assert_uint_gt(failed, 0);
         ck_assert_int_eq(err.code, ENGRATE_E_UNKNOWN_NAME);
         ck_assert_msg(strncmp(err.text, "profile ", 8) == 0, "%s", err.text);
     } else {
-        /* ...and lenient estimates every one, reporting those with unknown names. */
-        ck_assert_int_eq(failed, 0);
+        /* ...and lenient estimates every one, flagging those with unknown names. */
+        ck_assert_uint_eq(failed, 0);
         ck_assert_int_gt(unknown, 0);
         ck_assert_int_eq(err.code, 0);
         ck_assert_str_eq(err.text, "");
@@ -155,7 +159,8 @@ START_TEST(hand_computed_profile)
     unsigned fl[2];
     int st[2];
     ck_assert_int_eq(engrate_estimate_batch(m, 2, roles, skills, skill_offsets, certs,
-                                            cert_offsets, years, 0, est, lo, hi, fl, st, NULL),
+                                            cert_offsets, years, 0, est, lo, hi, fl, st, NULL,
+                                            NULL),
                      0);
     /* 13.4 + 0.3 (pm) + 0.02 (java) + 0.05 (python) + 0 (pmp) + 0.06*8 - 0.04*(8-3) */
     ck_assert_double_eq_tol(est[0], exp(14.05), exp(14.05) * 1e-12);
@@ -179,7 +184,7 @@ START_TEST(null_arrays_mean_none)
     engrate_error err;
     /* no roles, names or years: three default profiles; unwanted outputs NULL */
     ck_assert_int_eq(engrate_estimate_batch(m, 3, NULL, NULL, NULL, NULL, NULL, NULL, 0, est,
-                                            NULL, hi, NULL, st, &err),
+                                            NULL, hi, NULL, st, NULL, &err),
                      0);
     for (int i = 0; i < 3; i++) {
         ck_assert_double_eq_tol(est[i], exp(13.62), 1e-6);
@@ -189,18 +194,20 @@ START_TEST(null_arrays_mean_none)
     /* offsets with no names at all need no names array */
     const size_t empty[] = {0, 0, 0, 0};
     ck_assert_int_eq(engrate_estimate_batch(m, 3, NULL, NULL, empty, NULL, empty, NULL, 0, est,
-                                            NULL, NULL, NULL, NULL, &err),
+                                            NULL, NULL, NULL, NULL, NULL, &err),
                      0);
     ck_assert_double_eq_tol(est[2], exp(13.62), 1e-6);
     /* n = 0 does nothing, whatever the arrays */
     ck_assert_int_eq(engrate_estimate_batch(m, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-                                            NULL, NULL, NULL, NULL, &err),
+                                            NULL, NULL, NULL, NULL, NULL, &err),
                      0);
     /* all outputs NULL: still estimates, still counts failures */
     const double inf[] = {INFINITY};
+    size_t failed = 0;
     ck_assert_int_eq(engrate_estimate_batch(m, 1, NULL, NULL, NULL, NULL, NULL, inf, 0, NULL,
-                                            NULL, NULL, NULL, NULL, &err),
-                     1);
+                                            NULL, NULL, NULL, NULL, &failed, &err),
+                     ENGRATE_E_INVALID);
+    ck_assert_uint_eq(failed, 1);
     engrate_model_free(m);
 }
 END_TEST
@@ -214,12 +221,13 @@ START_TEST(part_of_a_batch)
     double whole[N], part[N];
     ck_assert_int_eq(engrate_estimate_batch(m, N, b.roles, b.skills, b.skill_offsets, b.certs,
                                             b.cert_offsets, b.years, 0, whole, NULL, NULL, NULL,
-                                            NULL, NULL),
+                                            NULL, NULL, NULL),
                      0);
     size_t k = N / 2 + 7;
     ck_assert_int_eq(engrate_estimate_batch(m, N - k, b.roles + k, b.skills,
                                             b.skill_offsets + k, b.certs, b.cert_offsets + k,
-                                            b.years + k, 0, part, NULL, NULL, NULL, NULL, NULL),
+                                            b.years + k, 0, part, NULL, NULL, NULL, NULL, NULL,
+                                            NULL),
                      0);
     for (size_t i = k; i < N; i++)
         ck_assert(same_bits(whole[i], part[i - k]));
@@ -227,8 +235,8 @@ START_TEST(part_of_a_batch)
 }
 END_TEST
 
-/* A profile that fails has its status and NaNs; the others are estimated; err has the
- * first failure with its index. */
+/* A profile that fails has its status and NaNs; the others are estimated; the call returns
+ * the first failure's code, err has it with its index, and *n_failed counts them. */
 START_TEST(failures_do_not_stop_the_batch)
 {
     engrate_model *m = load("models/example.model");
@@ -240,12 +248,14 @@ START_TEST(failures_do_not_stop_the_batch)
     unsigned fl[5];
     int st[5];
     engrate_error err;
+    size_t failed = 0;
     ck_assert_int_eq(engrate_estimate_batch(m, 5, roles, skills, skill_offsets, NULL, NULL,
-                                            years, 0, est, lo, hi, fl, st, &err),
-                     3);
+                                            years, 0, est, lo, hi, fl, st, &failed, &err),
+                     ENGRATE_E_INVALID);
+    ck_assert_uint_eq(failed, 3);
     ck_assert_int_eq(st[0], 0);
     ck_assert_int_eq(st[1], ENGRATE_E_INVALID); /* a NULL name */
-    ck_assert_int_eq(st[2], 1);                 /* unknown, ignored */
+    ck_assert_int_eq(st[2], 0);                 /* unknown, ignored: flagged */
     ck_assert_int_eq(st[3], ENGRATE_E_UTF8);
     ck_assert_int_eq(st[4], ENGRATE_E_INVALID); /* infinite years */
     ck_assert_double_eq_tol(est[0], exp(13.4 + 0.3 + 0.02 + 0.18), 1e-6);
@@ -261,22 +271,24 @@ START_TEST(failures_do_not_stop_the_batch)
     /* strict: the unknown name fails its profile, with the suggestion */
     ck_assert_int_eq(engrate_estimate_batch(m, 3, roles + 2, skills, skill_offsets + 2, NULL,
                                             NULL, years, ENGRATE_STRICT, est, lo, hi, fl, st,
-                                            &err),
-                     2);
+                                            &failed, &err),
+                     ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_uint_eq(failed, 2);
     ck_assert_int_eq(st[0], ENGRATE_E_UNKNOWN_NAME);
     ck_assert_int_eq(st[1], ENGRATE_E_UTF8);
     ck_assert_int_eq(st[2], 0);
     ck_assert_int_eq(err.code, ENGRATE_E_UNKNOWN_NAME);
     ck_assert_str_eq(err.text, "profile 0: unknown skills 'jva' (did you mean 'Java'?)");
-    /* err may be NULL */
+    /* err and n_failed may be NULL */
     ck_assert_int_eq(engrate_estimate_batch(m, 5, roles, skills, skill_offsets, NULL, NULL,
-                                            years, 0, est, lo, hi, fl, st, NULL),
-                     3);
+                                            years, 0, est, lo, hi, fl, st, NULL, NULL),
+                     ENGRATE_E_INVALID);
     engrate_model_free(m);
 }
 END_TEST
 
-/* Wrong arguments: a negative code, err filled, and no output written. */
+/* Wrong arguments: a negative code, err filled, no failed profile counted and no output
+ * written. */
 START_TEST(argument_errors)
 {
     engrate_model *m = load("models/example.model");
@@ -285,9 +297,10 @@ START_TEST(argument_errors)
     double est[2] = {-1, -1};
     int st[2] = {99, 99};
     engrate_error err;
+    size_t failed = 99;
 #define CALL(model, n, skills, offsets, flags)                                             \
     engrate_estimate_batch(model, n, NULL, skills, offsets, NULL, NULL, NULL, flags, est,   \
-                           NULL, NULL, NULL, st, &err)
+                           NULL, NULL, NULL, st, &failed, &err)
     ck_assert_int_eq(CALL(NULL, 2, names, good, 0), ENGRATE_E_INVALID);
     ck_assert_str_eq(err.text, "model is NULL");
     ck_assert_int_eq(CALL(m, 2, names, good, 4), ENGRATE_E_INVALID);
@@ -298,13 +311,13 @@ START_TEST(argument_errors)
     ck_assert_str_eq(err.text, "skills given without skills offsets");
     ck_assert_int_eq(CALL(m, 2, NULL, good, 0), ENGRATE_E_INVALID);
     ck_assert_str_eq(err.text, "skills is NULL with 2 names in the offsets");
-    ck_assert_int_eq(CALL(m, (size_t)INT_MAX + 1, names, good, 0), ENGRATE_E_LIMIT);
     ck_assert_int_eq(engrate_estimate_batch(m, 2, NULL, NULL, NULL, names, bad, NULL, 0, est,
-                                            NULL, NULL, NULL, st, &err),
+                                            NULL, NULL, NULL, st, &failed, &err),
                      ENGRATE_E_INVALID);
     ck_assert_str_eq(err.text, "certs offsets decrease at profile 1 (2, then 1)");
 #undef CALL
     ck_assert(est[0] == -1 && est[1] == -1 && st[0] == 99 && st[1] == 99);
+    ck_assert_uint_eq(failed, 0);
     engrate_model_free(m);
 }
 END_TEST
@@ -325,7 +338,7 @@ static void *worker(void *arg)
     for (int round = 0; round < 200; round++) {
         engrate_estimate_batch(j->m, N, j->b->roles, j->b->skills, j->b->skill_offsets,
                                j->b->certs, j->b->cert_offsets, j->b->years, 0, est, NULL,
-                               NULL, NULL, NULL, NULL);
+                               NULL, NULL, NULL, NULL, NULL);
         for (size_t i = 0; i < N; i++)
             j->mismatches += !same_bits(est[i], j->expected[i]);
     }

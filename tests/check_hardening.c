@@ -430,7 +430,7 @@ START_TEST(total_levels)
     engrate_model *m = engrate_model_load_buffer(t.s, at_limit, "gen.model", 0, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
     ck_assert_uint_eq(engrate_input_level_count(m, 9), 100000);
-    ck_assert_int_eq(engrate_model_find_level(m, 9, "1869f", NULL), 99999);
+    ck_assert_int_eq(test_find(m, 9, "1869f", NULL), 99999);
     engrate_model_free(m);
     m = load_text(&t, &err);
     ck_assert_ptr_null(m);
@@ -462,7 +462,7 @@ START_TEST(total_names)
     engrate_error err;
     engrate_model *m = engrate_model_load_buffer(t.s, at_limit, "gen.model", 0, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
-    ck_assert_int_eq(engrate_model_find_level(m, 0, "a1e847e", NULL), 31249);
+    ck_assert_int_eq(test_find(m, 0, "a1e847e", NULL), 31249);
     engrate_model_free(m);
     m = load_text(&t, &err);
     ck_assert_msg(m == NULL && err.code == ENGRATE_E_LIMIT && err.line == line,
@@ -499,13 +499,17 @@ START_TEST(hundred_thousand_levels_load)
     const int probe[] = {0, n / 3, n - 1};
     for (size_t i = 0; i < 3; i++) {
         char name[64];
-        int aliased = -1;
+        size_t level = ENGRATE_NO_INDEX;
+        unsigned flags = 0;
         snprintf(name, sizeof name, "alias %d", probe[i]);
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), probe[i]);
-        ck_assert_int_eq(aliased, 1);
+        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &level, &flags), 0);
+        ck_assert_uint_eq(level, (size_t)probe[i]);
+        ck_assert_uint_eq(flags, ENGRATE_NAME_ALIASED);
         snprintf(name, sizeof name, "SKILL %d", probe[i]);
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), probe[i]);
-        ck_assert_int_eq(aliased, 1);
+        level = ENGRATE_NO_INDEX;
+        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &level, &flags), 0);
+        ck_assert_uint_eq(level, (size_t)probe[i]);
+        ck_assert_uint_eq(flags, ENGRATE_NAME_ALIASED);
     }
     engrate_model_free(m);
     /* The same count declared one more than given, and a file too small for its count,
@@ -685,11 +689,11 @@ START_TEST(misuse_saving_and_accessors)
     ck_assert(isnan(engrate_model_interval_low(NULL)));
     ck_assert(isnan(engrate_model_interval_high(NULL)));
     ck_assert_uint_eq(engrate_model_input_count(NULL), 0);
-    ck_assert_int_eq(engrate_model_input_index(NULL, "role"), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_input_index(m, NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_input_index(m, ""), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_input_index(m, huge), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_input_index(m, "ro\xffle"), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_input_index(NULL, "role"), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_input_index(m, NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_input_index(m, ""), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_input_index(m, huge), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_input_index(m, "ro\xffle"), ENGRATE_E_UNKNOWN_NAME);
     size_t bad[] = {4, 5, 64, SIZE_MAX / 2, SIZE_MAX};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         size_t i = bad[k];
@@ -709,8 +713,8 @@ START_TEST(misuse_saving_and_accessors)
         ck_assert_uint_eq(engrate_level_flags(m, i, 0), 0);
         ck_assert_uint_eq(engrate_level_alias_count(m, 0, i), 0);
         ck_assert_ptr_null(engrate_level_alias(m, 0, 0, i));
-        ck_assert_int_eq(engrate_model_find_level(m, i, "pm", NULL), ENGRATE_E_INVALID);
-        ck_assert_int_eq(engrate_model_suggest(m, i, "pm"), ENGRATE_E_INVALID);
+        ck_assert_int_eq(test_find(m, i, "pm", NULL), ENGRATE_E_INVALID);
+        ck_assert_int_eq(test_suggest(m, i, "pm"), ENGRATE_E_INVALID);
     }
     ck_assert_ptr_null(engrate_input_id(NULL, 0));
     ck_assert_ptr_null(engrate_level_name(NULL, 0, 0, "en"));
@@ -739,46 +743,61 @@ START_TEST(misuse_names)
     const char *bad_utf8[] = {"\xff", "ja\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
                               "\xe3\x81", "\x80", "\xf8\x88\x80\x80\x80"};
     /* find_level: NULL, numeric input, empty, 1 MB, invalid UTF-8 anywhere. */
-    ck_assert_int_eq(engrate_model_find_level(NULL, 0, "pm", NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_find_level(m, 0, NULL, NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_find_level(m, 3, "5", NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_find_level(m, 0, "", NULL), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_find_level(m, 1, huge, NULL), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_find_level(m, 1, spaces, NULL), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_find_level(m, 1, huge_bad, NULL), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_find(NULL, 0, "pm", NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, 0, NULL, NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, 3, "5", NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, 0, "", NULL), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_find(m, 1, huge, NULL), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_find(m, 1, spaces, NULL), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_find(m, 1, huge_bad, NULL), ENGRATE_E_UTF8);
     for (size_t k = 0; k < sizeof bad_utf8 / sizeof bad_utf8[0]; k++) {
-        ck_assert_int_eq(engrate_model_find_level(m, 1, bad_utf8[k], NULL), ENGRATE_E_UTF8);
-        ck_assert_int_eq(engrate_model_suggest(m, 1, bad_utf8[k]), ENGRATE_E_UNKNOWN_NAME);
+        ck_assert_int_eq(test_find(m, 1, bad_utf8[k], NULL), ENGRATE_E_UTF8);
+        ck_assert_int_eq(test_suggest(m, 1, bad_utf8[k]), ENGRATE_E_UNKNOWN_NAME);
         char buf[64];
-        ck_assert_int_eq(engrate_fold_name(bad_utf8[k], buf, sizeof buf), ENGRATE_E_UTF8);
+        ck_assert_int_eq(test_fold(bad_utf8[k], buf, sizeof buf), ENGRATE_E_UTF8);
     }
     int aliased = 42;
-    ck_assert_int_eq(engrate_model_find_level(m, 0, "ＰＭ", &aliased), 0);
+    ck_assert_int_eq(test_find(m, 0, "ＰＭ", &aliased), 0);
     ck_assert_int_eq(aliased, 0);
     /* suggest: NULL, empty, 1 MB. */
-    ck_assert_int_eq(engrate_model_suggest(NULL, 0, "pm"), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_suggest(m, 0, NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_suggest(m, 3, "x"), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_suggest(m, 1, ""), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, 1, huge), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, 1, spaces), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, 1, "javaa"), 0);
+    ck_assert_int_eq(test_suggest(NULL, 0, "pm"), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_suggest(m, 0, NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_suggest(m, 3, "x"), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_suggest(m, 1, ""), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, 1, huge), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, 1, spaces), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, 1, "javaa"), 0);
     /* fold: every small capacity, exactly filled; 1 MB into a small buffer. */
     char buf[16];
-    ck_assert_int_eq(engrate_fold_name("", buf, 1), 0);
-    ck_assert_int_eq(engrate_fold_name("a", buf, 1), ENGRATE_E_LIMIT);
-    ck_assert_int_eq(engrate_fold_name("a", buf, 2), 1);
-    ck_assert_int_eq(engrate_fold_name("ＰＭＰ", buf, 4), 3);
+    ck_assert_int_eq(test_fold("", buf, 1), 0);
+    ck_assert_int_eq(test_fold("a", buf, 1), ENGRATE_E_LIMIT);
+    ck_assert_int_eq(test_fold("a", buf, 2), 1);
+    ck_assert_int_eq(test_fold("ＰＭＰ", buf, 4), 3);
     ck_assert_str_eq(buf, "pmp");
-    ck_assert_int_eq(engrate_fold_name("あ", buf, 3), ENGRATE_E_LIMIT);
-    ck_assert_int_eq(engrate_fold_name("あ", buf, 4), 3);
-    ck_assert_int_eq(engrate_fold_name(huge, buf, sizeof buf), ENGRATE_E_LIMIT);
-    ck_assert_int_eq(engrate_fold_name(spaces, buf, sizeof buf), 0);
-    ck_assert_int_eq(engrate_fold_name(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", NULL, 8), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", buf, 0), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("あ", buf, 3), ENGRATE_E_LIMIT);
+    ck_assert_int_eq(test_fold("あ", buf, 4), 3);
+    ck_assert_int_eq(test_fold(huge, buf, sizeof buf), ENGRATE_E_LIMIT);
+    ck_assert_int_eq(test_fold(spaces, buf, sizeof buf), 0);
+    ck_assert_int_eq(test_fold(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", NULL, 8), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", buf, 0), ENGRATE_E_INVALID);
+    /* A folded name has at most 1024 bytes (no name of a model can have more), whatever
+     * the buffer: 1024 ASCII letters fit, 1025 do not, nor 342 kana (1026 bytes). */
     char *out = malloc((1 << 20) + 1);
-    ck_assert_int_eq(engrate_fold_name(huge, out, (1 << 20) + 1), 1 << 20);
+    ck_assert_int_eq(test_fold(huge, out, (1 << 20) + 1), ENGRATE_E_LIMIT);
+    char *letters = malloc(3 * 1025 + 1);
+    memset(letters, 'k', 1025);
+    letters[1025] = '\0';
+    ck_assert_int_eq(test_fold(letters, out, 4096), ENGRATE_E_LIMIT);
+    letters[1024] = '\0';
+    ck_assert_int_eq(test_fold(letters, out, 4096), 1024);
+    for (int i = 0; i < 342; i++)
+        memcpy(letters + 3 * i, "\xe3\x81\x82", 3); /* あ */
+    letters[3 * 342] = '\0';
+    ck_assert_int_eq(test_fold(letters, out, 4096), ENGRATE_E_LIMIT);
+    letters[3 * 341] = '\0';
+    ck_assert_int_eq(test_fold(letters, out, 4096), 3 * 341);
+    free(letters);
     free(out);
     free(huge);
     free(spaces);
@@ -804,20 +823,25 @@ START_TEST(misuse_queries)
     char *huge = mb_name('k');
 
     /* add: NULL anywhere, unknown input, numeric input, bad UTF-8, empty and 1 MB names. */
-    ck_assert_int_eq(engrate_query_add(NULL, "skills", "java", &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, NULL, "java", &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, "skills", NULL, &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, "nope", "java", &err), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_query_add(q, huge, "java", &err), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_query_add(NULL, "skills", "java", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, NULL, "java", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "skills", NULL, NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "nope", "java", NULL, &err), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_query_add(q, huge, "java", NULL, &err), ENGRATE_E_UNKNOWN_NAME);
     ck_assert(utf8_ok(err.text) && strlen(err.text) < 200);
-    ck_assert_int_eq(engrate_query_add(q, "sk\xffills", "java", &err), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_query_add(q, "sk\xffills", "java", NULL, &err), ENGRATE_E_UNKNOWN_NAME);
     ck_assert(utf8_ok(err.text));
-    ck_assert_int_eq(engrate_query_add(q, "years", "5", &err), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_query_add(q, "skills", "ja\xffva", &err), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_query_add(q, "skills", "", &err), 1);
-    ck_assert_int_eq(engrate_query_add(q, "skills", huge, &err), 1);
-    ck_assert_int_eq(engrate_query_add(q, "skills", "java", NULL), 0);
-    ck_assert_int_eq(engrate_query_add(q, "skills", "JAVA", NULL), 0); /* twice: once */
+    ck_assert_int_eq(engrate_query_add(q, "years", "5", NULL, &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "ja\xffva", NULL, &err), ENGRATE_E_UTF8);
+    unsigned nf = 0;
+    ck_assert_int_eq(engrate_query_add(q, "skills", "", &nf, &err), 0); /* blank: ignored */
+    ck_assert_uint_eq(nf, ENGRATE_NAME_BLANK);
+    ck_assert_int_eq(engrate_query_add(q, "skills", huge, &nf, &err), 0);
+    ck_assert_uint_eq(nf, ENGRATE_NAME_UNKNOWN);
+    ck_assert_int_eq(engrate_query_add(q, "skills", " \xe3\x80\x80-", &nf, &err), 0);
+    ck_assert_uint_eq(nf, ENGRATE_NAME_BLANK);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "java", NULL, NULL), 0);
+    ck_assert_int_eq(engrate_query_add(q, "skills", "JAVA", NULL, NULL), 0); /* twice: once */
     /* by index: past the end, SIZE_MAX, numeric input */
     ck_assert_int_eq(engrate_query_add_level(NULL, 0, 0, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_query_add_level(q, SIZE_MAX, 0, &err), ENGRATE_E_INVALID);
@@ -825,9 +849,9 @@ START_TEST(misuse_queries)
     ck_assert_int_eq(engrate_query_add_level(q, 1, 5, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_query_add_level(q, 3, 0, &err), ENGRATE_E_INVALID);
     ck_assert_int_eq(engrate_query_add_level(q, 1, 0, &err), 0); /* java a third time */
-    /* numbers: NaN, infinities refused; absurd and negative years clamped */
-    double refused[] = {NAN, -NAN, INFINITY, -INFINITY};
-    for (size_t k = 0; k < 4; k++) {
+    /* numbers: infinities refused, NaN "not known"; absurd and negative years clamped */
+    double refused[] = {INFINITY, -INFINITY};
+    for (size_t k = 0; k < 2; k++) {
         ck_assert_int_eq(engrate_query_set_number(q, "years", refused[k], &err),
                          ENGRATE_E_INVALID);
         ck_assert_int_eq(engrate_query_set_number_at(q, 3, refused[k], &err),
@@ -851,11 +875,10 @@ START_TEST(misuse_queries)
         unsigned clamped = absurd[k] < 0 || absurd[k] > 40 ? ENGRATE_FLAG_CLAMPED : 0;
         ck_assert_uint_eq(engrate_result_flags(r) & ENGRATE_FLAG_CLAMPED, clamped);
     }
-    /* java counted once; the two unknown names kept, the 1 MB one whole */
+    /* java counted once; the unknown name kept whole (1 MB), the blank ones not at all */
     ck_assert_uint_eq(engrate_result_contribution_count(r), 3);
-    ck_assert_uint_eq(engrate_result_unknown_count(r), 2);
-    ck_assert_str_eq(engrate_result_unknown_name(r, 0), "");
-    ck_assert_uint_eq(strlen(engrate_result_unknown_name(r, 1)), 1 << 20);
+    ck_assert_uint_eq(engrate_result_unknown_count(r), 1);
+    ck_assert_uint_eq(strlen(engrate_result_unknown_name(r, 0)), 1 << 20);
 
     /* estimate: NULLs, flags, a result of another model; a failure empties the result */
     ck_assert_int_eq(engrate_estimate(NULL, 0, r, &err), ENGRATE_E_INVALID);
@@ -879,15 +902,15 @@ START_TEST(misuse_queries)
     for (size_t k = 0; k < 3; k++) {
         size_t i = idx[k];
         ck_assert(isnan(engrate_result_contribution_amount(r, i)));
-        ck_assert_int_eq(engrate_result_contribution_input(r, i), ENGRATE_E_INVALID);
-        ck_assert_int_eq(engrate_result_contribution_level(r, i), ENGRATE_E_INVALID);
+        ck_assert_uint_eq(engrate_result_contribution_input(r, i), ENGRATE_NO_INDEX);
+        ck_assert_uint_eq(engrate_result_contribution_level(r, i), ENGRATE_NO_INDEX);
         ck_assert(isnan(engrate_result_contribution_value(r, i)));
         ck_assert_uint_eq(engrate_result_contribution_flags(r, i), 0);
         ck_assert_ptr_null(engrate_result_unknown_name(r, i));
-        ck_assert_int_eq(engrate_result_unknown_input(r, i), ENGRATE_E_INVALID);
+        ck_assert_uint_eq(engrate_result_unknown_input(r, i), ENGRATE_NO_INDEX);
         ck_assert_ptr_null(engrate_result_aliased_given(r, i));
-        ck_assert_int_eq(engrate_result_aliased_input(r, i), ENGRATE_E_INVALID);
-        ck_assert_int_eq(engrate_result_aliased_level(r, i), ENGRATE_E_INVALID);
+        ck_assert_uint_eq(engrate_result_aliased_input(r, i), ENGRATE_NO_INDEX);
+        ck_assert_uint_eq(engrate_result_aliased_level(r, i), ENGRATE_NO_INDEX);
         ck_assert(isnan(engrate_result_contribution_amount(NULL, i)));
         ck_assert_ptr_null(engrate_result_unknown_name(NULL, i));
         ck_assert_ptr_null(engrate_result_aliased_given(NULL, i));
@@ -930,12 +953,12 @@ START_TEST(misuse_profiles)
         ENGRATE_E_INVALID);
     EMPTIED();
     double nan = NAN, inf = -INFINITY;
+    ck_assert_int_eq(engrate_estimate_profile(m, "pm", NULL, 0, NULL, 0, &nan, 0, r, &err), 0);
+    ck_assert_uint_eq(engrate_result_flags(r) & ENGRATE_FLAG_DEFAULTED, ENGRATE_FLAG_DEFAULTED);
     PRIME();
-    ck_assert_int_eq(engrate_estimate_profile(m, "pm", NULL, 0, NULL, 0, &nan, 0, r, &err),
-                     ENGRATE_E_INVALID);
-    EMPTIED();
     ck_assert_int_eq(engrate_estimate_profile(m, "pm", NULL, 0, NULL, 0, &inf, 0, r, &err),
                      ENGRATE_E_INVALID);
+    EMPTIED();
     PRIME();
     ck_assert_int_eq(engrate_estimate_profile(m, "p\xffm", NULL, 0, NULL, 0, NULL, 0, r, &err),
                      ENGRATE_E_UTF8);
@@ -945,7 +968,7 @@ START_TEST(misuse_profiles)
                      ENGRATE_E_INVALID);
     EMPTIED();
 
-    /* 100,000 skills: the same few over and over, unknown ones, an empty one. */
+    /* 100,000 skills: the same few over and over, an unknown one, a blank one. */
     size_t n = 100000;
     const char **skills = malloc(n * sizeof *skills);
     ck_assert_ptr_nonnull(skills);
@@ -957,7 +980,7 @@ START_TEST(misuse_profiles)
     ck_assert_uint_eq(engrate_result_contribution_count(r), 1 + 1 + 2 + 1); /* java, python */
     size_t unknown = 0;
     for (size_t i = 0; i < n; i++)
-        unknown += i % 6 == 3 || i % 6 == 4;
+        unknown += i % 6 == 3; /* "" is blank: ignored, not unknown */
     ck_assert_uint_eq(engrate_result_unknown_count(r), unknown);
     ck_assert(isfinite(engrate_result_estimate(r)));
     ck_assert_int_eq(engrate_estimate_profile(m, "pm", skills, n, NULL, 0, &years,
@@ -1008,41 +1031,48 @@ START_TEST(misuse_batch)
     double years[] = {8, NAN, INFINITY}, est[3], low[3], high[3];
     unsigned flags[3];
     int status[3];
-    ck_assert_int_eq(engrate_estimate_batch(NULL, 3, roles, skills, offs, NULL, NULL, years, 0,
-                                            est, low, high, flags, status, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, skills, NULL, NULL, NULL, years, 0,
-                                            est, low, high, flags, status, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, skills, bad_offs, NULL, NULL, years,
-                                            0, est, low, high, flags, status, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, NULL, offs, NULL, NULL, years, 0, est,
-                                            low, high, flags, status, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 2,
-                                            est, low, high, flags, status, &err),
-                     ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_estimate_batch(m, (size_t)INT_MAX + 1, NULL, NULL, NULL, NULL,
-                                            NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, &err),
-                     ENGRATE_E_LIMIT);
+    size_t failed = 99;
+    /* Refused calls: a negative code, no failed profile counted, nothing written. */
+#define REFUSED(call)                                                                      \
+    do {                                                                                   \
+        failed = 99;                                                                       \
+        status[0] = 42;                                                                    \
+        ck_assert_int_eq(call, ENGRATE_E_INVALID);                                         \
+        ck_assert_uint_eq(failed, 0);                                                      \
+        ck_assert_int_eq(status[0], 42);                                                   \
+    } while (0)
+    REFUSED(engrate_estimate_batch(NULL, 3, roles, skills, offs, NULL, NULL, years, 0, est, low,
+                                   high, flags, status, &failed, &err));
+    REFUSED(engrate_estimate_batch(m, 3, roles, skills, NULL, NULL, NULL, years, 0, est, low,
+                                   high, flags, status, &failed, &err));
+    REFUSED(engrate_estimate_batch(m, 3, roles, skills, bad_offs, NULL, NULL, years, 0, est, low,
+                                   high, flags, status, &failed, &err));
+    REFUSED(engrate_estimate_batch(m, 3, roles, NULL, offs, NULL, NULL, years, 0, est, low, high,
+                                   flags, status, &failed, &err));
+    REFUSED(engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 2, est, low,
+                                   high, flags, status, &failed, &err));
+#undef REFUSED
     ck_assert_int_eq(engrate_estimate_batch(m, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-                                            NULL, NULL, NULL, NULL, NULL),
+                                            NULL, NULL, NULL, NULL, NULL, NULL),
                      0);
-    /* profile 0 fine (with an unknown skill), 1 fine, 2 has bad UTF-8 and infinite years */
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 0,
-                                            est, low, high, flags, status, &err),
-                     1);
-    ck_assert_int_eq(status[0], 1);
+    /* profile 0 fine (with an unknown skill), 1 fine, 2 has bad UTF-8 and infinite years:
+     * the first failure's code, every output written, one failure counted */
+    int rc = engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 0, est, low,
+                                    high, flags, status, &failed, &err);
+    ck_assert_int_eq(rc, status[2]);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_int_eq(status[0], 0);
+    ck_assert_uint_eq(flags[0] & ENGRATE_FLAG_UNKNOWN, ENGRATE_FLAG_UNKNOWN);
     ck_assert_int_eq(status[1], 0);
     ck_assert_int_lt(status[2], 0);
+    ck_assert_int_eq(err.code, status[2]);
     ck_assert(isnan(est[2]) && isfinite(est[0]) && isfinite(est[1]));
     ck_assert_ptr_nonnull(strstr(err.text, "profile 2"));
     ck_assert(utf8_ok(err.text));
     /* every output NULL */
-    ck_assert_int_eq(engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 0,
-                                            NULL, NULL, NULL, NULL, NULL, NULL),
-                     1);
+    ck_assert_int_lt(engrate_estimate_batch(m, 3, roles, skills, offs, NULL, NULL, years, 0,
+                                            NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+                     0);
     engrate_model_free(m);
 }
 END_TEST

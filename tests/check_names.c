@@ -1,12 +1,15 @@
 /* check_names.c: name folding and matching (models/FORMAT.md, "Name matching"), with the
- * expected folded forms written out by hand from the rules, and the work of the name
- * index (it links the library's pieces, to count that). */
+ * expected folded forms written out by hand from the rules, checked for every code point
+ * against utf8proc's own whole-string NFKC_Casefold (a second method), the names people
+ * type (tests/data/names) against the default model, and the work of the name index (it
+ * links the library's pieces, to count that). */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include <check.h>
 #include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include <engrate.h>
 
@@ -24,7 +27,7 @@ static engrate_model *example(void)
 static void fold_is(const char *in, const char *want)
 {
     char buf[512];
-    int n = engrate_fold_name(in, buf, sizeof buf);
+    int n = test_fold(in, buf, sizeof buf);
     ck_assert_msg(n >= 0, "'%s' failed: %d", in, n);
     ck_assert_str_eq(buf, want);
     ck_assert_int_eq(n, (int)strlen(want));
@@ -51,55 +54,160 @@ START_TEST(folding_rules)
 }
 END_TEST
 
+/* Compatibility forms and case folding (Unicode's NFKC_Casefold), with the separators of
+ * the ASCII rules still removed. */
+START_TEST(folding_unicode)
+{
+    fold_is("ﾊﾟｲｿﾝ", "パイソン");               /* half-width katakana, voiced marks */
+    fold_is("ｼｽﾃﾑｴﾝｼﾞﾆｱ", "システムエンジニア");
+    fold_is("ﾌﾟﾛｼﾞｪｸﾄﾏﾈｰｼﾞｬｰ", "プロジェクトマネージャー"); /* ｰ is the long vowel mark */
+    fold_is("ｱﾏｿﾞﾝ･ｳｪﾌﾞ･ｻｰﾋﾞｽ", "アマゾンウェブサービス"); /* ･ U+FF65 is ・ */
+    fold_is("ハ\xe3\x82\x9b", "バ");   /* ゛ U+309B is a space and a mark: they compose */
+    fold_is("①②", "12");                     /* circled digits */
+    fold_is("Ⓐⓦⓢ", "aws");                    /* circled letters, upper and lower */
+    fold_is("㈱", "(株)");
+    fold_is("㍿", "株式会社");
+    fold_is("Ⅸ", "ix");                        /* a Roman numeral */
+    fold_is("ﬁle", "file");                     /* a ligature */
+    fold_is("Straße", "strasse");               /* full case folding: ß is ss */
+    fold_is("STRASSE", "strasse");
+    fold_is("ΟΔΥΣΣΕΥΣ", "οδυσσευσ");            /* Greek capitals */
+    fold_is("Ｃ＋＋", "c++");
+    fold_is("Ｃ＃", "c#");
+    fold_is("e\xcc\x81", "\xc3\xa9");            /* e and U+0301 compose: é */
+    fold_is("E\xcc\x81", "\xc3\xa9");
+    fold_is("Ja\xe2\x80\x8bva", "java");          /* zero-width space: ignorable */
+    fold_is("Ja\xc2\xad" "va", "java");               /* soft hyphen: ignorable */
+    fold_is("a\xe2\x80\x83" "b\xe1\x9a\x80" "c\xe2\x80\xa8" "d", "abcd"); /* em space, ogham, U+2028 */
+    fold_is("a\xc2\xa0" "b", "ab");                   /* no-break space */
+    fold_is("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab", "한"); /* conjoining jamo compose */
+    fold_is("한국어", "한국어");
+    fold_is("ぱいそん", "ぱいそん");             /* hiragana is not katakana */
+    fold_is("マネジャー", "マネジャー");         /* the long vowel mark stays */
+    fold_is("〜", "〜");
+}
+END_TEST
+
+/* Whether folding drops code point c, by models/FORMAT.md's list: written out here, not
+ * taken from the library. */
+static int separator(utf8proc_int32_t c)
+{
+    if (c < 0x80)
+        return strchr(" \t\n\v\f\r-_./", (int)c) != NULL && c != 0;
+    utf8proc_category_t k = utf8proc_category(c);
+    return c == 0x30FB || (c >= 0x2010 && c <= 0x2015) || c == 0x2212 ||
+           k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
+}
+
+/* s with the separators taken out. */
+static void drop_separators(char *s)
+{
+    char *o = s;
+    for (const char *p = s; *p;) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
+        if (n <= 0)
+            ck_abort_msg("utf8proc gave invalid UTF-8: '%s'", s);
+        if (!separator(c)) {
+            memmove(o, p, (size_t)n);
+            o += n;
+        }
+        p += n;
+    }
+    *o = '\0';
+}
+
+/* Every code point, alone: folded as utf8proc_NFKC_Casefold folds a whole string (its own
+ * decomposition, ordering and composition, where the library folds a character at a
+ * time), separators dropped; and folding the folded form again changes nothing, alone and
+ * after a letter, before a combining mark (where composition could change it).
+ * ENGRATE_TEST_LIGHT (valgrind): every 61st code point. */
+START_TEST(folding_agrees_with_nfkc_casefold)
+{
+    /* Plain tests in the loop, ck_abort_msg only on a failure: every ck_assert writes to
+     * check's pipe, a million times over. */
+    const char *light = getenv("ENGRATE_TEST_LIGHT");
+    utf8proc_int32_t step = light && *light && strcmp(light, "0") != 0 ? 61 : 1;
+    char in[16], ctx[32], folded[128], again[128];
+    for (utf8proc_int32_t c = 1; c <= 0x10FFFF; c += step) {
+        if (c >= 0xD800 && c <= 0xDFFF)
+            continue;
+        utf8proc_ssize_t n = utf8proc_encode_char(c, (utf8proc_uint8_t *)in);
+        in[n] = '\0';
+        size_t len = 0;
+        if (engrate_fold_name(in, folded, sizeof folded, &len) != 0 || len != strlen(folded))
+            ck_abort_msg("U+%04X: not folded", (unsigned)c);
+        utf8proc_uint8_t *ref = utf8proc_NFKC_Casefold((const utf8proc_uint8_t *)in);
+        if (!ref)
+            ck_abort_msg("U+%04X: utf8proc failed", (unsigned)c);
+        drop_separators((char *)ref);
+        if (strcmp((const char *)ref, folded) != 0)
+            ck_abort_msg("U+%04X: '%s', NFKC_Casefold '%s'", (unsigned)c, folded, ref);
+        free(ref);
+        if (engrate_fold_name(folded, again, sizeof again, NULL) != 0 || strcmp(again, folded))
+            ck_abort_msg("U+%04X: folded twice '%s', once '%s'", (unsigned)c, again, folded);
+        snprintf(ctx, sizeof ctx, "e%s\xcc\x81", in); /* after a letter, before U+0301 */
+        if (engrate_fold_name(ctx, folded, sizeof folded, NULL) != 0 ||
+            engrate_fold_name(folded, again, sizeof again, NULL) != 0 || strcmp(again, folded))
+            ck_abort_msg("e U+%04X U+0301: twice '%s', once '%s'", (unsigned)c, again, folded);
+    }
+}
+END_TEST
+
 START_TEST(folding_errors)
 {
     char buf[8];
-    ck_assert_int_eq(engrate_fold_name("\xff", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("a\xe3\x81", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("\xed\xa0\x80", buf, sizeof buf), ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_fold_name("abcdefghij", buf, sizeof buf), ENGRATE_E_LIMIT);
-    ck_assert_int_eq(engrate_fold_name(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", NULL, 4), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_fold_name("a", buf, 0), ENGRATE_E_INVALID);
+    size_t len = 99;
+    ck_assert_int_eq(engrate_fold_name("abc", buf, sizeof buf, &len), 0);
+    ck_assert_uint_eq(len, 3);
+    ck_assert_int_eq(engrate_fold_name("\xff", buf, sizeof buf, &len), ENGRATE_E_UTF8);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(test_fold("\xff", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("a\xe3\x81", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("\xed\xa0\x80", buf, sizeof buf), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_fold("abcdefghij", buf, sizeof buf), ENGRATE_E_LIMIT);
+    ck_assert_int_eq(test_fold(NULL, buf, sizeof buf), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", NULL, 4), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_fold("a", buf, 0), ENGRATE_E_INVALID);
 }
 END_TEST
 
 START_TEST(levels_found_by_id_name_and_alias)
 {
     engrate_model *m = example();
-    int role = engrate_model_input_index(m, "role");
-    int skills = engrate_model_input_index(m, "skills");
-    int certs = engrate_model_input_index(m, "certs");
+    int role = test_input_index(m, "role");
+    int skills = test_input_index(m, "skills");
+    int certs = test_input_index(m, "certs");
     int aliased = -1;
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "PM", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "PM", &aliased), 0);
     ck_assert_int_eq(aliased, 0); /* the id, folded */
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "プロマネ", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "プロマネ", &aliased), 0);
     ck_assert_int_eq(aliased, 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "Project Manager", &aliased), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "Project Manager", &aliased), 0);
     ck_assert_int_eq(aliased, 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "プロジェクトマネジャー", NULL), 0);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "ＰＭＯ", NULL), 1);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "CPP", NULL), 3);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "c++", NULL), 3);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "C#", NULL), 4);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "c", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, "プロジェクトマネジャー", NULL), 0);
+    ck_assert_int_eq(test_find(m, (size_t)role, "ＰＭＯ", NULL), 1);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "CPP", NULL), 3);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "c++", NULL), 3);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "C#", NULL), 4);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "c", NULL),
                      ENGRATE_E_UNKNOWN_NAME);
     /* names belong to their input: PMP is a cert, not a skill */
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)certs, "pmp", NULL), 0);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)skills, "pmp", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)certs, "pmp", NULL), 0);
+    ck_assert_int_eq(test_find(m, (size_t)skills, "pmp", NULL),
                      ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, "\xc3\x28", NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, "\xc3\x28", NULL),
                      ENGRATE_E_UTF8);
-    ck_assert_int_eq(engrate_model_find_level(m, 99, "pm", NULL), ENGRATE_E_INVALID);
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, NULL, NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, 99, "pm", NULL), ENGRATE_E_INVALID);
+    ck_assert_int_eq(test_find(m, (size_t)role, NULL, NULL), ENGRATE_E_INVALID);
     /* a name far longer than any the model can hold is unknown, not an error */
     char *huge = malloc(1 << 20);
     memset(huge, 'a', (1 << 20) - 1);
     huge[(1 << 20) - 1] = '\0';
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, huge, NULL),
+    ck_assert_int_eq(test_find(m, (size_t)role, huge, NULL),
                      ENGRATE_E_UNKNOWN_NAME);
     huge[5000] = '\xff';
-    ck_assert_int_eq(engrate_model_find_level(m, (size_t)role, huge, NULL), ENGRATE_E_UTF8);
+    ck_assert_int_eq(test_find(m, (size_t)role, huge, NULL), ENGRATE_E_UTF8);
     free(huge);
     engrate_model_free(m);
 }
@@ -199,16 +307,16 @@ static void check_every_spelling(const engrate_model *m)
             for (size_t a = 0; a < engrate_level_alias_count(m, in, l) && nn < 66; a++)
                 names[nn++] = engrate_level_alias(m, in, l, a);
             char id_folded[600], folded[600];
-            ck_assert_int_ge(engrate_fold_name(names[0], id_folded, sizeof id_folded), 0);
+            ck_assert_int_ge(test_fold(names[0], id_folded, sizeof id_folded), 0);
             for (size_t i = 0; i < nn; i++) {
                 char spelled[8][600];
                 size_t ns = respell(names[i], spelled);
                 for (size_t j = 0; j < ns; j++) {
                     int aliased = -1;
-                    int got = engrate_model_find_level(m, in, spelled[j], &aliased);
+                    int got = test_find(m, in, spelled[j], &aliased);
                     ck_assert_msg(got == (int)l, "'%s' (input %zu): %d, not level %zu",
                                   spelled[j], in, got, l);
-                    ck_assert_int_ge(engrate_fold_name(spelled[j], folded, sizeof folded), 0);
+                    ck_assert_int_ge(test_fold(spelled[j], folded, sizeof folded), 0);
                     ck_assert_msg(aliased == (strcmp(folded, id_folded) != 0),
                                   "'%s': aliased %d", spelled[j], aliased);
                 }
@@ -235,16 +343,16 @@ START_TEST(every_spelling_finds_its_level)
             if (name[i] == '_' || name[i] == '.')
                 continue;
             name[i] = name[i] == 'z' ? 'y' : 'z';
-            ck_assert_msg(engrate_model_find_level(m, skills, name, NULL) ==
+            ck_assert_msg(test_find(m, skills, name, NULL) ==
                               ENGRATE_E_UNKNOWN_NAME,
                           "'%s' found", name);
         }
         snprintf(name, sizeof name, "%sq", engrate_level_id(m, skills, l));
-        ck_assert_int_eq(engrate_model_find_level(m, skills, name, NULL),
+        ck_assert_int_eq(test_find(m, skills, name, NULL),
                          ENGRATE_E_UNKNOWN_NAME);
         snprintf(name, sizeof name, "%s", engrate_level_id(m, skills, l) + 1);
         if (len > 1)
-            ck_assert_int_eq(engrate_model_find_level(m, skills, name, NULL),
+            ck_assert_int_eq(test_find(m, skills, name, NULL),
                              ENGRATE_E_UNKNOWN_NAME);
     }
     engrate_model_free(m);
@@ -272,7 +380,7 @@ START_TEST(names_at_the_end_of_memory)
             size_t len = strlen(src);
             char *name = mem + page - (len + 1);
             memcpy(name, src, len + 1);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, NULL), (int)l);
+            ck_assert_int_eq(test_find(m, 0, name, NULL), (int)l);
             const char *skills[] = {name};
             ck_assert_int_eq(engrate_estimate_profile(m, NULL, skills, 1, NULL, 0, NULL, 0, r,
                                                       &err),
@@ -317,17 +425,17 @@ START_TEST(more_names_than_kept_as_written)
         int l = probe[i], aliased = -1;
         char name[64];
         snprintf(name, sizeof name, "s_%d", l);
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+        ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
         ck_assert_int_eq(aliased, 0);
         snprintf(name, sizeof name, "S %d", l); /* folds to the id */
-        ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+        ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
         ck_assert_int_eq(aliased, 0);
         for (int a = 0; a < ALIASES; a += ALIASES - 1) {
             snprintf(name, sizeof name, "A%d-x%d", l, a);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+            ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
             ck_assert_int_eq(aliased, 1);
             snprintf(name, sizeof name, "a %d X %d", l, a);
-            ck_assert_int_eq(engrate_model_find_level(m, 0, name, &aliased), l);
+            ck_assert_int_eq(test_find(m, 0, name, &aliased), l);
             ck_assert_int_eq(aliased, 1);
         }
     }
@@ -370,19 +478,52 @@ START_TEST(index_work_per_name_does_not_grow)
 }
 END_TEST
 
+/* Names that fold alike are one name: a second level cannot have it, and the error says
+ * what both fold to, at the line of the second. */
+START_TEST(names_that_fold_alike_collide)
+{
+    static const struct {
+        const char *first, *second, *folded;
+    } cases[] = {
+        {"パイソン", "ﾊﾟｲｿﾝ", "パイソン"},
+        {"Straße", "STRASSE", "strasse"},
+        {"AWS SAA", "ＡＷＳ・ＳＡＡ", "awssaa"},
+        {"①", "1", "1"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char text[1024];
+        size_t n = skills_model_head(text, sizeof text, "collide", 2);
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "[level a]\ncoef = 0\nalias = %s\n[level b]\ncoef = 0\nalias = %s\n",
+                              cases[k].first, cases[k].second);
+        engrate_error err;
+        engrate_model *m = engrate_model_load_buffer(text, n, "collide", 0, &err);
+        ck_assert_ptr_null(m);
+        ck_assert_int_eq(err.code, ENGRATE_E_DUPLICATE);
+        ck_assert_int_eq(err.line, 20);
+        char want[256];
+        snprintf(want, sizeof want,
+                 "collide:20:9: '%s' is already a name of level 'a' of input 'skills' "
+                 "(both fold to '%s')",
+                 cases[k].second, cases[k].folded);
+        ck_assert_str_eq(err.text, want);
+    }
+}
+END_TEST
+
 START_TEST(suggestions)
 {
     engrate_model *m = example();
-    size_t role = (size_t)engrate_model_input_index(m, "role");
-    size_t skills = (size_t)engrate_model_input_index(m, "skills");
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "Jva"), 0);        /* one deletion */
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "pyhton"), 1);     /* a swap: 2 edits */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "pgg"), 3);          /* pg: 1 edit */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "pmx"), 0); /* pm and pmo tie: lower */
-    ck_assert_int_eq(engrate_model_suggest(m, role, "プロマネー"), 0);    /* alias + 1 */
-    ck_assert_int_eq(engrate_model_suggest(m, skills, "cobol"), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, skills, ""), ENGRATE_E_UNKNOWN_NAME);
-    ck_assert_int_eq(engrate_model_suggest(m, 3, "x"), ENGRATE_E_INVALID); /* numeric */
+    size_t role = (size_t)test_input_index(m, "role");
+    size_t skills = (size_t)test_input_index(m, "skills");
+    ck_assert_int_eq(test_suggest(m, skills, "Jva"), 0);        /* one deletion */
+    ck_assert_int_eq(test_suggest(m, skills, "pyhton"), 1);     /* a swap: 2 edits */
+    ck_assert_int_eq(test_suggest(m, role, "pgg"), 3);          /* pg: 1 edit */
+    ck_assert_int_eq(test_suggest(m, role, "pmx"), 0); /* pm and pmo tie: lower */
+    ck_assert_int_eq(test_suggest(m, role, "プロマネー"), 0);    /* alias + 1 */
+    ck_assert_int_eq(test_suggest(m, skills, "cobol"), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, skills, ""), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_suggest(m, 3, "x"), ENGRATE_E_INVALID); /* numeric */
     engrate_model_free(m);
 }
 END_TEST
@@ -391,13 +532,17 @@ int main(void)
 {
     Suite *s = suite_create("names");
     TCase *tc = tcase_create("names");
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, folding_rules);
+    tcase_add_test(tc, folding_unicode);
+    tcase_add_test(tc, folding_agrees_with_nfkc_casefold);
     tcase_add_test(tc, folding_errors);
     tcase_add_test(tc, levels_found_by_id_name_and_alias);
     tcase_add_test(tc, every_spelling_finds_its_level);
     tcase_add_test(tc, names_at_the_end_of_memory);
     tcase_add_test(tc, more_names_than_kept_as_written);
     tcase_add_test(tc, index_work_per_name_does_not_grow);
+    tcase_add_test(tc, names_that_fold_alike_collide);
     tcase_add_test(tc, suggestions);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

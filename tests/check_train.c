@@ -471,6 +471,57 @@ START_TEST(weighted_hand_calculation)
 }
 END_TEST
 
+/* The reference profile: four kinds of row, three times each (so that the three folds
+ * share them), weights 1, 1, 2, 4 of 8 per copy. By hand: role a on 2/8 of the weight,
+ * b on 6/8; skill x on 3/8, y on 2/8; years (2 + 4 + 2 * 6 + 4 * 8) / 8 = 6.25. The
+ * typical effects are those shares times the model's coefficients; and as the years curve
+ * is linear, the base is the weighted mean of the rows' linear predictors, which the
+ * model's own estimates of the rows give (a second way to the same number). */
+START_TEST(reference_is_the_average_row)
+{
+    static const char *const rows[] = {"a,x,2,500000,1", "a,,4,560000,1", "b,x;y,6,700000,2",
+                                       "b,,8,650000,4"};
+    static const double weight[] = {1, 1, 2, 4};
+    text t = {0};
+    tprintf(&t, "role,skills,years,rate,w\n");
+    for (int copy = 0; copy < 3; copy++)
+        for (int k = 0; k < 4; k++)
+            tprintf(&t, "%s\n", rows[k]);
+    const char *const kv[] = {"categorical", "role", "set",   "skills", "numeric", "years",
+                              "weight",      "w",    "lambda", "0.01",  "folds",   "3",
+                              "min-count",   "1",    NULL};
+    engrate_error err;
+    engrate_model *m = train_buf(t.s, kv, NULL, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    ck_assert_int_eq(engrate_model_has_reference(m), 1);
+    ck_assert_str_eq(engrate_level_id(m, 0, 0), "a");
+    ck_assert_str_eq(engrate_level_id(m, 1, 0), "x");
+    double role = 0.25 * engrate_level_coef(m, 0, 0) + 0.75 * engrate_level_coef(m, 0, 1);
+    double skills = 0.375 * engrate_level_coef(m, 1, 0) + 0.25 * engrate_level_coef(m, 1, 1);
+    ck_assert_double_eq_tol(engrate_input_reference(m, 0), role, 1e-15);
+    ck_assert_double_eq_tol(engrate_input_reference(m, 1), skills, 1e-15);
+    ck_assert_double_eq(engrate_input_reference(m, 2), 6.25);
+    ck_assert_double_eq(engrate_input_default(m, 2), 6.25);
+    /* the base: the weighted mean of log(estimate) over the rows */
+    engrate_result *r = engrate_result_new(m, &err);
+    double sum = 0;
+    const char *const profile_skills[4][2] = {{"x"}, {NULL}, {"x", "y"}, {NULL}};
+    const size_t n_skills[] = {1, 0, 2, 0};
+    const char *const roles[] = {"a", "a", "b", "b"};
+    const double years[] = {2, 4, 6, 8};
+    for (int k = 0; k < 4; k++) {
+        ck_assert_int_eq(engrate_estimate_profile(m, roles[k], profile_skills[k], n_skills[k],
+                                                  NULL, 0, &years[k], 0, r, &err),
+                         0);
+        sum += weight[k] * log(engrate_result_estimate(r));
+    }
+    ck_assert_double_eq_tol(log(engrate_model_base(m)), sum / 8, 1e-12);
+    engrate_result_free(r);
+    engrate_model_free(m);
+    free(t.s);
+}
+END_TEST
+
 /* The condition number reported is the 1-norm one of the scaled normal matrix. For
  *   A = [1 -1/2 -1/5; -1/2 1 -2/5; -1/5 -2/5 1]   (unit diagonal: scaling leaves it be)
  * by hand: det A = 47/100, A^-1 = [84 58 40; 58 96 50; 40 50 75] / 47, so ||A||_1 = 1.9,
@@ -536,7 +587,7 @@ START_TEST(levels_file_order_names_and_evidence)
     ck_assert_uint_eq(engrate_level_flags(m, 0, 2), ENGRATE_LEVEL_NO_EVIDENCE);
     ck_assert_double_eq(engrate_level_coef(m, 0, 2), 0);
     ck_assert_str_eq(engrate_level_name(m, 0, 1, "ja"), "プロジェクトマネージャー");
-    ck_assert_int_eq(engrate_model_find_level(m, 0, "プロマネ", NULL), 1);
+    ck_assert_int_eq(test_find(m, 0, "プロマネ", NULL), 1);
     ck_assert_str_eq(engrate_model_meta(m, "currency"), "JPY");
     ck_assert_str_eq(engrate_model_source(m, 0), "made by check_train");
     engrate_model_free(m);
@@ -568,7 +619,7 @@ START_TEST(min_count_drops_rare_levels)
     engrate_model *m = train_buf(t.s, kv, &rep, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
     ck_assert_uint_eq(engrate_input_level_count(m, 1), 1);
-    ck_assert_int_eq(engrate_model_find_level(m, 1, "cobol", NULL), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(test_find(m, 1, "cobol", NULL), ENGRATE_E_UNKNOWN_NAME);
     int noted = 0;
     for (size_t i = 0; i < engrate_train_report_note_count(rep); i++)
         noted |= strstr(engrate_train_report_note(rep, i), "'cobol' seen 1 times") != NULL;
@@ -590,12 +641,12 @@ START_TEST(trains_from_an_edge_case_file)
     engrate_model *m = engrate_train_csv(test_path("tests/data/train/edge.csv"), o, &rep, &err);
     ck_assert_msg(m != NULL, "%s", err.text);
     ck_assert_double_eq(engrate_train_report_value(rep, "n"), 8);
-    int skills = engrate_model_input_index(m, "skills");
+    int skills = test_input_index(m, "skills");
     ck_assert_int_ge(skills, 0);
     ck_assert_uint_eq(engrate_input_level_count(m, (size_t)skills), 3); /* java python sql */
-    ck_assert_int_ge(engrate_model_find_level(m, (size_t)skills, "sql", NULL), 0);
-    ck_assert_double_eq(engrate_input_min(m, (size_t)engrate_model_input_index(m, "years")), 1);
-    ck_assert_double_eq(engrate_input_max(m, (size_t)engrate_model_input_index(m, "years")), 20);
+    ck_assert_int_ge(test_find(m, (size_t)skills, "sql", NULL), 0);
+    ck_assert_double_eq(engrate_input_min(m, (size_t)test_input_index(m, "years")), 1);
+    ck_assert_double_eq(engrate_input_max(m, (size_t)test_input_index(m, "years")), 20);
     engrate_model_free(m);
     engrate_train_report_free(rep);
     engrate_train_options_free(o);
@@ -862,6 +913,7 @@ int main(void)
     tcase_add_test(tc, deterministic_across_threads);
     tcase_add_test(tc, fold_merge_equals_all_rows);
     tcase_add_test(tc, weighted_hand_calculation);
+    tcase_add_test(tc, reference_is_the_average_row);
     tcase_add_test(tc, condition_number_of_a_known_matrix);
     tcase_add_test(tc, levels_file_order_names_and_evidence);
     tcase_add_test(tc, min_count_drops_rare_levels);

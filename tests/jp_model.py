@@ -11,10 +11,15 @@ nothing here is copied from the model. Checks:
   4. levels without published evidence are marked so, and levels with a figure are not;
   5. the model's metadata: JPY, month, as_of = the newest dated figure, every publisher
      credited in a source line;
-  6. the estimator command in the README's first command prints an estimate.
+  6. the estimator command in the README's first command prints an estimate;
+  7. the breakdown starts from the typical listing: for PMO, 8 years, Java, PMP its base is
+     the market centre (the geometric mean of the role and skill levels' figures) and the
+     years amount is the difference from the training rows' mean years, both past the
+     4.5-year plateau, so about 0; the amounts add up to the estimate.
 """
 import csv
 import json
+import math
 import os
 import re
 import subprocess
@@ -83,7 +88,9 @@ for a in aliases:
         check(False, "typed form with a comma cannot be tested: %r" % a["typed"])
         continue
     r = json.loads(run([flag[a["input"]], a["typed"], "--json"]))
-    levels = [c["level"] for c in r["contributions"] if c["input"] == a["input"]]
+    # (a row of level null takes the typical listing's skills out of the breakdown)
+    levels = [c["level"] for c in r["contributions"]
+              if c["input"] == a["input"] and c["level"] is not None]
     check(levels == [a["level"]] and not r["unknown"],
           "%s %r resolved to %s (unknown %s), want %s" % (a["input"], a["typed"], levels, r["unknown"], a["level"]))
 
@@ -141,6 +148,30 @@ if m:
     out = run(m.group(1).split())
     check(re.search(r"Estimate  ¥[0-9,]+", out) is not None, "README command printed:\n" + out)
     print(out)
+
+# 7. The breakdown's base is the typical listing.
+levels = {}
+for f in figures:
+    if f["kind"] in ("role", "skill"):
+        levels.setdefault((f["kind"], f["level"]), []).append(math.log(float(f["value_man_yen"])))
+centre = 10000 * math.exp(sum(sum(v) / len(v) for v in levels.values()) / len(levels))
+rows = list(csv.DictReader(open(os.path.join(data, "train.csv"), encoding="utf-8")))
+typical_years = sum(float(r["weight"]) * float(r["years"]) for r in rows) / \
+    sum(float(r["weight"]) for r in rows)
+r = estimate(["--role", "pmo", "--years", "8", "--skill", "java", "--cert", "pmp"])
+c = r["contributions"]
+print("breakdown: %s; market centre %.0f, typical years %.3f" %
+      (", ".join("%s %+.0f" % (x["level"] or x["input"], x["amount"]) for x in c), centre,
+       typical_years))
+check(c[0]["input"] == "(base)" and c[0]["name"] == "typical listing", "base row %s" % c[0])
+check(abs(c[0]["amount"] / centre - 1) < 0.02, "base %.0f, market centre %.0f" % (c[0]["amount"], centre))
+years = [x for x in c if x["input"] == "years"]
+check(len(years) == 1 and abs(years[0]["amount"]) < 0.005 * r["estimate"],
+      "years amount %s at 8 years, typical %.2f" % (years, typical_years))
+ref = re.search(r"^\[input years\]\n(?:[^\[].*\n)*?reference = (.*)$", text, re.M)
+check(ref is not None and abs(float(ref.group(1)) - typical_years) < 1e-9,
+      "years reference %s, rows' mean %.6f" % (ref and ref.group(1), typical_years))
+check(abs(sum(x["amount"] for x in c) - r["estimate"]) < 1e-6 * r["estimate"], "amounts add up")
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -2,15 +2,16 @@
 # (the estimator end to end, the trainer's progress bar, the exported symbols).
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 endif
-TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test
+TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
+	tests/api-misuse.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
-	NM='$(NM)'; export NM; PYTHON3='$(PYTHON3)'; export PYTHON3;
+	NM='$(NM)'; export NM; PYTHON3='$(PYTHON3)'; export PYTHON3; CC='$(CC)'; export CC;
 
 ENGRATE_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 ENGRATE_CHECK_LIBS = lib/libengrate.la $(CHECK_LIBS)
@@ -21,12 +22,21 @@ tests_check_model_LDADD = $(ENGRATE_CHECK_LIBS)
 # check_names also counts the name index's work (er_index_probes): it links the
 # library's pieces, which keep every symbol reachable.
 tests_check_names_SOURCES = tests/check_names.c tests/testutil.h
-tests_check_names_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
-tests_check_names_LDADD = lib/libengrate-core.la lib/libengrate-common.la $(LIBM) \
-	$(CHECK_LIBS)
+# check_names compares the library's folding with utf8proc's own (a second method), and
+# counts the index's probes (er_index_probes): it links the library's pieces.
+tests_check_names_CFLAGS = $(ENGRATE_CHECK_CFLAGS) $(UTF8PROC_CFLAGS)
+tests_check_names_LDADD = lib/libengrate-core.la lib/libengrate-common.la $(UTF8PROC_LIBS) \
+	$(LIBM) $(CHECK_LIBS)
+# check_typed reads the default model that make builds (models/local.mk).
+tests_check_typed_SOURCES = tests/check_typed.c tests/testutil.h
+tests_check_typed_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_typed_LDADD = $(ENGRATE_CHECK_LIBS)
 tests_check_estimate_SOURCES = tests/check_estimate.c tests/testutil.h
 tests_check_estimate_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
 tests_check_estimate_LDADD = $(ENGRATE_CHECK_LIBS)
+tests_check_whatif_SOURCES = tests/check_whatif.c tests/testutil.h
+tests_check_whatif_CFLAGS = $(ENGRATE_CHECK_CFLAGS) -pthread
+tests_check_whatif_LDADD = $(ENGRATE_CHECK_LIBS)
 # What both libraries share (common.h), tested through the convenience library.
 tests_check_util_SOURCES = tests/check_util.c tests/testutil.h
 tests_check_util_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
@@ -44,4 +54,5 @@ tests_check_train_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
-	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test
+	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
+	tests/api-misuse.test tests/api-misuse.c

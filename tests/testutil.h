@@ -83,6 +83,54 @@ static inline int test_utf8_ok(const char *str, size_t n)
     return 1;
 }
 
+#ifdef ENGRATE_H
+/* The lookups that return a status and write an index (engrate.h), folded into one int for
+ * assertions: the index found, or the negative code. A failure must also leave the index
+ * ENGRATE_NO_INDEX and a success must write one; if not, the answer is -1000, which no
+ * assertion expects. */
+static inline int test_index_or_code(int rc, size_t index)
+{
+    if (rc < 0)
+        return index == ENGRATE_NO_INDEX ? rc : -1000;
+    return rc == 0 && index < 1000000 ? (int)index : -1000;
+}
+
+/* engrate_model_find_level; *aliased (when not NULL) set from ENGRATE_NAME_ALIASED. */
+static inline int test_find(const engrate_model *m, size_t input, const char *name, int *aliased)
+{
+    size_t level = ENGRATE_NO_INDEX;
+    unsigned flags = 0xdead;
+    int rc = engrate_model_find_level(m, input, name, &level, &flags);
+    if (aliased)
+        *aliased = (flags & ENGRATE_NAME_ALIASED) != 0;
+    return test_index_or_code(rc, level);
+}
+
+static inline int test_suggest(const engrate_model *m, size_t input, const char *name)
+{
+    size_t level = ENGRATE_NO_INDEX;
+    int rc = engrate_model_suggest(m, input, name, &level);
+    return test_index_or_code(rc, level);
+}
+
+static inline int test_input_index(const engrate_model *m, const char *id)
+{
+    size_t input = ENGRATE_NO_INDEX;
+    int rc = engrate_model_input_index(m, id, &input);
+    return test_index_or_code(rc, input);
+}
+
+/* engrate_fold_name: the folded length, or the negative code. */
+static inline int test_fold(const char *name, char *buf, size_t cap)
+{
+    size_t len = 12345;
+    int rc = engrate_fold_name(name, buf, cap, &len);
+    if (rc < 0)
+        return len == 0 ? rc : -1000;
+    return rc == 0 && buf && len == strlen(buf) ? (int)len : -1000;
+}
+#endif
+
 #ifdef CHECK_H
 /* Run a suite with check's usual report; the exit status make check expects. */
 static inline int test_run_suite(Suite *s)

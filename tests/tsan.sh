@@ -23,15 +23,17 @@ if [ ! -f "$builddir/config.h" ]; then
 fi
 
 # check_estimate: many threads estimating with one model; check_batch: batches from many
-# threads; check_train: the trainer's reading and fitting threads.
+# threads; check_whatif: what-ifs from many threads; check_train: the trainer's reading and
+# fitting threads.
 suites=${TSAN_SUITES:-}
 if [ -z "$suites" ]; then
-    for s in check_estimate check_batch check_train; do
+    for s in check_estimate check_batch check_whatif check_train; do
         [ -f "$srcdir/tests/$s.c" ] && grep -q "tests/$s\\b" "$srcdir"/*/*.mk && suites="$suites $s"
     done
 fi
 lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk ./*/*/*.mk | grep -o 'lib/[A-Za-z0-9_/]*\.c' | sort -u)
-gsl=$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas")
+# The libraries the libraries use: GSL (the trainer) and utf8proc (name folding).
+deps="$(pkg-config --cflags --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas") $(pkg-config --cflags --libs libutf8proc 2>/dev/null || echo -lutf8proc)"
 check=$(pkg-config --cflags --libs check)
 cflags="-std=gnu11 -g -O1 -fsanitize=thread -fno-omit-frame-pointer -pthread"
 cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -I$srcdir/lib/train -DENGRATE_BUILDING"
@@ -41,14 +43,14 @@ objs=
 for src in $lib_sources; do
     obj="$out/obj/$(basename "$src" .c).o"
     # shellcheck disable=SC2086
-    $TSAN_CC $cflags -w $cppflags $(pkg-config --cflags gsl 2>/dev/null) -c "$srcdir/$src" -o "$obj"
+    $TSAN_CC $cflags -w $cppflags $(pkg-config --cflags gsl libutf8proc 2>/dev/null) -c "$srcdir/$src" -o "$obj"
     objs="$objs $obj"
 done
 
 failed=0
 for s in $suites; do
     # shellcheck disable=SC2086
-    $TSAN_CC $cflags $cppflags -o "$out/$s" "$srcdir/tests/$s.c" $objs $check $gsl -lm
+    $TSAN_CC $cflags $cppflags -o "$out/$s" "$srcdir/tests/$s.c" $objs $check $deps -lm
     start=$(date +%s)
     if srcdir=$srcdir CK_FORK=no ENGRATE_TEST_LIGHT=1 \
         TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \

@@ -19,6 +19,7 @@ int main(int argc, char **argv)
     const char *role = argc > 1 ? argv[1] : "pmo";
     double years = argc > 2 ? strtod(argv[2], NULL) : 8;
     const char *const default_skills[] = {"java"};
+    /* Names are passed as const char *const *, which C reaches from argv only by a cast. */
     const char *const *skills = argc > 3 ? (const char *const *)argv + 3 : default_skills;
     size_t n_skills = argc > 3 ? (size_t)(argc - 3) : 1;
     const char *const certs[] = {"pmp"};
@@ -38,11 +39,11 @@ int main(int argc, char **argv)
                engrate_model_meta(model, "period"), engrate_result_level(r) * 100,
                engrate_result_low(r), engrate_result_high(r));
         for (size_t i = 0; i < engrate_result_contribution_count(r); i++) {
-            int input = engrate_result_contribution_input(r, i);
-            int level = engrate_result_contribution_level(r, i);
+            size_t input = engrate_result_contribution_input(r, i);
+            size_t level = engrate_result_contribution_level(r, i);
             printf("  %-12s %-16s %+10.0f\n",
-                   input < 0 ? "base" : engrate_input_id(model, (size_t)input),
-                   level < 0 ? "" : engrate_level_id(model, (size_t)input, (size_t)level),
+                   input == ENGRATE_NO_INDEX ? "base" : engrate_input_id(model, input),
+                   level == ENGRATE_NO_INDEX ? "" : engrate_level_id(model, input, level),
                    engrate_result_contribution_amount(r, i));
         }
         for (size_t i = 0; i < engrate_result_unknown_count(r); i++)

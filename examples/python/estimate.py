@@ -23,9 +23,9 @@ Estimate an IT engineer's monthly rate with an engrate model.
 
   -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)
   -r, --role ROLE    the role, e.g. pmo, PM, プロマネ
-  -s, --skill NAMES  a skill; repeat the option or separate names with commas
-  -c, --cert NAMES   a certification; repeat or separate with commas
-  -y, --years N      years of experience
+  -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
+  -c, --cert NAMES   a certification; repeat or separate as for --skill
+  -y, --years N      years of experience ('' or nan: not known)
       --strict       fail (exit 2) on a name the model does not know
       --json         print one JSON object
       --lang en|ja   language of names and amounts (ja: amounts in 万円)
@@ -109,11 +109,15 @@ _DBL_MIN = 2.2250738585072014e-308
 
 
 def parse_years(s):
-    """The number, or None where engrate-estimate refuses it: strtod would leave text
-    over, or set ERANGE (overflow; a result below DBL_MIN that is not exact), or the
-    value is not finite."""
+    """The number; NaN for "not known" (blanks only, or a NaN); None where
+    engrate-estimate refuses it: strtod would leave text over, or set ERANGE (overflow; a
+    result below DBL_MIN that is not exact), or the value is infinite."""
+    if not s.strip(" \t\n\v\f\r"):
+        return math.nan
     m = _STRTOD.match(s)
-    if not m or m.group(4):
+    if m and m.group(4):
+        return math.nan if m.group(4).lower().startswith("nan") else None
+    if not m:
         return None
     sign, dec, hexa = m.groups()[:3]
     try:
@@ -142,8 +146,10 @@ def parse_years(s):
 
 
 def split_names(arg):
-    """strtok(arg, ",") with leading blanks skipped, as the C program does."""
-    return [t for t in (t.lstrip(" ") for t in arg.split(",")) if t]
+    """The names of one --skill or --cert as engrate_query_add_list splits them: at each
+    , ; 、 ， ； ､, each part's surrounding blanks trimmed (blank parts name nothing)."""
+    return [t.strip(" \t\n\v\f\r\u00a0\u3000")
+            for t in re.split("[,;\u3001\uff0c\uff1b\uff64]", arg)]
 
 
 # ---- Output helpers (byte for byte those of examples/engrate-estimate.c) ----------------
@@ -359,7 +365,7 @@ def run(argv, out, err):
     """The program; fills out and err (lists of str) and returns the exit status."""
     opts, rest = getopt_long(argv)
     model_path = role = list_what = years = None
-    lang, skills, certs, strict, json = "en", [], [], False, False
+    lang, skills, certs, strict, json, given = "en", [], [], False, False, False
     for key, value in opts:
         if key is None:
             err.append(value + "\n" + USAGE)
@@ -370,11 +376,13 @@ def run(argv, out, err):
             role = value
         elif key in ("s", "c"):
             (skills if key == "s" else certs).extend(split_names(value))
+            given = True
         elif key == "y":
             years = parse_years(value)
             if years is None:
                 err.append("engrate-estimate: --years '%s' is not a number\n" % value)
                 return EXIT_USAGE
+            given = True
         elif key == "S":
             strict = True
         elif key == "j":
@@ -395,7 +403,7 @@ def run(argv, out, err):
     if rest:
         err.append("engrate-estimate: unexpected argument '%s'\n%s" % (rest[0], USAGE))
         return EXIT_USAGE
-    if list_what is None and role is None and not skills and not certs and years is None:
+    if list_what is None and role is None and not given:
         err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years) "
                    "or --list\n" + USAGE)
         return EXIT_USAGE
@@ -412,7 +420,8 @@ def run(argv, out, err):
         if list_what is not None:
             return list_levels(v, list_what, json, out, err)
         try:
-            r = model.estimate(role=role, skills=skills, certs=certs, years=years,
+            r = model.estimate(role=role, skills=skills, certs=certs,
+                               years=None if years is None or math.isnan(years) else years,
                                strict=strict, lang=lang)
         except engrate.Error as e:
             err.append("engrate-estimate: %s\n" % e.text)

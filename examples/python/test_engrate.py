@@ -233,8 +233,11 @@ class Errors(Case):
         self.assertEqual(cm.exception.code, engrate.E_UNKNOWN_NAME)
         self.assertEqual(cm.exception.text, "unknown skills 'jva' (did you mean 'Java'?)")
         with self.assertRaises(engrate.Error) as cm:
-            m.estimate(role="pm", years=float("nan"))
+            m.estimate(role="pm", years=float("inf"))
         self.assertEqual(cm.exception.code, engrate.E_INVALID)
+        # NaN is "not known", as None is, in the single call as in the batch
+        self.assertEqual(m.estimate(role="pm", years=float("nan")).estimate,
+                         m.estimate(role="pm").estimate)
         with self.assertRaises(engrate.Error) as cm:
             m.estimate(role="pm", skills=[os.fsdecode(b"ja\xffva")])
         self.assertEqual(cm.exception.code, engrate.E_UTF8)
@@ -460,6 +463,11 @@ class SameOutput(unittest.TestCase):
         ["--role", "pm", "--skill", "xyzzy"],
         ["--role", "pm", "--years", "12a"],
         ["--role", "pm", "--years", "nan"],
+        ["--role", "pm", "--years", "", "--json"],
+        ["--role", "pm", "--years", "inf"],
+        ["--role", "pm", "--skill", "Java、Python", "--skill", " ruby ;jva,", "--json"],
+        ["--role", "pm", "--skill", "", "--cert", "ＰＭＰ，　ipa_pm"],
+        ["--skill", ""],
         ["--role", "pm", "--lang", "fr"],
         [],
         ["--frobnicate"],

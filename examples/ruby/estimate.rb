@@ -23,9 +23,9 @@ module EstimateCLI
 
       -m, --model FILE   model file (default: $ENGRATE_MODEL, else the installed default)
       -r, --role ROLE    the role, e.g. pmo, PM, プロマネ
-      -s, --skill NAMES  a skill; repeat the option or separate names with commas
-      -c, --cert NAMES   a certification; repeat or separate with commas
-      -y, --years N      years of experience
+      -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
+      -c, --cert NAMES   a certification; repeat or separate as for --skill
+      -y, --years N      years of experience ('' or nan: not known)
           --strict       fail (exit 2) on a name the model does not know
           --json         print one JSON object
           --lang en|ja   language of names and amounts (ja: amounts in 万円)
@@ -114,11 +114,15 @@ module EstimateCLI
   STRTOD = /\A[ \t\n\v\f\r]*([+-]?)(?:([0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)|0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)|((?i:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)))\z/n.freeze
   DBL_MIN = 2.2250738585072014e-308
 
-  # The number, or nil where engrate-estimate refuses it: strtod would leave text over or
-  # set ERANGE (overflow; a result below DBL_MIN that is not exact), or it is not finite.
+  # The number; NaN for "not known" (blanks only, or a NaN); nil where engrate-estimate
+  # refuses it: strtod would leave text over or set ERANGE (overflow; a result below
+  # DBL_MIN that is not exact), or it is infinite.
   def parse_years(s)
+    return Float::NAN if s.b.match?(/\A[ \t\n\v\f\r]*\z/n)
+
     m = STRTOD.match(s.b)
-    return nil if m.nil? || m[4]
+    return nil if m.nil?
+    return m[4].downcase.start_with?("nan") ? Float::NAN : nil if m[4]
 
     sign, dec, hexa = m[1], m[2], m[3]
     if dec
@@ -147,10 +151,15 @@ module EstimateCLI
     sign == "-" ? -x : x
   end
 
-  # strtok(arg, ",") with leading blanks skipped, as the C program does.
+  # The names of one --skill or --cert as engrate_query_add_list splits them: at each
+  # , ; 、 ， ； ､, each part's surrounding blanks trimmed (blank parts name nothing).
+  LIST_SEPARATOR = /,|;|\u3001|\uFF0C|\uFF1B|\uFF64/.freeze
+  LIST_BLANKS = /\A[ \t\n\v\f\r\u00A0\u3000]+|[ \t\n\v\f\r\u00A0\u3000]+\z/.freeze
   def split_names(arg)
-    arg.b.split(",").map { |t| t.sub(/\A +/n, "").force_encoding(Encoding::UTF_8) }
-       .reject(&:empty?)
+    arg = arg.dup.force_encoding(Encoding::UTF_8)
+    return [arg] unless arg.valid_encoding? # the library refuses it, with its message
+
+    arg.split(LIST_SEPARATOR, -1).map { |t| t.gsub(LIST_BLANKS, "") }
   end
 
   # ---- Output helpers (byte for byte those of examples/engrate-estimate.c) ---------------
@@ -349,7 +358,7 @@ module EstimateCLI
     lang = "en"
     skills = []
     certs = []
-    strict = json = false
+    strict = json = given = false
     opts.each do |key, value|
       case key
       when nil
@@ -357,14 +366,16 @@ module EstimateCLI
         return EXIT_USAGE
       when "m" then model_path = value
       when "r" then role = value
-      when "s" then skills.concat(split_names(value))
-      when "c" then certs.concat(split_names(value))
+      when "s", "c"
+        (key == "s" ? skills : certs).concat(split_names(value))
+        given = true
       when "y"
         years = parse_years(value)
         if years.nil?
           err << "engrate-estimate: --years '#{value}' is not a number\n"
           return EXIT_USAGE
         end
+        given = true
       when "S" then strict = true
       when "j" then json = true
       when "L"
@@ -386,7 +397,7 @@ module EstimateCLI
       err << "engrate-estimate: unexpected argument '#{rest[0]}'\n" << USAGE
       return EXIT_USAGE
     end
-    if list_what.nil? && role.nil? && skills.empty? && certs.empty? && years.nil?
+    if list_what.nil? && role.nil? && !given
       err << "engrate-estimate: give a profile (--role, --skill, --cert, --years) or --list\n" << USAGE
       return EXIT_USAGE
     end
@@ -404,8 +415,8 @@ module EstimateCLI
       return list_levels(v, list_what, json, out, err) unless list_what.nil?
 
       begin
-        r = model.estimate(role: role, skills: skills, certs: certs, years: years,
-                           strict: strict, lang: lang)
+        r = model.estimate(role: role, skills: skills, certs: certs,
+                           years: years&.nan? ? nil : years, strict: strict, lang: lang)
       rescue Engrate::Error => e
         err << "engrate-estimate: #{e.text}\n"
         return e.code == Engrate::E_NOMEM ? EXIT_LOAD : EXIT_USAGE

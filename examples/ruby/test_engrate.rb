@@ -203,6 +203,9 @@ class TestErrors < EngrateCase
     assert_equal "unknown skills 'jva' (did you mean 'Java'?)", e.text
     e = assert_raises(Engrate::Error) { @model.estimate(role: "pm", years: Float::INFINITY) }
     assert_equal Engrate::E_INVALID, e.code
+    # NaN is "not known", as nil is, in the single call as in the batch
+    assert_equal @model.estimate(role: "pm").estimate,
+                 @model.estimate(role: "pm", years: Float::NAN).estimate
     e = assert_raises(Engrate::Error) { @model.estimate(role: "pm", skills: ["ja\xFFva".b]) }
     assert_equal Engrate::E_UTF8, e.code
     e = assert_raises(Engrate::Error) { @model.estimate(role: "p\0m") } # a form can send %00
@@ -410,6 +413,11 @@ class TestSameOutput < Minitest::Test
     %w[--role pm --skill xyzzy],
     %w[--role pm --years 12a],
     %w[--role pm --years nan],
+    ["--role", "pm", "--years", "", "--json"],
+    %w[--role pm --years inf],
+    ["--role", "pm", "--skill", "Java、Python", "--skill", " ruby ;jva,", "--json"],
+    ["--role", "pm", "--skill", "", "--cert", "ＰＭＰ，　ipa_pm"],
+    ["--skill", ""],
     %w[--role pm --lang fr],
     [],
     %w[--frobnicate],

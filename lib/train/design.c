@@ -106,7 +106,9 @@ static int fold(const char *s, size_t n, char *buf, size_t cap)
         return ENGRATE_E_LIMIT;
     memcpy(name, s, n);
     name[n] = '\0';
-    return engrate_fold_name(name, buf, cap);
+    size_t len = 0;
+    int rc = engrate_fold_name(name, buf, cap, &len);
+    return rc < 0 ? rc : (int)len;
 }
 
 /* Record that (input, folded name) belongs to term; *other: the term that already has it
@@ -114,7 +116,7 @@ static int fold(const char *s, size_t n, char *buf, size_t cap)
 int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n, uint32_t term_i,
                         uint32_t *other)
 {
-    char buf[ER_MAX_NAME_BYTES * 2 + 8];
+    char buf[ER_MAX_FOLDED_BYTES + 1];
     int len = fold(name, n, buf, sizeof buf);
     *other = term_i;
     if (len <= 0)

@@ -1,5 +1,6 @@
 /* emit.c: what training gives back: the model, written as model text and loaded through
- * the public loader, and the report's table of terms. */
+ * the public loader, with the reference profile of its training rows, and the report's
+ * table of terms. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -119,7 +120,8 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
     const engrate_train_options *o = t->o;
     static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
                                                         NULL};
-    er_buf_puts(b, "engrate-model 1\n\n[model]\n");
+    /* Version 2: every trained model has a reference profile. */
+    er_buf_puts(b, "engrate-model 2\n\n[model]\n");
     for (size_t k = 0; k < ER_META_COUNT; k++) {
         const char *v = o->meta[k] ? o->meta[k] : defaults[k];
         if (v)
@@ -151,8 +153,23 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
     er_buf_kn(b, "high", r->high);
 }
 
-/* A numeric input: its range, default (the weighted mean of the column, clamped), knots
- * and coefficients. */
+/* The weighted mean of term j's column over every row used (all folds): a level's share
+ * of the rows, a numeric input's mean value. NaN when no row has weight. */
+static er_dd term_mean(const trainer *t, uint32_t j)
+{
+    er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
+    for (size_t k = 0; k < t->K; k++) {
+        if (t->acc[k].p == 0)
+            continue; /* no row reached it */
+        sw = dd_add(sw, t->acc[k].g[0]);
+        if (t->acc[k].p > j) /* else no row of it had the term, made later */
+            s = dd_add(s, t->acc[k].g[ER_PK(0, j)]);
+    }
+    return sw.hi > 0 ? dd_div(s, sw) : dd_make(NAN, 0);
+}
+
+/* A numeric input: its range, default and reference (both the weighted mean of the
+ * column, clamped: the typical value), knots and coefficients. */
 static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *coef)
 {
     if (fabs(in->min) > ER_MAX_ABS_NUMERIC || fabs(in->max) > ER_MAX_ABS_NUMERIC)
@@ -160,21 +177,42 @@ static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *c
                         "numeric input '%s' ranges over [%g, %g], beyond the model "
                         "format's limit of +-1e9: rescale the column",
                         in->id, in->min, in->max);
-    er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
-    for (size_t k = 0; k < t->K; k++) {
-        if (t->acc[k].p > in->first) {
-            s = dd_add(s, t->acc[k].g[ER_PK(0, in->first)]);
-            sw = dd_add(sw, t->acc[k].g[0]);
-        }
-    }
-    double mean = sw.hi > 0 ? dd_to_d(dd_div(s, sw)) : in->min;
+    double mean = dd_to_d(term_mean(t, in->first));
+    if (isnan(mean))
+        mean = in->min;
+    mean = mean < in->min ? in->min : mean > in->max ? in->max : mean;
     er_buf_kn(b, "min", in->min);
     er_buf_kn(b, "max", in->max);
-    er_buf_kn(b, "default", mean < in->min ? in->min : mean > in->max ? in->max : mean);
+    er_buf_kn(b, "default", mean);
     if (in->n_knots)
         er_buf_kns(b, "knots", in->knots, in->n_knots);
     er_buf_kns(b, "coef", coef + in->first, in->n_knots + 1);
+    er_buf_kn(b, "reference", mean);
     return 0;
+}
+
+/* Whether a level is written without evidence (so marked in the levels file, or seen
+ * fewer than --min-count times), and so with coefficient 0. */
+static int no_evidence(const trainer *t, const term *tm)
+{
+    return (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->count < (uint64_t)t->o->min_count;
+}
+
+/* A categorical or set input's typical effect: the average over the rows of the effect
+ * their levels have in the model, the sum of each level's share times the coefficient
+ * written for it (so that the base is the average linear predictor of the rows, as
+ * SHAP's expected value is for a linear model). */
+static double typical_effect(const trainer *t, const ordered *ol, const double *coef)
+{
+    er_dd s = dd_make(0, 0);
+    for (size_t k = 0; k < ol->n; k++) {
+        uint32_t j = ol->terms[k];
+        double c = no_evidence(t, &t->terms[j]) ? 0 : coef[j];
+        er_dd share = term_mean(t, j);
+        if (c != 0 && isfinite(share.hi))
+            s = dd_add(s, dd_mul_d(share, c));
+    }
+    return dd_to_d(s);
 }
 
 /* One [level] section: a level without evidence (so marked in the levels file, or seen
@@ -182,7 +220,7 @@ static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *c
 static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
 {
     const term *tm = &t->terms[term_i];
-    int none = (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->count < (uint64_t)t->o->min_count;
+    int none = no_evidence(t, tm);
     er_buf_puts(b, "\n[level ");
     er_buf_puts(b, tm->level);
     er_buf_puts(b, "]\n");
@@ -236,6 +274,7 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
                             "input '%s' has %zu levels (at most %d)", in->id, ol.n,
                             ER_MAX_LEVELS);
         }
+        er_buf_kn(b, "reference", typical_effect(t, &ol, coef));
         er_buf_printf(b, "levels = %zu\n", ol.n);
         for (size_t k = 0; k < ol.n; k++)
             emit_level(t, b, ol.terms[k], coef[ol.terms[k]]);

@@ -30,6 +30,7 @@ import math
 import os
 import re
 import sys
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -392,21 +393,17 @@ def to_csv(columns, rows):
 # ---- Names -------------------------------------------------------------------------
 
 def fold(name):
-    """The library's name folding (models/FORMAT.md, "Name matching")."""
-    out = []
-    for ch in name:
-        c = ord(ch)
-        if 0xFF01 <= c <= 0xFF5E:
-            ch, c = chr(c - 0xFEE0), c - 0xFEE0
-        if c < 0x80:
-            if ch in " \t\n\r\v\f-_./":
-                continue
-            out.append(ch.lower())
-            continue
-        if c in (0x3000, 0x00A0, 0x30FB, 0xFF65, 0x2212) or 0x2010 <= c <= 0x2015:
-            continue
-        out.append(ch)
-    return "".join(out)
+    """The library's name folding (models/FORMAT.md, "Name matching"; lib/fold.c): the
+    compatibility decomposition with case folding, less the separators, the spaces and the
+    default ignorables (approximated here by format characters), then composed again. The
+    library takes its tables from utf8proc, this from Python's unicodedata: the two can
+    differ on characters newer than the older of their Unicode versions, never on the
+    names of this catalogue."""
+    d = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", name).casefold())
+    kept = [ch for ch in d
+            if ch not in " \t\n\r\v\f-_./\u30fb\u2212" and not 0x2010 <= ord(ch) <= 0x2015
+            and unicodedata.category(ch) not in ("Zs", "Zl", "Zp", "Cf")]
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 ID_RE = re.compile(r"^[a-z0-9_+#.\-]{1,64}$")

@@ -31,8 +31,9 @@ command -v "$CLANG" >/dev/null || { echo "build.sh: $CLANG not found" >&2; exit 
 lib_sources=$(cd "$srcdir" && cat Makefile.am ./*/*.mk ./*/*/*.mk | grep -o 'lib/[A-Za-z0-9_/]*\.c' | sort -u)
 [ -n "$lib_sources" ] || { echo "build.sh: no sources in lib/local.mk" >&2; exit 2; }
 
-gsl_cflags=$(pkg-config --cflags gsl 2>/dev/null || true)
-gsl_libs=$(pkg-config --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas")
+# The libraries the library uses: GSL (the trainer) and utf8proc (name folding).
+dep_cflags="$(pkg-config --cflags gsl 2>/dev/null || true) $(pkg-config --cflags libutf8proc 2>/dev/null || true)"
+dep_libs="$(pkg-config --libs gsl 2>/dev/null || echo "-lgsl -lgslcblas") $(pkg-config --libs libutf8proc 2>/dev/null || echo -lutf8proc)"
 san="-fsanitize=$FUZZ_SANITIZE -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cppflags="-I$builddir -I$builddir/include -I$srcdir/include -I$srcdir/lib -I$srcdir/lib/train -DENGRATE_BUILDING"
 cflags="-std=gnu11 $FUZZ_CFLAGS $san"
@@ -43,7 +44,7 @@ for src in $lib_sources; do
     obj="$out/obj/$(basename "$src" .c).o"
     # shellcheck disable=SC2086
     # -w: warnings are the normal build's business (-Werror in CI), not this one's
-    $CLANG $cflags -w -fsanitize=fuzzer-no-link $cppflags $gsl_cflags -c "$srcdir/$src" -o "$obj"
+    $CLANG $cflags -w -fsanitize=fuzzer-no-link $cppflags $dep_cflags -c "$srcdir/$src" -o "$obj"
     objs="$objs $obj"
 done
 
@@ -54,8 +55,8 @@ if [ -f "$srcdir/lib/train/csv.c" ] && grep -q engrate_train_csv_buffer "$srcdir
 fi
 for t in $targets; do
     # shellcheck disable=SC2086
-    $CLANG $cflags -fsanitize=fuzzer $cppflags $gsl_cflags \
+    $CLANG $cflags -fsanitize=fuzzer $cppflags $dep_cflags \
         -DFUZZ_SRCDIR="\"$srcdir\"" "$srcdir/tests/fuzz/fuzz_$t.c" $objs \
-        -o "$out/fuzz_$t" $gsl_libs -lm -pthread
+        -o "$out/fuzz_$t" $dep_libs -lm -pthread
     echo "built $out/fuzz_$t"
 done

@@ -174,10 +174,11 @@ def fold_name(name):
     b = _encode(name)
     cap = 4 * len(b) + 16
     buf = ctypes.create_string_buffer(cap)
-    n = _raw.engrate_fold_name(b, buf, cap)
-    if n < 0:
-        raise Error(n, "cannot fold %r: %s" % (name, _raw.engrate_strerror(n).decode()))
-    return buf.raw[:n].decode("utf-8")
+    n = c_size_t(0)
+    rc = _raw.engrate_fold_name(b, buf, cap, byref(n))
+    if rc < 0:
+        raise Error(rc, "cannot fold %r: %s" % (name, _raw.engrate_strerror(rc).decode()))
+    return buf.raw[:n.value].decode("utf-8")
 
 
 # ---- Results -----------------------------------------------------------------------------
@@ -518,19 +519,22 @@ class Model:
     def find(self, input_id, name):
         """The level a name matches (ids, display names, aliases, after folding), or None."""
         inp = self.input(input_id)
-        k = _raw.engrate_model_find_level(self._handle(), inp._index, _encode(name), None)
-        if k == _raw.E_UNKNOWN_NAME:
+        k = c_size_t()
+        rc = _raw.engrate_model_find_level(self._handle(), inp._index, _encode(name),
+                                           byref(k), None)
+        if rc == _raw.E_UNKNOWN_NAME:
             return None
-        if k < 0:
-            raise Error(k, "cannot match %r for %s: %s"
-                        % (name, input_id, _raw.engrate_strerror(k).decode()))
-        return inp.levels[k]
+        if rc < 0:
+            raise Error(rc, "cannot match %r for %s: %s"
+                        % (name, input_id, _raw.engrate_strerror(rc).decode()))
+        return inp.levels[k.value]
 
     def suggest(self, input_id, name):
         """The level closest to an unknown name, or None when none is close."""
         inp = self.input(input_id)
-        k = _raw.engrate_model_suggest(self._handle(), inp._index, _encode(name))
-        return inp.levels[k] if k >= 0 else None
+        k = c_size_t()
+        rc = _raw.engrate_model_suggest(self._handle(), inp._index, _encode(name), byref(k))
+        return inp.levels[k.value] if rc == 0 else None
 
     def _level_name(self, input, level, lang):
         key = (input, level, lang)
@@ -556,7 +560,8 @@ class Model:
         str); years a number or None (not known: the model's default is used). Unknown
         names are ignored and listed in the result, or raise engrate.Error
         (E_UNKNOWN_NAME) when strict. `lang` is the language of the names in the
-        breakdown. Raises engrate.Error for bad input (e.g. NaN years: E_INVALID)."""
+        breakdown. NaN years mean "not known", as None does. Raises engrate.Error for bad
+        input (e.g. infinite years: E_INVALID)."""
         s = _names(skills)
         c = _names(certs)
         y = None if years is None else byref(c_double(years))
@@ -588,7 +593,7 @@ class Model:
             inp = inputs[raw.engrate_result_contribution_input(r, i)]
             lev = raw.engrate_result_contribution_level(r, i)
             amount = raw.engrate_result_contribution_amount(r, i)
-            if lev >= 0:
+            if lev != raw.NO_INDEX:
                 level = inp.levels[lev]
                 contributions.append(Contribution(
                     inp.id, level.id, self._level_name(inp._index, lev, lang), None, amount,
@@ -603,10 +608,11 @@ class Model:
         for i in range(raw.engrate_result_unknown_count(r)):
             given = raw.engrate_result_unknown_name(r, i)
             inp = inputs[raw.engrate_result_unknown_input(r, i)]
-            k = raw.engrate_model_suggest(h, inp._index, given)
+            k = c_size_t()
+            found = raw.engrate_model_suggest(h, inp._index, given, byref(k)) == 0
             unknown.append(given.decode())
             suggestions.append(Suggestion(inp.id, unknown[-1],
-                                          inp.levels[k].id if k >= 0 else None))
+                                          inp.levels[k.value].id if found else None))
         aliased = []
         for i in range(raw.engrate_result_aliased_count(r)):
             inp = inputs[raw.engrate_result_aliased_input(r, i)]
@@ -684,13 +690,16 @@ class Model:
                        if None in years else years)
             years_p = (c_double * n).from_buffer(ys)
         err = _raw.engrate_error()
-        failed = _raw.engrate_estimate_batch(
+        n_failed = c_size_t(0)
+        rc = _raw.engrate_estimate_batch(
             self._handle(), n, role_p, skill_p, skill_off, cert_p, cert_off, years_p,
             _raw.STRICT if strict else 0, (c_double * n).from_buffer(est),
             (c_double * n).from_buffer(low), (c_double * n).from_buffer(high),
-            (c_uint * n).from_buffer(flags), (c_int * n).from_buffer(status), byref(err))
+            (c_uint * n).from_buffer(flags), (c_int * n).from_buffer(status),
+            byref(n_failed), byref(err))
         del keep
-        if failed < 0:
+        failed = n_failed.value
+        if rc < 0 and not failed:  # refused: nothing estimated
             raise Error._from(err)
         if failed and not return_errors:
             first = next(i for i, s in enumerate(status) if s < 0)

@@ -52,6 +52,10 @@ FLAG_CLAMPED = 1 << 1
 FLAG_DEFAULTED = 1 << 2
 FLAG_NO_EVIDENCE = 1 << 3
 FLAG_MISSING = 1 << 4
+NAME_UNKNOWN = 1 << 0
+NAME_ALIASED = 1 << 1
+NAME_BLANK = 1 << 2
+NO_INDEX = (1 << (8 * ctypes.sizeof(c_size_t))) - 1  # ENGRATE_NO_INDEX, (size_t)-1
 
 ERROR_SOURCE_MAX = 160
 ERROR_TEXT_MAX = 320
@@ -99,6 +103,7 @@ PROTOTYPES = [
     # Errors and version
     ("engrate_strerror", c_char_p, [c_int]),
     ("engrate_error_size", c_size_t, []),
+    ("engrate_no_index", c_size_t, []),
     ("engrate_version_string", c_char_p, []),
     ("engrate_version_major", c_int, []),
     # Models
@@ -122,7 +127,7 @@ PROTOTYPES = [
     ("engrate_model_interval_high", c_double, [model_p]),
     # Inputs and levels
     ("engrate_model_input_count", c_size_t, [model_p]),
-    ("engrate_model_input_index", c_int, [model_p, c_char_p]),
+    ("engrate_model_input_index", c_int, [model_p, c_char_p, POINTER(c_size_t)]),
     ("engrate_input_id", c_char_p, [model_p, c_size_t]),
     ("engrate_input_kind", c_int, [model_p, c_size_t]),
     ("engrate_input_label", c_char_p, [model_p, c_size_t, c_char_p]),
@@ -139,14 +144,16 @@ PROTOTYPES = [
     ("engrate_level_flags", c_uint, [model_p, c_size_t, c_size_t]),
     ("engrate_level_alias_count", c_size_t, [model_p, c_size_t, c_size_t]),
     ("engrate_level_alias", c_char_p, [model_p, c_size_t, c_size_t, c_size_t]),
-    ("engrate_model_find_level", c_int, [model_p, c_size_t, c_char_p, POINTER(c_int)]),
-    ("engrate_model_suggest", c_int, [model_p, c_size_t, c_char_p]),
-    ("engrate_fold_name", c_int, [c_char_p, c_void_p, c_size_t]),
+    ("engrate_model_find_level", c_int,
+     [model_p, c_size_t, c_char_p, POINTER(c_size_t), POINTER(c_uint)]),
+    ("engrate_model_suggest", c_int, [model_p, c_size_t, c_char_p, POINTER(c_size_t)]),
+    ("engrate_fold_name", c_int, [c_char_p, c_void_p, c_size_t, POINTER(c_size_t)]),
     # Queries
     ("engrate_query_new", query_p, [model_p, error_p]),
     ("engrate_query_free", None, [query_p]),
     ("engrate_query_reset", None, [query_p]),
-    ("engrate_query_add", c_int, [query_p, c_char_p, c_char_p, error_p]),
+    ("engrate_query_add", c_int, [query_p, c_char_p, c_char_p, POINTER(c_uint), error_p]),
+    ("engrate_query_add_list", c_int, [query_p, c_char_p, c_char_p, POINTER(c_uint), error_p]),
     ("engrate_query_set_number", c_int, [query_p, c_char_p, c_double, error_p]),
     ("engrate_query_add_level", c_int, [query_p, c_size_t, c_size_t, error_p]),
     ("engrate_query_set_number_at", c_int, [query_p, c_size_t, c_double, error_p]),
@@ -164,22 +171,22 @@ PROTOTYPES = [
     ("engrate_result_flags", c_uint, [result_p]),
     ("engrate_result_contribution_count", c_size_t, [result_p]),
     ("engrate_result_contribution_amount", c_double, [result_p, c_size_t]),
-    ("engrate_result_contribution_input", c_int, [result_p, c_size_t]),
-    ("engrate_result_contribution_level", c_int, [result_p, c_size_t]),
+    ("engrate_result_contribution_input", c_size_t, [result_p, c_size_t]),
+    ("engrate_result_contribution_level", c_size_t, [result_p, c_size_t]),
     ("engrate_result_contribution_value", c_double, [result_p, c_size_t]),
     ("engrate_result_contribution_flags", c_uint, [result_p, c_size_t]),
     ("engrate_result_unknown_count", c_size_t, [result_p]),
     ("engrate_result_unknown_name", c_char_p, [result_p, c_size_t]),
-    ("engrate_result_unknown_input", c_int, [result_p, c_size_t]),
+    ("engrate_result_unknown_input", c_size_t, [result_p, c_size_t]),
     ("engrate_result_aliased_count", c_size_t, [result_p]),
     ("engrate_result_aliased_given", c_char_p, [result_p, c_size_t]),
-    ("engrate_result_aliased_input", c_int, [result_p, c_size_t]),
-    ("engrate_result_aliased_level", c_int, [result_p, c_size_t]),
+    ("engrate_result_aliased_input", c_size_t, [result_p, c_size_t]),
+    ("engrate_result_aliased_level", c_size_t, [result_p, c_size_t]),
     # Batches
     ("engrate_estimate_batch", c_int,
      [model_p, c_size_t, names_p, names_p, POINTER(c_size_t), names_p, POINTER(c_size_t),
       POINTER(c_double), c_uint, POINTER(c_double), POINTER(c_double), POINTER(c_double),
-      POINTER(c_uint), POINTER(c_int), error_p]),
+      POINTER(c_uint), POINTER(c_int), POINTER(c_size_t), error_p]),
 ]
 
 # libengrate-train's prototypes (include/engrate_train.h), bound by load_train() the first
@@ -291,6 +298,8 @@ _major = lib.engrate_version_major()
 if _major != EXPECTED_MAJOR:
     raise ImportError("engrate: %s is libengrate %s (major %d); this binding needs major %d"
                       % (path, lib.engrate_version_string().decode(), _major, EXPECTED_MAJOR))
+if lib.engrate_no_index() != NO_INDEX:
+    raise ImportError("engrate: %s has another ENGRATE_NO_INDEX" % path)
 if lib.engrate_error_size() != ctypes.sizeof(engrate_error):
     raise ImportError("engrate: %s has an engrate_error of %d bytes, the binding %d"
                       % (path, lib.engrate_error_size(), ctypes.sizeof(engrate_error)))

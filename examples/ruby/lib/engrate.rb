@@ -98,10 +98,11 @@ module Engrate
 
   # ---- Helpers ----------------------------------------------------------------------
 
-  # Result flags by the names engrate-estimate --json uses, in its order.
+  # Result flags by the names engrate-estimate --json uses, in its order; :reference marks
+  # the breakdown's rows measured from the model's reference profile (contributions only).
   FLAG_NAMES = [[:unknown, Raw::FLAG_UNKNOWN], [:clamped, Raw::FLAG_CLAMPED],
                 [:defaulted, Raw::FLAG_DEFAULTED], [:no_evidence, Raw::FLAG_NO_EVIDENCE],
-                [:missing, Raw::FLAG_MISSING]].freeze
+                [:missing, Raw::FLAG_MISSING], [:reference, Raw::FLAG_REFERENCE]].freeze
   FLAG_SETS = Hash.new do |h, bits|
     h[bits] = FLAG_NAMES.filter_map { |name, bit| name if bits & bit != 0 }.freeze
   end

@@ -83,11 +83,13 @@ module Engrate
       flags = FFI::MemoryPointer.new(:uint, n, false)
       status = FFI::MemoryPointer.new(:int, n, false)
       err = Raw::ErrorStruct.new
-      failed = use do |h|
+      n_failed = FFI::MemoryPointer.new(:size_t)
+      rc = use do |h|
         Raw.engrate_estimate_batch(h, n, r_arr, s_arr, so, c_arr, co, ys,
-                                   strict ? Raw::STRICT : 0, est, low, high, flags, status, err)
+                                   strict ? Raw::STRICT : 0, est, low, high, flags, status,
+                                   n_failed, err)
       end
-      raise Error.from(err) if failed.negative?
+      raise Error.from(err) if rc.negative? && n_failed.read(:size_t).zero? # refused
 
       codes = status.get_array_of_int(0, n)
       first = codes.index(&:negative?)

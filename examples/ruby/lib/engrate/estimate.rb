@@ -88,12 +88,16 @@ module Engrate
         rc = x.nil? ? 0 : Raw.engrate_query_set_number_at(q, inp.index, x, err)
       when :categorical
         n = Params.one_name(value, inp.id)
-        rc = n.nil? ? 0 : Raw.engrate_query_add(q, inp.id, n, err)
+        rc = n.nil? ? 0 : Raw.engrate_query_add(q, inp.id, n, nil, err)
       else
         rc = 0
-        Params.set_names(value).each do |n|
-          rc = Raw.engrate_query_add(q, inp.id, n, err)
-          break if rc.negative?
+        if value.is_a?(String) || value.is_a?(Symbol) # typed in one field: C splits it
+          rc = Raw.engrate_query_add_list(q, inp.id, Engrate.c_string(value), nil, err)
+        else
+          Params.set_names(value).each do |n|
+            rc = Raw.engrate_query_add(q, inp.id, n, nil, err)
+            break if rc.negative?
+          end
         end
       end
       raise Error.from(err) if rc.negative?
@@ -122,9 +126,9 @@ module Engrate
       Raw.engrate_result_unknown_count(r).times do |i|
         given = Raw.engrate_result_unknown_name(r, i)
         inp = ins[Raw.engrate_result_unknown_input(r, i)]
-        k = Raw.engrate_model_suggest(h, inp.index, given)
+        k = suggestion(h, inp.index, given)
         unknown << Engrate.utf8(given)
-        suggestions << Suggestion.new(inp.id, unknown.last, k.negative? ? nil : inp.levels[k].id)
+        suggestions << Suggestion.new(inp.id, unknown.last, k && inp.levels[k].id)
       end
       aliased = Array.new(Raw.engrate_result_aliased_count(r)) do |i|
         inp = ins[Raw.engrate_result_aliased_input(r, i)]
@@ -138,23 +142,30 @@ module Engrate
                  suggestions, aliased, lang)
     end
 
+    # Contribution i: the base, a level, a numeric input, or (for a model with a reference
+    # profile) a row that takes an input's typical effect out, named as --json names them.
     def contribution(h, r, i, ins, lang)
       amount = Raw.engrate_result_contribution_amount(r, i)
-      return Contribution.new(nil, nil, "base", nil, amount, false, NO_FLAGS) if i.zero?
-
-      inp = ins[Raw.engrate_result_contribution_input(r, i)]
-      lev = Raw.engrate_result_contribution_level(r, i)
-      if lev >= 0
+      input = Raw.engrate_result_contribution_input(r, i)
+      lev = input == Raw::NO_INDEX ? Raw::NO_INDEX : Raw.engrate_result_contribution_level(r, i)
+      if lev != Raw::NO_INDEX # the common case, its flags from the model's level
+        inp = ins[input]
         lv = inp.levels[lev]
         no_ev = lv.no_evidence?
-        Contribution.new(inp.id, lv.id, level_name(inp.index, lev, lang, h), nil, amount, no_ev,
-                         no_ev ? NO_EVIDENCE : NO_FLAGS)
-      else
-        f = Raw.engrate_result_contribution_flags(r, i)
-        Contribution.new(inp.id, nil, input_label(inp.index, lang, h),
-                         Raw.engrate_result_contribution_value(r, i), amount,
-                         f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f])
+        return Contribution.new(inp.id, lv.id, level_name(inp.index, lev, lang, h), nil, amount,
+                                no_ev, no_ev ? NO_EVIDENCE : NO_FLAGS)
       end
+      f = Raw.engrate_result_contribution_flags(r, i)
+      reference = f & Raw::FLAG_REFERENCE != 0
+      if input == Raw::NO_INDEX
+        return Contribution.new(nil, nil, reference ? typical(lang) : "base", nil, amount, false,
+                                FLAG_SETS[f])
+      end
+      inp = ins[input]
+      name = reference ? typical(lang) : input_label(inp.index, lang, h)
+      value = Raw.engrate_result_contribution_value(r, i)
+      Contribution.new(inp.id, nil, name, value.nan? ? nil : value, amount,
+                       f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f])
     end
   end
 end

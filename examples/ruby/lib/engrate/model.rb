@@ -151,23 +151,37 @@ module Engrate
     # [display name, id] pairs of an input's levels, for a form's select.
     def choices(input_key, lang: "en") = input(input_key).choices(lang.to_s)
 
-    # The level a name matches (ids, display names, aliases, after folding), or nil.
+    # The level a name matches (ids, display names, aliases, after folding), or nil (a
+    # blank name matches nothing).
     def find(input_key, name)
       inp = input(input_key)
       c = Engrate.c_string(name)
-      k = use { |h| Raw.engrate_model_find_level(h, inp.index, c, nil) }
-      return nil if k == Raw::E_UNKNOWN_NAME
-      raise Error.new(k, "cannot match #{name.inspect}: #{Raw.engrate_strerror(k)}") if k.negative?
+      level = FFI::MemoryPointer.new(:size_t)
+      rc = use { |h| Raw.engrate_model_find_level(h, inp.index, c, level, nil) }
+      return nil if rc == Raw::E_UNKNOWN_NAME
+      raise Error.new(rc, "cannot match #{name.inspect}: #{Raw.engrate_strerror(rc)}") if rc.negative?
 
-      inp.levels[k]
+      inp.levels[level.read(:size_t)]
     end
 
     # The level closest to an unknown name, or nil when none is close.
     def suggest(input_key, name)
       inp = input(input_key)
       c = Engrate.c_string(name)
-      k = use { |h| Raw.engrate_model_suggest(h, inp.index, c) }
-      k.negative? ? nil : inp.levels[k]
+      k = use { |h| suggestion(h, inp.index, c) }
+      k && inp.levels[k]
+    end
+
+    # True when the model has a reference profile (the typical row of its training data):
+    # its breakdowns are then measured from that profile's estimate, #base.
+    def reference?
+      use { |h| Raw.engrate_model_has_reference(h) == 1 }
+    end
+
+    # The breakdown's base in currency: the reference profile's estimate, or without one
+    # the inverse-transformed intercept.
+    def base
+      use { |h| Raw.engrate_model_base(h) }
     end
 
     def inspect
@@ -280,26 +294,41 @@ module Engrate
       by_lang[lang] || (by_lang.size < 32 ? (by_lang[lang] = {}) : {})
     end
 
+    # The index of the level closest to an unknown name, or nil.
+    def suggestion(h, input, name)
+      level = FFI::MemoryPointer.new(:size_t)
+      Raw.engrate_model_suggest(h, input, name, level).zero? ? level.read(:size_t) : nil
+    end
+
+    # What the model calls its reference profile in the breakdown, as engrate-estimate
+    # does: its typical listing when the model measures listings, else its typical profile.
+    def typical(lang)
+      listing = meta("basis") == "listing"
+      if lang == "ja"
+        listing ? "平均的な案件" : "平均的なプロフィール"
+      else
+        listing ? "typical listing" : "typical profile"
+      end
+    end
+
     def inside(h, &block)
       h ? yield(h) : use(&block)
     end
   end
 
+  FOLD_CAP = 1025 # a folded name has at most 1024 bytes (engrate.h), and its NUL
+
   # A name folded the way the library matches names (engrate_fold_name), or nil when the
-  # library refuses it (invalid UTF-8).
+  # library refuses it (invalid UTF-8, or longer folded than any name of a model can be).
   def self.fold(name)
     s = name.to_s
     return nil if s.include?("\0")
 
-    cap = (s.bytesize * 4) + 64
-    loop do
-      buf = FFI::MemoryPointer.new(:char, cap)
-      n = Raw.engrate_fold_name(s, buf, cap)
-      return Engrate.utf8(buf.get_bytes(0, n)) if n >= 0
-      return nil unless n == Raw::E_LIMIT && cap < (1 << 20)
+    buf = FFI::MemoryPointer.new(:char, FOLD_CAP)
+    len = FFI::MemoryPointer.new(:size_t)
+    return nil unless Raw.engrate_fold_name(s, buf, FOLD_CAP, len).zero?
 
-      cap *= 4
-    end
+    Engrate.utf8(buf.get_bytes(0, len.read(:size_t)))
   end
 end
 

@@ -59,6 +59,16 @@ module Engrate
     FLAG_DEFAULTED = 1 << 2
     FLAG_NO_EVIDENCE = 1 << 3
     FLAG_MISSING = 1 << 4
+    FLAG_REFERENCE = 1 << 5
+    CHANGE_ADD = 1
+    CHANGE_LEVEL = 2
+    CHANGE_NUMBER = 3
+    WHATIF_NO_EVIDENCE = 1 << 1
+    WHATIF_MAX_STEPS = 16
+    NAME_UNKNOWN = 1 << 0
+    NAME_ALIASED = 1 << 1
+    NAME_BLANK = 1 << 2
+    NO_INDEX = (1 << (8 * FFI.type_size(:size_t))) - 1 # ENGRATE_NO_INDEX, (size_t)-1
 
     ERROR_SOURCE_MAX = 160
     ERROR_TEXT_MAX = 320
@@ -139,6 +149,7 @@ module Engrate
     # Errors and version
     attach_function :engrate_strerror, [:int], :string
     attach_function :engrate_error_size, [], :size_t
+    attach_function :engrate_no_index, [], :size_t
     attach_function :engrate_version_string, [], :string
     attach_function :engrate_version_major, [], :int
     # Models
@@ -160,9 +171,11 @@ module Engrate
     attach_function :engrate_model_interval_level, [:pointer], :double
     attach_function :engrate_model_interval_low, [:pointer], :double
     attach_function :engrate_model_interval_high, [:pointer], :double
+    attach_function :engrate_model_has_reference, [:pointer], :int
+    attach_function :engrate_model_base, [:pointer], :double
     # Inputs and levels
     attach_function :engrate_model_input_count, [:pointer], :size_t
-    attach_function :engrate_model_input_index, %i[pointer string], :int
+    attach_function :engrate_model_input_index, %i[pointer string pointer], :int
     attach_function :engrate_input_id, %i[pointer size_t], :string
     attach_function :engrate_input_kind, %i[pointer size_t], :int
     attach_function :engrate_input_label, %i[pointer size_t string], :string
@@ -173,20 +186,23 @@ module Engrate
     attach_function :engrate_input_knot_count, %i[pointer size_t], :size_t
     attach_function :engrate_input_knot, %i[pointer size_t size_t], :double
     attach_function :engrate_input_coef, %i[pointer size_t size_t], :double
+    attach_function :engrate_input_reference, %i[pointer size_t], :double
+    attach_function :engrate_input_reference_effect, %i[pointer size_t], :double
     attach_function :engrate_level_id, %i[pointer size_t size_t], :string
     attach_function :engrate_level_name, %i[pointer size_t size_t string], :string
     attach_function :engrate_level_coef, %i[pointer size_t size_t], :double
     attach_function :engrate_level_flags, %i[pointer size_t size_t], :uint
     attach_function :engrate_level_alias_count, %i[pointer size_t size_t], :size_t
     attach_function :engrate_level_alias, %i[pointer size_t size_t size_t], :string
-    attach_function :engrate_model_find_level, %i[pointer size_t string pointer], :int
-    attach_function :engrate_model_suggest, %i[pointer size_t string], :int
-    attach_function :engrate_fold_name, %i[string pointer size_t], :int
+    attach_function :engrate_model_find_level, %i[pointer size_t string pointer pointer], :int
+    attach_function :engrate_model_suggest, %i[pointer size_t string pointer], :int
+    attach_function :engrate_fold_name, %i[string pointer size_t pointer], :int
     # Queries
     attach_function :engrate_query_new, %i[pointer pointer], :pointer
     attach_function :engrate_query_free, [:pointer], :void
     attach_function :engrate_query_reset, [:pointer], :void
-    attach_function :engrate_query_add, %i[pointer string string pointer], :int
+    attach_function :engrate_query_add, %i[pointer string string pointer pointer], :int
+    attach_function :engrate_query_add_list, %i[pointer string string pointer pointer], :int
     attach_function :engrate_query_set_number, %i[pointer string double pointer], :int
     attach_function :engrate_query_add_level, %i[pointer size_t size_t pointer], :int
     attach_function :engrate_query_set_number_at, %i[pointer size_t double pointer], :int
@@ -204,26 +220,49 @@ module Engrate
     attach_function :engrate_result_flags, [:pointer], :uint
     attach_function :engrate_result_contribution_count, [:pointer], :size_t
     attach_function :engrate_result_contribution_amount, %i[pointer size_t], :double
-    attach_function :engrate_result_contribution_input, %i[pointer size_t], :int
-    attach_function :engrate_result_contribution_level, %i[pointer size_t], :int
+    attach_function :engrate_result_contribution_input, %i[pointer size_t], :size_t
+    attach_function :engrate_result_contribution_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_value, %i[pointer size_t], :double
     attach_function :engrate_result_contribution_flags, %i[pointer size_t], :uint
     attach_function :engrate_result_unknown_count, [:pointer], :size_t
     attach_function :engrate_result_unknown_name, %i[pointer size_t], :string
-    attach_function :engrate_result_unknown_input, %i[pointer size_t], :int
+    attach_function :engrate_result_unknown_input, %i[pointer size_t], :size_t
     attach_function :engrate_result_aliased_count, [:pointer], :size_t
     attach_function :engrate_result_aliased_given, %i[pointer size_t], :string
-    attach_function :engrate_result_aliased_input, %i[pointer size_t], :int
-    attach_function :engrate_result_aliased_level, %i[pointer size_t], :int
+    attach_function :engrate_result_aliased_input, %i[pointer size_t], :size_t
+    attach_function :engrate_result_aliased_level, %i[pointer size_t], :size_t
     # Batches
     attach_function :engrate_estimate_batch,
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
-                       pointer pointer pointer pointer pointer pointer], :int, blocking: true
+                       pointer pointer pointer pointer pointer pointer pointer], :int,
+                    blocking: true
+    # What-if (the whatif handle is owned by the friendly layer, one per call)
+    attach_function :engrate_whatif_new, %i[pointer pointer], :pointer
+    attach_function :engrate_whatif_free, [:pointer], :void
+    attach_function :engrate_whatif_set_inputs, %i[pointer pointer size_t pointer], :int
+    attach_function :engrate_whatif_set_steps, %i[pointer pointer size_t pointer], :int
+    attach_function :engrate_whatif_run, %i[pointer pointer size_t uint pointer], :int
+    attach_function :engrate_whatif_target, %i[pointer pointer double size_t uint pointer], :int
+    attach_function :engrate_whatif_reached, [:pointer], :int
+    attach_function :engrate_whatif_result, [:pointer], :pointer
+    attach_function :engrate_whatif_count, [:pointer], :size_t
+    attach_function :engrate_whatif_change, %i[pointer size_t], :int
+    attach_function :engrate_whatif_input, %i[pointer size_t pointer], :int
+    attach_function :engrate_whatif_level, %i[pointer size_t pointer], :int
+    attach_function :engrate_whatif_value, %i[pointer size_t], :double
+    attach_function :engrate_whatif_step, %i[pointer size_t], :double
+    attach_function :engrate_whatif_estimate, %i[pointer size_t], :double
+    attach_function :engrate_whatif_low, %i[pointer size_t], :double
+    attach_function :engrate_whatif_high, %i[pointer size_t], :double
+    attach_function :engrate_whatif_delta, %i[pointer size_t], :double
+    attach_function :engrate_whatif_delta_pct, %i[pointer size_t], :double
+    attach_function :engrate_whatif_flags, %i[pointer size_t], :uint
 
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \
                        "#{engrate_version_major}); this binding needs major #{EXPECTED_MAJOR}"
     end
+    raise LoadError, "engrate: #{@path} has another ENGRATE_NO_INDEX" if engrate_no_index != NO_INDEX
     if engrate_error_size != ErrorStruct.size
       raise LoadError, "engrate: #{@path} has an engrate_error of #{engrate_error_size} " \
                        "bytes, the binding #{ErrorStruct.size}"
