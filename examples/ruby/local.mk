@@ -9,7 +9,8 @@ ruby_lib_files = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_
 	examples/ruby/lib/engrate/data.rb examples/ruby/lib/engrate/params.rb \
 	examples/ruby/lib/engrate/handle.rb examples/ruby/lib/engrate/inputs.rb \
 	examples/ruby/lib/engrate/model.rb examples/ruby/lib/engrate/estimate.rb \
-	examples/ruby/lib/engrate/batch.rb examples/ruby/lib/engrate/train.rb
+	examples/ruby/lib/engrate/batch.rb examples/ruby/lib/engrate/whatif.rb \
+	examples/ruby/lib/engrate/train.rb
 if INSTALL_RUBY
 engraterbdir = $(rubydir)
 engraterb_DATA = examples/ruby/lib/engrate.rb
@@ -41,7 +42,8 @@ check-valgrind-ruby: lib/libengrate.la
 .PHONY: check-valgrind-ruby
 
 EXTRA_DIST += examples/ruby/lib/engrate.rb $(ruby_lib_files) examples/ruby/paths.rb.in \
-	examples/ruby/engrate.gemspec examples/ruby/estimate.rb examples/ruby/ruby.test \
+	examples/ruby/engrate.gemspec examples/ruby/estimate.rb examples/ruby/estimate_format.rb \
+	examples/ruby/estimate_whatif.rb examples/ruby/ruby.test \
 	examples/ruby/test_engrate.rb examples/ruby/test_lifetime.rb examples/ruby/test_rails.rb \
 	examples/ruby/gem.test examples/ruby/install.test examples/ruby/valgrind.sh \
 	examples/ruby/valgrind.supp examples/ruby/rails_example.rb docs/rails.md

@@ -30,6 +30,14 @@ class EstimatesController < ActionController::API
     render json: result
   end
 
+  # POST /estimates/whatif: the three single changes that raise the estimate most, and
+  # the fewest additions that reach the rate the visitor typed ("150万").
+  def whatif
+    profile = estimate_params
+    render json: { whatif: ENGRATE_MODEL.whatif(profile, top: 3),
+                   target: ENGRATE_MODEL.whatif_target(params.require(:target), profile) }
+  end
+
   # GET /estimates/choices: the options of the form's selects, in the visitor's language.
   def choices
     lang = params.fetch(:lang, "en")
@@ -52,12 +60,14 @@ REQUESTS = [
                          "&engineer[skills][]=&engineer[skills][]=Java&engineer[skills][]=jva" \
                          "&engineer[certs]=&engineer[years]=&lang=ja"],
   ["POST", "/estimates", "engineer[role]=se&engineer[years]=abc"],
-  ["GET", "/estimates/choices?lang=ja", nil]
+  ["GET", "/estimates/choices?lang=ja", nil],
+  ["POST", "/estimates/whatif", "engineer[role]=pm&engineer[skills][]=&engineer[skills][]=java" \
+                                "&engineer[years]=8&target=150%E4%B8%87"]
 ].freeze
 
 if $PROGRAM_NAME == __FILE__
   REQUESTS.each do |method, path, body|
-    action = path.start_with?("/estimates/choices") ? :choices : :create
+    action = path[%r{\A/estimates/(\w+)}, 1]&.to_sym || :create
     env = Rack::MockRequest.env_for(path, method: method, input: body,
                                           "CONTENT_TYPE" => "application/x-www-form-urlencoded")
     status, _headers, response = EstimatesController.action(action).call(env)

@@ -431,6 +431,32 @@ class TestSameOutput < Minitest::Test
     %w[--version]
   ].freeze
 
+  # What-if: rankings and paths, text (en, ja) and JSON, the options' errors. Run with the
+  # default model (jp-freelance, which has a reference profile) as well as example.model.
+  WHATIF_ARGS = [
+    %w[--role pm --skill java --years 8 --whatif],
+    %w[--role pm --skill java --years 8 --whatif 3 --json],
+    %w[--role pm --skill java --years 8 --whatif=2 --lang ja],
+    %w[--role se --years 3 --whatif 4 --vary skills,years --with-no-evidence],
+    %w[--role se --whatif 3 --vary roles],
+    ["--role", "pm", "--skill", "java", "--years", "8", "--target-rate", "120万"],
+    ["--role", "pm", "--skill", "java", "--years", "8", "--target-rate", "¥1,500,000",
+     "--max-changes", "2", "--lang", "ja"],
+    %w[--role pm --years 8 --target-rate 99999999 --max-changes 1 --json],
+    %w[--role pm --years 8 --target-rate 1 --json],
+    %w[--role pm --years 8 --whatif 2 --target-rate 130万 --vary skills --json],
+    %w[--role pm --whatif 0],
+    %w[--role pm --whatif=abc],
+    %w[--role pm --target-rate 1,00],
+    %w[--role pm --target-rate 100万ドル],
+    %w[--role pm --max-changes 1001],
+    %w[--role pm --whatif --vary colour],
+    ["--role", "pm", "--whatif", "--vary", ", "],
+    %w[--role pm --w],
+    %w[--role pm --wh 2 --with],
+    %w[--role pm --skill jva --strict --whatif]
+  ].freeze
+
   def run_both(args, env = {})
     c_out, c_err, c_st = Open3.capture3(env, ESTIMATOR, *args)
     r_out, r_err, r_st = Open3.capture3(env, RbConfig.ruby, ESTIMATE_RB, *args)
@@ -445,6 +471,9 @@ class TestSameOutput < Minitest::Test
   def test_same_output
     skip "engrate-estimate not built" unless File.executable?(ESTIMATOR)
     ARGS.each { |args| run_both(["-m", EXAMPLE] + args) }
+    default = File.join(BUILDDIR, "models", "jp-freelance.model")
+    models = [EXAMPLE] + (File.exist?(default) ? [default] : [])
+    models.each { |m| WHATIF_ARGS.each { |args| run_both(["-m", m] + args) } }
     assert_equal 2, run_both(["-m", EXAMPLE, "--role", "pm", "--skill", "jva", "--strict"])
     assert_equal 1, run_both(["-m", BAD_NUMBER, "--role", "pm"])
     assert_equal 0, run_both(["-m", LINEAR, "--role", "dev", "--years", "12"])

@@ -132,6 +132,7 @@ class TestClose < Minitest::Test
     %i[roles inputs to_s name].each { |meth| assert_raises(IOError) { m.public_send(meth) } }
     assert_raises(IOError) { m.estimate(**PROFILE) }
     assert_raises(IOError) { m.estimate_many([PROFILE]) }
+    assert_raises(IOError) { m.whatif(PROFILE) }
     assert_raises(IOError) { m.input("role") }
     assert_raises(IOError) { lv.name("ja") } # not cached: it would read the model
     assert_in_delta PROFILE_ESTIMATE, r.estimate, PROFILE_ESTIMATE * 1e-12
@@ -198,6 +199,8 @@ class TestCollection < Minitest::Test
       inputs << m.input("skills")
       results << m.estimate(**PROFILE)
       m.dup.estimate(role: "se")
+      changes = m.whatif(PROFILE, top: 2) # its C what-if freed at once, the records kept
+      assert_equal %w[ruby ipa_pm], changes.map(&:level) # +0.06, +0.05 (python is given)
       m.close if i.odd?
     end
     GC.start(full_mark: true, immediate_sweep: true)
@@ -318,6 +321,7 @@ class TestThreads < Minitest::Test
         ROUNDS.times do |i|
           bad << :estimate unless bits(m.estimate(**PROFILE).estimate) == want
           bad << :many unless m.estimate_many([PROFILE] * 50).all? { |e| bits(e.estimate) == want }
+          bad << :whatif unless m.whatif_target(1_500_000, PROFILE).reached
           next unless (i + t).zero? || i == ROUNDS - 1
 
           c = t.even? ? m.dup : Marshal.load(Marshal.dump(m))

@@ -291,6 +291,83 @@ class TestAnyModel < Minitest::Test
   end
 end
 
+# What-if through the binding: the numbers worked out from example.model's coefficients,
+# and the records engrate-estimate --whatif / --target-rate --json print.
+class TestWhatIf < RailsCase
+  PROFILE = { role: "pm", skills: "java", years: 8 }.freeze
+  # 13.4 + 0.3 (pm) + 0.02 (java) + 0.06*8 - 0.04*5 (years)
+  ETA = 14.0
+
+  def test_ranking_by_hand
+    all = @m.whatif(PROFILE, top: 0)
+    # ruby +0.06; python, ipa_pm +0.05; 11 and 13 years +0.04 (0.06*11-0.04*8-0.02*1,
+    # 0.06*13-0.04*10-0.02*3 against 0.28); c++ +0.04; c# +0.03; 9 years +0.02; then the
+    # other roles, lower (pmo 0.25, se 0.05, pg -0.1 against pm's 0.3). pmp, without
+    # evidence, is left out.
+    assert_equal [[:add, "ruby"], [:years, nil], [:role, "pmo"], [:role, "se"], [:role, "pg"]],
+                 [all[0], all[3], *all[-3..]].map { |c| [c.change, c.level] }
+    assert_equal 11, all.size
+    top = all[0]
+    assert_in_delta Math.exp(ETA + 0.06), top.estimate, 1e-6
+    assert_in_delta Math.exp(ETA + 0.06) - Math.exp(ETA), top.delta, 1e-6
+    assert_in_delta (Math.exp(0.06) - 1) * 100, top.delta_pct, 1e-9
+    assert_in_delta Math.exp(ETA + 0.06 - 0.2), top.low, 1e-6
+    assert_equal %w[skills Ruby], [top.input, top.name]
+    assert_equal [11.0, "Years of experience"], [all[3].value, all[3].name]
+    assert_equal all[0, 3], @m.whatif(PROFILE, top: 3)
+    assert_equal %w[ipa_pm], @m.whatif(PROFILE, vary: "certs").map(&:level)
+    assert_equal %w[ipa_pm pmp], @m.whatif(PROFILE, vary: ["資格"], with_no_evidence: true).map(&:level)
+    steps = @m.whatif(PROFILE, vary: :years, steps: [2, -1])
+    assert_equal [10.0, 7.0], steps.map(&:value) # 0.06*10-0.04*7 = 0.32; 0.06*7-0.04*4 = 0.26
+    assert_in_delta Math.exp(ETA + 0.04), steps[0].estimate, 1e-6
+  end
+
+  def test_target_by_hand
+    t = @m.whatif_target(Math.exp(ETA + 0.055), PROFILE)
+    assert_equal [true, 5, ["ruby"]], [t.reached, t.max_changes, t.path.map(&:level)]
+    t = @m.whatif_target("1,000万", PROFILE, max_changes: 2, lang: :ja)
+    assert_equal [10_000_000.0, false, 2], [t.rate, t.reached, t.path.size]
+    assert_equal "Ruby", t.path[0].name
+    t = @m.whatif_target("100万円", PROFILE) # exp(14.0) = 1,202,604 already
+    assert_equal [true, []], [t.reached, t.path]
+    assert_equal 950_000.0, @m.whatif_target("￥９５０，０００", PROFILE).rate
+    %w[abc 1,00 -5 0 100万ドル].each do |rate|
+      assert_equal Engrate::E_NUMBER, assert_raises(Engrate::Error) { @m.whatif_target(rate, PROFILE) }.code
+    end
+  end
+
+  def test_errors
+    e = assert_raises(Engrate::Error) { @m.whatif(role: "pm", skills: "jva", strict: true) }
+    assert_equal Engrate::E_UNKNOWN_NAME, e.code
+    assert_raises(ArgumentError) { @m.whatif(PROFILE, vary: "colour") }
+    assert_raises(ArgumentError) { @m.whatif(PROFILE, top: -1) }
+    e = assert_raises(Engrate::Error) { @m.whatif(PROFILE, steps: [0]) }
+    assert_equal Engrate::E_INVALID, e.code
+    c = @m.whatif(PROFILE, top: 1)[0]
+    assert_equal c, Marshal.load(Marshal.dump(c))
+    @m.close
+    assert_raises(IOError) { @m.whatif(PROFILE) }
+    @m = Engrate::Model.load(EXAMPLE) # for teardown
+  end
+
+  def test_json_is_the_cli_json
+    skip "engrate-estimate not built" unless File.executable?(ESTIMATOR)
+    default = File.join(BUILDDIR, "models", "jp-freelance.model")
+    [EXAMPLE, default].select { |f| File.exist?(f) }.each do |path|
+      Engrate::Model.open(path) do |m|
+        args = %w[--role pm --skill java --years 8 --whatif 4 --target-rate 150万 --vary
+                  skills,certs,years --lang ja --json]
+        cli = JSON.parse(Open3.capture2(ESTIMATOR, "-m", path, *args)[0])
+        opts = { vary: "skills,certs,years", lang: "ja" }
+        mine = m.estimate(PROFILE, lang: "ja").to_h
+        mine["whatif"] = m.whatif(PROFILE, top: 4, **opts).map(&:to_h)
+        mine["target"] = m.whatif_target("150万", PROFILE, **opts).to_h
+        assert_equal cli, JSON.parse(JSON.generate(mine)), path
+      end
+    end
+  end
+end
+
 # docs/rails.md's example with Rails's own ActionController and ActiveSupport JSON, in a
 # process of its own (ActiveSupport changes core classes).
 class TestRealRails < Minitest::Test
@@ -305,7 +382,7 @@ class TestRealRails < Minitest::Test
                                       File.join(__dir__, "rails_example.rb"), EXAMPLE)
     assert status.success?, err
     replies = out.lines.each_slice(2).map { |_, reply| reply.split(" ", 2) }
-    assert_equal %w[200 200 422 200], replies.map(&:first)
+    assert_equal %w[200 200 422 200 200], replies.map(&:first)
     cli = [%w[--role pmo --skill java --cert PMP --years 8],
            %w[--role プロマネ --skill Java --skill jva --lang ja]].map do |args|
       JSON.parse(Open3.capture2(ESTIMATOR, "-m", EXAMPLE, "--json", *args)[0])
@@ -315,5 +392,8 @@ class TestRealRails < Minitest::Test
                  JSON.parse(replies[2][1]))
     assert_equal [%w[PMP pmp], %w[プロジェクトマネージャ試験 ipa_pm]],
                  JSON.parse(replies[3][1])["certs"]
+    whatif = JSON.parse(Open3.capture2(ESTIMATOR, "-m", EXAMPLE, "--json", *%w[--role pm
+                                       --skill java --years 8 --whatif 3 --target-rate 150万])[0])
+    assert_equal whatif.slice("whatif", "target"), JSON.parse(replies[4][1])
   end
 end

@@ -15,7 +15,7 @@
 #   engrate/params.rb   values as forms and JSON send them, made into names and numbers
 #   engrate/handle.rb   the ownership of one C model (FFI::AutoPointer, close, threads)
 #   engrate/inputs.rb   introspection: Input and Level
-#   engrate/model.rb    Engrate::Model
+#   engrate/model.rb    Engrate::Model (estimate.rb, batch.rb: estimating; whatif.rb: what-if)
 #   engrate/train.rb    Engrate.train, loaded (with the trainer's library) on first use
 # docs/bindings.md and docs/rails.md have more.
 
@@ -190,3 +190,4 @@ require_relative "engrate/params"
 require_relative "engrate/handle"
 require_relative "engrate/inputs"
 require_relative "engrate/model"
+require_relative "engrate/whatif"

@@ -44,6 +44,39 @@ module Engrate
     end
   end
 
+  # One change of a what-if (Model#whatif, #whatif_target). change: :add (a level added to
+  # a set input), :role (another level of a categorical input) or :years (a numeric input
+  # raised); input and level: ids (level nil for a numeric change); name: the level's
+  # display name, or the input's label for a numeric change; estimate, low, high: with
+  # the change; delta and delta_pct (percent): from the estimate before it; value: the
+  # new number of a numeric change; flags: :no_evidence, :clamped.
+  Change = Struct.new(:change, :input, :level, :name, :estimate, :low, :high, :delta,
+                      :delta_pct, :value, :flags) do
+    include JSONable
+
+    def no_evidence = flags.include?(:no_evidence)
+
+    # The keys of engrate-estimate --whatif --json.
+    def to_h
+      num = Engrate.method(:json_number)
+      { "change" => change.to_s, "input" => input, "level" => level, "name" => name,
+        "estimate" => num[estimate], "low" => num[low], "high" => num[high],
+        "delta" => num[delta], "delta_pct" => num[delta_pct], "value" => num[value],
+        "no_evidence" => no_evidence }
+    end
+  end
+
+  # What Model#whatif_target found: whether the rate was reached, and the path of Changes.
+  Target = Struct.new(:rate, :reached, :max_changes, :path) do
+    include JSONable
+
+    # The keys of engrate-estimate --target-rate --json.
+    def to_h
+      { "rate" => Engrate.json_number(rate), "reached" => reached,
+        "max_changes" => max_changes, "path" => path.map(&:to_h) }
+    end
+  end
+
   # One estimate with its breakdown. estimate is the median rate in currency per period;
   # low..high the prediction interval of nominal coverage level; contributions add up to
   # the estimate; unknown lists the names that matched nothing (ignored), with

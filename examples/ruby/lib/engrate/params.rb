@@ -120,9 +120,35 @@ module Engrate
       end
     end
 
-    def parse(s, input_id)
+    # A rate as a number, or as people write one: "1000000", "1,000,000", "¥950,000",
+    # "100万", "95.5万円" (万: 10,000). Engrate::Error (E_NUMBER) for anything else, and
+    # for a rate that is not a positive finite number.
+    RATE = /\A[¥￥]?((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)(万円?|円)?\z/.freeze
+    def rate(value)
+      x = case value
+          when Numeric then Float(value)
+          when String
+            m = RATE.match(normal(value).strip) # ￥ is ¥ after NFKC
+            m && (Float(m[1].delete(",")) * (m[2]&.start_with?("万") ? 10_000 : 1))
+          end
+      return x if x&.finite? && x.positive?
+
+      raise Error.new(E_NUMBER, "rate: #{value.inspect} is not a positive amount " \
+                                "(e.g. 1000000 or 100万)")
+    end
+
+    # s in UTF-8 and NFKC (full-width digits from an IME become ASCII); "" when it cannot be.
+    def normal(s)
       t = s.encoding == Encoding::UTF_8 || s.ascii_only? ? s : s.encode(Encoding::UTF_8)
-      t = t.unicode_normalize(:nfkc) unless t.ascii_only? # full-width digits from an IME
+      t.ascii_only? ? t : t.unicode_normalize(:nfkc)
+    rescue EncodingError, ArgumentError
+      ""
+    end
+
+    def parse(s, input_id)
+      t = normal(s)
+      raise Error.new(E_NUMBER, "#{input_id}: #{s.inspect} is not a number") if t.empty? && !s.empty?
+
       t = t.gsub(/\A[[:space:]]+|[[:space:]]+\z/, "")
       return nil if t.empty?
       return Float(t) if DECIMAL.match?(t)
