@@ -16,10 +16,10 @@
 
 static const char usage[] =
     "Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...\n"
-    "                        [--years N] [--strict] [--json] [--lang en|ja]\n"
-    "                        [--whatif [N]] [--target-rate R [--max-changes K]]\n"
+    "                        [--years N] [--input NAME=VALUE]... [--strict] [--json]\n"
+    "                        [--lang en|ja] [--whatif [N]] [--target-rate R [--max-changes K]]\n"
     "                        [--vary INPUTS] [--with-no-evidence]\n"
-    "       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]\n"
+    "       engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]\n"
     "\n"
     "Estimate an IT engineer's monthly rate with an engrate model.\n"
     "\n"
@@ -28,10 +28,13 @@ static const char usage[] =
     "  -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，\n"
     "  -c, --cert NAMES   a certification; repeat or separate as for --skill\n"
     "  -y, --years N      years of experience ('' or nan: not known)\n"
+    "  -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);\n"
+    "                     a set's names separated as for --skill, a number NA if not known\n"
     "      --strict       fail (exit 2) on a name the model does not know\n"
     "      --json         print one JSON object\n"
     "      --lang en|ja   language of names and amounts (ja: amounts in 万円)\n"
-    "  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id\n"
+    "  -l, --list WHAT    the model's inputs (inputs), or an input's levels or range\n"
+    "                     (roles, skills, certs, or any input's id or label)\n"
     "      --whatif [N]   the N single changes (default 5) that raise the estimate most:\n"
     "                     a skill or cert added, another role, 1, 3 or 5 more years\n"
     "      --target-rate R  the fewest additions (skills, certs, years) that reach R,\n"
@@ -413,16 +416,13 @@ static void print_json(const view *v, const engrate_result *r)
 static int list_levels(const view *v, const char *what, int json)
 {
     const engrate_model *m = v->m;
-    const char *id = strcmp(what, "roles") == 0 ? "role" : what;
-    size_t input;
-    if (engrate_model_input_index(m, id, &input) < 0 ||
-        engrate_input_kind(m, input) == ENGRATE_NUMERIC) {
-        fprintf(stderr, "engrate-estimate: the model has no input '%s' with levels (inputs:", what);
-        for (size_t i = 0; i < engrate_model_input_count(m); i++)
-            fprintf(stderr, " %s", engrate_input_id(m, i));
-        fprintf(stderr, ")\n");
+    size_t ignored, input;
+    if (strcmp(what, "inputs") == 0 && engrate_model_find_input(m, what, &ignored) < 0)
+        return list_inputs(v, json);
+    if (find_input(v, strcmp(what, "roles") == 0 ? "role" : what, &input) < 0)
         return EXIT_USAGE;
-    }
+    if (engrate_input_kind(m, input) == ENGRATE_NUMERIC)
+        return list_range(v, input, json);
     size_t n = engrate_input_level_count(m, input);
     if (json)
         printf("[");
@@ -477,14 +477,15 @@ int main(int argc, char **argv)
         {"max-changes", required_argument, NULL, 'K'},
         {"vary", required_argument, NULL, 'v'},
         {"with-no-evidence", no_argument, NULL, 'E'},
+        {"input", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *role = NULL, *list_what = NULL, *lang = "en";
-    list skills = {0}, certs = {0};
+    list skills = {0}, certs = {0}, inputs = {0};
     double years = 0;
     int have_years = 0, strict = 0, json = 0, c;
     int status = 0;
     whatif_opts wo = {0, NAN, 5, NULL, 0};
-    while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:r:s:c:y:l:i:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'W':
         case 'T':
@@ -513,6 +514,12 @@ int main(int argc, char **argv)
                 return EXIT_USAGE;
             }
             have_years = 1;
+            break;
+        case 'i':
+            if (list_add(&inputs, optarg) != 0) {
+                fprintf(stderr, "engrate-estimate: out of memory\n");
+                return EXIT_LOAD;
+            }
             break;
         case 'S':
             strict = 1;
@@ -545,9 +552,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "engrate-estimate: unexpected argument '%s'\n%s", argv[optind], usage);
         return EXIT_USAGE;
     }
-    if (!list_what && !role && skills.n == 0 && certs.n == 0 && !have_years) {
-        fprintf(stderr, "engrate-estimate: give a profile (--role, --skill, --cert, --years) "
-                        "or --list\n%s", usage);
+    if (!list_what && !role && skills.n == 0 && certs.n == 0 && !have_years && inputs.n == 0) {
+        fprintf(stderr, "engrate-estimate: give a profile (--role, --skill, --cert, --years, "
+                        "--input) or --list\n%s", usage);
         return EXIT_USAGE;
     }
 
@@ -561,6 +568,7 @@ int main(int argc, char **argv)
                             "ENGRATE_MODEL\n");
         free(skills.items);
         free(certs.items);
+        free(inputs.items);
         return EXIT_LOAD;
     }
     const char *currency = engrate_model_meta(m, "currency");
@@ -579,20 +587,10 @@ int main(int argc, char **argv)
         status = EXIT_LOAD;
         goto done;
     }
-    int rc = role ? engrate_query_add(q, "role", role, NULL, &err) : 0;
-    for (size_t i = 0; rc == 0 && i < skills.n; i++)
-        rc = engrate_query_add_list(q, "skills", skills.items[i], NULL, &err);
-    for (size_t i = 0; rc == 0 && i < certs.n; i++)
-        rc = engrate_query_add_list(q, "certs", certs.items[i], NULL, &err);
-    if (rc == 0 && have_years && !isnan(years)) /* NaN: not known, as if not given */
-        rc = engrate_query_set_number(q, "years", years, &err);
-    if (rc == 0)
-        rc = engrate_estimate(q, strict ? ENGRATE_STRICT : 0, r, &err);
-    if (rc < 0) {
-        fprintf(stderr, "engrate-estimate: %s\n", err.text);
-        status = rc == ENGRATE_E_NOMEM ? EXIT_LOAD : EXIT_USAGE;
+    status = estimate_inputs(&v, q, role, &skills, &certs, have_years ? &years : NULL, &inputs,
+                             strict ? ENGRATE_STRICT : 0, r, &err);
+    if (status)
         goto done;
-    }
     if ((wo.top > 0 || !isnan(wo.target)) &&
         (status = compute_whatif(&v, &wo, q, strict ? ENGRATE_STRICT : 0, &wout)) != 0)
         goto done;
@@ -611,6 +609,7 @@ done:
     engrate_model_free(m);
     free(skills.items);
     free(certs.items);
+    free(inputs.items);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "engrate-estimate: cannot write the output\n");
         return EXIT_LOAD;

@@ -1,6 +1,7 @@
-/* engrate-estimate.h: what the estimator's two files share: exit statuses, the list of
- * names from argv, how output is written (language, currency), the output helpers of
- * engrate-estimate.c, and the what-if options and steps of engrate-estimate-whatif.c. */
+/* engrate-estimate.h: what the estimator's files share: exit statuses, the list of names
+ * from argv, how output is written (language, currency), the output helpers of
+ * engrate-estimate.c, any model's inputs (estimate-inputs.c: --input NAME=VALUE, --list
+ * inputs) and the what-if options and steps of engrate-estimate-whatif.c. */
 #ifndef ENGRATE_ESTIMATE_H
 #define ENGRATE_ESTIMATE_H
 
@@ -42,6 +43,21 @@ void pad_to(const char *s, int width);
 void signed_bar(double x, double biggest, int cells);
 /* " (no evidence: no premium)" and the like for ENGRATE_FLAG_* bits, or "". */
 void flag_notes(const view *v, unsigned f, char *buf, size_t cap);
+
+/* ---- Any model's inputs (estimate-inputs.c) ------------------------------------------ */
+
+/* The input a user names, by id or label (engrate_model_find_input): 0 with *input, or -1
+ * after saying which inputs there are. */
+int find_input(const view *v, const char *name, size_t *input);
+/* --list inputs; --list of a numeric input (its range, default and knots). 0. */
+int list_inputs(const view *v, int json);
+int list_range(const view *v, size_t input, int json);
+/* The profile of the shortcuts (--role ..., any of them NULL or empty) and of every
+ * --input, as one query q (reset first), estimated into r. 0, or the exit status (message
+ * printed). */
+int estimate_inputs(const view *v, engrate_query *q, const char *role, const list *skills,
+                    const list *certs, const double *years, const list *inputs,
+                    unsigned flags, engrate_result *r, engrate_error *err);
 
 /* ---- What-if (engrate-estimate-whatif.c) ------------------------------------------- */
 

@@ -209,9 +209,17 @@ ENGRATE_API int engrate_model_input_index(const engrate_model *model, const char
 /* Input properties; NULL / 0 / NaN for an index out of range. */
 ENGRATE_API const char *engrate_input_id(const engrate_model *model, size_t input);
 ENGRATE_API int engrate_input_kind(const engrate_model *model, size_t input);
-/* Display label in a language ("en", "ja"); falls back to English, then to the id. */
+/* Display label in a language ("en", "ja"); falls back to the label as the training data
+ * wrote it (models/FORMAT.md, format version 2), then to English, then to the id. */
 ENGRATE_API const char *engrate_input_label(const engrate_model *model, size_t input,
                                             const char *lang);
+/* Find an input by what people call it: its id (exact), else its id or any of its labels
+ * compared after folding (engrate_fold_name), e.g. "職種" for an input trained from a
+ * column named 職種, or "Role" for "role". 0 with *input set; ENGRATE_E_UNKNOWN_NAME when
+ * none matches, ENGRATE_E_DUPLICATE when two inputs do (give the id), ENGRATE_E_UTF8,
+ * ENGRATE_E_INVALID for NULL arguments. */
+ENGRATE_API int engrate_model_find_input(const engrate_model *model, const char *name,
+                                         size_t *input);
 ENGRATE_API size_t engrate_input_level_count(const engrate_model *model, size_t input);
 /* Numeric inputs: the range seen in training, the value used when none is given, and the
  * piecewise-linear knots (0 knots: linear). */
@@ -234,7 +242,8 @@ ENGRATE_API double engrate_input_reference_effect(const engrate_model *model, si
 
 ENGRATE_API const char *engrate_level_id(const engrate_model *model, size_t input,
                                          size_t level);
-/* Display name in a language; falls back to English, then to the id. */
+/* Display name in a language; falls back to the name as the training data wrote it, then
+ * to English, then to the id. */
 ENGRATE_API const char *engrate_level_name(const engrate_model *model, size_t input,
                                            size_t level, const char *lang);
 ENGRATE_API double engrate_level_coef(const engrate_model *model, size_t input,

@@ -32,16 +32,21 @@ typedef struct engrate_train_options engrate_train_options;
 typedef struct engrate_train_report engrate_train_report;
 
 /* New options with the defaults: target "rate", transform log, inputs role (categorical),
- * skills and certs (sets separated by ';') and years (numeric, linear) unless any input
- * is given, intercept, lambda auto, 5 folds, min-count 3, interval 0.8. Free with
+ * skills and certs (sets separated by ';') and years (numeric, linear) unless an input is
+ * named (an input flag that only changes a default input's SEP or knots keeps them),
+ * intercept, lambda auto, 5 folds, min-count 3, interval 0.8, missing values an error,
+ * at most 5% of the rows skipped, UTF-8, ',' (TAB for a .tsv file). Free with
  * engrate_train_options_free. NULL when out of memory. */
 ENGRATE_API engrate_train_options *engrate_train_options_new(void);
 ENGRATE_API void engrate_train_options_free(engrate_train_options *opts);
 
 /* Set an option by the name of the engrate-train flag without its dashes, with the flag's
  * argument as text: "target", "transform" (log|none), "weight", "categorical" COL,
- * "set" COL[:SEP], "numeric" COL[:knots=K1,K2,...], "no-intercept", "lambda" (auto|VALUE),
- * "folds", "min-count", "interval", "name", "skip-bad-rows", "levels" FILE,
+ * "set" COL[:SEP], "numeric" COL[:knots=K1,K2,...] (COL: the header's name for the column,
+ * in any language), "no-intercept", "lambda" (auto|VALUE), "folds", "min-count",
+ * "interval", "name", "skip-bad-rows", "max-skipped" (a share of the rows, 0 to 1),
+ * "missing" (error|skip|impute), "encoding" (UTF-8, CP932 or Shift_JIS, EUC-JP, or an
+ * iconv name), "delimiter" (one ASCII character, or "tab"), "levels" FILE,
  * "meta" KEY=VALUE, "source" TEXT, "threads" (0 = as many as pay, 1, 2), "sample" (rows
  * kept for the interval, default 200000). "categorical", "set", "numeric", "meta" and
  * "source" add one more each time; the others replace. Switches ("no-intercept",
@@ -58,12 +63,13 @@ ENGRATE_API int engrate_train_options_set_progress(engrate_train_options *opts,
                                                    engrate_train_progress_fn fn, void *user);
 
 /* Train from the CSV file at `path` (or from `len` bytes at `data`, named `source` in
- * messages). Returns the new model (free with engrate_model_free; save it with
- * engrate_model_save) or NULL with err filled: a malformed row is ENGRATE_E_SYNTAX,
- * ENGRATE_E_NUMBER, ENGRATE_E_DATA, ENGRATE_E_UTF8 ... with the physical line and byte
- * column of the field in err, and a message naming the column, e.g.
- * "data.csv:12:3: column 'years': '12a' is not a number"; a design that cannot be solved
- * reliably is ENGRATE_E_SINGULAR. When `report` is not NULL, *report receives the
+ * messages; a name ending in .tsv means TABs). Returns the new model (free with
+ * engrate_model_free; save it with engrate_model_save) or NULL with err filled: a
+ * malformed row is ENGRATE_E_SYNTAX, ENGRATE_E_NUMBER, ENGRATE_E_DATA, ENGRATE_E_UTF8 ...
+ * with the physical line and byte column of the field in err, and a message naming the
+ * column, e.g. "data.csv:12:3: column 'years': '12a' is not a number"; more skipped rows
+ * than "max-skipped" allows, or a fit that has lost every level, is ENGRATE_E_DATA; a
+ * design that cannot be solved reliably is ENGRATE_E_SINGULAR. When `report` is not NULL, *report receives the
  * training report (free with engrate_train_report_free) whenever the data were read and
  * fitted, even if the model could then not be made (e.g. ENGRATE_E_LIMIT: a numeric
  * range beyond the model format's limits); otherwise it is set to NULL. */
@@ -79,7 +85,8 @@ ENGRATE_API void engrate_train_report_free(engrate_train_report *report);
 
 /* A number from the report by key: "n" (rows used), "p" (coefficients estimated, the
  * intercept included), "lambda", "r_squared", "residual_sd", "df" (effective number of
- * parameters), "condition_number", "rows_read", "rows_skipped", "folds", "cv_rmse",
+ * parameters), "condition_number", "rows_read", "rows_skipped", "rows_empty", "folds",
+ * "cv_rmse",
  * "cv_mape", "coverage", "interval_level", "interval_low", "interval_high". NaN when the
  * key is unknown or the value does not apply. */
 ENGRATE_API double engrate_train_report_value(const engrate_train_report *report,

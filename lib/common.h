@@ -28,7 +28,8 @@
 #define ER_MAX_LANGS 16                 /* display names (languages) of one level     */
 #define ER_MAX_KNOTS 64
 #define ER_MAX_SOURCES 256
-#define ER_MAX_ABS_NUMERIC 1e9          /* numeric input ranges, knots and defaults   */
+#define ER_MAX_ABS_NUMERIC 1e300        /* numeric ranges, knots, defaults: so that   */
+                                        /* x - knot and max - min stay finite         */
 
 /* ---- Errors ------------------------------------------------------------------------ */
 

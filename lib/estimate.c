@@ -145,6 +145,8 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                 }
             }
             double e = er_curve(in, x);
+            if (f == ENGRATE_FLAG_DEFAULTED && in->has_missing)
+                e += in->missing; /* as training imputed it (models/FORMAT.md, `missing`) */
             t[n++] = (term){(int32_t)i, -1, e, x, f};
             eta += e;
             all |= f;

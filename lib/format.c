@@ -18,8 +18,8 @@
 
 /* The newest format version this library reads. Version 2 adds keys (FORMAT.md, "Format
  * version 2"): a file may use them only when it says `engrate-model 2`, and the writer
- * says 2 only when the model uses one of them, so that a model without them is written
- * as version 1, byte for byte as before. */
+ * writes the oldest version that holds the model (format_version_needed), so that a model
+ * without them is written as version 1, byte for byte as before. */
 #define ER_FORMAT_VERSION 2
 #define ER_MAGIC "engrate-model"
 
@@ -195,9 +195,11 @@ static const char *const model_keys[] = {"name",   "description", "currency",  "
                                          "basis",  "as_of",       "transform", "intercept",
                                          "source", NULL};
 static const char *const interval_keys[] = {"level", "low", "high", NULL};
-static const char *const input_keys[] = {"kind",  "levels", "min",   "max",       "default",
-                                         "knots", "coef",   "label", "reference", NULL};
-enum { INPUT_REFERENCE = 8 };
+static const char *const input_keys[] = {"kind",  "levels", "min",       "max",
+                                         "default", "knots", "coef",   "label",
+                                         "reference", "missing", NULL};
+/* The version-2 keys' bits in `seen`. */
+enum { IN_LABEL = 7, INPUT_REFERENCE = 8, IN_MISSING = 9, LV_NAME = 4 };
 static const char *const level_keys[] = {"coef", "alias", "evidence", "name", NULL};
 
 static int key_index(const char *const *keys, span k)
@@ -278,8 +280,8 @@ static int end_section(parser *p)
             if (!(p->seen & (1u << 1)))
                 return er_error(p->err, ENGRATE_E_MISSING, p->source, line, 0,
                                 "input '%s' has no 'levels'", in->id);
-            for (int k = 2; k <= 6; k++)
-                if (p->seen & (1u << k))
+            for (int k = 2; k <= IN_MISSING; k++)
+                if (k != IN_LABEL && k != INPUT_REFERENCE && (p->seen & (1u << k)))
                     return er_error(p->err, ENGRATE_E_UNKNOWN_KEY, p->source, line, 0,
                                     "'%s' is only for numeric inputs", input_keys[k]);
         }
@@ -527,6 +529,59 @@ static int interval_key(parser *p, span key, span v, const char *ls)
     return 0;
 }
 
+/* ---- Format version 2 keys ----------------------------------------------------------
+ * Keys that a version-1 library does not know, so they are taken only from files whose
+ * magic line says 2: an input's `label` and a level's `name` without a language (the text
+ * as the training data wrote it, in whatever language that was), and a numeric input's
+ * `missing` (what a profile that does not give the value adds, beside the curve at
+ * `default`). models/FORMAT.md, "Format version 2". */
+
+static int needs_v2(parser *p, span key, const char *ls, const char *section)
+{
+    if (p->version >= 2)
+        return 0;
+    return fail(p, ENGRATE_E_UNKNOWN_KEY, key.s, ls,
+                "'%.*s' in [%s] needs format version 2 (the first line says %d)", (int)key.n,
+                key.s, section, p->version);
+}
+
+/* [input] label = TEXT, missing = NUMBER (once each; `missing` after kind, numeric only). */
+static int input_key_v2(parser *p, int idx, span key, span v, const char *ls)
+{
+    er_input *in = p->input;
+    int rc = needs_v2(p, key, ls, "input");
+    if (rc || (idx == IN_LABEL && (rc = once(p, idx, key, ls))))
+        return rc;
+    if (idx == IN_MISSING) {
+        in->has_missing = 1;
+        return number(p, v, ls, &in->missing);
+    }
+    if (v.n > ER_MAX_NAME_BYTES)
+        return fail(p, ENGRATE_E_LIMIT, v.s, ls, "label longer than %d bytes",
+                    ER_MAX_NAME_BYTES);
+    return (in->label = dup_span(p, v)) ? 0 : ENGRATE_E_NOMEM;
+}
+
+static int index_level_name(parser *p, span v, const char *ls, const char *name);
+
+/* [level] name = TEXT: once, indexed like the level's other names. */
+static int level_name_v2(parser *p, span key, span v, const char *ls)
+{
+    int rc = needs_v2(p, key, ls, "level");
+    if (rc || (rc = once(p, LV_NAME, key, ls)))
+        return rc;
+    if (++p->n_names > ER_MAX_TOTAL_NAMES)
+        return fail(p, ENGRATE_E_LIMIT, key.s, ls,
+                    "more than %d names (ids, display names and aliases) in all",
+                    ER_MAX_TOTAL_NAMES);
+    if (v.n > ER_MAX_NAME_BYTES)
+        return fail(p, ENGRATE_E_LIMIT, v.s, ls, "name longer than %d bytes",
+                    ER_MAX_NAME_BYTES);
+    if (!(p->level->name = dup_span(p, v)))
+        return ENGRATE_E_NOMEM;
+    return index_level_name(p, v, ls, p->level->name);
+}
+
 static int input_key(parser *p, span key, span v, const char *ls)
 {
     er_input *in = p->input;
@@ -534,19 +589,20 @@ static int input_key(parser *p, span key, span v, const char *ls)
     if (key.n > 6 && memcmp(key.s, "label.", 6) == 0)
         return add_text(p, &in->labels, &in->n_labels, (span){key.s + 6, key.n - 6}, v, ls,
                         "label");
-    int idx = key_index(input_keys, key);
-    if (idx < 0 || idx == 7)
+    int idx = key_index(input_keys, key), rc0;
+    if (idx < 0)
         return unknown_key(p, key, ls, "input");
-    if (idx == INPUT_REFERENCE && p->version < 2)
-        return fail(p, ENGRATE_E_UNKNOWN_KEY, key.s, ls,
-                    "'reference' is a key of format version 2, and this file says version %d "
-                    "(its first line must be '" ER_MAGIC " 2')",
-                    p->version);
+    if (idx == INPUT_REFERENCE && (rc0 = needs_v2(p, key, ls, "input")))
+        return rc0;
+    if (idx == IN_LABEL)
+        return input_key_v2(p, idx, key, v, ls);
     int rc = once(p, idx, key, ls);
     if (rc)
         return rc;
     if (idx != 0 && in->kind == 0)
         return fail(p, ENGRATE_E_MISSING, key.s, ls, "'kind' must come first in [input]");
+    if (idx == IN_MISSING)
+        return input_key_v2(p, idx, key, v, ls);
     switch (idx) {
     case 0:
         if (span_eq(v, "categorical"))
@@ -584,7 +640,7 @@ static int input_key(parser *p, span key, span v, const char *ls)
         if ((rc = number(p, v, ls, dst[idx - 2])))
             return rc;
         if (fabs(*dst[idx - 2]) > ER_MAX_ABS_NUMERIC)
-            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e9");
+            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e300");
         return 0;
     }
     case 5:
@@ -592,7 +648,7 @@ static int input_key(parser *p, span key, span v, const char *ls)
             return rc;
         for (size_t k = 0; k < in->n_knots; k++)
             if (fabs(in->knots[k]) > ER_MAX_ABS_NUMERIC)
-                return fail(p, ENGRATE_E_LIMIT, v.s, ls, "knot beyond +-1e9");
+                return fail(p, ENGRATE_E_LIMIT, v.s, ls, "knot beyond +-1e300");
         if (p->seen & (1u << 6))
             return fail(p, ENGRATE_E_SYNTAX, key.s, ls, "knots must come before coef");
         return 0;
@@ -614,7 +670,7 @@ static int input_key(parser *p, span key, span v, const char *ls)
         if ((rc = number(p, v, ls, &in->ref)))
             return rc;
         if (in->kind == ENGRATE_NUMERIC && fabs(in->ref) > ER_MAX_ABS_NUMERIC)
-            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e9");
+            return fail(p, ENGRATE_E_LIMIT, v.s, ls, "beyond +-1e300");
         return 0;
     }
     return 0;
@@ -623,10 +679,9 @@ static int input_key(parser *p, span key, span v, const char *ls)
 static int level_key(parser *p, span key, span v, const char *ls)
 {
     er_level *lv = p->level;
-    engrate_model *m = p->m;
-    size_t input = (size_t)(p->input - m->inputs);
-    size_t level = (size_t)(lv - p->input->levels);
     int is_name = key.n > 5 && memcmp(key.s, "name.", 5) == 0;
+    if (span_eq(key, "name"))
+        return level_name_v2(p, key, v, ls);
     int idx = is_name ? 3 : key_index(level_keys, key);
     if (idx < 0 || (idx == 3 && !is_name))
         return unknown_key(p, key, ls, "level");
@@ -667,8 +722,17 @@ static int level_key(parser *p, span key, span v, const char *ls)
             return rc;
         name = lv->names[lv->n_names - 1].text;
     }
+    return index_level_name(p, v, ls, name);
+}
+
+/* Index a display name or alias v of the current level (`name`: its copy, for messages). */
+static int index_level_name(parser *p, span v, const char *ls, const char *name)
+{
+    engrate_model *m = p->m;
+    size_t input = (size_t)(p->input - m->inputs);
+    size_t level = (size_t)(p->level - p->input->levels);
     size_t other = 0;
-    rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
+    int rc = er_index_add(m, &p->n_keys, input, level, v.s, v.n, 0, &other);
     if (rc == ENGRATE_E_DUPLICATE) {
         char folded[96];
         er_fold_for_message(name, folded, sizeof folded);
@@ -725,7 +789,7 @@ static int parse_line(parser *p, span line)
     }
 }
 
-/* Check the magic line. 0 if it is `engrate-model 1`. */
+/* Check the magic line. 0 if it is `engrate-model N` with 1 <= N <= ER_FORMAT_VERSION. */
 static int check_magic(parser *p, span line)
 {
     const char *ls = line.s;
@@ -733,8 +797,7 @@ static int check_magic(parser *p, span line)
     span t = trim(line);
     if (t.n < mn || memcmp(t.s, ER_MAGIC, mn) != 0 || (t.n > mn && !is_blank(t.s[mn])))
         return fail(p, ENGRATE_E_VERSION, line.s, ls,
-                    "not an engrate model file (the first line must be '" ER_MAGIC " %d')",
-                    ER_FORMAT_VERSION);
+                    "not an engrate model file (the first line must be '" ER_MAGIC " 1')");
     span ver = trim((span){t.s + mn, t.n - mn});
     double v;
     if (er_parse_double(ver.s, ver.n, &v) != 0 || v != floor(v) || v < 1)
@@ -911,16 +974,28 @@ static void put_texts(er_buf *o, const char *prefix, const er_text *t, size_t n)
 
 static const char *const kind_names[] = {"", "categorical", "set", "numeric"};
 
-/* The lowest format version that holds the model (see ER_FORMAT_VERSION). */
-static int model_version(const engrate_model *m)
+/* The oldest format version that holds m: 2 when it has a reference profile or uses
+ * another version-2 key, else 1, so that a model without them is written as before, byte
+ * for byte. */
+static int format_version_needed(const engrate_model *m)
 {
-    return m->has_reference ? 2 : 1;
+    if (m->has_reference)
+        return 2;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        const er_input *in = &m->inputs[i];
+        if (in->label || in->has_missing)
+            return 2;
+        for (size_t l = 0; l < in->n_levels; l++)
+            if (in->levels[l].name)
+                return 2;
+    }
+    return 1;
 }
 
 static void write_model(er_buf *o, const engrate_model *m)
 {
     char b[32];
-    snprintf(b, sizeof b, "%d", model_version(m));
+    snprintf(b, sizeof b, "%d", format_version_needed(m));
     er_buf_puts(o, ER_MAGIC " ");
     er_buf_puts(o, b);
     er_buf_puts(o, "\n\n[model]\n");
@@ -950,6 +1025,8 @@ static void write_model(er_buf *o, const engrate_model *m)
         er_buf_puts(o, in->id);
         er_buf_puts(o, "]\n");
         er_buf_kv(o, "kind", kind_names[in->kind]);
+        if (in->label)
+            er_buf_kv(o, "label", in->label);
         put_texts(o, "label.", in->labels, in->n_labels);
         if (in->kind == ENGRATE_NUMERIC) {
             er_buf_kn(o, "min", in->min);
@@ -960,6 +1037,8 @@ static void write_model(er_buf *o, const engrate_model *m)
             er_buf_kns(o, "coef", in->coefs, in->n_knots + 1);
             if (m->has_reference)
                 er_buf_kn(o, "reference", in->ref);
+            if (in->has_missing)
+                er_buf_kn(o, "missing", in->missing);
             continue;
         }
         if (m->has_reference)
@@ -972,6 +1051,8 @@ static void write_model(er_buf *o, const engrate_model *m)
             er_buf_puts(o, lv->id);
             er_buf_puts(o, "]\n");
             er_buf_kn(o, "coef", lv->coef);
+            if (lv->name)
+                er_buf_kv(o, "name", lv->name);
             put_texts(o, "name.", lv->names, lv->n_names);
             for (size_t k = 0; k < lv->n_aliases; k++)
                 er_buf_kv(o, "alias", lv->aliases[k]);

@@ -40,6 +40,7 @@ typedef struct er_level {
     size_t n_names;
     const char **aliases;
     size_t n_aliases;
+    const char *name;      /* version 2: the name as the data wrote it, or NULL */
 } er_level;
 
 typedef struct er_input {
@@ -58,6 +59,9 @@ typedef struct er_input {
      * without one: `ref` as the file gives it (numeric: the typical value; categorical and
      * set: the typical effect), `ref_effect` its effect on the transformed scale. */
     double ref, ref_effect;
+    const char *label;     /* version 2: the label as the data wrote it, or NULL */
+    int has_missing;       /* version 2, numeric: `missing` given ...           */
+    double missing;        /* ... added, with the curve at `def`, when no value is */
 } er_input;
 
 /* The name index: (input, name) -> level, open addressing. Each name of a level is there

@@ -204,13 +204,24 @@ ENGRATE_API int engrate_input_kind(const engrate_model *m, size_t i)
     return in ? in->kind : 0;
 }
 
+/* A display text: the one in `lang`; else the text as the data wrote it (format version
+ * 2), which is in the data's own language; else English; else the id. */
+static const char *display(const er_text *t, size_t n, const char *as_written,
+                           const char *lang, const char *id)
+{
+    for (size_t i = 0; lang && i < n; i++)
+        if (strcmp(t[i].lang, lang) == 0)
+            return t[i].text;
+    if (as_written)
+        return as_written;
+    const char *en = text_in(t, n, NULL);
+    return en ? en : id;
+}
+
 ENGRATE_API const char *engrate_input_label(const engrate_model *m, size_t i, const char *lang)
 {
     const er_input *in = input_at(m, i);
-    if (!in)
-        return NULL;
-    const char *t = text_in(in->labels, in->n_labels, lang);
-    return t ? t : in->id;
+    return in ? display(in->labels, in->n_labels, in->label, lang, in->id) : NULL;
 }
 
 ENGRATE_API size_t engrate_input_level_count(const engrate_model *m, size_t i)
@@ -269,10 +280,7 @@ ENGRATE_API const char *engrate_level_name(const engrate_model *m, size_t i, siz
                                            const char *lang)
 {
     const er_level *lv = level_at(m, i, l);
-    if (!lv)
-        return NULL;
-    const char *t = text_in(lv->names, lv->n_names, lang);
-    return t ? t : lv->id;
+    return lv ? display(lv->names, lv->n_names, lv->name, lang, lv->id) : NULL;
 }
 
 ENGRATE_API double engrate_level_coef(const engrate_model *m, size_t i, size_t l)
@@ -298,4 +306,56 @@ ENGRATE_API const char *engrate_level_alias(const engrate_model *m, size_t i, si
 {
     const er_level *lv = level_at(m, i, l);
     return lv && k < lv->n_aliases ? lv->aliases[k] : NULL;
+}
+
+/* ---- Finding an input by its name --------------------------------------------------- */
+
+/* Whether `name`, folded to key[0..k), names input `in`: its id, its label as written or a
+ * label in some language, compared folded. */
+static int input_named(const er_input *in, const char *key, int k)
+{
+    char buf[4 * ER_MAX_NAME_BYTES];
+    const char *texts[ER_MAX_LANGS + 2];
+    size_t n = 0;
+    texts[n++] = in->id;
+    if (in->label)
+        texts[n++] = in->label;
+    for (size_t j = 0; j < in->n_labels && n < sizeof texts / sizeof texts[0]; j++)
+        texts[n++] = in->labels[j].text;
+    for (size_t j = 0; j < n; j++) {
+        int f = er_fold(texts[j], strlen(texts[j]), buf, sizeof buf);
+        if (f == k && memcmp(buf, key, (size_t)k) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+ENGRATE_API int engrate_model_find_input(const engrate_model *m, const char *name,
+                                         size_t *input)
+{
+    if (!m || !name || !input)
+        return ENGRATE_E_INVALID;
+    for (size_t i = 0; i < m->n_inputs; i++)
+        if (strcmp(m->inputs[i].id, name) == 0) {
+            *input = i;
+            return 0;
+        }
+    char key[4 * ER_MAX_NAME_BYTES];
+    int k = er_fold(name, strlen(name), key, sizeof key);
+    if (k == ENGRATE_E_UTF8)
+        return k;
+    if (k <= 0)
+        return ENGRATE_E_UNKNOWN_NAME;
+    size_t found = SIZE_MAX;
+    for (size_t i = 0; i < m->n_inputs; i++) {
+        if (!input_named(&m->inputs[i], key, k))
+            continue;
+        if (found != SIZE_MAX)
+            return ENGRATE_E_DUPLICATE; /* two inputs answer to it: never guess */
+        found = i;
+    }
+    if (found == SIZE_MAX)
+        return ENGRATE_E_UNKNOWN_NAME;
+    *input = found;
+    return 0;
 }

@@ -73,9 +73,149 @@ START_TEST(crlf_bom_empty_lines_and_empty_fields)
     int rc;
     char *out = dump_buf("\xEF\xBB\xBFrole,skills\r\n\r\npm,\r\n,\"\"\r\n\n\"\"\r\n", 1, &rc, &err);
     ck_assert_int_eq(rc, 0);
-    /* the BOM is not part of line 1's columns; empty lines are skipped, a line holding
-     * "" is a record with one empty field */
-    ck_assert_str_eq(out, "role@1:1|skills@1:6\npm@3:1|@3:4\n@4:1|@4:2\n@6:1\n");
+    /* the BOM is not part of line 1's columns; records whose fields are all empty (blank
+     * lines, ',""') are skipped, a line holding only "" is a record with one empty field */
+    ck_assert_str_eq(out, "role@1:1|skills@1:6\npm@3:1|@3:4\n@6:1\n");
+}
+END_TEST
+
+/* Blank lines and a spreadsheet's ",,,," rows are skipped and counted: lines 2, 4, 5. */
+START_TEST(empty_records_are_counted)
+{
+    const char *s = "a,b,c\n\n1,2,3\n,,\n\n4,,\n";
+    engrate_error err = {0};
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.csv", &err);
+    int rc;
+    ck_assert_str_eq(dump(c, 1, &rc, &err), "a@1:1|b@1:3|c@1:5\n1@3:1|2@3:3|3@3:5\n4@6:1|@6:3|@6:4\n");
+    ck_assert_uint_eq(er_csv_empty_records(c), 3);
+    er_csv_close(c);
+}
+END_TEST
+
+START_TEST(other_delimiters)
+{
+    engrate_error err = {0};
+    int rc;
+    const char *s = "a\tb;c\n\"x\ty\"\t2\n";
+    er_csv *c = er_csv_open_buffer(s, strlen(s), "t.tsv", &err);
+    ck_assert_int_eq(er_csv_set_delimiter(c, '\t', &err), 0);
+    ck_assert_str_eq(dump(c, 1, &rc, &err), "a@1:1|b;c@1:3\nx\ty@2:1|2@2:7\n");
+    er_csv_close(c);
+    const char *semi = "a\tb;c\n\"x;y\";2\n";
+    c = er_csv_open_buffer(semi, strlen(semi), "t.csv", &err);
+    ck_assert_int_eq(er_csv_set_delimiter(c, ';', &err), 0);
+    ck_assert_str_eq(dump(c, 0, &rc, &err), "a\tb|c\nx;y|2\n");
+    ck_assert_int_eq(er_csv_set_delimiter(c, '"', &err), ENGRATE_E_INVALID);
+    ck_assert_int_eq(er_csv_set_delimiter(c, '\n', &err), ENGRATE_E_INVALID);
+    er_csv_close(c);
+}
+END_TEST
+
+/* CP932 and EUC-JP bytes (written by Python's codecs) read as the UTF-8 text they are,
+ * with lines and byte columns of that text; a UTF-8 byte order mark before them is
+ * skipped. */
+static const char cp932_text[] = "\357\273\277\220E\216\355,\214\216\212z\222P\211\277\015\012"
+                                 "\202o\202l\202n,\04280\226\234\211~\042\015\012";
+static const char utf8_text[] = "\350\201\267\347\250\256,\346\234\210\351\241\215\345\215\230"
+                                "\344\276\241\015\012\357\274\260\357\274\255\357\274\257,"
+                                "\04280\344\270\207\345\206\206\042\015\012";
+
+START_TEST(decodes_cp932_and_euc_jp)
+{
+    engrate_error err = {0};
+    int rc, known;
+    er_csv *c = er_csv_open_buffer(cp932_text, sizeof cp932_text - 1, "t.csv", &err);
+    ck_assert_int_eq(er_csv_set_encoding(c, "Shift_JIS", &err), 0);
+    char want[256];
+    snprintf(want, sizeof want, "%.6s@1:1|%.12s@1:8\n%.9s@2:1|%.8s@2:11\n", utf8_text,
+             utf8_text + 7, utf8_text + 21, utf8_text + 32);
+    ck_assert_str_eq(dump(c, 1, &rc, &err), want);
+    ck_assert_int_eq(rc, 0);
+    er_csv_close(c);
+    const char euc[] = "\245\271\245\255\245\353\011\267\320\270\263\012"
+                       "\243\312\243\341\243\366\243\341\0115\307\257\012";
+    c = er_csv_open_buffer(euc, sizeof euc - 1, "t.tsv", &err);
+    ck_assert_int_eq(er_csv_set_encoding(c, "euc-jp", &err), 0);
+    ck_assert_int_eq(er_csv_set_delimiter(c, '\t', &err), 0);
+    ck_assert_str_eq(dump(c, 0, &rc, &err), "スキル|経験\nＪａｖａ|5年\n");
+    er_csv_close(c);
+    ck_assert_str_eq(er_csv_encoding_name("sjis", &known), "CP932");
+    ck_assert_int_eq(known, 1);
+    ck_assert_ptr_null(er_csv_encoding_name("UTF8", &known));
+    er_csv_encoding_name("no-such-encoding", &known);
+    ck_assert_int_eq(known, 0);
+}
+END_TEST
+
+/* A byte that is not CP932 stops reading where it is, in the decoded text's terms: line 2,
+ * after "ab," (byte column 4); the file ending inside a character is refused too. */
+START_TEST(undecodable_bytes_are_refused_where_they_are)
+{
+    engrate_error err = {0};
+    int rc;
+    const char bad[] = "x,y\nab,\201\040,c\n";
+    er_csv *c = er_csv_open_buffer(bad, sizeof bad - 1, "t.csv", &err);
+    ck_assert_int_eq(er_csv_set_encoding(c, "CP932", &err), 0);
+    dump(c, 0, &rc, &err);
+    ck_assert_int_eq(rc, ENGRATE_E_UTF8);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_int_eq(err.column, 4);
+    ck_assert_ptr_nonnull(strstr(err.text, "0x81 cannot be read as CP932"));
+    er_csv_close(c);
+    const char cut[] = "x,y\n1,\202";
+    c = er_csv_open_buffer(cut, sizeof cut - 1, "t.csv", &err);
+    ck_assert_int_eq(er_csv_set_encoding(c, "CP932", &err), 0);
+    er_error_clear(&err);
+    dump(c, 0, &rc, &err);
+    ck_assert_int_eq(rc, ENGRATE_E_UTF8);
+    ck_assert_ptr_nonnull(strstr(err.text, "ends inside a character"));
+    er_csv_close(c);
+}
+END_TEST
+
+/* A CP932 file of ~280 KiB (~400 KiB as UTF-8: past a 256 KiB chunk of decoded text, and
+ * several 64 KiB reads), read in chunks with characters cut at their edges, gives the
+ * records of the same text in UTF-8. */
+START_TEST(decoded_file_chunks_match_utf8)
+{
+    char path[] = "/tmp/check_csv_cp932.XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    size_t cap = 1u << 22, len = 0;
+    char *utf8 = malloc(cap);
+    len += (size_t)snprintf(utf8, cap, "%s", utf8_text);
+    fputs(cp932_text, f);
+    for (int i = 0; len < (400u << 10); i++) {
+        fputs(cp932_text + 3 + 15, f); /* the second line, again and again */
+        len += (size_t)snprintf(utf8 + len, cap - len, "%s", utf8_text + 21);
+    }
+    fclose(f);
+    engrate_error err = {0};
+    er_csv *a = er_csv_open(path, &err), *b = er_csv_open_buffer(utf8, len, path, &err);
+    ck_assert_int_eq(er_csv_set_encoding(a, "cp932", &err), 0);
+    const er_csv_field *fa, *fb;
+    size_t na, nb;
+    long records = 0;
+    for (;;) {
+        int ra = er_csv_next(a, &fa, &na, &err), rb = er_csv_next(b, &fb, &nb, &err);
+        ck_assert_int_eq(ra, rb);
+        if (ra <= 0)
+            break;
+        ck_assert_uint_eq(na, nb);
+        for (size_t i = 0; i < na; i++) {
+            ck_assert_str_eq(fa[i].s, fb[i].s);
+            ck_assert_int_eq(fa[i].line, fb[i].line);
+            ck_assert_int_eq(fa[i].col, fb[i].col);
+        }
+        records++;
+    }
+    ck_assert_int_gt(records, 12000);
+    ck_assert_double_eq(er_csv_progress(a), 1);
+    er_csv_close(a);
+    er_csv_close(b);
+    free(utf8);
+    unlink(path);
 }
 END_TEST
 
@@ -248,6 +388,11 @@ int main(void)
     tcase_add_test(tc, plain_and_quoted);
     tcase_add_test(tc, embedded_newlines_keep_physical_lines);
     tcase_add_test(tc, crlf_bom_empty_lines_and_empty_fields);
+    tcase_add_test(tc, empty_records_are_counted);
+    tcase_add_test(tc, other_delimiters);
+    tcase_add_test(tc, decodes_cp932_and_euc_jp);
+    tcase_add_test(tc, undecodable_bytes_are_refused_where_they_are);
+    tcase_add_test(tc, decoded_file_chunks_match_utf8);
     tcase_add_test(tc, lone_cr_is_data);
     tcase_add_test(tc, errors_with_line_and_column);
     tcase_add_test(tc, recovers_after_a_bad_record);

@@ -286,6 +286,55 @@ START_TEST(newer_version_says_so)
 }
 END_TEST
 
+/* Format version 2 (models/FORMAT.md): labels and names as the data wrote them are found
+ * and shown, and `missing` is what a profile without the value adds. The numbers are the
+ * file's own (tests/data/model/valid/version2), worked out by hand below. */
+START_TEST(version2_labels_names_and_missing)
+{
+    engrate_error err;
+    engrate_model *m = engrate_model_load(test_path("tests/data/model/valid/version2/input.model"),
+                                          0, &err);
+    ck_assert_msg(m != NULL, "%s", err.text);
+    size_t in = 99;
+    ck_assert_int_eq(engrate_model_find_input(m, "職種", &in), 0);
+    ck_assert_uint_eq(in, 0);
+    ck_assert_int_eq(engrate_model_find_input(m, "role", &in), 0); /* label.en, folded */
+    ck_assert_uint_eq(in, 0);
+    ck_assert_int_eq(engrate_model_find_input(m, "x7e3a1c55", &in), 0); /* the id */
+    ck_assert_uint_eq(in, 1);
+    ck_assert_int_eq(engrate_model_find_input(m, "経験 年数", &in), 0); /* blanks fold away */
+    ck_assert_uint_eq(in, 1);
+    ck_assert_int_eq(engrate_model_find_input(m, "years", &in), ENGRATE_E_UNKNOWN_NAME);
+    ck_assert_int_eq(engrate_model_find_input(m, "\xff", &in), ENGRATE_E_UTF8);
+    ck_assert_int_eq(engrate_model_find_input(NULL, "x", &in), ENGRATE_E_INVALID);
+    ck_assert_int_eq(engrate_model_find_input(m, "x", NULL), ENGRATE_E_INVALID);
+    /* labels: the language asked for, else as written, else English, else the id */
+    ck_assert_str_eq(engrate_input_label(m, 0, "en"), "Role");
+    ck_assert_str_eq(engrate_input_label(m, 0, "ja"), "職種");
+    ck_assert_str_eq(engrate_input_label(m, 1, "en"), "経験年数");
+    ck_assert_str_eq(engrate_level_name(m, 0, 1, "en"), "Systems engineer");
+    ck_assert_str_eq(engrate_level_name(m, 0, 1, "ja"), "システムエンジニア");
+    ck_assert_str_eq(engrate_level_name(m, 0, 0, "ja"), "PMO");
+    size_t level = 0;
+    ck_assert_int_eq(engrate_model_find_level(m, 0, "システム エンジニア", &level, NULL), 0);
+    ck_assert_uint_eq(level, 1);
+    /* eta = 13 + 0.1 + curve(8) = 13.1 + 0.04 * 8 - 0.02 * 3; without years:
+     * 13.1 + curve(7.5) + missing = 13.1 + 0.3 - 0.05 - 0.05 */
+    engrate_query *q = engrate_query_new(m, &err);
+    engrate_result *r = engrate_result_new(m, &err);
+    ck_assert_int_eq(engrate_query_add(q, "x2c1f0a9b", "システムエンジニア", NULL, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.1 + 0.3 - 0.05 - 0.05), 1e-6);
+    ck_assert(engrate_result_flags(r) & ENGRATE_FLAG_DEFAULTED);
+    ck_assert_int_eq(engrate_query_set_number(q, "x7e3a1c55", 8, &err), 0);
+    ck_assert_int_eq(engrate_estimate(q, 0, r, &err), 0);
+    ck_assert_double_eq_tol(engrate_result_estimate(r), exp(13.1 + 0.32 - 0.06), 1e-6);
+    engrate_result_free(r);
+    engrate_query_free(q);
+    engrate_model_free(m);
+}
+END_TEST
+
 START_TEST(default_model_follows_environment)
 {
     engrate_error err;
@@ -357,6 +406,7 @@ int main(void)
     tcase_add_test(tc, example_model_round_trips);
     tcase_add_test(tc, bad_arguments_are_refused);
     tcase_add_test(tc, newer_version_says_so);
+    tcase_add_test(tc, version2_labels_names_and_missing);
     tcase_add_test(tc, default_model_follows_environment);
     tcase_add_test(tc, save_is_atomic);
     tcase_add_test(tc, version_matches_header);

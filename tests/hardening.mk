@@ -58,7 +58,7 @@ EXTRA_DIST += tests/train-kill.test tests/tsan.sh docs/hardening.md \
 VALGRIND = valgrind
 VALGRIND_FLAGS = --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
 	--error-exitcode=1 --track-origins=yes --num-callers=30 \
-	--child-silent-after-fork=yes
+	--child-silent-after-fork=yes --suppressions=$(srcdir)/tests/valgrind.supp
 check-valgrind: $(check_PROGRAMS)
 	@failed=0; for t in $(check_PROGRAMS); do \
 	  case $$t in tests/check_chaos) continue ;; tests/check_*|tests/fuzz/replay_*) ;; \
@@ -70,3 +70,4 @@ check-valgrind: $(check_PROGRAMS)
 	done; test $$failed -eq 0
 .PHONY: check-valgrind
 CLEANFILES += tests/*.valgrind.log tests/fuzz/*.valgrind.log
+EXTRA_DIST += tests/valgrind.supp

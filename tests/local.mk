@@ -7,7 +7,8 @@ TESTS += tests/check_util tests/check_model tests/check_names tests/check_estima
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
-	tests/api-misuse.test
+	tests/api-misuse.test \
+	tests/train-cases.test
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
@@ -55,4 +56,5 @@ tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
-	tests/api-misuse.test tests/api-misuse.c
+	tests/api-misuse.test tests/api-misuse.c \
+	tests/train-cases.test tests/so2016.py

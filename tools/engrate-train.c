@@ -22,7 +22,9 @@ static const char usage[] =
     "                     [--numeric COL[:knots=K1,K2,...]]... [--no-intercept]\n"
     "                     [--lambda auto|VALUE] [--folds K] [--min-count N]\n"
     "                     [--interval LEVEL] [--name NAME] [--skip-bad-rows]\n"
-    "                     [--levels FILE] [--meta KEY=VALUE]... [--source TEXT]...\n"
+    "                     [--max-skipped SHARE] [--missing error|skip|impute]\n"
+    "                     [--encoding NAME] [--delimiter C] [--levels FILE]\n"
+    "                     [--meta KEY=VALUE]... [--source TEXT]...\n"
     "                     [--threads N] [--report-json FILE] [--quiet] DATA.csv\n"
     "\n"
     "Fit an engrate model (ridge-penalised weighted least squares) from a CSV file.\n"
@@ -34,6 +36,8 @@ static const char usage[] =
     "      --categorical COL  a column with one level per row (default: role)\n"
     "      --set COL[:SEP]    a column of levels separated by SEP (default: skills, certs; ;)\n"
     "      --numeric COL[:knots=K1,...]  a number, linear or piecewise linear (default: years)\n"
+    "                         (columns named in these flags are the inputs; a flag that only\n"
+    "                         changes a default input's SEP or knots keeps the defaults)\n"
     "      --no-intercept     fit without an intercept\n"
     "      --lambda L         auto (default: chosen by cross-validation) or a penalty >= 0\n"
     "      --folds K          cross-validation folds (default 5; 0: none)\n"
@@ -41,6 +45,11 @@ static const char usage[] =
     "      --interval LEVEL   prediction interval level (default 0.8)\n"
     "      --name NAME        the model's name (default: MODEL's base name)\n"
     "      --skip-bad-rows    skip and count malformed rows instead of stopping\n"
+    "      --max-skipped SHARE  fail when more rows are skipped (default 0.05)\n"
+    "      --missing HOW      an empty or NA number: error (default), skip the row, or\n"
+    "                         impute (the mean, with a \"was missing\" term)\n"
+    "      --encoding NAME    the file's encoding: UTF-8 (default), CP932 (Shift_JIS), EUC-JP\n"
+    "      --delimiter C      the field separator (default ',', TAB for .tsv; 'tab')\n"
     "      --levels FILE      display names, aliases and evidence of levels (CSV)\n"
     "      --meta KEY=VALUE   description, currency, period, basis or as_of\n"
     "      --source TEXT      a provenance line for the model (repeatable)\n"
@@ -56,7 +65,8 @@ static const char usage[] =
 enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
-    OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE
+    OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
+    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER
 };
 
 static const struct option longopts[] = {
@@ -74,6 +84,10 @@ static const struct option longopts[] = {
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"name", required_argument, NULL, OPT_NAME},
     {"skip-bad-rows", no_argument, NULL, OPT_SKIP},
+    {"max-skipped", required_argument, NULL, OPT_MAX_SKIPPED},
+    {"missing", required_argument, NULL, OPT_MISSING},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
     {"levels", required_argument, NULL, OPT_LEVELS},
     {"meta", required_argument, NULL, OPT_META},
     {"source", required_argument, NULL, OPT_SOURCE},
@@ -142,8 +156,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "engrate-train: out of memory\n");
         return EXIT_FAIL;
     }
-    while ((c = getopt_long(argc, argv, "o:qhV", longopts, NULL)) != -1) {
-        const char *key = NULL;
+    int li = 0;
+    while ((c = getopt_long(argc, argv, "o:qhV", longopts, &li)) != -1) {
+        /* every other long option is the training option of the same name */
+        const char *key = c >= OPT_TARGET && c != OPT_REPORT ? longopts[li].name : NULL;
+        named |= c == OPT_NAME || (c == OPT_META && strncmp(optarg, "name=", 5) == 0);
         switch (c) {
         case 'o': output = optarg; continue;
         case 'q': quiet = 1; continue;
@@ -156,25 +173,9 @@ int main(int argc, char **argv)
             engrate_train_options_free(opts);
             return 0;
         case OPT_REPORT: report_path = optarg; continue;
-        case OPT_TARGET: key = "target"; break;
-        case OPT_TRANSFORM: key = "transform"; break;
-        case OPT_WEIGHT: key = "weight"; break;
-        case OPT_CATEGORICAL: key = "categorical"; break;
-        case OPT_SET: key = "set"; break;
-        case OPT_NUMERIC: key = "numeric"; break;
-        case OPT_NO_INTERCEPT: key = "no-intercept"; break;
-        case OPT_LAMBDA: key = "lambda"; break;
-        case OPT_FOLDS: key = "folds"; break;
-        case OPT_MIN_COUNT: key = "min-count"; break;
-        case OPT_INTERVAL: key = "interval"; break;
-        case OPT_NAME: key = "name"; named = 1; break;
-        case OPT_SKIP: key = "skip-bad-rows"; break;
-        case OPT_LEVELS: key = "levels"; break;
-        case OPT_META: key = "meta"; named |= strncmp(optarg, "name=", 5) == 0; break;
-        case OPT_SOURCE: key = "source"; break;
-        case OPT_THREADS: key = "threads"; break;
-        case OPT_SAMPLE: key = "sample"; break;
         default:
+            if (key)
+                break;
             fputs(usage, stderr);
             engrate_train_options_free(opts);
             return EXIT_USAGE;

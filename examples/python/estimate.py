@@ -16,8 +16,9 @@ EXIT_LOAD, EXIT_USAGE = 1, 2
 
 USAGE = """\
 Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
-                        [--years N] [--strict] [--json] [--lang en|ja]
-       engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]
+                        [--years N] [--input NAME=VALUE]... [--strict] [--json]
+                        [--lang en|ja]
+       engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
 Estimate an IT engineer's monthly rate with an engrate model.
 
@@ -26,10 +27,13 @@ Estimate an IT engineer's monthly rate with an engrate model.
   -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
   -c, --cert NAMES   a certification; repeat or separate as for --skill
   -y, --years N      years of experience ('' or nan: not known)
+  -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
+                     a set's names separated as for --skill, a number NA if not known
       --strict       fail (exit 2) on a name the model does not know
       --json         print one JSON object
       --lang en|ja   language of names and amounts (ja: amounts in 万円)
-  -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id
+  -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
+                     (roles, skills, certs, or any input's id or label)
   -h, --help         this help
   -V, --version      the version
 
@@ -37,12 +41,12 @@ Exit status: 0 success, 1 the model cannot be loaded, 2 usage error or unknown n
 with --strict.
 """
 
-SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "h": False,
-         "V": False}
+SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "i": True,
+         "h": False, "V": False}
 LONG = {"model": ("m", True), "role": ("r", True), "skill": ("s", True),
         "cert": ("c", True), "years": ("y", True), "strict": ("S", False),
         "json": ("j", False), "lang": ("L", True), "list": ("l", True),
-        "help": ("h", False), "version": ("V", False)}
+        "help": ("h", False), "version": ("V", False), "input": ("i", True)}
 
 
 def getopt_long(argv):
@@ -328,17 +332,61 @@ def as_json(v, r):
     return "".join(parts)
 
 
+def find_input(v, name, err):
+    """The input a user names, by id or label, or None after saying which there are."""
+    try:
+        inp = v.m.find_input(name)
+        what = "the model has no input"
+    except engrate.Error:
+        inp, what = None, "more than one input is called"
+    if inp is None:
+        err.append("engrate-estimate: %s '%s' (inputs:%s)\n"
+                   % (what, name, "".join(" " + i.label(v.lang) for i in v.m.inputs)))
+    return inp
+
+
+def list_inputs(v, json, out):
+    inputs = v.m.inputs
+    if json:
+        out.append("[" + ", ".join(
+            '{"id": %s, "kind": "%s", "label": %s, "levels": %d}' % (
+                json_string(i.id), i.kind, json_string(i.label(v.lang)), len(i.levels))
+            for i in inputs) + "]\n")
+        return 0
+    for i in inputs:
+        more = ("  (%g to %g, default %g)" % (i.min, i.max, i.default) if i.kind == "numeric"
+                else "  (%d levels)" % len(i.levels))
+        out.append("%-20s %-12s %s%s\n" % (i.id, i.kind, i.label(v.lang), more))
+    return 0
+
+
+def list_range(v, inp, json, out):
+    if json:
+        out.append('{"id": %s, "min": %s, "max": %s, "default": %s, "knots": [%s]}\n' % (
+            json_string(inp.id), json_number(inp.min), json_number(inp.max),
+            json_number(inp.default), ", ".join(json_number(k) for k in inp.knots)))
+        return 0
+    line = "%s: a number from %g to %g (default %g)" % (inp.label(v.lang), inp.min, inp.max,
+                                                        inp.default)
+    line += "".join(("; knots at " if k == 0 else ", ") + "%g" % x
+                    for k, x in enumerate(inp.knots))
+    out.append(line + "\n")
+    return 0
+
+
 def list_levels(v, what, json, out, err):
     m = v.m
-    input_id = "role" if what == "roles" else what
     try:
-        inp = m.input(input_id)
-    except KeyError:
-        inp = None
-    if inp is None or inp.kind == "numeric":
-        err.append("engrate-estimate: the model has no input '%s' with levels (inputs:%s)\n"
-                   % (what, "".join(" " + i.id for i in m.inputs)))
+        named = m.find_input(what) is not None
+    except engrate.Error:
+        named = True
+    if what == "inputs" and not named:
+        return list_inputs(v, json, out)
+    inp = find_input(v, "role" if what == "roles" else what, err)
+    if inp is None:
         return EXIT_USAGE
+    if inp.kind == "numeric":
+        return list_range(v, inp, json, out)
     if json:
         out.append("[")
     for k, lv in enumerate(inp.levels):
@@ -361,11 +409,48 @@ def list_levels(v, what, json, out, err):
     return 0
 
 
+SEPARATORS = re.compile("[,;、，；]")
+
+
+def set_names(value):
+    """A set's names as the C program splits them (when the whole value is not a name):
+    at , 、 ， ; ； without blanks (' ', U+3000) around each."""
+    return [n for n in (t.strip(" \u3000") for t in SEPARATORS.split(value)) if n]
+
+
+def input_pairs(v, args, err):
+    """--input NAME=VALUE arguments as (name, value) pairs for Model.estimate, or None
+    after the error message."""
+    pairs = []
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if not eq or not name or len(name.encode("utf-8", "surrogateescape")) >= 512:
+            err.append("engrate-estimate: --input takes NAME=VALUE, not '%s'\n" % arg)
+            return None
+        inp = find_input(v, name, err)
+        if inp is None:
+            return None
+        if inp.kind == "numeric":
+            m = _STRTOD.match(value)
+            if value in ("", "NA", "na", "Na", "nA") or (m and (m.group(4) or "").lower()
+                                                          .startswith("nan")):
+                continue  # not known: the model's default (and its `missing` term)
+            x = parse_years(value)
+            if x is None:
+                err.append("engrate-estimate: --input %s: '%s' is not a number\n" % (name, value))
+                return None
+            pairs.append((inp.id, x))
+        else:
+            whole = inp.kind != "set" or v.m.find(inp.id, value) is not None
+            pairs.append((inp.id, value if whole else set_names(value)))
+    return pairs
+
+
 def run(argv, out, err):
     """The program; fills out and err (lists of str) and returns the exit status."""
     opts, rest = getopt_long(argv)
     model_path = role = list_what = years = None
-    lang, skills, certs, strict, json, given = "en", [], [], False, False, False
+    lang, skills, certs, strict, json, given, inputs = "en", [], [], False, False, False, []
     for key, value in opts:
         if key is None:
             err.append(value + "\n" + USAGE)
@@ -382,6 +467,9 @@ def run(argv, out, err):
             if years is None:
                 err.append("engrate-estimate: --years '%s' is not a number\n" % value)
                 return EXIT_USAGE
+            given = True
+        elif key == "i":
+            inputs.append(value)
             given = True
         elif key == "S":
             strict = True
@@ -404,8 +492,8 @@ def run(argv, out, err):
         err.append("engrate-estimate: unexpected argument '%s'\n%s" % (rest[0], USAGE))
         return EXIT_USAGE
     if list_what is None and role is None and not given:
-        err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years) "
-                   "or --list\n" + USAGE)
+        err.append("engrate-estimate: give a profile (--role, --skill, --cert, --years, "
+                   "--input) or --list\n" + USAGE)
         return EXIT_USAGE
     try:
         model = engrate.Model.load(model_path)
@@ -419,10 +507,13 @@ def run(argv, out, err):
         v = View(model, lang)
         if list_what is not None:
             return list_levels(v, list_what, json, out, err)
+        pairs = input_pairs(v, inputs, err) if inputs else None
+        if inputs and pairs is None:
+            return EXIT_USAGE
         try:
             r = model.estimate(role=role, skills=skills, certs=certs,
                                years=None if years is None or math.isnan(years) else years,
-                               strict=strict, lang=lang)
+                               strict=strict, lang=lang, inputs=pairs)
         except engrate.Error as e:
             err.append("engrate-estimate: %s\n" % e.text)
             return EXIT_LOAD if e.code == engrate.E_NOMEM else EXIT_USAGE

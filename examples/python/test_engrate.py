@@ -30,6 +30,7 @@ SRCDIR = os.path.abspath(os.environ.get("srcdir") or REPO)
 BUILDDIR = os.path.abspath(os.environ.get("top_builddir") or REPO)
 EXAMPLE = os.path.join(SRCDIR, "models", "example.model")
 LINEAR = os.path.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
+VERSION2 = os.path.join(SRCDIR, "tests", "data", "model", "valid", "version2", "input.model")
 BAD_NUMBER = os.path.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                           "input.model")
 ESTIMATOR = os.path.join(BUILDDIR, "examples", "engrate-estimate")
@@ -329,6 +330,24 @@ class Introspection(Case):
         with self.assertRaises(KeyError):
             m.input("colour")
 
+    def test_inputs_by_label(self):
+        """Any input by id or label (format version 2: labels as the data wrote them), and
+        an estimate without a value that the model imputes: the numbers of
+        tests/check_model.c, worked out by hand there."""
+        with engrate.Model.load(VERSION2) as m:
+            self.assertEqual(m.find_input("職種").id, "x2c1f0a9b")
+            self.assertEqual(m.find_input("Role").id, "x2c1f0a9b")
+            self.assertIsNone(m.find_input("colour"))
+            self.assertEqual(m.find_input("経験年数").label("en"), "経験年数")
+            r = m.estimate(inputs={"職種": "システムエンジニア"})
+            self.assertAlmostEqual(r.estimate, math.exp(13.1 + 0.3 - 0.05 - 0.05), delta=1e-6)
+            self.assertIn("defaulted", r.flags)
+            r = m.estimate(inputs=[("職種", "SE"), ("経験年数", 8)])
+            self.assertAlmostEqual(r.estimate, math.exp(13.1 + 0.32 - 0.06), delta=1e-6)
+            with self.assertRaises(engrate.Error) as e:
+                m.estimate(inputs={"colour": "red"})
+            self.assertEqual(e.exception.code, engrate.E_UNKNOWN_NAME)
+
     def test_text_round_trip(self):
         text = self.model.to_string()
         with engrate.Model.from_string(text) as again:
@@ -477,6 +496,15 @@ class SameOutput(unittest.TestCase):
         ["--list", "skills", "--json"],
         ["--list", "certs", "--lang", "ja"],
         ["--list", "colours"],
+        ["--list", "inputs"],
+        ["--list", "inputs", "--json", "--lang", "ja"],
+        ["--list", "years"],
+        ["--list", "Years", "--json"],
+        ["--input", "role=pm", "--input", "skills=java、 Python，jva", "--input", "years=8"],
+        ["--input", "職種=プロマネ", "--json"],
+        ["--input", "colour=red"],
+        ["--input", "years=eight"],
+        ["--input", "years"],
         ["--help"],
         ["--version"],
     ]

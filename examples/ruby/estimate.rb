@@ -5,14 +5,15 @@
 # flags and prints the same bytes (text, --json, --list, --whatif, --target-rate, --help,
 # --version) with the same exit statuses, so it doubles as an example of the binding and
 # as a test of it. This file holds the options and the program; estimate_format.rb the
-# output, estimate_whatif.rb the what-if questions (as examples/engrate-estimate.c and
-# engrate-estimate-whatif.c split them).
+# output, estimate_inputs.rb any model's inputs, estimate_whatif.rb the what-if questions
+# (as engrate-estimate.c, estimate-inputs.c and engrate-estimate-whatif.c split them).
 #
 #   ruby examples/ruby/estimate.rb --role pmo --years 8 --skill java --cert pmp
 
 $LOAD_PATH.unshift(File.join(__dir__, "lib"))
 require "engrate"
 require_relative "estimate_format"
+require_relative "estimate_inputs"
 require_relative "estimate_whatif"
 
 module EstimateCLI
@@ -21,10 +22,10 @@ module EstimateCLI
 
   USAGE = <<~TEXT
     Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
-                            [--years N] [--strict] [--json] [--lang en|ja]
-                            [--whatif [N]] [--target-rate R [--max-changes K]]
+                            [--years N] [--input NAME=VALUE]... [--strict] [--json]
+                            [--lang en|ja] [--whatif [N]] [--target-rate R [--max-changes K]]
                             [--vary INPUTS] [--with-no-evidence]
-           engrate-estimate [--model FILE] --list roles|skills|certs|INPUT [--json]
+           engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
     Estimate an IT engineer's monthly rate with an engrate model.
 
@@ -33,10 +34,13 @@ module EstimateCLI
       -s, --skill NAMES  a skill; repeat the option or separate names with , ; 、 or ，
       -c, --cert NAMES   a certification; repeat or separate as for --skill
       -y, --years N      years of experience ('' or nan: not known)
+      -i, --input NAME=VALUE  any input of the model, by its id or label (e.g. 職種=PMO);
+                         a set's names separated as for --skill, a number NA if not known
           --strict       fail (exit 2) on a name the model does not know
           --json         print one JSON object
           --lang en|ja   language of names and amounts (ja: amounts in 万円)
-      -l, --list WHAT    list the levels of an input: roles, skills, certs, or an input id
+      -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
+                         (roles, skills, certs, or any input's id or label)
           --whatif [N]   the N single changes (default 5) that raise the estimate most:
                          a skill or cert added, another role, 1, 3 or 5 more years
           --target-rate R  the fewest additions (skills, certs, years) that reach R,
@@ -52,7 +56,7 @@ module EstimateCLI
   TEXT
 
   SHORT = { "m" => true, "r" => true, "s" => true, "c" => true, "y" => true, "l" => true,
-            "h" => false, "V" => false }.freeze
+            "i" => true, "h" => false, "V" => false }.freeze
   # In the C program's order (getopt_long lists ambiguous prefixes in it); :optional is
   # optional_argument.
   LONG = { "model" => ["m", true], "role" => ["r", true], "skill" => ["s", true],
@@ -60,7 +64,7 @@ module EstimateCLI
            "json" => ["j", false], "lang" => ["L", true], "list" => ["l", true],
            "help" => ["h", false], "version" => ["V", false], "whatif" => ["W", :optional],
            "target-rate" => ["T", true], "max-changes" => ["K", true], "vary" => ["v", true],
-           "with-no-evidence" => ["E", false] }.freeze
+           "with-no-evidence" => ["E", false], "input" => ["i", true] }.freeze
 
   module_function
 
@@ -199,6 +203,7 @@ module EstimateCLI
     lang = "en"
     skills = []
     certs = []
+    inputs = []
     strict = json = given = false
     wo = WhatifOptions.new(0, Float::NAN, 5, nil, false)
     opts.each do |key, value|
@@ -219,6 +224,9 @@ module EstimateCLI
           err << "engrate-estimate: --years '#{value}' is not a number\n"
           return EXIT_USAGE
         end
+        given = true
+      when "i"
+        inputs << value
         given = true
       when "S" then strict = true
       when "j" then json = true
@@ -242,7 +250,8 @@ module EstimateCLI
       return EXIT_USAGE
     end
     if list_what.nil? && role.nil? && !given
-      err << "engrate-estimate: give a profile (--role, --skill, --cert, --years) or --list\n" << USAGE
+      err << "engrate-estimate: give a profile (--role, --skill, --cert, --years, --input) " \
+             "or --list\n" << USAGE
       return EXIT_USAGE
     end
     begin
@@ -258,12 +267,11 @@ module EstimateCLI
       v = { m: model, lang: lang, ja: lang == "ja", currency: model.currency || "?" }
       return list_levels(v, list_what, json, out, err) unless list_what.nil?
 
-      # Each --skill and --cert is a list the library splits (engrate_query_add_list):
-      # joined with commas they are one list of the same names.
-      profile = { role: role, skills: skills.join(","), certs: certs.join(","),
-                  years: years&.nan? ? nil : years }
+      profile = profile_of(v, role, skills, certs, years, inputs, err)
+      return profile if profile.is_a?(Integer)
+
       begin
-        r = model.estimate(**profile, strict: strict, lang: lang)
+        r = model.estimate(profile, strict: strict, lang: lang)
         wout = compute_whatif(v, wo, profile, strict, err)
         return wout if wout.is_a?(Integer)
       rescue Engrate::Error => e

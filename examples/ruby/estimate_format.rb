@@ -192,17 +192,17 @@ module EstimateCLI
 
   def list_levels(v, what, json, out, err)
     m = v[:m]
-    input_id = what == "roles" ? "role" : what
-    inp = begin
-      m.input(input_id)
-    rescue KeyError
-      nil
+    named = begin
+      !m.find_input(what).nil?
+    rescue Engrate::Error
+      false # more than one input is called so: the C program lists the inputs
     end
-    if inp.nil? || inp.kind == :numeric
-      err << "engrate-estimate: the model has no input '#{what}' with levels (inputs:" \
-             "#{m.inputs.map { |i| " #{i.id}" }.join})\n"
-      return EXIT_USAGE
-    end
+    return list_inputs(v, json, out) if what == "inputs" && !named
+
+    inp = find_input(v, what == "roles" ? "role" : what, err)
+    return EXIT_USAGE if inp.nil?
+    return list_range(v, inp, json, out) if inp.kind == :numeric
+
     out << "[" if json
     inp.levels.each_with_index do |lv, k|
       if json

@@ -116,8 +116,8 @@ module EstimateCLI
 
     opts = { vary: vary, with_no_evidence: wo.with_no_evidence, strict: strict,
              lang: v[:lang] }
-    top = wo.top.positive? ? v[:m].whatif(**profile, top: wo.top, **opts) : nil
-    target = wo.target.nan? ? nil : v[:m].whatif_target(wo.target, **profile,
+    top = wo.top.positive? ? v[:m].whatif(profile, top: wo.top, **opts) : nil
+    target = wo.target.nan? ? nil : v[:m].whatif_target(wo.target, profile,
                                                            max_changes: wo.max_changes, **opts)
     [top, target]
   end

@@ -43,7 +43,8 @@ check-valgrind-ruby: lib/libengrate.la
 
 EXTRA_DIST += examples/ruby/lib/engrate.rb $(ruby_lib_files) examples/ruby/paths.rb.in \
 	examples/ruby/engrate.gemspec examples/ruby/estimate.rb examples/ruby/estimate_format.rb \
-	examples/ruby/estimate_whatif.rb examples/ruby/ruby.test \
+	examples/ruby/estimate_inputs.rb examples/ruby/estimate_whatif.rb \
+	examples/ruby/ruby.test \
 	examples/ruby/test_engrate.rb examples/ruby/test_lifetime.rb examples/ruby/test_rails.rb \
 	examples/ruby/gem.test examples/ruby/install.test examples/ruby/valgrind.sh \
 	examples/ruby/valgrind.supp examples/ruby/rails_example.rb docs/rails.md

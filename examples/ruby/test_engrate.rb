@@ -24,6 +24,7 @@ module Paths
   BUILDDIR = File.expand_path(ENV.fetch("top_builddir", "").empty? ? REPO : ENV["top_builddir"])
   EXAMPLE = File.join(SRCDIR, "models", "example.model")
   LINEAR = File.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
+  VERSION2 = File.join(SRCDIR, "tests", "data", "model", "valid", "version2", "input.model")
   BAD_NUMBER = File.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                          "input.model")
   ESTIMATOR = File.join(BUILDDIR, "examples", "engrate-estimate")
@@ -225,7 +226,8 @@ class TestErrors < EngrateCase
     assert_kind_of Engrate::Estimate, out[0]
     assert_equal "unknown skills 'jva' (did you mean 'Java'?)", out[1].text
     assert_equal [Engrate::E_INVALID, 2], [out[2].code, out[2].index]
-    assert_raises(ArgumentError) { @model.estimate_many([{ role: "pm", skill: ["java"] }]) }
+    e = assert_raises(Engrate::Error) { @model.estimate_many([{ role: "pm", skill: ["java"] }]) }
+    assert_equal [Engrate::E_UNKNOWN_NAME, 0], [e.code, e.index] # the profile's error
     assert_equal @model.estimate_many([{ role: "pm", skills: ["java"] }]),
                  @model.estimate_many(JSON.parse('[{"role": "pm", "skills": ["java"]}]'))
   end
@@ -269,6 +271,25 @@ class TestLifetime < Minitest::Test
 end
 
 class TestIntrospection < EngrateCase
+  # Any input by id or label (format version 2: labels as the data wrote them), and an
+  # estimate without a value that the model imputes: the numbers of tests/check_model.c,
+  # worked out by hand there.
+  def test_inputs_by_label
+    m = Engrate::Model.load(VERSION2)
+    assert_equal "x2c1f0a9b", m.find_input("職種").id
+    assert_equal "x2c1f0a9b", m.find_input("Role").id
+    assert_nil m.find_input("colour")
+    r = m.estimate(inputs: { "職種" => "システムエンジニア" })
+    assert_in_delta Math.exp(13.1 + 0.3 - 0.05 - 0.05), r.estimate, 1e-6
+    assert_includes r.flags, :defaulted
+    r = m.estimate(inputs: [["職種", "SE"], ["経験年数", 8]])
+    assert_in_delta Math.exp(13.1 + 0.32 - 0.06), r.estimate, 1e-6
+    e = assert_raises(Engrate::Error) { m.estimate(inputs: { "colour" => "red" }) }
+    assert_equal Engrate::E_UNKNOWN_NAME, e.code
+  ensure
+    m&.close
+  end
+
   def test_levels
     m = @model
     assert_equal %w[pm pmo se pg], m.roles.map(&:id)
@@ -427,6 +448,15 @@ class TestSameOutput < Minitest::Test
     %w[--list skills --json],
     %w[--list certs --lang ja],
     %w[--list colours],
+    %w[--list inputs],
+    %w[--list inputs --json --lang ja],
+    %w[--list years],
+    %w[--list Years --json],
+    ["--input", "role=pm", "--input", "skills=java、 Python，jva", "--input", "years=8"],
+    ["--input", "職種=プロマネ", "--json"],
+    %w[--input colour=red],
+    %w[--input years=eight],
+    %w[--input years],
     %w[--help],
     %w[--version]
   ].freeze
@@ -454,7 +484,14 @@ class TestSameOutput < Minitest::Test
     ["--role", "pm", "--whatif", "--vary", ", "],
     %w[--role pm --w],
     %w[--role pm --wh 2 --with],
-    %w[--role pm --skill jva --strict --whatif]
+    %w[--role pm --skill jva --strict --whatif],
+    # --input beside the shortcuts: a later value replaces a categorical or numeric one,
+    # a set gains names; NA is not known
+    ["--role", "pm", "--input", "skills=Java、Ruby", "--whatif", "2"],
+    ["--input", "職種=se", "--input", "経験年数=NA", "--json"],
+    ["--years", "3", "--input", "years=8", "--role", "pm", "--input", "role=pmo"],
+    ["--input", "years= 8", "--input", "years=8 "],
+    ["--skill", "java", "--input", "skills=ruby,jva", "--target-rate", "130万", "--json"]
   ].freeze
 
   def run_both(args, env = {})

@@ -122,14 +122,34 @@ class TestKeys < RailsCase
   end
 
   def test_unknown_and_repeated_keys
-    e = assert_raises(ArgumentError) { @m.estimate(skill: ["java"]) }
+    e = assert_raises(Engrate::Error) { @m.estimate(skill: ["java"]) }
+    assert_equal Engrate::E_UNKNOWN_NAME, e.code
     assert_includes e.message, 'has no input "skill"'
     assert_includes e.message, 'did you mean "skills"?'
     # An input the model lacks may be given nothing, as in the C API.
     assert_equal same(@m.estimate(role: "pm")),
                  same(@m.estimate(role: "pm", colour: "", shape: [""], size: nil))
-    e = assert_raises(ArgumentError) { @m.estimate("role" => "pm", "職種" => "se") }
+    e = assert_raises(Engrate::Error) { @m.estimate("role" => "pm", "職種" => "se") }
+    assert_equal Engrate::E_DUPLICATE, e.code
     assert_includes e.message, "role is given twice"
+    # inputs:, as the shortcuts' companion: a Hash or pairs
+    assert_equal same(@m.estimate(role: "pm", skills: ["java"], years: 8)),
+                 same(@m.estimate(role: "pm", inputs: [["スキル", "java"], ["経験年数", 8]]))
+    assert_raises(TypeError) { @m.estimate(inputs: { 3 => "x" }) }
+  end
+
+  def test_lists_split_as_the_library_splits_them
+    # Engrate.split_names (Ruby, for the batch) against engrate_query_add_list (C): the
+    # names each leaves unknown, in order, must be the same.
+    ["Go、 Rust ， ;Elixir", " Go ;\u00A0Rust\u3000,", "C/C++, Visual Basic；Objective-C",
+     "Go､Rust", ",,;", "", "\u3000", "Go\tRust, Elixir\n"].each do |text|
+      c = @m.estimate(skills: text).unknown
+      assert_equal c, @m.estimate(skills: Engrate.split_names(text)).unknown, text.inspect
+      single = @m.estimate(skills: text)
+      assert_equal [bits(single.estimate), single.flags],
+                   @m.estimate_many([{ skills: text }])[0].then { |b| [bits(b.estimate), b.flags] }
+    end
+    assert_equal %w[Go Rust Elixir], Engrate.split_names("Go、 Rust ， ;Elixir")
   end
 
   def test_params_objects
@@ -274,7 +294,7 @@ class TestAnyModel < Minitest::Test
     again = @m.estimate("部署" => "Development", "Outils" => %w[git k8s], "Age of the team" => 4)
     assert_equal same(r)[0, 5], same(again)[0, 5]
     assert_equal [["Development", "dev"], %w[ops ops]], @m.choices("Department")
-    e = assert_raises(ArgumentError) { @m.estimate(role: "pm") }
+    e = assert_raises(Engrate::Error) { @m.estimate(role: "pm") }
     assert_includes e.message, "its inputs: dept (Department), tools (Tools), age (Age of the team)"
     e = assert_raises(Engrate::Error) { @m.estimate(tools: "svn", strict: true) }
     assert_equal Engrate::E_UNKNOWN_NAME, e.code
@@ -339,7 +359,8 @@ class TestWhatIf < RailsCase
   def test_errors
     e = assert_raises(Engrate::Error) { @m.whatif(role: "pm", skills: "jva", strict: true) }
     assert_equal Engrate::E_UNKNOWN_NAME, e.code
-    assert_raises(ArgumentError) { @m.whatif(PROFILE, vary: "colour") }
+    assert_equal Engrate::E_UNKNOWN_NAME,
+                 assert_raises(Engrate::Error) { @m.whatif(PROFILE, vary: "colour") }.code
     assert_raises(ArgumentError) { @m.whatif(PROFILE, top: -1) }
     e = assert_raises(Engrate::Error) { @m.whatif(PROFILE, steps: [0]) }
     assert_equal Engrate::E_INVALID, e.code

@@ -1,10 +1,13 @@
 /* csv.c: the streaming RFC 4180 reader (csv.h): a byte-at-a-time state machine over
  * fixed-size chunks that copies each record's unescaped fields into one growing buffer
- * and remembers where each field started (physical line, byte column). */
+ * and remembers where each field started (physical line, byte column); and, for input in
+ * another encoding, the decoding of those chunks to UTF-8 through iconv. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include "csv.h"
 
 #define CHUNK (256u * 1024u)
+#define RAW_CHUNK (64u * 1024u) /* undecoded bytes read at a time (at most twice this held) */
 
 struct er_csv {
     FILE *fp;
@@ -32,6 +36,20 @@ struct er_csv {
     size_t *starts;       /* offsets of the fields in rec */
     size_t n_fields, fields_cap;
     char source[ENGRATE_ERROR_SOURCE_MAX];
+    char delim;
+    uint64_t empty;       /* records skipped because every field was empty */
+    /* decoding (er_csv_set_encoding): undecoded bytes from fp or src into raw, decoded
+     * into chunk; base and the offsets count decoded bytes */
+    iconv_t cd;
+    int decoding;
+    const char *encoding;
+    const char *src;
+    size_t src_len, src_pos;
+    char *raw;
+    size_t raw_len;
+    uint64_t raw_done;    /* input bytes decoded (or skipped) so far */
+    int raw_eof;
+    int bad;              /* decoding stopped: 1 + the byte it stopped at; -1: cut short */
 };
 
 static er_csv *csv_new(const char *source, engrate_error *err)
@@ -43,6 +61,7 @@ static er_csv *csv_new(const char *source, engrate_error *err)
     }
     snprintf(c->source, sizeof c->source, "%s", source);
     c->line = 1;
+    c->delim = ',';
     return c;
 }
 
@@ -98,10 +117,12 @@ void er_csv_close(er_csv *c)
 {
     if (!c)
         return;
-    if (c->fp) {
+    if (c->fp)
         fclose(c->fp);
-        free(c->chunk);
-    }
+    if (c->decoding)
+        iconv_close(c->cd);
+    free(c->chunk);
+    free(c->raw);
     free(c->rec);
     free(c->fields);
     free(c->starts);
@@ -113,14 +134,183 @@ int er_csv_record_line(const er_csv *c) { return c->record_line; }
 uint64_t er_csv_size(const er_csv *c) { return c->size; }
 const char *er_csv_source(const er_csv *c) { return c->source; }
 
+uint64_t er_csv_empty_records(const er_csv *c) { return c->empty; }
+
 static const char *chunk_start(const er_csv *c)
 {
-    return c->fp ? c->chunk : c->end - c->size;
+    return c->chunk ? c->chunk : c->end - c->size;
 }
 
 uint64_t er_csv_offset(const er_csv *c)
 {
     return c->base + (uint64_t)(c->p - chunk_start(c));
+}
+
+double er_csv_progress(const er_csv *c)
+{
+    if (!c->size)
+        return 0;
+    double done = (double)(c->decoding ? c->raw_done : er_csv_offset(c)) / (double)c->size;
+    return done < 1 ? done : 1;
+}
+
+int er_csv_set_delimiter(er_csv *c, char delim, engrate_error *err)
+{
+    if (delim == '"' || delim == '\r' || delim == '\n' || delim == '\0' ||
+        (unsigned char)delim >= 0x80)
+        return er_error(err, ENGRATE_E_INVALID, c->source, 0, 0,
+                        "the delimiter must be one ASCII character other than a quote or a "
+                        "line break");
+    c->delim = delim;
+    return 0;
+}
+
+/* ---- Decoding ---------------------------------------------------------------------- */
+
+static int name_in(const char *given, const char *const *names)
+{
+    for (; *names; names++) {
+        size_t i = 0;
+        while (given[i] && tolower((unsigned char)given[i]) == (*names)[i])
+            i++;
+        if (!given[i] && !(*names)[i])
+            return 1;
+    }
+    return 0;
+}
+
+/* The iconv name of an encoding as users write it, or NULL for UTF-8. */
+static const char *canonical_encoding(const char *given)
+{
+    static const char *const utf8[] = {"utf-8", "utf8", NULL};
+    static const char *const cp932[] = {"cp932",  "shift_jis",   "shift-jis", "sjis",
+                                        "ms932",  "windows-31j", "ms_kanji",  "x-sjis",
+                                        "csshiftjis", NULL};
+    static const char *const eucjp[] = {"euc-jp", "eucjp", "euc_jp", "x-euc-jp", NULL};
+    if (!given || name_in(given, utf8))
+        return NULL;
+    return name_in(given, cp932) ? "CP932" : name_in(given, eucjp) ? "EUC-JP" : given;
+}
+
+const char *er_csv_encoding_name(const char *given, int *known)
+{
+    const char *name = canonical_encoding(given);
+    *known = 1;
+    if (!name)
+        return NULL;
+    iconv_t cd = iconv_open("UTF-8", name);
+    if (cd == (iconv_t)-1)
+        *known = 0;
+    else
+        iconv_close(cd);
+    return name;
+}
+
+int er_csv_set_encoding(er_csv *c, const char *encoding, engrate_error *err)
+{
+    const char *name = canonical_encoding(encoding);
+    if (!name)
+        return 0;
+    errno = 0;
+    c->cd = iconv_open("UTF-8", name);
+    if (c->cd == (iconv_t)-1 && errno == ENOMEM)
+        return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
+    if (c->cd == (iconv_t)-1)
+        return er_error(err, ENGRATE_E_INVALID, c->source, 0, 0,
+                        "cannot decode '%s' text (try CP932, EUC-JP or UTF-8)", encoding);
+    c->decoding = 1;
+    c->encoding = name;
+    if (!c->fp && !(c->chunk = malloc(CHUNK))) /* a buffer's: a file's has one */
+        return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
+    if (!(c->raw = malloc(2 * RAW_CHUNK)))
+        return er_error(err, ENGRATE_E_NOMEM, c->source, 0, 0, "out of memory");
+    if (!c->fp) { /* a buffer: decode it from where the byte order mark left it */
+        c->src = c->p;
+        c->src_len = (size_t)(c->end - c->p);
+        c->raw_done = c->line_start;
+        c->line_start = 0;
+        c->eof = 0;
+    }
+    c->p = c->end = c->chunk;
+    return 0;
+}
+
+/* Read more undecoded bytes into c->raw, after those left over. */
+static int read_raw(er_csv *c, engrate_error *err)
+{
+    if (c->raw_eof || c->raw_len >= RAW_CHUNK)
+        return 0;
+    size_t want = 2 * RAW_CHUNK - c->raw_len, n;
+    if (c->fp) {
+        n = fread(c->raw + c->raw_len, 1, want, c->fp);
+        if (n < want && ferror(c->fp))
+            return er_error(err, ENGRATE_E_IO, c->source, c->line, 0, "read error: %s",
+                            strerror(errno));
+        c->raw_eof = n < want;
+    } else {
+        n = c->src_len - c->src_pos < want ? c->src_len - c->src_pos : want;
+        memcpy(c->raw + c->raw_len, c->src + c->src_pos, n);
+        c->src_pos += n;
+        c->raw_eof = c->src_pos == c->src_len;
+    }
+    int first = c->raw_done == 0 && c->raw_len == 0;
+    c->raw_len += n;
+    if (first && c->fp && c->raw_len >= 3 && memcmp(c->raw, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(c->raw, c->raw + 3, c->raw_len - 3); /* a byte order mark, whatever follows */
+        c->raw_len -= 3;
+        c->raw_done = 3;
+    }
+    return 0;
+}
+
+static int fail(er_csv *c, engrate_error *err, int code, int line, int col, const char *msg);
+
+static int decode_error(er_csv *c, engrate_error *err)
+{
+    char msg[160];
+    int col = (int)(er_csv_offset(c) - c->line_start + 1);
+    if (c->bad < 0)
+        snprintf(msg, sizeof msg, "the file ends inside a character: is it %s text?",
+                 c->encoding);
+    else
+        snprintf(msg, sizeof msg, "byte 0x%02X cannot be read as %s text: is the file in "
+                                  "another encoding?",
+                 (unsigned)(c->bad - 1), c->encoding);
+    return fail(c, err, ENGRATE_E_UTF8, c->line, col, msg);
+}
+
+/* fill() for decoded input: the next chunk of UTF-8. */
+static int fill_decoded(er_csv *c, engrate_error *err)
+{
+    c->base += (uint64_t)(c->end - c->chunk);
+    c->p = c->end = c->chunk;
+    for (;;) {
+        if (c->bad)
+            return decode_error(c, err);
+        int rc = read_raw(c, err);
+        if (rc < 0)
+            return rc;
+        char *in = c->raw, *out = c->chunk;
+        size_t inleft = c->raw_len, outleft = CHUNK;
+        size_t r = inleft ? iconv(c->cd, &in, &inleft, &out, &outleft) : 0;
+        int e = errno;
+        if (c->raw_eof && inleft == 0)
+            iconv(c->cd, NULL, NULL, &out, &outleft); /* the end of a stateful encoding */
+        c->raw_done += c->raw_len - inleft;
+        memmove(c->raw, in, inleft);
+        c->raw_len = inleft;
+        if (r == (size_t)-1 && e == EILSEQ)
+            c->bad = 1 + (unsigned char)c->raw[0];
+        else if (r == (size_t)-1 && e == EINVAL && c->raw_eof)
+            c->bad = -1;
+        c->end = out;
+        if (c->end > c->chunk)
+            return 1;
+        if (!c->bad && c->raw_eof && c->raw_len == 0) {
+            c->eof = 1;
+            return 0;
+        }
+    }
 }
 
 /* Make at least one byte available. 1: yes; 0: end of input; <0: read error. */
@@ -130,6 +320,8 @@ static int fill(er_csv *c, engrate_error *err)
         return 1;
     if (c->eof)
         return 0;
+    if (c->decoding)
+        return fill_decoded(c, err);
     c->base += (uint64_t)(c->end - c->chunk);
     size_t n = fread(c->chunk, 1, CHUNK, c->fp);
     if (n < CHUNK) {
@@ -243,7 +435,10 @@ static int end_field(er_csv *c, pending *pe)
     if (memchr(c->rec + start, '\0', f->len))
         problem(pe, ENGRATE_E_SYNTAX, f->line, f->col, "NUL byte in field");
     else if (er_utf8_valid_prefix(c->rec + start, f->len) != f->len)
-        problem(pe, ENGRATE_E_UTF8, f->line, f->col, "field is not valid UTF-8");
+        problem(pe, ENGRATE_E_UTF8, f->line, f->col,
+                c->decoding ? "field is not valid UTF-8"
+                            : "field is not valid UTF-8 (if the file is in another encoding, "
+                              "say which: e.g. --encoding CP932 or EUC-JP)");
     return 0;
 }
 
@@ -254,9 +449,114 @@ static int fail(er_csv *c, engrate_error *err, int code, int line, int col, cons
     return er_error(err, code, c->source, line, col, "%s", msg);
 }
 
+static int all_empty(const er_csv *c)
+{
+    for (size_t i = 0; i < c->n_fields; i++)
+        if (c->fields[i].len)
+            return 0;
+    return 1;
+}
+
+/* A failure to store a byte of the record: final. */
+static int emit_failed(er_csv *c, engrate_error *err, int rc, int line, int col)
+{
+    return fail(c, err, rc, line, col,
+                rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB" : "out of memory");
+}
+
+/* A quoted field's text, after its opening quote, up to and with its closing quote. 0, or
+ * a final error. */
+static int read_quoted(er_csv *c, engrate_error *err, int fline, int fcol)
+{
+    for (;;) {
+        int ch = peek(c, err), rc;
+        if (ch < -1)
+            return c->fatal = ch + 1;
+        if (ch == -1)
+            return fail(c, err, ENGRATE_E_SYNTAX, fline, fcol, "quoted field is never closed");
+        c->p++;
+        if (ch == '"') {
+            if (peek(c, err) != '"')
+                return 0;
+            c->p++;
+        } else if (ch == '\n') {
+            newline(c);
+        }
+        if ((rc = emit(c, (char)ch)))
+            return emit_failed(c, err, rc, fline, fcol);
+    }
+}
+
+/* A stray byte in a field: after a closing quote, or a quote in an unquoted field. */
+static void stray(er_csv *c, pending *pe, int quoted, int ch)
+{
+    int col = (int)(er_csv_offset(c) - 1 - c->line_start + 1);
+    if (quoted)
+        problem(pe, ENGRATE_E_SYNTAX, c->line, col, "unexpected character after a closing quote");
+    else if (ch == '"')
+        problem(pe, ENGRATE_E_SYNTAX, c->line, col,
+                "quote inside an unquoted field (quote the whole field and double the quote)");
+}
+
+/* Unquoted text (or what follows a closing quote, which must be the delimiter) up to the
+ * delimiter (0) or the end of the record (1); < 0 for a final error. */
+static int read_rest(er_csv *c, engrate_error *err, pending *pe, int quoted, int fline,
+                     int fcol)
+{
+    for (;;) {
+        int ch, rc;
+        if (c->p == c->end) {
+            ch = peek(c, err);
+            if (ch < -1)
+                return c->fatal = ch + 1;
+            if (ch == -1)
+                return 1;
+        }
+        ch = (unsigned char)*c->p++;
+        if (ch == (unsigned char)c->delim)
+            return 0;
+        if (ch == '\n') {
+            newline(c);
+            return 1;
+        }
+        if (ch == '\r' && peek(c, err) == '\n') {
+            c->p++;
+            newline(c);
+            return 1;
+        }
+        stray(c, pe, quoted, ch);
+        if ((rc = emit(c, (char)ch)))
+            return emit_failed(c, err, rc, fline, fcol);
+    }
+}
+
+/* One field of the record: 0 when another follows, 1 at the end of the record, < 0 for a
+ * final error. *quoted: whether it began with a quote. */
+static int read_field(er_csv *c, engrate_error *err, pending *pe, int *quoted)
+{
+    int rc = start_field(c);
+    if (rc)
+        return fail(c, err, rc, c->line, 0,
+                    rc == ENGRATE_E_LIMIT ? "too many fields in one record" : "out of memory");
+    const er_csv_field *f = &c->fields[c->n_fields - 1];
+    int fline = f->line, fcol = f->col;
+    *quoted = peek(c, err) == '"';
+    if (*quoted) {
+        c->p++;
+        if ((rc = read_quoted(c, err, fline, fcol)))
+            return rc;
+    }
+    int ended = read_rest(c, err, pe, *quoted, fline, fcol);
+    if (ended < 0)
+        return ended;
+    if ((rc = end_field(c, pe)))
+        return emit_failed(c, err, rc, fline, fcol);
+    return ended;
+}
+
 int er_csv_next(er_csv *c, const er_csv_field **fields, size_t *n, engrate_error *err)
 {
-    int ch, rc, first_quoted = 0;
+    int ch, rc, quoted = 0, first_quoted = 0;
     pending pe = {0, 0, 0, ""};
     c->recoverable = 0;
     if (c->fatal)
@@ -270,101 +570,17 @@ again:
     c->record_line = c->line;
     c->rec_len = 0;
     c->n_fields = 0;
-    for (;;) { /* one field per iteration */
-        if ((rc = start_field(c)))
-            return fail(c, err, rc, c->line, 0,
-                        rc == ENGRATE_E_LIMIT ? "too many fields in one record"
-                                              : "out of memory");
-        er_csv_field *f = &c->fields[c->n_fields - 1];
-        int fline = f->line, fcol = f->col;
-        int quoted = 0;
-        ch = peek(c, err);
+    do {
+        rc = read_field(c, err, &pe, &quoted);
+        if (rc < 0)
+            return rc;
         if (c->n_fields == 1)
-            first_quoted = ch == '"';
-        if (ch == '"') {
-            quoted = 1;
-            c->p++;
-            for (;;) {
-                ch = peek(c, err);
-                if (ch < -1)
-                    return c->fatal = ch + 1;
-                if (ch == -1)
-                    return fail(c, err, ENGRATE_E_SYNTAX, fline, fcol,
-                                "quoted field is never closed");
-                c->p++;
-                if (ch == '"') {
-                    int nx = peek(c, err);
-                    if (nx != '"')
-                        break;
-                    c->p++;
-                } else if (ch == '\n') {
-                    newline(c);
-                }
-                if ((rc = emit(c, (char)ch)))
-                    return fail(c, err, rc, fline, fcol,
-                                rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB"
-                                                      : "out of memory");
-            }
-        }
-        /* Unquoted text (or what follows a closing quote, which must be a separator). */
-        int ended = 0;
-        for (;;) {
-            if (c->p == c->end) {
-                ch = peek(c, err);
-                if (ch < -1)
-                    return c->fatal = ch + 1;
-                if (ch == -1) {
-                    ended = 1;
-                    break;
-                }
-            }
-            ch = (unsigned char)*c->p;
-            if (ch == ',') {
-                c->p++;
-                break;
-            }
-            if (ch == '\n') {
-                c->p++;
-                newline(c);
-                ended = 1;
-                break;
-            }
-            if (ch == '\r') {
-                c->p++;
-                int nx = peek(c, err);
-                if (nx == '\n') {
-                    c->p++;
-                    newline(c);
-                    ended = 1;
-                    break;
-                }
-            } else {
-                c->p++;
-            }
-            if (quoted) {
-                char msg[80];
-                snprintf(msg, sizeof msg, "unexpected character after a closing quote");
-                uint64_t off = er_csv_offset(c) - 1;
-                problem(&pe, ENGRATE_E_SYNTAX, c->line, (int)(off - c->line_start + 1), msg);
-            } else if (ch == '"') {
-                uint64_t off = er_csv_offset(c) - 1;
-                problem(&pe, ENGRATE_E_SYNTAX, c->line, (int)(off - c->line_start + 1),
-                        "quote inside an unquoted field (quote the whole field and "
-                        "double the quote)");
-            }
-            if ((rc = emit(c, (char)ch)))
-                return fail(c, err, rc, fline, fcol,
-                            rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB"
-                                                  : "out of memory");
-        }
-        if ((rc = end_field(c, &pe)))
-            return fail(c, err, rc, fline, fcol,
-                        rc == ENGRATE_E_LIMIT ? "record longer than 1 MiB" : "out of memory");
-        if (ended)
-            break;
+            first_quoted = quoted;
+    } while (rc == 0);
+    if (!pe.code && all_empty(c) && !(c->n_fields == 1 && first_quoted)) {
+        c->empty++; /* a blank line, or a spreadsheet's ",,,," */
+        goto again;
     }
-    if (c->n_fields == 1 && c->fields[0].len == 0 && !first_quoted && !pe.code)
-        goto again; /* an empty line */
     for (size_t i = 0; i < c->n_fields; i++)
         c->fields[i].s = c->rec + c->starts[i];
     if (pe.code) {

@@ -1,11 +1,15 @@
 /* csv.h: a streaming RFC 4180 reader for the trainer. It reads a file (or buffer) once,
  * in fixed-size chunks, and hands out one record at a time: memory depends on the longest
  * record, never on the number of rows. Accepted: a header row and data rows separated by
- * LF or CRLF, fields separated by ',', quoted fields ("...") that may hold commas, line
- * breaks and doubled quotes (""), a UTF-8 byte order mark at the start. Empty lines are
- * skipped. Refused, with the physical line and byte column of the problem: a quote inside
- * an unquoted field, anything but ',' or a line end after a closing quote, a quoted field
- * never closed, a NUL byte, invalid UTF-8, a record longer than ER_CSV_MAX_RECORD bytes. */
+ * LF or CRLF, fields separated by ',' (or another delimiter), quoted fields ("...") that
+ * may hold delimiters, line breaks and doubled quotes (""), a UTF-8 byte order mark at the
+ * start. Text in another encoding (CP932, EUC-JP, ...) is decoded to UTF-8 through iconv
+ * on the way in; lines and byte columns are then those of the decoded text. Records whose
+ * every field is empty (blank lines, ",,,,") are skipped and counted. Refused, with the
+ * physical line and byte column of the problem: a quote inside an unquoted field,
+ * anything but the delimiter or a line end after a closing quote, a quoted field never
+ * closed, a NUL byte, invalid UTF-8, bytes that are not text in the encoding given, a
+ * record longer than ER_CSV_MAX_RECORD bytes. */
 #ifndef ENGRATE_CSV_H
 #define ENGRATE_CSV_H
 
@@ -33,6 +37,16 @@ ER_HIDDEN er_csv *er_csv_open_buffer(const char *data, size_t len, const char *s
                                      engrate_error *err);
 ER_HIDDEN void er_csv_close(er_csv *c);
 
+/* Before the first record: the field delimiter (one ASCII byte other than a quote, CR or
+ * LF; ',' by default), and the encoding of the input (an iconv name; NULL or UTF-8: none).
+ * 0, or ENGRATE_E_INVALID / ENGRATE_E_NOMEM with err filled. */
+ER_HIDDEN int er_csv_set_delimiter(er_csv *c, char delim, engrate_error *err);
+ER_HIDDEN int er_csv_set_encoding(er_csv *c, const char *encoding, engrate_error *err);
+/* The iconv name for an encoding as users write it ("Shift_JIS", "sjis", "cp932" are all
+ * CP932, what Japanese Windows and Excel write; "euc-jp" is EUC-JP), NULL for UTF-8, or the
+ * name itself for anything else. *known: whether this system's iconv can decode it. */
+ER_HIDDEN const char *er_csv_encoding_name(const char *given, int *known);
+
 /* Read the next record. Returns 1 with *fields / *n set (valid until the next call), 0 at
  * the end, or a negative code with err filled. After ENGRATE_E_SYNTAX for a stray quote,
  * or ENGRATE_E_UTF8, the reader has skipped to the end of the bad record and the next
@@ -45,6 +59,10 @@ ER_HIDDEN int er_csv_record_line(const er_csv *c);
 /* Bytes consumed so far and the total size (0 when unknown), for progress reports. */
 ER_HIDDEN uint64_t er_csv_offset(const er_csv *c);
 ER_HIDDEN uint64_t er_csv_size(const er_csv *c);
+/* The share of the input read so far (0..1; 0 when the size is not known). */
+ER_HIDDEN double er_csv_progress(const er_csv *c);
+/* Records skipped because every field was empty. */
+ER_HIDDEN uint64_t er_csv_empty_records(const er_csv *c);
 ER_HIDDEN const char *er_csv_source(const er_csv *c);
 
 #endif

@@ -1,6 +1,5 @@
 /* emit.c: what training gives back: the model, written as model text and loaded through
- * the public loader, with the reference profile of its training rows, and the report's
- * table of terms. */
+ * the public loader, and the report's table of terms. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -13,7 +12,7 @@
 #include "trainer.h"
 
 /* The levels of input i in model order: the levels file's first (in its order), then the
- * other levels seen at least --min-count times, by id (byte order). */
+ * other levels seen at least --min-count times, by label (byte order). */
 int tr_order_levels(const trainer *t, size_t i, ordered *out)
 {
     out->n = 0;
@@ -29,17 +28,26 @@ int tr_order_levels(const trainer *t, size_t i, ordered *out)
         if (tm->input == i && tm->lf < 0 && tm->count >= (uint64_t)t->o->min_count)
             out->terms[out->n++] = (uint32_t)j;
     }
-    /* insertion sort by id: deterministic, no global comparison context needed */
+    /* insertion sort by label: deterministic, no global comparison context needed */
     for (size_t a = first_data + 1; a < out->n; a++) {
         uint32_t v = out->terms[a];
         size_t b = a;
-        while (b > first_data && strcmp(t->terms[out->terms[b - 1]].level, t->terms[v].level) > 0) {
+        while (b > first_data &&
+               strcmp(t->terms[out->terms[b - 1]].label, t->terms[v].label) > 0) {
             out->terms[b] = out->terms[b - 1];
             b--;
         }
         out->terms[b] = v;
     }
     return 0;
+}
+
+int tr_coef_scale(const trainer *t, uint32_t term_i)
+{
+    const term *tm = &t->terms[term_i];
+    if (term_i == 0 || t->in[tm->input].kind != ENGRATE_NUMERIC || tm->piece == TR_MISSING_PIECE)
+        return t->y_scale;
+    return t->y_scale - t->in[tm->input].scale;
 }
 
 int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
@@ -59,19 +67,21 @@ int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
     if (t->o->intercept) {
         er_report_term *e = &r->terms[r->n_terms++];
         e->name = er_dup_str("(intercept)");
-        e->estimate = oc->res.b0;
-        e->std_error = oc->res.se0;
+        e->estimate = ldexp(oc->res.b0, t->y_scale);
+        e->std_error = ldexp(oc->res.se0, t->y_scale);
         if (!e->name)
             goto nomem;
     }
     for (size_t i = 0; i < t->n_in; i++) {
         ordered ol = {NULL, 0};
         if (t->in[i].kind == ENGRATE_NUMERIC) {
-            ol.terms = malloc((t->in[i].n_knots + 1) * sizeof *ol.terms);
+            ol.terms = malloc((t->in[i].n_knots + 2) * sizeof *ol.terms);
             if (!ol.terms)
                 goto nomem;
             for (size_t k = 0; k <= t->in[i].n_knots; k++)
                 ol.terms[ol.n++] = t->in[i].first + (uint32_t)k;
+            if (t->in[i].miss)
+                ol.terms[ol.n++] = t->in[i].miss;
         } else if (tr_order_levels(t, i, &ol)) {
             goto nomem;
         }
@@ -81,8 +91,8 @@ int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
                 continue;
             er_report_term *e = &r->terms[r->n_terms++];
             e->name = er_dup_str(sel->names[p]);
-            e->estimate = oc->beta[p];
-            e->std_error = oc->se[p];
+            e->estimate = ldexp(oc->beta[p], tr_coef_scale(t, ol.terms[k]));
+            e->std_error = ldexp(oc->se[p], tr_coef_scale(t, ol.terms[k]));
             if (!e->name) {
                 free(ol.terms);
                 goto nomem;
@@ -120,7 +130,8 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
     const engrate_train_options *o = t->o;
     static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
                                                         NULL};
-    /* Version 2: every trained model has a reference profile. */
+    /* Version 2: every trained model has a reference profile (and may use the other
+     * version-2 keys; models/FORMAT.md, "Format version 2"). */
     er_buf_puts(b, "engrate-model 2\n\n[model]\n");
     for (size_t k = 0; k < ER_META_COUNT; k++) {
         const char *v = o->meta[k] ? o->meta[k] : defaults[k];
@@ -153,8 +164,9 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
     er_buf_kn(b, "high", r->high);
 }
 
-/* The weighted mean of term j's column over every row used (all folds): a level's share
- * of the rows, a numeric input's mean value. NaN when no row has weight. */
+/* The weighted mean of term j's column over every row used (all folds), as accumulated
+ * (a numeric column scaled by 2^-scale): a level's share of the rows, a numeric input's
+ * mean value. NaN when no row has weight. */
 static er_dd term_mean(const trainer *t, uint32_t j)
 {
     er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
@@ -168,27 +180,54 @@ static er_dd term_mean(const trainer *t, uint32_t j)
     return sw.hi > 0 ? dd_div(s, sw) : dd_make(NAN, 0);
 }
 
-/* A numeric input: its range, default and reference (both the weighted mean of the
- * column, clamped: the typical value), knots and coefficients. */
+/* A numeric input: its range, default and reference (the weighted mean of the column,
+ * clamped: the typical value; with missing values imputed, the value imputed), knots and
+ * coefficients (in the data's units), and with missing values imputed what a profile
+ * without the value adds. */
 static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *coef)
 {
     if (fabs(in->min) > ER_MAX_ABS_NUMERIC || fabs(in->max) > ER_MAX_ABS_NUMERIC)
         return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
-                        "numeric input '%s' ranges over [%g, %g], beyond the model "
-                        "format's limit of +-1e9: rescale the column",
-                        in->id, in->min, in->max);
-    double mean = dd_to_d(term_mean(t, in->first));
+                        "numeric input '%s' ranges over [%g, %g], beyond the model format's "
+                        "limit of +-1e300: rescale the column",
+                        in->label, in->min, in->max);
+    double mean = in->miss ? in->imputed : ldexp(dd_to_d(term_mean(t, in->first)), in->scale);
     if (isnan(mean))
         mean = in->min;
     mean = mean < in->min ? in->min : mean > in->max ? in->max : mean;
+    double c[ER_MAX_KNOTS + 1];
+    for (size_t k = 0; k <= in->n_knots; k++)
+        c[k] = ldexp(coef[in->first + k], t->y_scale - in->scale);
     er_buf_kn(b, "min", in->min);
     er_buf_kn(b, "max", in->max);
     er_buf_kn(b, "default", mean);
     if (in->n_knots)
         er_buf_kns(b, "knots", in->knots, in->n_knots);
-    er_buf_kns(b, "coef", coef + in->first, in->n_knots + 1);
+    er_buf_kns(b, "coef", c, in->n_knots + 1);
     er_buf_kn(b, "reference", mean);
+    if (in->miss)
+        er_buf_kn(b, "missing", ldexp(coef[in->miss], t->y_scale));
     return 0;
+}
+
+/* The aliases of a levels file's entry, separated by '|'. */
+static void emit_aliases(er_buf *b, const char *aliases)
+{
+    for (const char *p = aliases; p && *p;) {
+        const char *q = strchr(p, '|');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        const char *a = p;
+        while (len && is_blank(*a)) {
+            a++;
+            len--;
+        }
+        while (len && is_blank(a[len - 1]))
+            len--;
+        er_buf_puts(b, "alias = ");
+        er_buf_add(b, a, len);
+        er_buf_puts(b, "\n");
+        p = q ? q + 1 : p + strlen(p);
+    }
 }
 
 /* Whether a level is written without evidence (so marked in the levels file, or seen
@@ -207,7 +246,7 @@ static double typical_effect(const trainer *t, const ordered *ol, const double *
     er_dd s = dd_make(0, 0);
     for (size_t k = 0; k < ol->n; k++) {
         uint32_t j = ol->terms[k];
-        double c = no_evidence(t, &t->terms[j]) ? 0 : coef[j];
+        double c = no_evidence(t, &t->terms[j]) ? 0 : ldexp(coef[j], t->y_scale);
         er_dd share = term_mean(t, j);
         if (c != 0 && isfinite(share.hi))
             s = dd_add(s, dd_mul_d(share, c));
@@ -215,34 +254,23 @@ static double typical_effect(const trainer *t, const ordered *ol, const double *
     return dd_to_d(s);
 }
 
-/* One [level] section: a level without evidence (so marked in the levels file, or seen
- * fewer than --min-count times) has coefficient 0. */
+/* One [level] section: its id, its label as the data wrote it when that is not the id,
+ * and the levels file's names. A level without evidence (so marked in the levels file, or
+ * seen fewer than --min-count times) has coefficient 0. */
 static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
 {
     const term *tm = &t->terms[term_i];
     int none = no_evidence(t, tm);
     er_buf_puts(b, "\n[level ");
-    er_buf_puts(b, tm->level);
+    er_buf_puts(b, tm->id);
     er_buf_puts(b, "]\n");
-    er_buf_kn(b, "coef", none ? 0 : coef);
+    er_buf_kn(b, "coef", none ? 0 : ldexp(coef, t->y_scale));
+    if (strcmp(tm->label, tm->id))
+        er_buf_kv(b, "name", tm->label);
     if (tm->lf >= 0) {
         const lfentry *e = &t->lf[tm->lf];
         put_texts(b, "name.", e->name_en, e->name_ja);
-        for (const char *p = e->aliases; p && *p;) {
-            const char *q = strchr(p, '|');
-            size_t len = q ? (size_t)(q - p) : strlen(p);
-            const char *a = p;
-            while (len && is_blank(*a)) {
-                a++;
-                len--;
-            }
-            while (len && is_blank(a[len - 1]))
-                len--;
-            er_buf_puts(b, "alias = ");
-            er_buf_add(b, a, len);
-            er_buf_puts(b, "\n");
-            p = q ? q + 1 : p + strlen(p);
-        }
+        emit_aliases(b, e->aliases);
     }
     if (none)
         er_buf_kv(b, "evidence", "none");
@@ -258,6 +286,8 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
         er_buf_puts(b, in->id);
         er_buf_puts(b, "]\n");
         er_buf_kv(b, "kind", kinds[in->kind]);
+        if (strcmp(in->label, in->id))
+            er_buf_kv(b, "label", in->label);
         put_texts(b, "label.", in->label_en, in->label_ja);
         if (in->kind == ENGRATE_NUMERIC) {
             int rc = emit_numeric(t, b, in, coef);
@@ -271,7 +301,7 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
         if (ol.n > ER_MAX_LEVELS) {
             free(ol.terms);
             return er_error(t->err, ENGRATE_E_LIMIT, NULL, 0, 0,
-                            "input '%s' has %zu levels (at most %d)", in->id, ol.n,
+                            "input '%s' has %zu levels (at most %d)", in->label, ol.n,
                             ER_MAX_LEVELS);
         }
         er_buf_kn(b, "reference", typical_effect(t, &ol, coef));
@@ -299,7 +329,7 @@ engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *o
     for (size_t k = 0; k < sel->m; k++)
         coef[sel->cols[k]] = oc->beta[k];
     er_buf b = {NULL, 0, 0, 0};
-    emit_head(t, &b, t->o->intercept ? oc->res.b0 : 0);
+    emit_head(t, &b, t->o->intercept ? ldexp(oc->res.b0, t->y_scale) : 0);
     int rc = emit_inputs(t, &b, coef);
     free(coef);
     engrate_model *m = NULL;

@@ -1,6 +1,6 @@
-/* levels.c: the levels file (--levels): the ids, display names, aliases and evidence
- * of known levels, and the inputs' labels, read before the data so that the model lists
- * them first and in their order. */
+/* levels.c: the levels file (--levels): the display names, aliases, evidence and (if it
+ * says) ids of known levels, each found by its label as the data write it, and the inputs'
+ * labels; read before the data so that the model lists them first and in their order. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -12,9 +12,9 @@
 
 #include "trainer.h"
 
-enum { LF_INPUT, LF_LEVEL, LF_NAME_EN, LF_NAME_JA, LF_ALIASES, LF_EVIDENCE, LF_COLS };
-static const char *const lf_cols[LF_COLS] = {"input",   "level",   "name_en",
-                                             "name_ja", "aliases", "evidence"};
+enum { LF_INPUT, LF_LEVEL, LF_NAME_EN, LF_NAME_JA, LF_ALIASES, LF_EVIDENCE, LF_ID, LF_COLS };
+static const char *const lf_cols[LF_COLS] = {"input",   "level",    "name_en", "name_ja",
+                                             "aliases", "evidence", "id"};
 
 static int lf_text(trainer *t, const er_csv_field *f, const char *what, const char **out)
 {
@@ -36,7 +36,10 @@ static int lf_claim(trainer *t, uint32_t input, const char *name, uint32_t ti,
     if (rc == ENGRATE_E_DUPLICATE)
         return er_error(t->err, rc, t->source, f->line, f->col,
                         "name '%s' of %s level '%s' is also level '%s''s", name,
-                        t->in[input].id, t->terms[ti].level, t->terms[other].level);
+                        t->in[input].label, t->terms[ti].label, t->terms[other].label);
+    if (rc == ENGRATE_E_INVALID)
+        return er_error(t->err, ENGRATE_E_DATA, t->source, f->line, f->col,
+                        "name '%s' has no letters left after folding", name);
     return rc ? er_error(t->err, rc, t->source, f->line, f->col, "out of memory") : 0;
 }
 
@@ -53,7 +56,7 @@ static int lf_header(trainer *t, const er_csv_field *f, size_t nf, size_t *map)
             return er_error(t->err, k == LF_COLS ? ENGRATE_E_UNKNOWN_KEY : ENGRATE_E_DUPLICATE,
                             t->source, f[i].line, f[i].col,
                             "%s column '%s' in the levels file (expected input, level, "
-                            "name_en, name_ja, aliases, evidence)",
+                            "name_en, name_ja, aliases, evidence, id)",
                             k == LF_COLS ? "unknown" : "repeated", f[i].s);
         map[k] = i;
     }
@@ -74,7 +77,7 @@ static int lf_labels(trainer *t, tinput *ti, const er_csv_field *const *fe, cons
                         "no evidence)");
     if ((en && ti->label_en) || (ja && ti->label_ja))
         return er_error(t->err, ENGRATE_E_DUPLICATE, t->source, fin->line, fin->col,
-                        "labels of input '%s' given twice", ti->id);
+                        "labels of input '%s' given twice", ti->label);
     if (en)
         ti->label_en = en;
     if (ja)
@@ -113,41 +116,40 @@ static int lf_aliases(trainer *t, uint32_t in, uint32_t tix, const char *al,
     return 0;
 }
 
-/* A new term for the level in flv, indexed by its id, and its entry in t->lf. */
+/* A new term for the level in flv, found by its label (folded), and its entry in t->lf. */
 static int lf_term(trainer *t, uint32_t in, const er_csv_field *flv, uint32_t *tix_out)
 {
-    const tinput *ti = &t->in[in];
-    if (!er_valid_id(flv->s, flv->len))
+    char lab[ER_MAX_NAME_BYTES + 1];
+    int len = tr_normalise_label(flv->s, flv->len, lab, sizeof lab);
+    if (len < 0)
         return er_error(t->err, ENGRATE_E_DATA, t->source, flv->line, flv->col,
-                        "'%s' is not a valid level id (1-%d bytes of A-Z a-z 0-9 _ + # . -)",
-                        flv->s, ER_MAX_ID_BYTES);
-    uint64_t h = tr_key_hash(in, flv->s, flv->len);
-    slot *sl = tr_table_find(t->slots, t->slot_mask, h, in, flv->s, flv->len);
-    if (sl && sl->hash)
-        return er_error(t->err, ENGRATE_E_DUPLICATE, t->source, flv->line, flv->col,
-                        "level '%s' of input '%s' is listed twice", flv->s, ti->id);
+                        "'%.80s' cannot name a level (one line of at most %d bytes, with "
+                        "letters or digits)",
+                        flv->s, ER_MAX_NAME_BYTES);
     if (t->n_lf % 64 == 0) {
         lfentry *n = realloc(t->lf, (t->n_lf + 64) * sizeof *n);
         if (!n)
             return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
         t->lf = n;
     }
-    const char *id = er_pool_strndup(&t->pool, flv->s, flv->len);
-    if (!id || tr_table_grow(&t->slots, &t->slot_mask, t->n_slots_used))
+    const char *label = er_pool_strndup(&t->pool, lab, (size_t)len);
+    if (!label)
         return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
-    int rc = tr_new_term(t, in, 0, id, (int)t->n_lf);
+    int rc = tr_new_term(t, in, 0, label, (int)t->n_lf);
     if (rc)
         return er_error(t->err, rc, t->source, flv->line, flv->col,
                         rc == ENGRATE_E_LIMIT ? "more than %d terms" : "out of memory",
                         ER_TRAIN_MAX_TERMS);
-    uint32_t tix = (uint32_t)(t->n_terms - 1);
-    sl = tr_table_find(t->slots, t->slot_mask, h, in, flv->s, flv->len);
-    sl->hash = h;
-    sl->input = in;
-    sl->term = tix;
-    sl->key = id;
-    sl->len = (uint32_t)flv->len;
-    t->n_slots_used++;
+    uint32_t tix = (uint32_t)(t->n_terms - 1), other;
+    rc = tr_claim_folded(t, in, label, (size_t)len, tix, &other);
+    if (rc == ENGRATE_E_DUPLICATE)
+        return er_error(t->err, rc, t->source, flv->line, flv->col,
+                        t->terms[other].lf >= 0 && !strcmp(t->terms[other].label, label)
+                            ? "level '%s' of input '%s' is listed twice"
+                            : "level '%s' of input '%s' is already a name of another level",
+                        label, t->in[in].label);
+    if (rc)
+        return er_error(t->err, rc, t->source, flv->line, flv->col, "out of memory");
     *tix_out = tix;
     return 0;
 }
@@ -156,13 +158,15 @@ static int lf_term(trainer *t, uint32_t in, const er_csv_field *flv, uint32_t *t
 static int lf_row(trainer *t, const er_csv_field *const *fe)
 {
     const er_csv_field *fin = fe[LF_INPUT], *flv = fe[LF_LEVEL], *fev = fe[LF_EVIDENCE];
-    size_t in = 0;
-    while (in < t->n_in && (strlen(t->in[in].id) != fin->len ||
-                            memcmp(t->in[in].id, fin->s, fin->len)))
-        in++;
-    if (in == t->n_in)
+    const er_csv_field *fid = fe[LF_ID];
+    size_t in = tr_find_input(t, fin->s);
+    if (in == SIZE_MAX)
         return er_error(t->err, ENGRATE_E_UNKNOWN_NAME, t->source, fin->line, fin->col,
                         "'%s' is not one of the inputs being trained", fin->s);
+    if (fid->len && !er_valid_id(fid->s, fid->len))
+        return er_error(t->err, ENGRATE_E_DATA, t->source, fid->line, fid->col,
+                        "'%.80s' is not an id (1-%d bytes of A-Z a-z 0-9 _ + # . -)", fid->s,
+                        ER_MAX_ID_BYTES);
     tinput *ti = &t->in[in];
     const char *en, *ja, *al;
     int rc;
@@ -175,7 +179,9 @@ static int lf_row(trainer *t, const er_csv_field *const *fe)
         return er_error(t->err, ENGRATE_E_DATA, t->source, fev->line, fev->col,
                         "evidence must be empty or 'none', not '%s'", fev->s);
     if (flv->len == 0)
-        return lf_labels(t, ti, fe, en, ja, al, none);
+        return fid->len ? er_error(t->err, ENGRATE_E_DATA, t->source, fid->line, fid->col,
+                                   "an id without a level")
+                        : lf_labels(t, ti, fe, en, ja, al, none);
     if (ti->kind == ENGRATE_NUMERIC)
         return er_error(t->err, ENGRATE_E_DATA, t->source, flv->line, flv->col,
                         "input '%s' is numeric and has no levels", ti->id);
@@ -184,9 +190,11 @@ static int lf_row(trainer *t, const er_csv_field *const *fe)
         return rc;
     t->terms[tix].flags = none ? ENGRATE_LEVEL_NO_EVIDENCE : 0;
     lfentry *e = &t->lf[t->n_lf++];
-    *e = (lfentry){(uint32_t)in, t->terms[tix].level, en, ja, al, none, tix};
-    if ((rc = lf_claim(t, (uint32_t)in, e->level, tix, flv)) ||
-        (en && (rc = lf_claim(t, (uint32_t)in, en, tix, fe[LF_NAME_EN]))) ||
+    const char *id = fid->len ? er_pool_strndup(&t->pool, fid->s, fid->len) : NULL;
+    if (fid->len && !id)
+        return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
+    *e = (lfentry){(uint32_t)in, t->terms[tix].label, id, en, ja, al, none, tix};
+    if ((en && (rc = lf_claim(t, (uint32_t)in, en, tix, fe[LF_NAME_EN]))) ||
         (ja && (rc = lf_claim(t, (uint32_t)in, ja, tix, fe[LF_NAME_JA]))))
         return rc;
     return lf_aliases(t, (uint32_t)in, tix, al, fe[LF_ALIASES]);
@@ -200,6 +208,12 @@ int tr_load_levels(trainer *t, const char *path)
     er_csv *c = er_csv_open(path, t->err);
     if (!c)
         return t->err ? t->err->code : ENGRATE_E_IO;
+    engrate_train_options plain = *t->o; /* the data's encoding; a delimiter of its own */
+    plain.delimiter = 0;
+    if (tr_csv_format(c, &plain, path, t->err)) {
+        er_csv_close(c);
+        return t->err ? t->err->code : ENGRATE_E_INVALID;
+    }
     t->source = er_csv_source(c);
     int rc = er_csv_next(c, &f, &nf, t->err);
     if (rc == 0)

@@ -1,12 +1,15 @@
-/* train_options.c: engrate_train_options_*, the trainer's options: what each key takes,
- * checked when it is set (docs/training.md lists them), so that a bad option is refused
- * before any data are read. train.c reads the struct (train.h). */
+/* options.c: engrate_train_options_*, the trainer's options: what each key takes, checked
+ * when it is set (docs/training.md lists them), so that a bad option is refused before any
+ * data are read. One setter per option, found by its key in a table; the trainer reads
+ * the struct (train.h). */
 #include "config.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "train.h"
 
 char *er_dup_str(const char *s)
@@ -35,6 +38,8 @@ ENGRATE_API engrate_train_options *engrate_train_options_new(void)
     o->min_count = 3;
     o->interval = 0.8;
     o->sample = ER_TRAIN_SAMPLE_DEFAULT;
+    o->max_skipped = 0.05;
+    o->missing = ER_MISSING_ERROR;
     return o;
 }
 
@@ -55,6 +60,7 @@ ENGRATE_API void engrate_train_options_free(engrate_train_options *o)
     free(o->weight);
     free_inputs(o->inputs, o->n_inputs);
     free(o->levels);
+    free(o->encoding);
     for (size_t i = 0; i < ER_META_COUNT; i++)
         free(o->meta[i]);
     for (size_t i = 0; i < o->n_sources; i++)
@@ -72,6 +78,8 @@ ENGRATE_API int engrate_train_options_set_progress(engrate_train_options *o,
     o->progress_user = user;
     return 0;
 }
+
+/* ---- Values ------------------------------------------------------------------------ */
 
 static int parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -98,11 +106,11 @@ static int parse_bool(const char *v)
     return -1;
 }
 
-static int replace_str(char **slot, const char *v)
+static int replace_str(char **slot, const char *v, engrate_error *err)
 {
     char *d = er_dup_str(v);
     if (!d)
-        return ENGRATE_E_NOMEM;
+        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     free(*slot);
     *slot = d;
     return 0;
@@ -119,88 +127,195 @@ int er_one_line(const char *v)
     return 1;
 }
 
-static int add_input(engrate_train_options *o, int kind, const char *value, engrate_error *err)
+static int invalid(engrate_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int invalid(engrate_error *err, const char *fmt, ...)
 {
-    const char *flag = kind == ENGRATE_CATEGORICAL ? "categorical"
-                       : kind == ENGRATE_SET       ? "set"
-                                                   : "numeric";
-    if (!value || !*value)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a column name", flag);
-    if (o->n_inputs >= ER_MAX_INPUTS)
-        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "more than %d inputs", ER_MAX_INPUTS);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = er_verror(err, ENGRATE_E_INVALID, NULL, 0, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* ---- Inputs ------------------------------------------------------------------------ */
+
+/* The knots of "--numeric COL:knots=K1,K2,...", from k (after "knots="). */
+static int parse_knots(opt_input *in, const char *k, const char *value, engrate_error *err)
+{
+    size_t cap = 1;
+    for (const char *p = k; *p; p++)
+        cap += *p == ',';
+    if (cap > ER_MAX_KNOTS)
+        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "--numeric %s: more than %d knots",
+                        value, ER_MAX_KNOTS);
+    if (!(in->knots = malloc(cap * sizeof *in->knots)))
+        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    while (*k) {
+        const char *e = strchr(k, ',');
+        size_t n = e ? (size_t)(e - k) : strlen(k);
+        double v;
+        if (er_parse_double(k, n, &v) || fabs(v) > ER_MAX_ABS_NUMERIC ||
+            (in->n_knots && v <= in->knots[in->n_knots - 1]))
+            return invalid(err, "--numeric %s: knots must be strictly increasing numbers%s",
+                           value, "");
+        in->knots[in->n_knots++] = v;
+        k += n + (e ? 1 : 0);
+        if (e && !*k)
+            return invalid(err, "--numeric %s: empty knot%s", value, "");
+    }
+    return 0;
+}
+
+/* COL[:SEP] or COL[:knots=...] into in (its column, separator, knots). */
+static int parse_input(opt_input *in, const char *flag, const char *value, engrate_error *err)
+{
+    const char *colon = in->kind == ENGRATE_CATEGORICAL ? NULL : strchr(value, ':');
+    size_t clen = colon ? (size_t)(colon - value) : strlen(value);
+    if (!(in->col = malloc(clen + 1)))
+        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    memcpy(in->col, value, clen);
+    in->col[clen] = '\0';
+    if (!er_one_line(in->col) || clen > ER_MAX_NAME_BYTES)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                        "--%s %s: a column name is 1-%d bytes of UTF-8 text on one line", flag,
+                        value, ER_MAX_NAME_BYTES);
+    in->has_option = colon != NULL;
+    if (in->kind == ENGRATE_SET) {
+        const char *sep = colon ? colon + 1 : ";";
+        if (!*sep || strlen(sep) >= sizeof in->sep || strpbrk(sep, "\"\r\n"))
+            return invalid(err, "--set %s: the separator must be 1-8 bytes, no quote or line "
+                                "break%s",
+                           value, "");
+        strcpy(in->sep, sep);
+    }
+    if (in->kind == ENGRATE_NUMERIC && colon) {
+        if (strncmp(colon + 1, "knots=", 6) != 0 || !colon[7])
+            return invalid(err, "--numeric %s: expected COL:knots=K1,K2,...%s", value, "");
+        return parse_knots(in, colon + 7, value, err);
+    }
+    return 0;
+}
+
+static int add_input(engrate_train_options *o, const char *key, const char *value,
+                     engrate_error *err)
+{
     opt_input in;
     memset(&in, 0, sizeof in);
-    in.kind = kind;
-    const char *colon = kind == ENGRATE_CATEGORICAL ? NULL : strchr(value, ':');
-    size_t clen = colon ? (size_t)(colon - value) : strlen(value);
-    if (!er_valid_id(value, clen))
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                        "--%s %s: the column name is the input's id and must be 1-%d "
-                        "bytes of A-Z a-z 0-9 _ + # . -",
-                        flag, value, ER_MAX_ID_BYTES);
-    for (size_t i = 0; i < o->n_inputs; i++)
-        if (strlen(o->inputs[i].col) == clen && !memcmp(o->inputs[i].col, value, clen))
-            return er_error(err, ENGRATE_E_DUPLICATE, NULL, 0, 0,
-                            "column '%.*s' is given as an input twice", (int)clen, value);
-    if (kind == ENGRATE_SET) {
-        const char *sep = colon ? colon + 1 : ";";
-        if (!*sep || strlen(sep) >= sizeof in.sep || strpbrk(sep, "\"\r\n"))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--set %s: the separator must be 1-8 bytes, no quote or line "
-                            "break",
-                            value);
-        strcpy(in.sep, sep);
-    }
-    if (kind == ENGRATE_NUMERIC && colon) {
-        const char *k = colon + 1;
-        if (strncmp(k, "knots=", 6) != 0 || !k[6])
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--numeric %s: expected COL:knots=K1,K2,...", value);
-        k += 6;
-        size_t cap = 1;
-        for (const char *p = k; *p; p++)
-            cap += *p == ',';
-        if (cap > ER_MAX_KNOTS)
-            return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "--numeric %s: more than %d knots",
-                            value, ER_MAX_KNOTS);
-        in.knots = malloc(cap * sizeof *in.knots);
-        if (!in.knots)
-            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        while (*k) {
-            const char *e = strchr(k, ',');
-            size_t n = e ? (size_t)(e - k) : strlen(k);
-            double v;
-            if (er_parse_double(k, n, &v) || fabs(v) > ER_MAX_ABS_NUMERIC ||
-                (in.n_knots && v <= in.knots[in.n_knots - 1])) {
-                free(in.knots);
-                return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                                "--numeric %s: knots must be strictly increasing numbers "
-                                "within +-1e9",
-                                value);
-            }
-            in.knots[in.n_knots++] = v;
-            k += n + (e ? 1 : 0);
-            if (e && !*k) {
-                free(in.knots);
-                return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                                "--numeric %s: empty knot", value);
-            }
-        }
-    }
-    in.col = malloc(clen + 1);
-    opt_input *t = realloc(o->inputs, (o->n_inputs + 1) * sizeof *t);
-    if (!in.col || !t) {
+    in.kind = key[0] == 'c' ? ENGRATE_CATEGORICAL : key[0] == 's' ? ENGRATE_SET : ENGRATE_NUMERIC;
+    if (!*value)
+        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a column name", key);
+    if (o->n_inputs >= ER_MAX_INPUTS)
+        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "more than %d inputs", ER_MAX_INPUTS);
+    int rc = parse_input(&in, key, value, err);
+    for (size_t i = 0; rc == 0 && i < o->n_inputs; i++)
+        if (!strcmp(o->inputs[i].col, in.col))
+            rc = er_error(err, ENGRATE_E_DUPLICATE, NULL, 0, 0,
+                          "column '%s' is given as an input twice", in.col);
+    opt_input *t = rc ? NULL : realloc(o->inputs, (o->n_inputs + 1) * sizeof *t);
+    if (!t) {
         free(in.col);
         free(in.knots);
-        if (t)
-            o->inputs = t;
-        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        return rc ? rc : er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
-    memcpy(in.col, value, clen);
-    in.col[clen] = '\0';
     o->inputs = t;
     o->inputs[o->n_inputs++] = in;
     return 0;
+}
+
+/* ---- The other options ------------------------------------------------------------- */
+
+static int set_switch(engrate_train_options *o, const char *key, const char *v,
+                      engrate_error *err)
+{
+    int b = parse_bool(v);
+    if (b < 0)
+        return invalid(err, "--%s takes yes/no, true/false or 1/0, not '%s'", key, v);
+    if (key[0] == 'n')
+        o->intercept = !b;
+    else
+        o->skip_bad = b;
+    return 0;
+}
+
+static int set_column(engrate_train_options *o, const char *key, const char *v,
+                      engrate_error *err)
+{
+    if (!er_one_line(v) || strlen(v) > ER_MAX_NAME_BYTES)
+        return invalid(err, "--%s needs a column name%s", key, "");
+    return replace_str(key[0] == 't' ? &o->target : &o->weight, v, err);
+}
+
+static int set_transform(engrate_train_options *o, const char *key, const char *v,
+                         engrate_error *err)
+{
+    if (strcmp(v, "log") && strcmp(v, "none"))
+        return invalid(err, "--%s takes log or none, not '%s'", key, v);
+    o->transform = v[0] == 'l' ? ENGRATE_TRANSFORM_LOG : ENGRATE_TRANSFORM_NONE;
+    return 0;
+}
+
+static int set_lambda(engrate_train_options *o, const char *key, const char *v,
+                      engrate_error *err)
+{
+    double x;
+    if (!strcmp(v, "auto")) {
+        o->lambda_auto = 1;
+        return 0;
+    }
+    if (er_parse_double(v, strlen(v), &x) || x < 0)
+        return invalid(err, "--%s takes auto or a number >= 0, not '%s'", key, v);
+    o->lambda_auto = 0;
+    o->lambda = x;
+    return 0;
+}
+
+static int set_count(engrate_train_options *o, const char *key, const char *v,
+                     engrate_error *err)
+{
+    long l;
+    if (key[0] == 'f') {
+        if (parse_long(v, 0, 100, &l) || l == 1)
+            return invalid(err, "--%s takes 0 (no cross-validation) or 2..100, not '%s'", key, v);
+        o->folds = (int)l;
+    } else if (key[0] == 'm') {
+        if (parse_long(v, 1, 1000000000, &l))
+            return invalid(err, "--%s takes a whole number >= 1, not '%s'", key, v);
+        o->min_count = l;
+    } else if (key[0] == 't') {
+        if (parse_long(v, 0, 2, &l))
+            return invalid(err, "--%s takes 0 (automatic), 1 or 2, not '%s'", key, v);
+        o->threads = (int)l;
+    } else {
+        if (parse_long(v, 100, 100000000, &l))
+            return invalid(err, "--%s takes a number of rows >= 100, not '%s'", key, v);
+        o->sample = (size_t)l;
+    }
+    return 0;
+}
+
+static int set_share(engrate_train_options *o, const char *key, const char *v,
+                     engrate_error *err)
+{
+    double x;
+    int interval = key[0] == 'i';
+    if (er_parse_double(v, strlen(v), &x) || !(interval ? x > 0 && x < 1 : x >= 0 && x <= 1))
+        return invalid(err, interval ? "--%s takes a level between 0 and 1 (e.g. 0.8), not '%s'"
+                                     : "--%s takes a share of the rows, 0 to 1 (e.g. 0.05), "
+                                       "not '%s'",
+                       key, v);
+    *(interval ? &o->interval : &o->max_skipped) = x;
+    return 0;
+}
+
+static int set_name_or_levels(engrate_train_options *o, const char *key, const char *v,
+                              engrate_error *err)
+{
+    if (key[0] == 'n' && !er_one_line(v))
+        return invalid(err, "--%s must be one line of UTF-8 text%s", key, "");
+    if (!*v)
+        return invalid(err, "--%s needs a file%s", key, "");
+    return replace_str(key[0] == 'n' ? &o->meta[ER_META_NAME] : &o->levels, v, err);
 }
 
 static int valid_meta(int k, const char *v)
@@ -230,145 +345,122 @@ static int valid_meta(int k, const char *v)
     return 1;
 }
 
+static int set_meta(engrate_train_options *o, const char *key, const char *v,
+                    engrate_error *err)
+{
+    const char *eq = strchr(v, '=');
+    for (int k = 0; eq && k < ER_META_COUNT; k++) {
+        if (strlen(er_meta_keys[k]) != (size_t)(eq - v) ||
+            memcmp(er_meta_keys[k], v, (size_t)(eq - v)))
+            continue;
+        if (!valid_meta(k, eq + 1))
+            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
+                            "--%s %s: not a valid %s (see models/FORMAT.md)", key, v,
+                            er_meta_keys[k]);
+        return replace_str(&o->meta[k], eq + 1, err);
+    }
+    return invalid(err, "--%s takes KEY=VALUE with KEY one of name, description, currency, "
+                        "period, basis, as_of; not '%s'",
+                   key, v);
+}
+
+static int add_source(engrate_train_options *o, const char *key, const char *v,
+                      engrate_error *err)
+{
+    if (!er_one_line(v))
+        return invalid(err, "--%s must be one line of UTF-8 text%s", key, "");
+    if (o->n_sources >= ER_MAX_SOURCES)
+        return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "more than %d sources",
+                        ER_MAX_SOURCES);
+    char **t = realloc(o->sources, (o->n_sources + 1) * sizeof *t);
+    char *d = er_dup_str(v);
+    if (t)
+        o->sources = t;
+    if (!t || !d) {
+        free(d);
+        return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    o->sources[o->n_sources++] = d;
+    return 0;
+}
+
+/* ---- Spreadsheet exports: encoding, delimiter, missing values ----------------------- */
+
+static int set_encoding(engrate_train_options *o, const char *key, const char *v,
+                        engrate_error *err)
+{
+    int known;
+    const char *name = er_csv_encoding_name(v, &known);
+    if (!known || !*v)
+        return invalid(err, "--%s: this system cannot decode '%s' (try CP932, EUC-JP or "
+                            "UTF-8)",
+                       key, v);
+    if (!name) {
+        free(o->encoding);
+        o->encoding = NULL;
+        return 0;
+    }
+    return replace_str(&o->encoding, name, err);
+}
+
+static int set_delimiter(engrate_train_options *o, const char *key, const char *v,
+                         engrate_error *err)
+{
+    char d = !strcmp(v, "tab") || !strcmp(v, "\\t") ? '\t' : strlen(v) == 1 ? v[0] : 0;
+    if (!d || d == '"' || d == '\r' || d == '\n' || (unsigned char)d >= 0x80)
+        return invalid(err, "--%s takes one ASCII character (e.g. ';') or 'tab', not '%s'",
+                       key, v);
+    o->delimiter = d;
+    return 0;
+}
+
+static int set_missing(engrate_train_options *o, const char *key, const char *v,
+                       engrate_error *err)
+{
+    static const char *const ways[] = {"error", "skip", "impute"};
+    for (int k = 0; k < 3; k++)
+        if (!strcmp(v, ways[k])) {
+            o->missing = k; /* ER_MISSING_* in this order */
+            return 0;
+        }
+    return invalid(err, "--%s takes error, skip or impute, not '%s'", key, v);
+}
+
+/* ---- By key -------------------------------------------------------------------------- */
+
+typedef int (*setter)(engrate_train_options *, const char *, const char *, engrate_error *);
+
+static const struct {
+    const char *key;
+    setter set;
+    int is_switch;
+} setters[] = {
+    {"target", set_column, 0},       {"weight", set_column, 0},
+    {"transform", set_transform, 0}, {"categorical", add_input, 0},
+    {"set", add_input, 0},           {"numeric", add_input, 0},
+    {"no-intercept", set_switch, 1}, {"skip-bad-rows", set_switch, 1},
+    {"lambda", set_lambda, 0},       {"folds", set_count, 0},
+    {"min-count", set_count, 0},     {"threads", set_count, 0},
+    {"sample", set_count, 0},        {"interval", set_share, 0},
+    {"max-skipped", set_share, 0},   {"name", set_name_or_levels, 0},
+    {"levels", set_name_or_levels, 0}, {"meta", set_meta, 0},
+    {"source", add_source, 0},       {"encoding", set_encoding, 0},
+    {"delimiter", set_delimiter, 0}, {"missing", set_missing, 0},
+};
+
 ENGRATE_API int engrate_train_options_set(engrate_train_options *o, const char *key,
                                           const char *v, engrate_error *err)
 {
     er_error_clear(err);
     if (!o || !key)
         return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "no options or no key");
-    int b;
-    long l;
-    if (!strcmp(key, "no-intercept") || !strcmp(key, "skip-bad-rows")) {
-        if ((b = parse_bool(v)) < 0)
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--%s takes yes/no, true/false or 1/0, not '%s'", key, v);
-        if (key[0] == 'n')
-            o->intercept = !b;
-        else
-            o->skip_bad = b;
-        return 0;
+    for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
+        if (strcmp(key, setters[i].key))
+            continue;
+        if (!v && !setters[i].is_switch)
+            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a value", key);
+        return setters[i].set(o, key, v, err);
     }
-    if (!v)
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a value", key);
-    if (!strcmp(key, "target") || !strcmp(key, "weight")) {
-        if (!*v || strlen(v) > 1000)
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a column name", key);
-        if (replace_str(key[0] == 't' ? &o->target : &o->weight, v))
-            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        return 0;
-    }
-    if (!strcmp(key, "transform")) {
-        if (!strcmp(v, "log"))
-            o->transform = ENGRATE_TRANSFORM_LOG;
-        else if (!strcmp(v, "none"))
-            o->transform = ENGRATE_TRANSFORM_NONE;
-        else
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--transform takes log or none, not '%s'", v);
-        return 0;
-    }
-    if (!strcmp(key, "categorical"))
-        return add_input(o, ENGRATE_CATEGORICAL, v, err);
-    if (!strcmp(key, "set"))
-        return add_input(o, ENGRATE_SET, v, err);
-    if (!strcmp(key, "numeric"))
-        return add_input(o, ENGRATE_NUMERIC, v, err);
-    if (!strcmp(key, "lambda")) {
-        double x;
-        if (!strcmp(v, "auto")) {
-            o->lambda_auto = 1;
-            return 0;
-        }
-        if (er_parse_double(v, strlen(v), &x) || x < 0)
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--lambda takes auto or a number >= 0, not '%s'", v);
-        o->lambda_auto = 0;
-        o->lambda = x;
-        return 0;
-    }
-    if (!strcmp(key, "folds")) {
-        if (parse_long(v, 0, 100, &l) || l == 1)
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--folds takes 0 (no cross-validation) or 2..100, not '%s'", v);
-        o->folds = (int)l;
-        return 0;
-    }
-    if (!strcmp(key, "min-count")) {
-        if (parse_long(v, 1, 1000000000, &l))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--min-count takes a whole number >= 1, not '%s'", v);
-        o->min_count = l;
-        return 0;
-    }
-    if (!strcmp(key, "interval")) {
-        double x;
-        if (er_parse_double(v, strlen(v), &x) || !(x > 0 && x < 1))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--interval takes a level between 0 and 1 (e.g. 0.8), not '%s'", v);
-        o->interval = x;
-        return 0;
-    }
-    if (!strcmp(key, "name") || !strcmp(key, "levels")) {
-        if (key[0] == 'n' && !er_one_line(v))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--name must be one line of UTF-8 text");
-        if (!*v)
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--levels needs a file");
-        if (replace_str(key[0] == 'n' ? &o->meta[ER_META_NAME] : &o->levels, v))
-            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        return 0;
-    }
-    if (!strcmp(key, "meta")) {
-        const char *eq = strchr(v, '=');
-        for (int k = 0; eq && k < ER_META_COUNT; k++) {
-            if (strlen(er_meta_keys[k]) == (size_t)(eq - v) &&
-                !memcmp(er_meta_keys[k], v, (size_t)(eq - v))) {
-                if (!valid_meta(k, eq + 1))
-                    return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                                    "--meta %s: not a valid %s (see models/FORMAT.md)", v,
-                                    er_meta_keys[k]);
-                if (replace_str(&o->meta[k], eq + 1))
-                    return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-                return 0;
-            }
-        }
-        return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                        "--meta takes KEY=VALUE with KEY one of name, description, currency, "
-                        "period, basis, as_of; not '%s'",
-                        v);
-    }
-    if (!strcmp(key, "source")) {
-        if (!er_one_line(v))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--source must be one line of UTF-8 text");
-        if (o->n_sources >= ER_MAX_SOURCES)
-            return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "more than %d sources",
-                            ER_MAX_SOURCES);
-        char **t = realloc(o->sources, (o->n_sources + 1) * sizeof *t);
-        char *d = er_dup_str(v);
-        if (t)
-            o->sources = t;
-        if (!t || !d) {
-            free(d);
-            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        }
-        o->sources[o->n_sources++] = d;
-        return 0;
-    }
-    if (!strcmp(key, "threads")) {
-        if (parse_long(v, 0, 2, &l))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--threads takes 0 (automatic), 1 or 2, not '%s'", v);
-        o->threads = (int)l;
-        return 0;
-    }
-    if (!strcmp(key, "sample")) {
-        if (parse_long(v, 100, 100000000, &l))
-            return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0,
-                            "--sample takes a number of rows >= 100, not '%s'", v);
-        o->sample = (size_t)l;
-        return 0;
-    }
-    return er_error(err, ENGRATE_E_UNKNOWN_KEY, NULL, 0, 0, "unknown training option '%s'", key);
+    return er_error(err, ENGRATE_E_UNKNOWN_KEY, NULL, 0, 0, "unknown training option '%.100s'",
+                    key);
 }
-

@@ -249,29 +249,31 @@ static int skip_bad_record(trainer *t, int rc)
     if (!er_csv_recoverable(t->csv) || !t->o->skip_bad)
         return 0;
     t->rows_read++;
-    t->rows_skipped++;
-    er_report_reason(t->rep, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax");
-    if (t->rows_skipped <= 5)
+    tr_skip_row(t, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax",
+                t->err ? t->err->text : "");
+    if (t->rows_bad <= 5)
         er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
     er_error_clear(t->err);
     return 1;
 }
 
-/* A row is used: count its levels and widen its numeric inputs' ranges. */
+/* A row is used: count its levels and their spellings, widen its numeric inputs' ranges
+ * (in the data's own units) and count their missing values. */
 static void commit_row(trainer *t, size_t nnz)
 {
     for (size_t k = 1; k < nnz; k++)
         t->terms[t->ridx[k]].count++;
+    for (size_t k = 0; k < t->rsp_n; k++)
+        t->spells[t->rsp[k]].count++;
     for (size_t i = 0; i < t->n_in; i++) {
         tinput *in = &t->in[i];
         if (in->kind != ENGRATE_NUMERIC)
             continue;
-        double x = 0;
-        for (size_t k = 1; k < nnz; k++)
-            if (t->ridx[k] == in->first) {
-                x = t->rval[k];
-                break;
-            }
+        double x = t->rx[i];
+        if (isnan(x)) {
+            in->n_missing++;
+            continue;
+        }
         if (x < in->min)
             in->min = x;
         if (x > in->max)
@@ -316,9 +318,7 @@ int tr_pass(trainer *t)
         }
         t->rows_used++;
         if (o->progress && t->rows_read >= next_progress) {
-            uint64_t size = er_csv_size(t->csv);
-            o->progress(size ? (double)er_csv_offset(t->csv) / (double)size : 0,
-                        o->progress_user);
+            o->progress(er_csv_progress(t->csv), o->progress_user);
             next_progress = t->rows_read + 65536;
         }
     }

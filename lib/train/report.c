@@ -20,6 +20,7 @@ engrate_train_report *er_report_new(void)
     double *nan_fields[] = {&r->n,       &r->p,        &r->lambda,       &r->r_squared,
                             &r->residual_sd, &r->df,   &r->cond,         &r->rows_read,
                             &r->rows_skipped, &r->folds, &r->cv_rmse,    &r->cv_mape,
+                            &r->rows_empty,
                             &r->coverage, &r->level,   &r->low,          &r->high};
     for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++)
         *nan_fields[i] = NAN;
@@ -76,95 +77,109 @@ static void kv(er_buf *b, const char *key, double v, int comma)
     er_buf_double(b, v);
 }
 
-int er_report_render(engrate_train_report *r)
+/* The report as one JSON object (docs/training.md lists the keys). */
+static void render_json(const engrate_train_report *r, er_buf *b)
 {
-    if (r->nomem)
-        return ENGRATE_E_NOMEM;
-    er_buf b = {0};
-    er_buf_puts(&b, "{");
-    kv(&b, "n", r->n, 0);
-    kv(&b, "p", r->p, 1);
-    kv(&b, "lambda", r->lambda, 1);
-    er_buf_puts(&b, ", \"lambda_selection\": ");
-    er_buf_json_string(&b, r->lambda_how);
-    kv(&b, "r_squared", r->r_squared, 1);
-    kv(&b, "residual_sd", r->residual_sd, 1);
-    kv(&b, "df", r->df, 1);
-    kv(&b, "condition_number", r->cond, 1);
-    er_buf_puts(&b, ", \"target\": ");
-    er_buf_json_string(&b, r->target);
-    er_buf_puts(&b, ", \"transform\": ");
-    er_buf_json_string(&b, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
-    kv(&b, "rows_read", r->rows_read, 1);
-    kv(&b, "rows_skipped", r->rows_skipped, 1);
-    er_buf_puts(&b, ", \"skipped\": {");
+    er_buf_puts(b, "{");
+    kv(b, "n", r->n, 0);
+    kv(b, "p", r->p, 1);
+    kv(b, "lambda", r->lambda, 1);
+    er_buf_puts(b, ", \"lambda_selection\": ");
+    er_buf_json_string(b, r->lambda_how);
+    kv(b, "r_squared", r->r_squared, 1);
+    kv(b, "residual_sd", r->residual_sd, 1);
+    kv(b, "df", r->df, 1);
+    kv(b, "condition_number", r->cond, 1);
+    er_buf_puts(b, ", \"target\": ");
+    er_buf_json_string(b, r->target);
+    er_buf_puts(b, ", \"transform\": ");
+    er_buf_json_string(b, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "none");
+    kv(b, "rows_read", r->rows_read, 1);
+    kv(b, "rows_skipped", r->rows_skipped, 1);
+    kv(b, "rows_empty", r->rows_empty, 1);
+    er_buf_puts(b, ", \"skipped\": {");
     for (size_t i = 0; i < r->n_reasons; i++) {
-        er_buf_puts(&b, i ? ", " : "");
-        er_buf_json_string(&b, r->reasons[i].what);
-        er_buf_printf(&b, ": %llu", (unsigned long long)r->reasons[i].count);
+        er_buf_puts(b, i ? ", " : "");
+        er_buf_json_string(b, r->reasons[i].what);
+        er_buf_printf(b, ": %llu", (unsigned long long)r->reasons[i].count);
     }
-    er_buf_puts(&b, "}, \"cv\": {");
-    kv(&b, "folds", r->folds, 0);
-    kv(&b, "rmse", r->cv_rmse, 1);
-    kv(&b, "mape", r->cv_mape, 1);
-    kv(&b, "coverage", r->coverage, 1);
-    er_buf_puts(&b, ", \"lambda_grid\": [");
+    er_buf_puts(b, "}, \"cv\": {");
+    kv(b, "folds", r->folds, 0);
+    kv(b, "rmse", r->cv_rmse, 1);
+    kv(b, "mape", r->cv_mape, 1);
+    kv(b, "coverage", r->coverage, 1);
+    er_buf_puts(b, ", \"lambda_grid\": [");
     for (size_t i = 0; i < r->n_grid; i++) {
-        er_buf_puts(&b, i ? ", [" : "[");
-        er_buf_double(&b, r->grid[i]);
-        er_buf_puts(&b, ", ");
-        er_buf_double(&b, r->grid_err[i]);
-        er_buf_puts(&b, "]");
+        er_buf_puts(b, i ? ", [" : "[");
+        er_buf_double(b, r->grid[i]);
+        er_buf_puts(b, ", ");
+        er_buf_double(b, r->grid_err[i]);
+        er_buf_puts(b, "]");
     }
-    er_buf_puts(&b, "]}, \"interval\": {");
-    kv(&b, "level", r->level, 0);
-    kv(&b, "low", r->low, 1);
-    kv(&b, "high", r->high, 1);
-    er_buf_puts(&b, "}, \"coefficients\": [");
+    er_buf_puts(b, "]}, \"interval\": {");
+    kv(b, "level", r->level, 0);
+    kv(b, "low", r->low, 1);
+    kv(b, "high", r->high, 1);
+    er_buf_puts(b, "}, \"coefficients\": [");
     for (size_t i = 0; i < r->n_terms; i++) {
-        er_buf_puts(&b, i ? ",\n  {\"term\": " : "\n  {\"term\": ");
-        er_buf_json_string(&b, r->terms[i].name);
-        kv(&b, "estimate", r->terms[i].estimate, 1);
-        kv(&b, "std_error", r->terms[i].std_error, 1);
-        er_buf_puts(&b, "}");
+        er_buf_puts(b, i ? ",\n  {\"term\": " : "\n  {\"term\": ");
+        er_buf_json_string(b, r->terms[i].name);
+        kv(b, "estimate", r->terms[i].estimate, 1);
+        kv(b, "std_error", r->terms[i].std_error, 1);
+        er_buf_puts(b, "}");
     }
-    er_buf_puts(&b, "], \"notes\": [");
+    er_buf_puts(b, "], \"notes\": [");
     for (size_t i = 0; i < r->n_notes; i++) {
-        er_buf_puts(&b, i ? ",\n  " : "\n  ");
-        er_buf_json_string(&b, r->notes[i]);
+        er_buf_puts(b, i ? ",\n  " : "\n  ");
+        er_buf_json_string(b, r->notes[i]);
     }
-    er_buf_puts(&b, "]}\n");
+    er_buf_puts(b, "]}\n");
+}
 
-    er_buf t = {0};
-    er_buf_printf(&t, "rows used: %.0f of %.0f read", r->n, r->rows_read);
+/* The few lines of text engrate-train prints. */
+static void render_summary(const engrate_train_report *r, er_buf *t)
+{
+    er_buf_printf(t, "rows used: %.0f of %.0f read", r->n, r->rows_read);
     if (r->rows_skipped > 0) {
-        er_buf_printf(&t, "; %.0f skipped (", r->rows_skipped);
+        er_buf_printf(t, "; %.0f skipped (", r->rows_skipped);
         for (size_t i = 0; i < r->n_reasons; i++)
-            er_buf_printf(&t, "%s%s: %llu", i ? ", " : "", r->reasons[i].what,
+            er_buf_printf(t, "%s%s: %llu", i ? ", " : "", r->reasons[i].what,
                           (unsigned long long)r->reasons[i].count);
-        er_buf_puts(&t, ")");
+        er_buf_puts(t, ")");
     }
-    er_buf_printf(&t, "\nterms: %.0f (the intercept included)\n", r->p);
-    er_buf_printf(&t, "lambda: %.6g (%s)\n", r->lambda,
+    if (r->rows_empty > 0)
+        er_buf_printf(t, "; %.0f empty row%s skipped", r->rows_empty,
+                      r->rows_empty == 1 ? "" : "s");
+    er_buf_printf(t, "\nterms: %.0f (the intercept included)\n", r->p);
+    er_buf_printf(t, "lambda: %.6g (%s)\n", r->lambda,
                   strcmp(r->lambda_how, "cv") == 0    ? "chosen by cross-validation"
                   : strcmp(r->lambda_how, "gcv") == 0 ? "chosen by GCV"
                                                       : "given");
-    er_buf_printf(&t, "R^2: %.6f   residual SD: %.6g (%s scale)\n", r->r_squared,
+    er_buf_printf(t, "R^2: %.6f   residual SD: %.6g (%s scale)\n", r->r_squared,
                   r->residual_sd, r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "target");
     if (r->folds >= 2)
-        er_buf_printf(&t, "%.0f-fold CV: RMSE %.6g (transformed scale), median abs. "
+        er_buf_printf(t, "%.0f-fold CV: RMSE %.6g (transformed scale), median abs. "
                           "percentage error %.2f%%, %.0f%% interval coverage %.1f%%\n",
                       r->folds, r->cv_rmse, 100 * r->cv_mape, 100 * r->level,
                       100 * r->coverage);
     else
-        er_buf_printf(&t, "no cross-validation: median abs. percentage error %.2f%% "
+        er_buf_printf(t, "no cross-validation: median abs. percentage error %.2f%% "
                           "(in-sample)\n",
                       100 * r->cv_mape);
-    er_buf_printf(&t, "interval (%.0f%%): [%+.4g, %+.4g] around the estimate (%s scale)\n",
+    er_buf_printf(t, "interval (%.0f%%): [%+.4g, %+.4g] around the estimate (%s scale)\n",
                   100 * r->level, r->low, r->high,
                   r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "target");
     for (size_t i = 0; i < r->n_notes; i++)
-        er_buf_printf(&t, "note: %s\n", r->notes[i]);
+        er_buf_printf(t, "note: %s\n", r->notes[i]);
+}
+
+int er_report_render(engrate_train_report *r)
+{
+    if (r->nomem)
+        return ENGRATE_E_NOMEM;
+    er_buf b = {0}, t = {0};
+    render_json(r, &b);
+    render_summary(r, &t);
     if (b.failed || t.failed) {
         free(b.s);
         free(t.s);
@@ -204,11 +219,11 @@ ENGRATE_API double engrate_train_report_value(const engrate_train_report *r, con
     static const char *const keys[] = {
         "n",         "p",        "lambda",  "r_squared",      "residual_sd",   "df",
         "condition_number", "rows_read", "rows_skipped", "folds", "cv_rmse", "cv_mape",
-        "coverage",  "interval_level", "interval_low", "interval_high"};
+        "coverage",  "interval_level", "interval_low", "interval_high", "rows_empty"};
     const double vals[] = {r->n,      r->p,       r->lambda,  r->r_squared, r->residual_sd,
                            r->df,     r->cond,    r->rows_read, r->rows_skipped, r->folds,
                            r->cv_rmse, r->cv_mape, r->coverage, r->level,  r->low,
-                           r->high};
+                           r->high,   r->rows_empty};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(key, keys[i]) == 0)
             return vals[i];

@@ -1,6 +1,6 @@
 /* select.c: which terms are fitted: levels seen at least --min-count times and not
  * marked without evidence, a reference level per categorical input when lambda is 0, and
- * each term's penalty scale. */
+ * each term's penalty scale; and the refusal of a fit whose levels have all dropped out. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -28,13 +28,17 @@ static const char *term_name(trainer *t, uint32_t j)
     const tinput *in = &t->in[tm->input];
     er_buf b = {0};
     if (in->kind == ENGRATE_NUMERIC) {
-        er_buf_puts(&b, in->id);
-        if (tm->piece) {
+        er_buf_puts(&b, in->label);
+        if (tm->piece == TR_MISSING_PIECE) {
+            er_buf_puts(&b, " (missing)");
+        } else if (tm->piece) {
             er_buf_puts(&b, ">");
             er_buf_double(&b, in->knots[tm->piece - 1]);
         }
     } else {
-        er_buf_printf(&b, "%s=%s", in->id, tm->level);
+        er_buf_puts(&b, in->label);
+        er_buf_puts(&b, "=");
+        er_buf_puts(&b, tm->label);
     }
     if (b.failed)
         return NULL;
@@ -45,7 +49,7 @@ static const char *term_name(trainer *t, uint32_t j)
 
 static int level_cmp_id(const trainer *t, uint32_t a, uint32_t b)
 {
-    return strcmp(t->terms[a].level, t->terms[b].level);
+    return strcmp(t->terms[a].label, t->terms[b].label);
 }
 
 /* The penalty scale of a numeric term: its weighted variance (about the mean with an
@@ -64,7 +68,7 @@ static double variance(const er_acc *total, size_t j, int intercept)
 }
 
 /* With lambda = 0 a full set of indicators of a categorical input that every row gives is
- * collinear with the intercept: drop its most frequent level (ties: the smallest id),
+ * collinear with the intercept: drop its most frequent level (ties: the smallest label),
  * which then has coefficient 0 and is the baseline (s->reference). */
 static void pick_references(trainer *t, selection *s)
 {
@@ -93,9 +97,70 @@ static void pick_references(trainer *t, selection *s)
             s->reference[i] = best;
             er_report_note(t->rep, "%s: level '%s' is the reference (coefficient 0) because "
                                    "lambda is 0",
-                           t->in[i].id, t->terms[best].level);
+                           t->in[i].label, t->terms[best].label);
         }
     }
+}
+
+/* One note per input for the levels of the data seen fewer than --min-count times: how
+ * many, and which (as many as the note holds), in the order the data first gave them. */
+static void note_dropped(trainer *t)
+{
+    for (size_t i = 0; i < t->n_in; i++) {
+        er_buf b = {0};
+        size_t n = 0;
+        int cut = 0;
+        for (size_t j = 1; j < t->n_terms; j++) {
+            const term *tm = &t->terms[j];
+            if (tm->input != i || tm->lf >= 0 || t->in[i].kind == ENGRATE_NUMERIC ||
+                tm->count >= (uint64_t)t->o->min_count)
+                continue;
+            if (b.len < 240)
+                er_buf_printf(&b, "%s'%s' (%llu)", n ? ", " : "", tm->label,
+                              (unsigned long long)tm->count);
+            else if (!cut++)
+                er_buf_puts(&b, ", ..."); /* a note holds a few hundred bytes */
+            n++;
+        }
+        if (n && !b.failed)
+            er_report_note(t->rep, "%s: %zu level%s seen fewer than %ld times (--min-count) "
+                                   "dropped: %s",
+                           t->in[i].label, n, n > 1 ? "s" : "", t->o->min_count, b.s);
+        free(b.s);
+    }
+}
+
+/* Inputs none of whose levels is fitted are noted; when that is every categorical and set
+ * input, the model would know nothing but its numbers: an error, not a model. */
+static int dropped_out(trainer *t, const selection *s)
+{
+    size_t with_levels = 0, left = 0;
+    char names[200] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < t->n_in; i++) {
+        if (t->in[i].kind == ENGRATE_NUMERIC)
+            continue;
+        with_levels++;
+        int kept = s->reference[i] != 0;
+        for (size_t k = 0; k < s->m && !kept; k++)
+            kept = t->terms[s->cols[k]].input == i;
+        left += kept;
+        if (!kept) {
+            er_report_note(t->rep, "%s: no level seen at least %ld times (--min-count): the "
+                                   "input has no effect",
+                           t->in[i].label, t->o->min_count);
+            if (o + 4 < sizeof names)
+                o += (size_t)snprintf(names + o, sizeof names - o, "%s'%s'", o ? ", " : "",
+                                      t->in[i].label);
+        }
+    }
+    if (with_levels == 0 || left > 0)
+        return 0;
+    return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
+                    "no level of %s is seen at least %ld times (--min-count) in the %llu rows "
+                    "used: the model would know none of them; give more rows or a lower "
+                    "--min-count",
+                    names, t->o->min_count, (unsigned long long)t->rows_used);
 }
 
 int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, selection *s)
@@ -110,6 +175,7 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     if (!o->lambda_auto && lambda_if_fixed == 0)
         pick_references(t, s);
+    note_dropped(t);
     for (size_t j = 1; j < t->n_terms; j++) {
         const term *tm = &t->terms[j];
         const tinput *in = &t->in[tm->input];
@@ -120,12 +186,7 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
                 if (tm->lf >= 0)
                     er_report_note(t->rep, "%s level '%s' seen %llu times (--min-count %ld): "
                                            "kept without evidence (coefficient 0)",
-                                   in->id, tm->level, (unsigned long long)tm->count,
-                                   o->min_count);
-                else
-                    er_report_note(t->rep, "%s level '%s' seen %llu times (--min-count %ld): "
-                                           "dropped",
-                                   in->id, tm->level, (unsigned long long)tm->count,
+                                   in->label, tm->label, (unsigned long long)tm->count,
                                    o->min_count);
                 continue;
             }
@@ -137,7 +198,9 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
         s->names[k] = term_name(t, (uint32_t)j);
         if (!s->names[k])
             return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-        s->pen[k] = in->kind == ENGRATE_NUMERIC ? variance(total, j, o->intercept) : 1;
+        s->pen[k] = in->kind == ENGRATE_NUMERIC && tm->piece != TR_MISSING_PIECE
+                        ? variance(total, j, o->intercept)
+                        : 1;
     }
-    return 0;
+    return dropped_out(t, s);
 }

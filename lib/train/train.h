@@ -1,6 +1,5 @@
-/* train.h: what the trainer's files share: its options (train_options.c), the report it
- * fills (train_report.c writes it out as JSON and text) and a small growable string
- * buffer. */
+/* train.h: what the trainer's files share: its options (options.c), the report it fills
+ * (report.c writes it out as JSON and text) and a small growable string buffer. */
 #ifndef ER_TRAIN_TRAIN_H
 #define ER_TRAIN_TRAIN_H
 
@@ -15,13 +14,17 @@
 #define ER_TRAIN_MAX_TERMS 1000
 #define ER_TRAIN_MAX_NOTES 200
 
-/* The options (train_options.c), as train.c reads them. */
+/* What --missing does with an empty or NA numeric cell. */
+enum { ER_MISSING_ERROR, ER_MISSING_SKIP, ER_MISSING_IMPUTE };
+
+/* The options (options.c), as the trainer reads them. */
 typedef struct opt_input {
     int kind;
-    char *col;
+    char *col;            /* the column's name as the header writes it */
     char sep[9];
     double *knots;
     size_t n_knots;
+    int has_option;       /* the flag gave SEP or knots, not only the column */
 } opt_input;
 
 struct engrate_train_options {
@@ -37,6 +40,10 @@ struct engrate_train_options {
     long min_count;
     double interval;
     int skip_bad;
+    double max_skipped;   /* the largest share of rows that may be skipped */
+    int missing;          /* ER_MISSING_* */
+    char *encoding;       /* NULL: UTF-8 */
+    char delimiter;       /* 0: TAB for a .tsv file, else ',' */
     char *levels;
     char *meta[ER_META_COUNT];
     char **sources;
@@ -66,7 +73,7 @@ typedef struct er_reason {
 
 struct engrate_train_report {
     double n, p, lambda, r_squared, residual_sd, df, cond;
-    double rows_read, rows_skipped, folds;
+    double rows_read, rows_skipped, rows_empty, folds;
     double cv_rmse, cv_mape, coverage;
     double level, low, high;
     const char *lambda_how;     /* "cv", "gcv", "given" */

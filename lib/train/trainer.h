@@ -1,8 +1,10 @@
-/* trainer.h: the trainer's state and the steps that its files share: design.c (the
- * header, the inputs, a record as a sparse design row), levels.c (the levels file),
- * pass.c (the one pass, the accumulating thread, the reservoir sample), select.c (which
- * terms to fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the
- * model text and the report's terms) and train.c (the entry points). */
+/* trainer.h: the trainer's state and the steps that its files share: setup.c (the
+ * header, the inputs), design.c (a record as a sparse design row), cells.c (numbers and
+ * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
+ * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
+ * thread, the reservoir sample), impute.c (missing numbers), select.c (which terms to
+ * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
+ * and the report's terms) and train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
 
@@ -18,34 +20,51 @@
 
 typedef struct term {
     uint32_t input;
-    uint32_t piece;       /* numeric: 0 linear, k: after knot k-1 */
-    const char *level;    /* categorical / set: the level id (in the trainer's pool) */
+    uint32_t piece;       /* numeric: 0 linear, k: after knot k-1; TR_MISSING_PIECE */
+    const char *label;    /* categorical / set: the level as the data (or levels file) write it */
+    const char *id;       /* its id in the model (labels.c, tr_assign_ids), else NULL */
     uint64_t count;       /* rows where it is not 0 */
     int lf;               /* index in the levels file, -1: from the data only */
     unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
+    uint32_t spellings;   /* its first spelling in the data (labels.c), or UINT32_MAX */
 } term;
+
+/* A numeric input's "was missing" indicator (--missing impute) is a term of its own. */
+#define TR_MISSING_PIECE UINT32_MAX
+
+/* One way the data spell a level, and how many used rows spell it so. */
+typedef struct spelling {
+    const char *text;     /* normalised: trimmed, runs of white space as one space */
+    uint32_t term, next;  /* next: the term's next spelling, or UINT32_MAX */
+    uint64_t count;
+} spelling;
 
 typedef struct tinput {
     int kind;
-    const char *id;
+    const char *id;       /* the input's id in the model, made from its label */
+    const char *label;    /* the column's name as the header writes it */
     size_t col;           /* field index in the header */
     const char *sep;
     size_t seplen;
     const double *knots;
     size_t n_knots;
     uint32_t first;       /* numeric: its first term */
-    double min, max;
+    double min, max;      /* numeric: the range of the values given */
     const char *label_en, *label_ja;
+    int scale;            /* numeric: values enter the sums as x * 2^-scale (pass.c) */
+    int scale_set;
+    uint32_t miss;        /* numeric: its "was missing" term, or 0 */
+    uint64_t n_missing;   /* numeric: rows used without a value */
+    double imputed;       /* numeric, with missing values: the value imputed */
 } tinput;
-
 typedef struct lfentry {  /* a level from the levels file */
     uint32_t input;
-    const char *level, *name_en, *name_ja, *aliases;
+    const char *level, *id, *name_en, *name_ja, *aliases; /* level: its label; id or NULL */
     int no_evidence;
     uint32_t term;
 } lfentry;
 
-typedef struct slot {     /* (input, name) -> term, open addressing */
+typedef struct slot {     /* (input, name) -> term (or spelling), open addressing */
     uint64_t hash;
     uint32_t input, term;
     const char *key;
@@ -92,14 +111,20 @@ typedef struct trainer {
     /* terms */
     term *terms;
     size_t n_terms, terms_cap;
-    slot *slots;
+    slot *slots;          /* cells as written -> spelling */
     size_t slot_mask, n_slots_used;
+    spelling *spells;
+    size_t n_spells, spells_cap;
     slot *fslots;         /* folded names -> term, to refuse look-alike levels */
     size_t fslot_mask, n_fslots_used;
     lfentry *lf;
     size_t n_lf;
     /* pass */
     uint64_t rows_read, rows_used, rows_skipped;
+    uint64_t rows_bad;    /* skipped for a fault or a missing value (--max-skipped) */
+    char first_bad[ENGRATE_ERROR_TEXT_MAX]; /* why the first of them was skipped */
+    int y_scale;          /* the target enters the sums as y * 2^-y_scale */
+    int y_scale_set;
     size_t K;             /* accumulators: max(folds, 1) */
     er_acc *acc;
     srow **sample;
@@ -108,6 +133,10 @@ typedef struct trainer {
     uint32_t *ridx;
     double *rval;
     size_t rcap;
+    uint32_t *rsp;        /* the spellings the row used */
+    size_t rsp_n, rsp_cap;
+    double *rx;           /* per input: the row's number (NaN: missing) */
+    char *scratch;        /* a label being normalised or folded */
     /* pipeline */
     int threaded;
     pthread_t thread;
@@ -144,12 +173,19 @@ typedef struct ordered {
     size_t n;
 } ordered;
 
+/* A name folded as the library folds names (engrate_fold_name), into buf (cap bytes,
+ * NUL-terminated): its length, or a negative code. */
+static inline int tr_fold(const char *name, char *buf, size_t cap)
+{
+    size_t len = 0;
+    int rc = engrate_fold_name(name, buf, cap, &len);
+    return rc < 0 ? rc : (int)len;
+}
+
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
 static inline int is_space(char c) { return is_blank(c) || c == '\r' || c == '\n'; }
 
-/* design.c */
-/* A number field: the model format's number grammar, blanks around it allowed. */
-ER_HIDDEN int tr_parse_number(const char *s, size_t n, double *out);
+/* setup.c, design.c */
 /* Open-addressing tables of (input, key) -> term. tr_table_grow makes room for one more
  * (0 or ENGRATE_E_NOMEM); tr_table_find gives the slot of the key, or the empty slot where
  * it would go (NULL for a table not yet made). */
@@ -158,20 +194,65 @@ ER_HIDDEN slot *tr_table_find(slot *tab, size_t mask, uint64_t h, uint32_t input
                               const char *key, size_t len);
 ER_HIDDEN uint64_t tr_key_hash(uint32_t input, const char *key, size_t len);
 /* A new term (0, ENGRATE_E_LIMIT past ER_TRAIN_MAX_TERMS, ENGRATE_E_NOMEM). */
-ER_HIDDEN int tr_new_term(trainer *t, uint32_t input, uint32_t piece, const char *level,
+ER_HIDDEN int tr_new_term(trainer *t, uint32_t input, uint32_t piece, const char *label,
                           int lf);
-/* Record that (input, folded name) belongs to term_i; *other: the term that already has
- * it. 0, ENGRATE_E_NOMEM, ENGRATE_E_DUPLICATE. */
-ER_HIDDEN int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n,
-                              uint32_t term_i, uint32_t *other);
 /* A bad row: an error (returned) unless --skip-bad-rows, then counted (0). */
 ER_HIDDEN int tr_bad_row(trainer *t, const char *reason, int code, int line, int col,
                          const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A row skipped: counted with its reason, and `why` kept when it is the first. */
+ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
+/* Add a non-zero to the row (0 or an error). */
+ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
 ER_HIDDEN int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out,
                          double *y, double *w);
 /* Read the header, set up the inputs and their numeric terms, read the levels file. */
 ER_HIDDEN int tr_setup(trainer *t);
+/* The input a levels file names: by label, id, or folded label; SIZE_MAX. */
+ER_HIDDEN size_t tr_find_input(const trainer *t, const char *name);
+
+/* cells.c */
+/* Whether a cell says "no value": empty, NA, N/A, #N/A, NaN, NULL, None, a dash, 不明. */
+ER_HIDDEN int tr_cell_missing(const char *s, size_t n);
+/* A number as spreadsheets write it (docs/training.md, "Numbers"): 0 or ENGRATE_E_NUMBER. */
+ER_HIDDEN int tr_cell_number(const char *s, size_t n, double *out);
+
+/* labels.c */
+/* The term of the level a cell (or a set item) s[0..n) names, made when new: 0 with
+ * *term_i set, or a row error's code; *skip set when the row was counted as skipped. */
+ER_HIDDEN int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n,
+                            const er_csv_field *f, uint32_t *term_i, int *skip);
+/* Record that (input, folded name) belongs to term_i; *other: the term that already has
+ * it. 0, ENGRATE_E_NOMEM, ENGRATE_E_DUPLICATE, ENGRATE_E_INVALID (folds to nothing). */
+ER_HIDDEN int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n,
+                              uint32_t term_i, uint32_t *other);
+/* A label as the trainer keeps it: trimmed, each run of white space one space; its length
+ * in out (cap bytes), or < 0: ENGRATE_E_LIMIT (too long), ENGRATE_E_SYNTAX (a control
+ * character), ENGRATE_E_INVALID (nothing left to match it by). */
+ER_HIDDEN int tr_normalise_label(const char *s, size_t n, char *out, size_t cap);
+/* After the pass: each level's label (the levels file's, else its most frequent spelling,
+ * with a note when there were several), then ids for the levels in the model. */
+ER_HIDDEN int tr_name_levels(trainer *t);
+ER_HIDDEN int tr_assign_ids(trainer *t);
+/* An id made from a label: the label when it is one, else its readable part, else a hash
+ * (labels.c says how). out needs ER_MAX_ID_BYTES + 1 bytes. */
+ER_HIDDEN void tr_make_id(const char *label, const char *hash_of, char *out);
+/* Ids for the inputs, made from their columns' names, distinct (a default input has its
+ * own already). */
+ER_HIDDEN int tr_input_ids(trainer *t);
+
+/* impute.c */
+/* --missing impute, after the pass: the value imputed for each numeric input with missing
+ * values, and the sums turned into those of the imputed columns. */
+ER_HIDDEN void tr_impute(trainer *t);
+/* Coefficients by term of the imputed columns, turned into those of the rows as the pass
+ * stored them (value 0 and the indicator when missing), for predicting sampled rows. */
+ER_HIDDEN void tr_impute_to_rows(const trainer *t, double *coef);
+
+/* train.c */
+/* Set a reader's delimiter (given, else TAB for a .tsv name, else ',') and encoding. */
+ER_HIDDEN int tr_csv_format(er_csv *c, const engrate_train_options *o, const char *name,
+                            engrate_error *err);
 
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
@@ -196,6 +277,9 @@ ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
 /* The levels of input i in model order. */
 ER_HIDDEN int tr_order_levels(const trainer *t, size_t i, ordered *out);
 ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *oc);
+/* The power of two a fitted coefficient of term_i is multiplied by to be in the data's
+ * units (the columns and the target were scaled as they were summed, pass.c). */
+ER_HIDDEN int tr_coef_scale(const trainer *t, uint32_t term_i);
 /* The fitted model, as model text loaded through the public loader. */
 ER_HIDDEN engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *oc);
 

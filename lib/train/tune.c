@@ -88,7 +88,7 @@ static int choose_lambda(trainer *t, const er_acc *total, const selection *sel, 
         }
         double sw = dd_to_d(total->g[0]);
         for (size_t g = 0; g < ng; g++)
-            r->grid_err[g] = sqrt(r->grid_err[g] / sw); /* CV RMSE */
+            r->grid_err[g] = ldexp(sqrt(r->grid_err[g] / sw), t->y_scale); /* CV RMSE */
     } else {
         r->lambda_how = "gcv";
         double n = (double)total->n;
@@ -98,7 +98,8 @@ static int choose_lambda(trainer *t, const er_acc *total, const selection *sel, 
             er_path_rss_df(all, r->grid[g], beta, &rss, &df);
             df += spec.intercept ? 1 : 0;
             double d = 1 - df / n;
-            r->grid_err[g] = d > 0 ? rss / (n * d * d) : INFINITY; /* GCV score */
+            r->grid_err[g] = d > 0 ? ldexp(rss / (n * d * d), 2 * t->y_scale) /* GCV score */
+                                   : INFINITY;
         }
     }
     er_path_free(all);
@@ -166,6 +167,9 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     for (size_t k = 0; k < sel->m; k++)
         coef[sel->cols[k]] = oc->beta[k];
     int cv = t->K >= 2 && oc->fold_coef;
+    tr_impute_to_rows(t, coef); /* the sampled rows hold values as the pass stored them */
+    for (size_t k = 0; cv && k < t->K; k++)
+        tr_impute_to_rows(t, oc->fold_coef[k]);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const srow *s = t->sample[i];
@@ -190,8 +194,8 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     qsort(v, m, sizeof *v, resid_cmp);
     double lo_q = (1 - level) / 2, hi_q = (1 + level) / 2;
     r->level = level;
-    r->low = wquantile(v, m, lo_q, UINT32_MAX);
-    r->high = wquantile(v, m, hi_q, UINT32_MAX);
+    r->low = ldexp(wquantile(v, m, lo_q, UINT32_MAX), t->y_scale);
+    r->high = ldexp(wquantile(v, m, hi_q, UINT32_MAX), t->y_scale);
     if (cv) {
         /* Coverage on held-out folds: fold k's rows against the interval calibrated on
          * the residuals of the other folds, so no row judges an interval it helped make. */
@@ -301,6 +305,18 @@ static int fit_folds(trainer *t, const selection *sel, outcome *oc)
     return rc ? er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory") : 0;
 }
 
+/* Whether every sum of the Gram is finite (pass.c scales columns so that they are). */
+static int sums_finite(const er_acc *a)
+{
+    for (size_t i = 0; i < ER_PK(0, a->p); i++)
+        if (!isfinite(a->g[i].hi))
+            return 0;
+    for (size_t i = 0; i < a->p; i++)
+        if (!isfinite(a->xy[i].hi))
+            return 0;
+    return isfinite(a->yy.hi);
+}
+
 int tr_fit_all(trainer *t, selection *sel, outcome *oc)
 {
     const engrate_train_options *o = t->o;
@@ -317,6 +333,12 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
         return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
                         "no usable rows (%llu read, %llu skipped)",
                         (unsigned long long)t->rows_read, (unsigned long long)t->rows_skipped);
+    }
+    if (!sums_finite(&total)) {
+        er_acc_free(&total);
+        return er_error(t->err, ENGRATE_E_DATA, t->source, 0, 0,
+                        "the sums of squares overflow: a column's values span more than "
+                        "~1e150 from its first, or the weights are too large; rescale them");
     }
     if ((rc = tr_select_terms(t, &total, o->lambda, sel)))
         goto done;
@@ -338,7 +360,7 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     r->n = (double)total.n;
     r->p = (double)(sel->m + (o->intercept ? 1 : 0));
     r->r_squared = oc->res.r_squared;
-    r->residual_sd = oc->res.sigma;
+    r->residual_sd = ldexp(oc->res.sigma, t->y_scale);
     r->df = oc->res.df;
     r->cond = oc->res.cond;
     /* Cross-validation at the chosen lambda: one fit per fold without it. */
@@ -347,7 +369,7 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
             goto done;
         r->folds = (double)t->K;
         if (oc->fold_coef)
-            r->cv_rmse = sqrt(oc->cv_sse / oc->cv_sw);
+            r->cv_rmse = ldexp(sqrt(oc->cv_sse / oc->cv_sw), t->y_scale);
     } else {
         r->folds = 0;
     }

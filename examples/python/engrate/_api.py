@@ -310,7 +310,8 @@ class Input:
             self.knots = self.coefs = ()
 
     def label(self, lang="en"):
-        """Display label in `lang`; falls back to English, then to the id."""
+        """Display label in `lang`; falls back to the label as the training data wrote it,
+        then to English, then to the id."""
         return self._model._input_label(self._index, lang)
 
     @property
@@ -503,6 +504,19 @@ class Model:
         self.inputs
         return self._inputs[self._input_index[id]]
 
+    def find_input(self, name):
+        """The input people call `name`: its id, or any of its labels compared after
+        folding (an input trained from a column 職種 answers to 職種), or None. Raises
+        engrate.Error (E_DUPLICATE) when two inputs answer to it."""
+        i = c_size_t()
+        rc = _raw.engrate_model_find_input(self._handle(), _encode(name), byref(i))
+        if rc == _raw.E_UNKNOWN_NAME:
+            return None
+        if rc < 0:
+            raise Error(rc, "cannot find the input %r: %s"
+                        % (name, _raw.engrate_strerror(rc).decode()))
+        return self.inputs[i.value]
+
     def levels(self, input_id):
         """The levels of a categorical or set input, as Level objects."""
         return list(self.input(input_id).levels)
@@ -555,13 +569,18 @@ class Model:
     # -- estimates
 
     def estimate(self, role=None, skills=(), certs=(), years=None, strict=False,
-                 lang="en"):
+                 lang="en", inputs=None):
         """Estimate one profile. skills and certs are lists of names (or one name as a
         str); years a number or None (not known: the model's default is used). Unknown
         names are ignored and listed in the result, or raise engrate.Error
         (E_UNKNOWN_NAME) when strict. `lang` is the language of the names in the
         breakdown. NaN years mean "not known", as None does. Raises engrate.Error for bad
-        input (e.g. infinite years: E_INVALID)."""
+        input (e.g. infinite years: E_INVALID).
+        inputs gives any of the model's inputs, by id or label (find_input): a mapping or
+        (name, value) pairs, the value a name (categorical), a name or a list of names
+        (set), or a number or None (numeric): {"職種": "PMO", "経験年数": 5}."""
+        if inputs:
+            return self._estimate_inputs(role, skills, certs, years, inputs, strict, lang)
         s = _names(skills)
         c = _names(certs)
         y = None if years is None else byref(c_double(years))
@@ -576,6 +595,45 @@ class Model:
                 raise Error._from(err)
             return self._read(h, r, lang)
         finally:
+            self._release(r)
+
+    def _estimate_inputs(self, role, skills, certs, years, inputs, strict, lang):
+        """estimate() through a query: the shortcuts, then every input given."""
+        pairs = list(inputs.items()) if hasattr(inputs, "items") else list(inputs)
+        named = []
+        for name, value in pairs:
+            inp = self.find_input(name)
+            if inp is None:
+                raise Error(_raw.E_UNKNOWN_NAME, "the model has no input %r" % name)
+            named.append((inp, value))
+        err = _raw.engrate_error()
+        h, r = self._acquire()
+        q = _raw.engrate_query_new(h, byref(err))
+        try:
+            if not q:
+                raise Error._from(err)
+            calls = [(b"role", n) for n in _names(role)]
+            calls += [(b"skills", n) for n in _names(skills)]
+            calls += [(b"certs", n) for n in _names(certs)]
+            if years is not None:
+                calls.append((b"years", float(years)))
+            for inp, value in named:
+                if inp.kind == "numeric":
+                    calls += [] if value is None else [(inp.id.encode(), float(value))]
+                else:
+                    calls += [(inp.id.encode(), n) for n in _names(value)]
+            for id, value in calls:
+                if isinstance(value, float):
+                    rc = _raw.engrate_query_set_number(q, id, value, byref(err))
+                else:
+                    rc = _raw.engrate_query_add(q, id, value, None, byref(err))
+                if rc < 0:
+                    raise Error._from(err)
+            if _raw.engrate_estimate(q, _raw.STRICT if strict else 0, r, byref(err)) < 0:
+                raise Error._from(err)
+            return self._read(h, r, lang)
+        finally:
+            _raw.engrate_query_free(q)
             self._release(r)
 
     def _read(self, h, r, lang):

@@ -128,6 +128,7 @@ PROTOTYPES = [
     # Inputs and levels
     ("engrate_model_input_count", c_size_t, [model_p]),
     ("engrate_model_input_index", c_int, [model_p, c_char_p, POINTER(c_size_t)]),
+    ("engrate_model_find_input", c_int, [model_p, c_char_p, POINTER(c_size_t)]),
     ("engrate_input_id", c_char_p, [model_p, c_size_t]),
     ("engrate_input_kind", c_int, [model_p, c_size_t]),
     ("engrate_input_label", c_char_p, [model_p, c_size_t, c_char_p]),

@@ -29,7 +29,7 @@ module Engrate
           Params.pairs(p).each do |key, value|
             slot = memo[key] || (memo[key] = profile_slot(key, value)) || next
             return nil if slot == :other
-            raise ArgumentError, "#{input(key).id} is given twice in profile #{i}" if given[slot] == 1
+            raise Error.new(E_DUPLICATE, "#{input(key).id} is given twice") if given[slot] == 1
 
             given |= 1 << slot
             case slot
@@ -57,7 +57,7 @@ module Engrate
     # The column of the input key names (0..3), :other for another input, nil (not
     # remembered: it depends on the value) for a key that names no input and has no value.
     def profile_slot(key, value)
-      inp = input_for(key) { |message| Params.empty?(value) ? nil : raise(ArgumentError, message) }
+      inp = input_for(key) { |message, code| Params.empty?(value) ? nil : raise(Error.new(code, message)) }
       return nil if inp.nil?
 
       PROFILE_INPUTS[inp.id] == inp.kind ? SLOTS[inp.id] : :other

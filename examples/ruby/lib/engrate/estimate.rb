@@ -21,10 +21,11 @@ module Engrate
     # names are ignored; nil, "" and NaN mean "not known" (the model's default is used).
     # Unknown names are ignored and listed in the result, or raise Engrate::Error
     # (E_UNKNOWN_NAME) when strict. lang is the language of the names in the breakdown.
-    # A key that names no input raises ArgumentError; bad values raise Engrate::Error
-    # (E_NUMBER for years "abc", E_UTF8, E_INVALID for infinite years or a NUL).
-    def estimate(params = nil, strict: false, lang: "en", **named)
-      pairs = inputs_of(params, named)
+    # inputs: more of them, as a Hash or [name, value] pairs. Bad input raises
+    # Engrate::Error: a key that names no input (E_UNKNOWN_NAME) or an input given twice
+    # (E_DUPLICATE), years "abc" (E_NUMBER), invalid UTF-8, infinite years or a NUL.
+    def estimate(params = nil, strict: false, lang: "en", inputs: nil, **named)
+      pairs = inputs_of(params, named, inputs)
       lang = lang.to_s
       query(pairs, strict) { |h, r| read(h, r, lang) }
     end
@@ -48,22 +49,25 @@ module Engrate
 
     private
 
-    # [[Input, value, key], ...] of a params object and keywords; ArgumentError for a key
-    # that names no input (unless its value is empty: as in the C API, an input the model
-    # lacks may be given no value) or an input given twice.
-    def inputs_of(params, named)
+    # [[Input, value, key], ...] of a params object, keywords and inputs (a Hash or
+    # [name, value] pairs). Engrate::Error for a key that names no input (E_UNKNOWN_NAME;
+    # unless its value is empty: as in the C API, an input the model lacks may be given no
+    # value) and for an input given twice (E_DUPLICATE).
+    def inputs_of(params, named, inputs = nil)
       out = []
       Params.pairs(params).each { |key, value| take(out, key, value) } unless params.nil?
       named&.each { |key, value| take(out, key, value) }
+      inputs&.to_a&.each { |key, value| take(out, key, value) }
       out
     end
 
     def take(out, key, value)
-      inp = input_for(key) { |message| Params.empty?(value) ? nil : raise(ArgumentError, message) }
+      inp = input_for(key) { |message, code| Params.empty?(value) ? nil : raise(Error.new(code, message)) }
       return if inp.nil?
 
       if (other = out.find { |i, _, _| i.equal?(inp) })
-        raise ArgumentError, "#{inp.id} is given twice (as #{other[2].inspect} and #{key.inspect})"
+        raise Error.new(E_DUPLICATE, "#{inp.id} is given twice (as #{other[2].inspect} and " \
+                                     "#{key.inspect})")
       end
 
       out << [inp, value, key]

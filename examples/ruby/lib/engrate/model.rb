@@ -137,9 +137,16 @@ module Engrate
     end
 
     # The input with this id, or this label in any of the model's languages (folded as
-    # names are: "Skills", "スキル", "ｽｷﾙ"); KeyError when the model has none.
+    # names are: "Skills", "スキル", "ｽｷﾙ"); KeyError when the model has none, or more
+    # than one.
     def input(key)
       input_for(key) { |message| raise KeyError, message }
+    end
+
+    # The input people call name (as #input finds it), or nil when there is none.
+    # Engrate::Error (E_DUPLICATE) when more than one input is called name.
+    def find_input(name)
+      input_for(name) { |message, code| code == E_DUPLICATE ? raise(Error.new(code, message)) : nil }
     end
 
     # The levels of a categorical or set input.
@@ -194,67 +201,50 @@ module Engrate
     # frozen Model (a constant) still fills them.
     def adopt(ptr)
       @handle = Handle.new(ptr)
-      @cache = { names: {}, labels: {} }
+      @cache = { names: {}, labels: {}, keys: {} }
     end
 
     def use(&block)
       @handle.use(&block)
     end
 
-    # [inputs, {key => Input or :ambiguous}, {folded key => Input or :ambiguous}], made
-    # once. Keys are the ids (as strings and symbols) and, where no id is the same, the
-    # labels in every language of the model.
+    # [inputs, {id => Input}], made once; ids as strings and as symbols.
     def input_table
       @cache[:inputs] ||= use do |h|
         list = Array.new(Raw.engrate_model_input_count(h)) { |i| Input.send(:new, self, i, h) }
         exact = {}
         list.each { |inp| exact[inp.id] = exact[inp.id.to_sym] = inp }
-        by_label = {}
-        languages(h).each do |lang|
-          list.each do |inp|
-            l = Engrate.utf8(Raw.engrate_input_label(h, inp.index, lang))
-            by_label[l] = by_label.fetch(l, inp).equal?(inp) ? inp : :ambiguous
-          end
-        end
-        by_label.each { |l, inp| exact[l] ||= inp }
-        folded = {}
-        exact.each do |k, inp|
-          next if k.is_a?(Symbol) || (f = Engrate.fold(k)).nil?
-
-          folded[f] = folded.fetch(f, inp).equal?(inp) ? inp : :ambiguous
-        end
-        [list.freeze, exact.freeze, folded.freeze].freeze
+        [list.freeze, exact.freeze].freeze
       end
     end
 
-    # The languages the model labels its inputs in ("en" first). The C API has no call
-    # that lists them, so they are read from the model's text ("label.LANG = ...").
-    def languages(h)
-      len = FFI::MemoryPointer.new(:size_t)
-      ptr = Raw.engrate_model_to_string(h, len, nil)
-      return ["en"] if ptr.null?
-
-      text = begin
-        ptr.get_bytes(0, len.read(:size_t))
-      ensure
-        Raw.engrate_string_free(ptr)
-      end
-      (["en"] + text.scan(/^label\.([a-z]{2,8})[ \t]*=/n).flatten).uniq
-    end
-
-    # The Input that key names (see #input); otherwise yields a message and returns what
-    # the block returns.
+    # The Input that key names: its id, else what engrate_model_find_input finds (the id
+    # or any label, compared after folding: "職種", "Role", "ＳＫＩＬＬＳ"), remembered for
+    # the next call (up to 1,024 keys). Otherwise yields and returns what the block
+    # returns; the block gets the message and the code, E_UNKNOWN_NAME or
+    # E_DUPLICATE.
     def input_for(key)
       @handle.check
-      _, exact, folded = input_table
+      list, exact = input_table
       inp = exact[key]
-      if inp.nil? && (key.is_a?(String) || key.is_a?(Symbol))
-        s = key.to_s
-        inp = exact[s] || ((f = Engrate.fold(s)) && folded[f])
-      end
-      return inp if inp.is_a?(Input)
+      return inp if inp
 
-      yield inp == :ambiguous ? ambiguous_key(key) : unknown_key(key)
+      s = key.is_a?(Symbol) ? key.to_s : key
+      raise TypeError, "an input is named by a String or Symbol, not #{key.class}" unless s.is_a?(String)
+
+      found = @cache[:keys][s] || begin
+        at = FFI::MemoryPointer.new(:size_t)
+        c = Engrate.c_string(s)
+        rc = use { |h| Raw.engrate_model_find_input(h, c, at) }
+        r = rc.zero? ? list[at.read(:size_t)] : rc
+        @cache[:keys][s.frozen? ? s : s.dup.freeze] = r if @cache[:keys].size < 1024
+        r
+      end
+      return found if found.is_a?(Input)
+
+      return yield(ambiguous_key(key), E_DUPLICATE) if found == Raw::E_DUPLICATE
+
+      yield unknown_key(key), E_UNKNOWN_NAME
     end
 
     def unknown_key(key)
@@ -269,7 +259,7 @@ module Engrate
     end
 
     def ambiguous_key(key)
-      "#{key.to_s.inspect} is a label of more than one input of the model #{name}: " \
+      "more than one input of the model #{name} is called #{key.to_s.inspect}: " \
         "give the input's id (#{inputs.map(&:id).join(", ")})"
     end
 
@@ -314,6 +304,13 @@ module Engrate
     def inside(h, &block)
       h ? yield(h) : use(&block)
     end
+  end
+
+  # The names of a set typed in one field ("Java、Python; SQL"), as the library splits them
+  # (engrate_query_add_list): at , ; 、 ， ； ､ (never at "/" or spaces), each part
+  # trimmed, blank parts dropped.
+  def self.split_names(text)
+    Params.split(c_string(text))
   end
 
   FOLD_CAP = 1025 # a folded name has at most 1024 bytes (engrate.h), and its NUL

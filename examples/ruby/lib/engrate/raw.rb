@@ -176,6 +176,7 @@ module Engrate
     # Inputs and levels
     attach_function :engrate_model_input_count, [:pointer], :size_t
     attach_function :engrate_model_input_index, %i[pointer string pointer], :int
+    attach_function :engrate_model_find_input, %i[pointer string pointer], :int
     attach_function :engrate_input_id, %i[pointer size_t], :string
     attach_function :engrate_input_kind, %i[pointer size_t], :int
     attach_function :engrate_input_label, %i[pointer size_t string], :string

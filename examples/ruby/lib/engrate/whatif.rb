@@ -19,11 +19,12 @@ module Engrate
     # with_no_evidence. Returns an array of Change; raises as #estimate does.
     #   model.whatif(role: "pm", skills: "Java", years: 8, top: 3)
     def whatif(params = nil, top: 5, vary: nil, steps: nil, with_no_evidence: false,
-               strict: false, lang: "en", **inputs)
+               strict: false, lang: "en", inputs: nil, **named)
       top = Integer(top)
       raise ArgumentError, "top must be 0 (all) or more, not #{top}" if top.negative?
 
-      run_whatif(params, inputs, vary, steps, with_no_evidence, strict, lang.to_s) do |w, q, f, e|
+      pairs = inputs_of(params, named, inputs)
+      run_whatif(pairs, vary, steps, with_no_evidence, strict, lang.to_s) do |w, q, f, e|
         Raw.engrate_whatif_run(w, q, top, f, e)
       end
     end
@@ -34,14 +35,14 @@ module Engrate
     # "100万", "95.5万円"). Returns a Target: rate, reached, max_changes and the path of
     # Changes, each with the estimate after it.
     def whatif_target(rate, params = nil, max_changes: 5, vary: nil, steps: nil,
-                      with_no_evidence: false, strict: false, lang: "en", **inputs)
+                      with_no_evidence: false, strict: false, lang: "en", inputs: nil, **named)
       rate = Params.rate(rate)
       max_changes = Integer(max_changes)
       raise ArgumentError, "max_changes must be 0 (no limit) or more" if max_changes.negative?
 
       reached = false
-      path = run_whatif(params, inputs, vary, steps, with_no_evidence, strict,
-                        lang.to_s) do |w, q, f, e|
+      pairs = inputs_of(params, named, inputs)
+      path = run_whatif(pairs, vary, steps, with_no_evidence, strict, lang.to_s) do |w, q, f, e|
         rc = Raw.engrate_whatif_target(w, q, rate, max_changes, f, e)
         reached = Raw.engrate_whatif_reached(w) == 1
         rc
@@ -53,8 +54,7 @@ module Engrate
 
     # Fill a query with the profile, make a what-if for it with the options, yield
     # (whatif, query, flags, error) for the run, and read its records.
-    def run_whatif(params, named, vary, steps, with_no_evidence, strict, lang)
-      pairs = inputs_of(params, named)
+    def run_whatif(pairs, vary, steps, with_no_evidence, strict, lang)
       vary_at = vary && vary_indexes(vary)
       flags = (strict ? Raw::STRICT : 0) | (with_no_evidence ? Raw::WHATIF_NO_EVIDENCE : 0)
       @handle.scratch do |h, q, _r, err|
@@ -80,7 +80,7 @@ module Engrate
 
       keys.map do |k|
         k = "role" if k.to_s == "roles" # as --list and --vary take it
-        input_for(k) { |message| raise ArgumentError, message }.index
+        input_for(k) { |message, code| raise Error.new(code, message) }.index
       end
     end
 
