@@ -248,6 +248,12 @@ class TestFormValues < RailsCase
     assert_equal [Engrate::E_INVALID, 2], [out[2].code, out[2].index]
     e = assert_raises(Engrate::Error) { @m.estimate_many([{ role: "pm" }, { years: "x" }]) }
     assert_equal [Engrate::E_NUMBER, 1, "years: 'x' is not a number"], [e.code, e.index, e.text]
+    # a name C cannot take (a NUL) is its profile's error too, found one profile at a time
+    many = (0...20).map { |i| { role: "pm", skills: i == 17 ? ["ja\0va"] : ["java"] } }
+    out = @m.estimate_many(many, return_errors: true)
+    assert_equal [Engrate::E_INVALID, 17], [out[17].code, out[17].index]
+    assert_equal [bits(@m.estimate(role: "pm", skills: ["java"]).estimate)] * 19,
+                 (out[0, 17] + out[18..]).map { |b| bits(b.estimate) }
   end
 end
 

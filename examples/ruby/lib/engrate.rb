@@ -136,16 +136,15 @@ module Engrate
   end
 
   # A char *[] for many names (nil: NULL) in one block of C memory: the pointers, then the
-  # names, NUL-terminated; in a long list (a batch), each distinct name once. Returns the
-  # block (keep it until the call) or nil for no names. checked: the names already went
-  # through c_string.
-  def self.c_strings(names, checked: false)
+  # names, NUL-terminated; in a long list (a batch), each distinct name once and checked
+  # once (c_string). Returns the block (keep it until the call) or nil for no names.
+  def self.c_strings(names)
     return nil if names.empty?
 
-    names = names.map { |s| s && c_string(s) } unless checked
     head = names.size * FFI::Pointer.size
     return c_strings_shared(names, head) if names.size > 16
 
+    names = names.map { |s| s && c_string(s) }
     size = names.sum { |s| s ? s.bytesize + 1 : 0 }
     mem = FFI::MemoryPointer.new(:uint8, head + [size, 1].max, false)
     at = mem.address + head
@@ -171,9 +170,10 @@ module Engrate
     names.each do |s|
       next if s.nil? || at.key?(s)
 
+      c = c_string(s)
       at[s] = size
-      distinct << s
-      size += s.bytesize + 1
+      distinct << c
+      size += c.bytesize + 1
     end
     mem = FFI::MemoryPointer.new(:uint8, head + [size, 1].max, false)
     base = mem.address + head

@@ -92,14 +92,14 @@ module Engrate
         rc = x.nil? ? 0 : Raw.engrate_query_set_number_at(q, inp.index, x, err)
       when :categorical
         n = Params.one_name(value, inp.id)
-        rc = n.nil? ? 0 : Raw.engrate_query_add(q, inp.id, n, nil, err)
+        rc = n.nil? ? 0 : Raw.engrate_query_add(q, inp.id, Engrate.c_string(n), nil, err)
       else
         rc = 0
         if value.is_a?(String) || value.is_a?(Symbol) # typed in one field: C splits it
           rc = Raw.engrate_query_add_list(q, inp.id, Engrate.c_string(value), nil, err)
         else
           Params.set_names(value).each do |n|
-            rc = Raw.engrate_query_add(q, inp.id, n, nil, err)
+            rc = Raw.engrate_query_add(q, inp.id, Engrate.c_string(n), nil, err)
             break if rc.negative?
           end
         end

@@ -55,13 +55,6 @@ module Engrate
       end
     end
 
-    # True for the common name that needs no conversion: UTF-8, starting with a printable
-    # ASCII character (so not blank), no NUL.
-    def plain?(v)
-      v.is_a?(String) && v.encoding == Encoding::UTF_8 && (b = v.getbyte(0)) &&
-        b > 0x20 && b < 0x7f && !v.include?("\0")
-    end
-
     # A name for the C API (Engrate.c_string), or nil when value is blank.
     def name(value)
       return nil if value.nil?
@@ -74,14 +67,16 @@ module Engrate
       blank?(s) ? nil : s
     end
 
-    # The names of a set input: an array (or any enumerable) of names, or one string of
-    # names separated by SEPARATORS; blanks dropped.
+    # The names of a set input: an array (or any enumerable) of names, nils dropped, or one
+    # string of names split as the library splits it (SEPARATORS). The names are not yet
+    # checked (Engrate.c_string and c_strings check them where they go to C) and may be
+    # blank: the library ignores blank names.
     def set_names(value)
       case value
-      when Array then value.filter_map { |v| plain?(v) ? v : name(v) }
+      when Array then value.include?(nil) ? value.compact : value
       when nil then []
       when String, Symbol then split(Engrate.c_string(value))
-      else value.to_a.filter_map { |v| name(v) }
+      else value.to_a.compact
       end
     end
 
@@ -100,7 +95,8 @@ module Engrate
     # The one name of a categorical input, or nil; an array (a multi-select, or a select
     # with a blank first option) may hold one name besides blanks.
     def one_name(value, input_id)
-      return name(value) if value.nil? || value.is_a?(String) || !value.respond_to?(:to_a)
+      return value if value.nil? || value.is_a?(String) # checked where it goes to C
+      return name(value) unless value.respond_to?(:to_a)
 
       names = value.to_a.filter_map { |v| name(v) }
       return names[0] if names.size <= 1
