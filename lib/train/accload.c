@@ -148,16 +148,19 @@ const char *rd_ostr(rd *r, er_pool *pool, size_t max)
     return s;
 }
 
+static const char *shown(const char *s, size_t n, char *out);
+
 int rd_section(rd *r, const char *tag, const char *name)
 {
+    char show[21];
     r->section = name;
     r->item[0] = '\0';
     r->end = r->file_end;
     if (!need(r, 12))
         return r->rc;
     if (memcmp(r->p, tag, 4))
-        return rd_fail(r, ENGRATE_E_DATA, "expected section %s, found '%.4s'", tag,
-                       (const char *)r->p);
+        return rd_fail(r, ENGRATE_E_DATA, "expected section %s, found '%s'", tag,
+                       shown((const char *)r->p, 4, show));
     r->p += 4;
     uint64_t len = rd_u64(r);
     if (len > (uint64_t)(r->file_end - r->p))
@@ -180,15 +183,26 @@ int rd_section_end(rd *r)
 
 /* ---- The file ------------------------------------------------------------------------ */
 
+/* Up to 20 bytes as printable ASCII ('?' for the others: they may be anything). */
+static const char *shown(const char *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (; k < n && k < 20; k++)
+        out[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+    out[k] = '\0';
+    return out;
+}
+
 /* The first line: "engrate-accumulator VERSION KIND\n". The kind, or 0 with the error. */
 static int read_magic(rd *r)
 {
     const char *s = (const char *)r->p;
     size_t n = (size_t)(r->file_end - r->p), m = sizeof ACC_MAGIC - 1;
     r->section = "the first line";
+    char show[21];
     if (!acc_is_file(s, n)) {
-        rd_fail(r, ENGRATE_E_SYNTAX, "not an engrate accumulator file (it begins '%.20s')",
-                n ? s : "");
+        rd_fail(r, ENGRATE_E_SYNTAX, "not an engrate accumulator file (it begins '%s')",
+                shown(s, n, show));
         return 0;
     }
     const char *nl = memchr(s, '\n', n < 64 ? n : 64);
@@ -211,8 +225,8 @@ static int read_magic(rd *r)
                : (size_t)(nl - q) == 7 && !memcmp(q, "partial", 7) ? ACC_KIND_PARTIAL
                                                                    : 0;
     if (!kind)
-        rd_fail(r, ENGRATE_E_SYNTAX, "unknown kind '%.*s' (scan or partial)",
-                (int)(nl - q < 20 ? nl - q : 20), q);
+        rd_fail(r, ENGRATE_E_SYNTAX, "unknown kind '%s' (scan or partial)",
+                shown(q, (size_t)(nl - q), show));
     r->p = (const unsigned char *)nl + 1;
     return kind;
 }

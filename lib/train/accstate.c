@@ -231,11 +231,12 @@ static int read_term(rd *r, trainer *t, uint32_t j, size_t p, size_t *total)
     if (r->rc)
         return r->rc;
     int bad = dropped > 1 || (dropped != 0) != (j >= p) || tm->lf < -1 ||
-              tm->lf >= (int)t->n_lf || (tm->flags & ~(unsigned)ENGRATE_LEVEL_NO_EVIDENCE);
-    if (j == 0)
+              tm->lf >= (int)t->n_lf || (tm->flags & ~(unsigned)ENGRATE_LEVEL_NO_EVIDENCE) ||
+              (j > 0 && tm->input >= t->n_in);
+    if (bad)
+        ;
+    else if (j == 0)
         bad |= tm->input != UINT32_MAX || tm->piece || tm->lf != -1 || tm->flags;
-    else if (tm->input >= t->n_in)
-        bad = 1;
     else if (t->in[tm->input].kind == ENGRATE_NUMERIC)
         bad |= tm->lf != -1 || tm->flags || dropped ||
                (tm->piece > t->in[tm->input].n_knots && tm->piece != TR_MISSING_PIECE);
