@@ -52,7 +52,7 @@ check_PROGRAMS += tests/check_chaos
 TESTS += tests/check_chaos
 tests_check_chaos_SOURCES = tests/check_chaos.c tests/chaos_alloc.c tests/chaos_alloc.h \
 	tests/chaos_ops.c tests/chaos_ops.h tests/chaos_model.c tests/chaos_whatif.c \
-	tests/chaos_train.c tests/testutil.h
+	tests/chaos_train.c tests/chaos_acc.c tests/testutil.h
 tests_check_chaos_LDADD = lib/train/libengrate-train.la lib/libengrate.la $(LIBM)
 
 EXTRA_DIST += tests/train-kill.test tests/tsan.sh docs/hardening.md \

@@ -87,6 +87,7 @@ int tr_apply_schema(trainer *t)
 {
     const engrate_train_options *o = t->o;
     engrate_error serr;
+    er_error_clear(&serr);
     if (t->scan_only)
         return er_error(t->err, ENGRATE_E_INVALID, NULL, 0, 0,
                         "a scan finds the levels itself: --schema is for the sums (--partial) "

@@ -122,7 +122,9 @@ static void note_dropped(trainer *t)
                 er_buf_puts(&b, ", ..."); /* a note holds a few hundred bytes */
             n++;
         }
-        if (n && !b.failed)
+        if (n && b.failed)
+            t->rep->nomem = 1; /* the note is lost: the report must not render without it */
+        else if (n)
             er_report_note(t->rep, "%s: %zu level%s seen fewer than %ld times (--min-count) "
                                    "dropped: %s",
                            t->in[i].label, n, n > 1 ? "s" : "", t->o->min_count, b.s);
