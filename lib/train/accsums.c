@@ -1,7 +1,7 @@
 /* accsums.c: the rest of an accumulator file read back (docs/accumulator.md): the names
  * that fold alike claimed for one level each (as the pass claimed them), the rows and the
  * report's reasons and first notes, the exact sums of each fold (in canonical form only),
- * and the sample (in key order, which is also a heap once reversed). */
+ * and the sample (in key order, made a heap again). */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -268,16 +268,14 @@ int acc_read_sample(rd *r, trainer *t)
         if (!row)
             break;
         const srow *prev = i ? t->sample[i - 1] : NULL;
+        t->skeys[t->sample_n] = (skey){row->key, row->y, row->w};
         t->sample[t->sample_n++] = row;
         if (prev && (row->key < prev->key ||
                      (row->key == prev->key &&
                       (row->y < prev->y || (row->y == prev->y && row->w < prev->w)))))
             return rd_fail(r, ENGRATE_E_DATA, "the sample is not in the order of its keys");
     }
-    for (size_t i = 0; !r->rc && i < t->sample_n / 2; i++) { /* descending: a max-heap */
-        srow *x = t->sample[i];
-        t->sample[i] = t->sample[t->sample_n - 1 - i];
-        t->sample[t->sample_n - 1 - i] = x;
-    }
+    if (!r->rc)
+        tr_sample_heapify(t);
     return rd_section_end(r);
 }

@@ -90,6 +90,12 @@ int tr_sample_room(trainer *t, size_t n)
         cap *= 2;
     if (cap > t->sample_cap)
         cap = t->sample_cap > n ? t->sample_cap : n;
+    /* Each array is kept as soon as it has grown, and sample_alloc only once both have:
+     * a failure leaves both at least sample_alloc long, and the next call grows them. */
+    skey *k = realloc(t->skeys, cap * sizeof *k);
+    if (!k)
+        return ENGRATE_E_NOMEM;
+    t->skeys = k;
     srow **a = realloc(t->sample, cap * sizeof *a);
     if (!a)
         return ENGRATE_E_NOMEM;
@@ -128,50 +134,65 @@ static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const do
 
 /* The order of the bottom-k sample: by key, then (for two rows whose keys are equal, which
  * a 64-bit hash makes rare) by target and weight, so that it is a total order on what
- * decides a row's residual. */
-static int row_less(uint64_t ka, double ya, double wa, const srow *b)
+ * decides a row's residual. The heap compares these, beside the rows: no row is read. */
+static int key_less(const skey *a, const skey *b)
 {
-    if (ka != b->key)
-        return ka < b->key;
-    if (ya != b->y)
-        return ya < b->y;
-    return wa < b->w;
+    if (a->key != b->key)
+        return a->key < b->key;
+    if (a->y != b->y)
+        return a->y < b->y;
+    return a->w < b->w;
 }
 
-static void sift_down(srow **h, size_t n, size_t i)
+static void swap(trainer *t, size_t i, size_t j)
 {
+    srow *r = t->sample[i];
+    t->sample[i] = t->sample[j];
+    t->sample[j] = r;
+    skey k = t->skeys[i];
+    t->skeys[i] = t->skeys[j];
+    t->skeys[j] = k;
+}
+
+static void sift_down(trainer *t, size_t i)
+{
+    const skey *h = t->skeys;
+    size_t n = t->sample_n;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, big = i;
-        if (l < n && row_less(h[big]->key, h[big]->y, h[big]->w, h[l]))
+        if (l < n && key_less(&h[big], &h[l]))
             big = l;
-        if (r < n && row_less(h[big]->key, h[big]->y, h[big]->w, h[r]))
+        if (r < n && key_less(&h[big], &h[r]))
             big = r;
         if (big == i)
             return;
-        srow *x = h[i];
-        h[i] = h[big];
-        h[big] = x;
+        swap(t, i, big);
         i = big;
     }
 }
 
-static void sift_up(srow **h, size_t i)
+static void sift_up(trainer *t, size_t i)
 {
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (!row_less(h[up]->key, h[up]->y, h[up]->w, h[i]))
+        if (!key_less(&t->skeys[up], &t->skeys[i]))
             return;
-        srow *x = h[i];
-        h[i] = h[up];
-        h[up] = x;
+        swap(t, i, up);
         i = up;
     }
+}
+
+void tr_sample_heapify(trainer *t)
+{
+    for (size_t i = t->sample_n / 2; i-- > 0;)
+        sift_down(t, i);
 }
 
 /* A row into the max-heap of the `sample_cap` smallest. */
 static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
                         size_t nnz, double y, double w, uint32_t fold)
 {
+    skey k = {key, y, w};
     if (t->sample_n < t->sample_cap) {
         if (tr_sample_room(t, t->sample_n + 1))
             return ENGRATE_E_NOMEM;
@@ -179,16 +200,18 @@ static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const dou
         if (!r)
             return ENGRATE_E_NOMEM;
         t->sample[t->sample_n] = r;
-        sift_up(t->sample, t->sample_n++);
+        t->skeys[t->sample_n] = k;
+        sift_up(t, t->sample_n++);
         return 0;
     }
-    if (!t->sample_cap || !row_less(key, y, w, t->sample[0]))
+    if (!t->sample_cap || !key_less(&k, &t->skeys[0]))
         return 0;
     srow *r = fill_row(t->sample[0], idx, val, nnz, y, w, fold, key);
     if (!r)
         return ENGRATE_E_NOMEM;
     t->sample[0] = r;
-    sift_down(t->sample, t->sample_n, 0);
+    t->skeys[0] = k;
+    sift_down(t, 0);
     return 0;
 }
 
@@ -255,6 +278,8 @@ void tr_sample_free(trainer *t)
     for (size_t i = 0; t->sample && i < t->sample_n; i++)
         free(t->sample[i]);
     free(t->sample);
+    free(t->skeys);
     t->sample = NULL;
+    t->skeys = NULL;
     t->sample_n = t->sample_alloc = 0;
 }

@@ -85,6 +85,12 @@ typedef struct srow {
     double data[];        /* nval doubles, then nnz uint32 indices */
 } srow;
 
+/* What orders the bottom-k sample (sample.c): the row's key, then its target and weight. */
+typedef struct skey {
+    uint64_t key;
+    double y, w;
+} skey;
+
 /* Rows handed from the reader to the accumulating thread. */
 #define BATCH_ROWS 4096
 #define N_BATCHES 4
@@ -152,6 +158,7 @@ typedef struct trainer {
     er_xacc *xacc;        /* per fold, exact, during the pass (xacc.h) */
     er_acc *acc;          /* the same, rounded for the fit (tr_round_sums) */
     srow **sample;        /* sample.c */
+    skey *skeys;          /* by content: each sampled row's order, beside it (the heap's) */
     size_t sample_cap, sample_n, sample_alloc;
     /* row scratch */
     uint32_t *ridx;
@@ -346,6 +353,8 @@ ER_HIDDEN int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, con
 ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx,
                               int sy);
 ER_HIDDEN void tr_sample_free(trainer *t);
+/* The sample's rows (and their keys, t->skeys) made a heap again (after loading). */
+ER_HIDDEN void tr_sample_heapify(trainer *t);
 /* Room for n rows in t->sample (0 or ENGRATE_E_NOMEM). */
 ER_HIDDEN int tr_sample_room(trainer *t, size_t n);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
