@@ -86,8 +86,15 @@ module Engrate
   # nil for the base and numeric inputs; name: the level's display name, the input's label
   # for a numeric input, "base" for the base; value: the number used for a numeric input,
   # else nil; amount: in currency; no_evidence: true for a level without evidence for a
-  # premium; flags: the flag names (symbols) that apply to the term.
-  Contribution = Struct.new(:input, :level, :name, :value, :amount, :no_evidence, :flags)
+  # premium; flags: the flag names (symbols) that apply to the term; curve: for a numeric
+  # input whose curve varies by the level of a categorical input, the Curve it used, else
+  # nil.
+  Contribution = Struct.new(:input, :level, :name, :value, :amount, :no_evidence, :flags,
+                            :curve)
+  # The curve a numeric input's term used, when the curve varies by the level of a
+  # categorical input: that input's id, and the level's id and display name ("Years of
+  # experience: 8 (Germany)"); level and name are nil when the input's own curve was used.
+  Curve = Struct.new(:input, :level, :name)
   # A name that matched a level through a display name or alias rather than its id.
   Aliased = Struct.new(:given, :input, :level, :name)
   # A name that matched nothing, with the closest level's id (nil when none is close).
@@ -130,8 +137,10 @@ module Engrate
         "high" => num[high], "level" => num[level], "currency" => currency,
         "period" => period,
         "contributions" => contributions.map do |c|
-          { "input" => c.input || "(base)", "level" => c.level, "name" => c.name,
-            "value" => c.value, "amount" => num[c.amount], "no_evidence" => c.no_evidence }
+          h = { "input" => c.input || "(base)", "level" => c.level, "name" => c.name,
+                "value" => c.value, "amount" => num[c.amount], "no_evidence" => c.no_evidence }
+          h["curve"] = c.curve.level && c.curve.to_h.transform_keys(&:to_s) if c.curve
+          h
         end,
         "unknown" => unknown.dup,
         "suggestions" => suggestions.map do |s|
@@ -250,11 +259,13 @@ module Engrate
   end
 
   # An input of the model: id, kind (:categorical, :set, :numeric), label(lang), and
-  # levels (categorical and set) or min, max, default, knots and coefs (numeric).
+  # levels (categorical and set) or min, max, default, knots and coefs (numeric); by, for a
+  # numeric input whose curve varies by the level of a categorical input, that input's id
+  # (else nil): see deviations and curve.
   class Input
     KINDS = { Raw::CATEGORICAL => :categorical, Raw::SET => :set,
               Raw::NUMERIC => :numeric }.freeze
-    attr_reader :index, :id, :kind, :min, :max, :default, :knots, :coefs
+    attr_reader :index, :id, :kind, :min, :max, :default, :knots, :coefs, :by
 
     def initialize(model, index)
       h = model.send(:handle)
@@ -263,6 +274,8 @@ module Engrate
       @id = Engrate.utf8(Raw.engrate_input_id(h, index))
       @kind = KINDS.fetch(Raw.engrate_input_kind(h, index))
       @knots = @coefs = [].freeze
+      by = Raw.engrate_input_by(h, index)
+      @by = by == Raw::NO_INDEX ? nil : Engrate.utf8(Raw.engrate_input_id(h, by))
       return unless @kind == :numeric
 
       @min = Raw.engrate_input_min(h, index)
@@ -289,6 +302,35 @@ module Engrate
     # The level with this id, or nil.
     def level(id)
       levels.find { |lv| lv.id == id.to_s }
+    end
+
+    # A numeric input whose curve varies by a level: { level id => its deviation from
+    # coefs } for each level of by with a curve of its own (its curve's coefficients are
+    # coefs[k] + deviation[k]); {} for any other input.
+    def deviations
+      return {} unless @by
+
+      h = @model.send(:handle)
+      @model.input(@by).levels.each_with_object({}) do |lv, out|
+        d = Array.new(@coefs.size) { |k| Raw.engrate_input_deviation(h, @index, lv.index, k) }
+        out[lv.id] = d.freeze unless d[0].nan?
+      end
+    end
+
+    # The value on the model's scale of the curve at x (clamped to min..max): level
+    # level's (an id of a level of by) when it has one of its own, else the input's.
+    # ArgumentError for an input that is not numeric or a level by does not have.
+    def curve(x, level = nil)
+      raise ArgumentError, "#{@id} is not a numeric input" unless @kind == :numeric
+
+      lev = Raw::NO_INDEX
+      unless level.nil?
+        found = @by && @model.input(@by).level(level)
+        raise ArgumentError, "#{@id} has no curve for level #{level.inspect}" unless found
+
+        lev = found.index
+      end
+      Raw.engrate_input_curve(@model.send(:handle), @index, lev, Float(x))
     end
 
     def inspect
@@ -677,6 +719,18 @@ module Engrate
       @meta_cache ||= [name, currency, period, interval_level].freeze
     end
 
+    # The Curve term i of a C result used, for a numeric input whose curve varies by a
+    # level; nil for any other input.
+    def curve_of(inp, r, i, lang)
+      return nil unless inp.by
+
+      by = input(inp.by)
+      lev = Raw.engrate_result_contribution_curve_level(r, i)
+      return Curve.new(by.id, nil, nil) if lev == Raw::NO_INDEX
+
+      Curve.new(by.id, by.levels[lev].id, level_name(by.index, lev, lang))
+    end
+
     NO_FLAGS = FLAG_SETS[0]
     NO_EVIDENCE = FLAG_SETS[Raw::FLAG_NO_EVIDENCE]
 
@@ -705,7 +759,7 @@ module Engrate
           f = Raw.engrate_result_contribution_flags(r, i)
           Contribution.new(inp.id, nil, input_label(inp.index, lang),
                            Raw.engrate_result_contribution_value(r, i), amount,
-                           f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f])
+                           f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f], curve_of(inp, r, i, lang))
         end
       end
       unknown = []
