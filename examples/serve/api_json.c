@@ -169,6 +169,9 @@ static json_t *input_json(const engrate_model *m, size_t i)
               jput(o, "max", jnum(engrate_input_max(m, i))) ||
               jput(o, "default", jnum(engrate_input_default(m, i))) ||
               jput(o, "reference", jnum(engrate_input_reference(m, i)));
+        size_t by = engrate_input_by(m, i); /* a curve that varies by a level: its input */
+        if (!bad && by != ENGRATE_NO_INDEX)
+            bad = jput(o, "by", jstr(engrate_input_id(m, by)));
     } else if (!bad) {
         json_t *levels = json_array();
         size_t n = engrate_input_level_count(m, i);
