@@ -587,7 +587,7 @@ START_TEST(file_errors_are_located)
     void *again = engrate_train_acc_to_buffer(a, &len2, &err);
     ck_assert(len2 == len && !memcmp(good, again, len)); /* the same state, the same bytes */
     engrate_train_acc_buffer_free(again);
-    ck_assert(!memcmp(good, "engrate-accumulator 1 partial\n", 30));
+    ck_assert(!memcmp(good, "engrate-accumulator 2 partial\n", 30));
     unsigned char *b = malloc(len);
     const struct {
         const char *tag;   /* the section changed, or NULL: the first line */
@@ -597,7 +597,9 @@ START_TEST(file_errors_are_located)
         int code;
         const char *says;
     } cases[] = {
-        {NULL, 20, '2', 1, ENGRATE_E_VERSION, "format version 2; this engrate reads version 1"},
+        {NULL, 20, '3', 1, ENGRATE_E_VERSION, "format version 3; this engrate reads version 2"},
+        {NULL, 20, '1', 1, ENGRATE_E_VERSION, "format version 1; this engrate reads version 2 "
+                                              "(the file was written by an older engrate"},
         {NULL, 0, 'E', 1, ENGRATE_E_SYNTAX, "not an engrate accumulator file"},
         {NULL, 22, 'x', 1, ENGRATE_E_SYNTAX, "unknown kind 'xartial'"},
         {"ROWS", 40, 0xff, 0, ENGRATE_E_DATA, "the checksum does not match"},

@@ -106,7 +106,7 @@ class DaskTrain(unittest.TestCase):
         self.assertIn("different --folds: 5", str(e.exception))
         s = engrate.dask.merge(engrate.dask.scan(self.shards[0], **OPTIONS),
                                engrate.dask.scan(self.shards[1], **OPTIONS))
-        self.assertTrue(s.startswith(b"engrate-accumulator 1 scan\n"))
+        self.assertTrue(s.startswith(b"engrate-accumulator 2 scan\n"))
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ module EstimateCLI
     label = v[:m].input(c.input).label(v[:lang])
     return format(v[:ja] ? "%s: %sの分を差し引き" : "%s: less the %s's", label, typical(v)) if reference
     return "#{label}: #{c.name}" unless c.level.nil?
+    return format("%s: %g (%s)", label, c.value, c.curve.name) if c.curve&.level
 
     format("%s: %g", label, c.value)
   end
@@ -162,6 +163,17 @@ module EstimateCLI
     o
   end
 
+  # ', "curve": ...' for a term of an input whose curve varies by a level, else ''.
+  def json_curve(c)
+    return "" unless c.key?("curve")
+
+    k = c["curve"]
+    return ", \"curve\": null" if k.nil?
+
+    ", \"curve\": {\"input\": #{json_string(k["input"])}, \"level\": " \
+      "#{json_string(k["level"])}, \"name\": #{json_string(k["name"])}}"
+  end
+
   def as_json(v, r)
     d = r.to_h
     o = +"{\"model\": #{json_string(d["model"])}"
@@ -173,7 +185,7 @@ module EstimateCLI
       "{\"input\": #{json_string(c["input"])}, \"level\": " \
         "#{c["level"].nil? ? "null" : json_string(c["level"])}, \"name\": " \
         "#{json_string(c["name"])}, \"value\": #{json_number(c["value"])}, \"amount\": " \
-        "#{json_number(c["amount"])}, \"no_evidence\": #{c["no_evidence"]}}"
+        "#{json_number(c["amount"])}, \"no_evidence\": #{c["no_evidence"]}#{json_curve(c)}}"
     end.join(", ")
     o << "], \"unknown\": [" << d["unknown"].map { |u| json_string(u) }.join(", ")
     o << "], \"suggestions\": ["

@@ -25,6 +25,7 @@ module Paths
   EXAMPLE = File.join(SRCDIR, "models", "example.model")
   LINEAR = File.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
   VERSION2 = File.join(SRCDIR, "tests", "data", "model", "valid", "version2", "input.model")
+  BY_LEVEL = File.join(SRCDIR, "tests", "data", "model", "valid", "by-level", "input.model")
   BAD_NUMBER = File.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                          "input.model")
   ESTIMATOR = File.join(BUILDDIR, "examples", "engrate-estimate")
@@ -308,6 +309,37 @@ class TestIntrospection < EngrateCase
     assert_equal "java", m.suggest("skills", "jav").id
     assert_equal ["example", "JPY", "month", 0.8], [m.name, m.currency, m.period, m.interval_level]
     assert_raises(KeyError) { m.input("colour") }
+  end
+
+  # Years that vary by country (tests/data/model/valid/by-level, whose figures
+  # tests/check_bylevel.c works out by hand): de's curve 25x - 15(x-10)+, in's 10x -
+  # 10(x-10)+, us and no country the input's own, 20x - 10(x-10)+.
+  def test_curves_by_level
+    m = Engrate::Model.load(BY_LEVEL)
+    years = m.input("years")
+    assert_equal ["country", nil], [years.by, m.input("country").by]
+    assert_equal({ "de" => [5.0, -5.0], "in" => [-10.0, 0.0] }, years.deviations)
+    assert_equal [270, 220, 220, 100],
+                 [years.curve(12, "de"), years.curve(12, "us"), years.curve(12),
+                  years.curve(40, "in")]
+    assert_raises(ArgumentError) { years.curve(12, "fr") }
+    r = m.estimate(inputs: { "country" => "Germany", "years" => 12 })
+    assert_equal 690, r.estimate
+    c = r.contributions[1]
+    assert_equal ["years", 12, 120, Engrate::Curve.new("country", "de", "Germany")],
+                 [c.input, c.value, c.amount, c.curve]
+    assert_nil r.contributions[2].curve
+    h = r.to_h["contributions"]
+    assert_equal({ "input" => "country", "level" => "de", "name" => "Germany" }, h[1]["curve"])
+    refute h[2].key?("curve")
+    r = m.estimate(inputs: { "years" => 12 })
+    assert_equal Engrate::Curve.new("country", nil, nil), r.contributions[1].curve
+    assert h[1].key?("curve")
+    assert_nil r.to_h["contributions"][1]["curve"]
+    assert_nil @model.input("years").by
+    assert_equal({}, @model.input("years").deviations)
+  ensure
+    m&.close
   end
 
   def test_text_round_trip

@@ -120,6 +120,8 @@ static void write_opts(er_buf *b, const trainer *t, const engrate_train_options 
         for (size_t k = 0; k < in[i].n_knots; k++)
             w_f64(b, in[i].knots[k]);
         w_u8(b, (unsigned)in[i].has_option);
+        w_ostr(b, in[i].by);
+        w_u8(b, (unsigned)in[i].vary);
     }
     end_section(b, at);
 }
@@ -141,6 +143,7 @@ static void write_inputs(er_buf *b, const trainer *t)
         w_u64(b, in->n_missing);
         w_ostr(b, in->label_en);
         w_ostr(b, in->label_ja);
+        w_u32(b, in->by == SIZE_MAX ? UINT32_MAX : (uint32_t)in->by);
     }
     end_section(b, at);
 }
@@ -175,6 +178,7 @@ static void write_terms(er_buf *b, const trainer *t)
         w_i32(b, tm->lf);
         w_u32(b, tm->flags);
         w_u8(b, (unsigned)tm->dropped);
+        w_u32(b, tm->by_term);
         w_u64(b, tm->count);
         uint32_t n = 0;
         for (uint32_t s = tm->spellings; s != UINT32_MAX; s = t->spells[s].next)

@@ -7,7 +7,7 @@
 #include "trainer.h"
 
 #define ACC_MAGIC "engrate-accumulator"
-#define ACC_VERSION 1
+#define ACC_VERSION 2
 
 enum { ACC_KIND_SCAN = 1, ACC_KIND_PARTIAL = 2 };
 

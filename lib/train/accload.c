@@ -214,10 +214,13 @@ static int read_magic(rd *r)
         rd_fail(r, ENGRATE_E_SYNTAX, "a malformed first line");
         return 0;
     }
-    if (v != ACC_VERSION) {
-        rd_fail(r, v > ACC_VERSION ? ENGRATE_E_VERSION : ENGRATE_E_SYNTAX,
+    if (v != ACC_VERSION) { /* an accumulator is an intermediate: made again, not converted */
+        rd_fail(r, v ? ENGRATE_E_VERSION : ENGRATE_E_SYNTAX,
                 "format version %lu; this engrate reads version %d%s", v, ACC_VERSION,
-                v > ACC_VERSION ? " (the file was written by a newer engrate)" : "");
+                !v                ? ""
+                : v > ACC_VERSION ? " (the file was written by a newer engrate)"
+                                  : " (the file was written by an older engrate: accumulate "
+                                    "the data again)");
         return 0;
     }
     q++;

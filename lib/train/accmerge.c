@@ -31,6 +31,23 @@ static void input_flag(const opt_input *in, char *buf, size_t cap)
         o += snprintf(buf + o, cap - (size_t)o, ":%s", in->sep);
     for (size_t k = 0; k < in->n_knots && o > 0 && (size_t)o < cap; k++)
         o += snprintf(buf + o, cap - (size_t)o, "%s%.17g", k ? "," : ":knots=", in->knots[k]);
+    if (in->by && o > 0 && (size_t)o < cap)
+        o += snprintf(buf + o, cap - (size_t)o, ":by=%s", in->by);
+    if (in->vary && o > 0 && (size_t)o < cap)
+        snprintf(buf + o, cap - (size_t)o, ":vary=%s", in->vary == ER_VARY_KNOTS ? "knots" : "slope");
+}
+
+/* Whether two inputs were accumulated alike: kind, column, separator, knots, and the
+ * curve's by-column and what varies by it (the design terms a pass adds for it). */
+static int same_input(const opt_input *a, const opt_input *b)
+{
+    int va = a->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
+    int vb = b->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
+    return a->kind == b->kind && !strcmp(a->col, b->col) && !strcmp(a->sep, b->sep) &&
+           a->n_knots == b->n_knots &&
+           (!a->n_knots || !memcmp(a->knots, b->knots, a->n_knots * sizeof(double))) &&
+           (a->by == NULL) == (b->by == NULL) && (!a->by || !strcmp(a->by, b->by)) &&
+           (!a->by || va == vb);
 }
 
 static int same_inputs(const engrate_train_options *a, const engrate_train_options *b,
@@ -41,9 +58,7 @@ static int same_inputs(const engrate_train_options *a, const engrate_train_optio
     int da, db;
     const opt_input *ia = er_options_inputs(a, &na, sa, &da), *ib = er_options_inputs(b, &nb, sb, &db);
     for (size_t i = 0; i < na || i < nb; i++) {
-        if (i < na && i < nb && ia[i].kind == ib[i].kind && !strcmp(ia[i].col, ib[i].col) &&
-            !strcmp(ia[i].sep, ib[i].sep) && ia[i].n_knots == ib[i].n_knots &&
-            (!ia[i].n_knots || !memcmp(ia[i].knots, ib[i].knots, ia[i].n_knots * sizeof(double))))
+        if (i < na && i < nb && same_input(&ia[i], &ib[i]))
             continue;
         snprintf(va, cap, "input %zu", i + 1);
         if (i < na)

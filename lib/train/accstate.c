@@ -46,7 +46,15 @@ static int read_input_option(rd *r, er_pool *tmp, opt_input *in)
     if (has > 1)
         return rd_fail(r, ENGRATE_E_DATA, "a flag of %u", has);
     in->has_option = (int)has;
-    if (!r->rc && !(in->col = er_dup_str(col)))
+    const char *by = rd_ostr(r, tmp, ER_MAX_NAME_BYTES);
+    unsigned vary = rd_u8(r);
+    if (r->rc)
+        return r->rc;
+    if (vary > ER_VARY_KNOTS || (by && kind != ENGRATE_NUMERIC) || (vary && !by))
+        return rd_fail(r, ENGRATE_E_DATA, "a curve by '%s' that varies as %u", by ? by : "",
+                       vary);
+    in->vary = (int)vary;
+    if (!(in->col = er_dup_str(col)) || (by && !(in->by = er_dup_str(by))))
         return rd_fail(r, ENGRATE_E_NOMEM, "out of memory");
     return r->rc;
 }
@@ -110,6 +118,25 @@ int acc_read_options(rd *r, engrate_train_options **out)
 
 /* ---- Inputs and the levels file ----------------------------------------------------------- */
 
+/* Input i's curve by another input (curves.c): `by`, that input's number, or UINT32_MAX
+ * when its options give no by-column; the other input is categorical, read or not yet. */
+static int read_curve(rd *r, trainer *t, size_t i, size_t n, uint32_t by)
+{
+    tinput *in = &t->in[i];
+    const opt_input *oi = &t->o->inputs[i];
+    in->by = SIZE_MAX;
+    in->by_col = oi->by;
+    in->vary = oi->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
+    if (!oi->by && by == UINT32_MAX)
+        return 0;
+    if (!oi->by || by >= n || by == i || t->o->inputs[by].kind != ENGRATE_CATEGORICAL)
+        return rd_fail(r, ENGRATE_E_DATA, "input '%s' varies by input %lu, not one its "
+                                          "options let it",
+                       in->label, (unsigned long)by);
+    in->by = by;
+    return 0;
+}
+
 static int read_inputs(rd *r, trainer *t)
 {
     const engrate_train_options *o = t->o;
@@ -139,8 +166,11 @@ static int read_inputs(rd *r, trainer *t)
         in->n_missing = rd_u64(r);
         in->label_en = rd_ostr(r, &t->pool, ER_MAX_NAME_BYTES);
         in->label_ja = rd_ostr(r, &t->pool, ER_MAX_NAME_BYTES);
+        uint32_t by = rd_u32(r);
         in->scale_set = (int)set;
         if (r->rc)
+            break;
+        if (read_curve(r, t, i, n, by))
             break;
         int range_ok = (in->min == INFINITY && in->max == -INFINITY) ||
                        (isfinite(in->min) && isfinite(in->max) && in->min <= in->max);
@@ -226,6 +256,7 @@ static int read_term(rd *r, trainer *t, uint32_t j, size_t p, size_t *total)
     tm->lf = (int32_t)rd_u32(r);
     tm->flags = rd_u32(r);
     unsigned dropped = rd_u8(r);
+    tm->by_term = rd_u32(r);
     tm->count = rd_u64(r);
     tm->dropped = (int)dropped;
     if (r->rc)
@@ -236,12 +267,21 @@ static int read_term(rd *r, trainer *t, uint32_t j, size_t p, size_t *total)
     if (bad)
         ;
     else if (j == 0)
-        bad |= tm->input != UINT32_MAX || tm->piece || tm->lf != -1 || tm->flags;
+        bad |= tm->input != UINT32_MAX || tm->piece || tm->lf != -1 || tm->flags || tm->by_term;
+    else if (t->in[tm->input].kind == ENGRATE_NUMERIC && tm->by_term) {
+        /* a level's deviation: after its level, dropped with it, one per level and piece */
+        bad |= tm->lf != -1 || tm->flags || tm->by_term >= j ||
+               (int)dropped != t->terms[tm->by_term].dropped;
+        int rc = bad ? 0 : tr_curves_take(t, j);
+        if (rc == ENGRATE_E_NOMEM)
+            return rd_fail(r, rc, "out of memory");
+        bad |= rc != 0;
+    }
     else if (t->in[tm->input].kind == ENGRATE_NUMERIC)
         bad |= tm->lf != -1 || tm->flags || dropped ||
                (tm->piece > t->in[tm->input].n_knots && tm->piece != TR_MISSING_PIECE);
     else
-        bad |= tm->piece != 0 || (tm->lf >= 0 && t->lf[tm->lf].term != j) ||
+        bad |= tm->by_term || tm->piece != 0 || (tm->lf >= 0 && t->lf[tm->lf].term != j) ||
                (tm->flags && (tm->lf < 0 || !t->lf[tm->lf].no_evidence));
     if (bad)
         return rd_fail(r, ENGRATE_E_DATA, "a term that is not one a pass makes");
@@ -274,6 +314,8 @@ static int check_terms(rd *r, trainer *t)
     for (uint32_t j = 1; j < t->n_terms; j++) {
         const term *tm = &t->terms[j];
         const tinput *in = &t->in[tm->input];
+        if (in->kind == ENGRATE_NUMERIC && tm->by_term)
+            continue; /* a deviation, checked as it was read (tr_curves_take) */
         if (in->kind == ENGRATE_NUMERIC) {
             if (tm->piece == TR_MISSING_PIECE ? in->miss != j : in->first + tm->piece != j)
                 return rd_fail(r, ENGRATE_E_DATA, "term %u of '%s' is out of place", j,

@@ -3,9 +3,10 @@
  * from several files or machines (accum.c). Each part numbered its terms as it met them;
  * the merge finds each of the part's terms in the whole (the intercept and numeric pieces
  * by their place, levels of the levels file by their entry, other levels by their folded
- * name) or adds it, in the part's order, so that merging parts in the data's order numbers
- * the terms as one pass would have. Spelling counts, rows, reasons and the first notes add
- * up; the exact sums and the sample merge (xacc.c, sample.c). */
+ * name, a curve's deviation by its level and piece) or adds it, in the part's order, so
+ * that merging parts in the data's order numbers the terms as one pass would have.
+ * Spelling counts, rows, reasons and the first notes add up; the exact sums and the sample
+ * merge (xacc.c, sample.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -56,6 +57,9 @@ static int map_terms(trainer *dst, const trainer *src, uint32_t *map)
             if (!in->miss && !(rc = tr_new_term(dst, st->input, TR_MISSING_PIECE, NULL, -1)))
                 in->miss = (uint32_t)(dst->n_terms - 1);
             map[j] = in->miss;
+        } else if (in->kind == ENGRATE_NUMERIC && st->by_term) {
+            /* a level's deviation (curves.c): its level is mapped already (made first) */
+            rc = tr_curves_piece(dst, st->input, map[st->by_term], st->piece, &map[j]);
         } else if (in->kind == ENGRATE_NUMERIC) {
             map[j] = in->first + st->piece;
         } else {
@@ -100,6 +104,9 @@ static int merge_inputs(trainer *dst, const trainer *src, int *sx)
             d->scale_set = 1;
         }
     }
+    for (size_t j = 1; j < src->n_terms; j++) /* a deviation holds its piece's values */
+        if (src->terms[j].by_term)
+            sx[j] = sx[src->in[src->terms[j].input].first + src->terms[j].piece];
     if (src->y_scale_set && dst->y_scale_set)
         return src->y_scale - dst->y_scale;
     if (src->y_scale_set) {

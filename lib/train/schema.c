@@ -4,7 +4,9 @@
  * the whole scan (and the numeric inputs' "was missing" terms), which get sums, then the
  * others, which are counted but get none ("dropped"), so that every part accumulates the
  * same columns and --min-count is the whole data's. A level the scan did not see is then a
- * row error: the schema must come from a scan of the same data. */
+ * row error: the schema must come from a scan of the same data. A curve's deviations for
+ * a level (curves.c) come with their level, kept or dropped with it, in the scan's order,
+ * which merging the scans in the data's order makes the single pass's. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -32,7 +34,7 @@ static int schema_fits(trainer *t, const engrate_train_acc *s)
     for (size_t i = 0; !what && i < t->n_in; i++) {
         const tinput *a = &t->in[i], *b = &s->t.in[i];
         if (a->kind != b->kind || strcmp(a->label, b->label) || strcmp(a->sep, b->sep) ||
-            a->n_knots != b->n_knots ||
+            a->n_knots != b->n_knots || a->by != b->by || (a->by != SIZE_MAX && a->vary != b->vary) ||
             (a->n_knots && memcmp(a->knots, b->knots, a->n_knots * sizeof *a->knots)))
             what = "inputs";
     }
@@ -51,18 +53,24 @@ static int schema_fits(trainer *t, const engrate_train_acc *s)
                     what);
 }
 
-/* Scan term j as a term of t (dropped or not), with its names and spellings. */
-static int take_term(trainer *t, const trainer *s, uint32_t j, int dropped)
+/* Scan term j as a term of t (dropped or not), with its names and spellings; map: t's
+ * term for each of the scan's taken so far. */
+static int take_term(trainer *t, const trainer *s, uint32_t j, int dropped, uint32_t *map)
 {
     const term *st = &s->terms[j];
     int rc = tr_new_term(t, st->input, st->piece, NULL, -1);
     if (rc)
         return rc;
     uint32_t ti = (uint32_t)(t->n_terms - 1), other;
+    map[j] = ti;
     t->terms[ti].dropped = dropped;
     if (st->piece == TR_MISSING_PIECE) {
         t->in[st->input].miss = ti;
         return 0;
+    }
+    if (st->by_term) { /* a curve's deviation: its level was taken before it */
+        t->terms[ti].by_term = map[st->by_term];
+        return tr_curves_take(t, ti) == ENGRATE_E_NOMEM ? ENGRATE_E_NOMEM : 0;
     }
     for (uint32_t k = st->spellings; k != UINT32_MAX; k = s->spells[k].next) {
         const char *text = s->spells[k].text;
@@ -80,6 +88,8 @@ static int take_term(trainer *t, const trainer *s, uint32_t j, int dropped)
 static int kept(const trainer *s, uint32_t j, long min_count)
 {
     const term *st = &s->terms[j];
+    if (st->by_term) /* a curve's deviation keeps its sums when its level does */
+        st = &s->terms[st->by_term];
     return st->piece == TR_MISSING_PIECE || st->count >= (uint64_t)min_count;
 }
 
@@ -96,11 +106,15 @@ int tr_apply_schema(trainer *t)
     if (!s)
         return er_error(t->err, serr.code, NULL, 0, 0, "%s", serr.text);
     size_t setup = t->n_terms;
-    int rc = schema_fits(t, s);
+    uint32_t *map = malloc((s->t.n_terms + 1) * sizeof *map);
+    int rc = map ? schema_fits(t, s) : ENGRATE_E_NOMEM;
+    for (uint32_t j = 0; rc == 0 && j < setup; j++)
+        map[j] = j;
     for (int pass = 0; pass < 2 && rc == 0; pass++) /* the kept first, then the dropped */
         for (uint32_t j = (uint32_t)setup; j < s->t.n_terms && rc == 0; j++)
             if (kept(&s->t, j, o->min_count) == !pass)
-                rc = take_term(t, &s->t, j, pass);
+                rc = take_term(t, &s->t, j, pass, map);
+    free(map);
     engrate_train_acc_free(s);
     if (rc == ENGRATE_E_LIMIT || rc == ENGRATE_E_NOMEM)
         return er_error(t->err, rc, NULL, 0, 0,

@@ -144,6 +144,9 @@ static int setup_input(trainer *t, size_t i, const opt_input *oi, size_t col, in
     in->seplen = strlen(oi->sep);
     in->knots = oi->knots;
     in->n_knots = oi->n_knots;
+    in->by_col = oi->by;
+    in->vary = oi->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
+    in->by = SIZE_MAX;
     in->min = INFINITY;
     in->max = -INFINITY;
     return 0;
@@ -191,7 +194,8 @@ static int setup_inputs(trainer *t, int line)
             return rc;
     }
     note_unused(t);
-    return tr_input_ids(t);
+    int rc = tr_input_ids(t);
+    return rc ? rc : tr_curves_setup(t);
 }
 
 int tr_setup(trainer *t)

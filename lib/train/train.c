@@ -62,6 +62,8 @@ void tr_release(trainer *t)
     free(t->rval);
     er_csv_close(t->csv);
     engrate_train_report_free(t->rep);
+    for (size_t i = 0; t->in && i < t->n_in; i++)
+        free(t->in[i].inter);
     er_pool_free(&t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -118,8 +120,11 @@ engrate_model *tr_finish(trainer *t, engrate_train_report **report)
     t->rep->rows_skipped = (double)t->rows_skipped;
     tr_impute(t);
     note_data(t);
-    if (tr_name_levels(t) || tr_assign_ids(t) || tr_fit_all(t, &sel, &oc))
+    if (tr_curves_centre(t) || tr_name_levels(t) || tr_assign_ids(t) ||
+        tr_fit_all(t, &sel, &oc))
         goto done;
+    t->rep->by_ratio = oc.by_ratio;
+    t->rep->cv_pooled = t->K >= 2 ? oc.cv_pooled : NAN;
     if (tr_report_terms(t, &sel, &oc) || er_report_render(t->rep)) {
         er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;

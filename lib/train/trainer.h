@@ -29,6 +29,8 @@ typedef struct term {
     unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
     uint32_t spellings;   /* its first spelling in the data (labels.c), or UINT32_MAX */
     int dropped;          /* a level the schema leaves out (seen < --min-count): no sums */
+    uint32_t by_term;     /* a numeric piece on the rows of one level of the input's by-column
+                           * (curves.c): that level's term; 0 for every other term */
 } term;
 
 /* A numeric input's "was missing" indicator (--missing impute) is a term of its own. */
@@ -58,6 +60,13 @@ typedef struct tinput {
     uint32_t miss;        /* numeric: its "was missing" term, or 0 */
     uint64_t n_missing;   /* numeric: rows used without a value */
     double imputed;       /* numeric, with missing values: the value imputed */
+    /* A curve that varies by the level of a categorical input (curves.c). */
+    const char *by_col;   /* numeric: by=, the column as the flag names it, or NULL */
+    size_t by;            /* numeric: that input, or SIZE_MAX */
+    int vary;             /* ER_VARY_SLOPE or ER_VARY_KNOTS */
+    uint32_t *inter;      /* [level term * pieces + piece]: its deviation's term, or 0 */
+    size_t inter_cap;     /* level terms inter has room for */
+    double *centre;       /* per piece: its value at the typical x, scaled (curves.c) */
 } tinput;
 typedef struct lfentry {  /* a level from the levels file */
     uint32_t input;
@@ -189,6 +198,9 @@ typedef struct selection {
     double *pen;
     const char **names;   /* per selected column */
     uint32_t *reference;  /* per input: the reference level's term, or 0 */
+    unsigned char *dev;   /* per selected column: 1 for a curve's per-level deviation,
+                           * penalised by_ratio times more (curves.c) */
+    size_t n_dev;
 } selection;
 
 typedef struct outcome {
@@ -197,6 +209,14 @@ typedef struct outcome {
     er_fit_result res;
     double **fold_coef;   /* per fold: coefficient by term (K x n_terms), b0 in [0] */
     double cv_sse, cv_sw;
+    /* Curves that vary by a level (curves.c): the deviations' penalty as a multiple of
+     * lambda's, and the CV error of the same model without the deviations (its own lambda
+     * chosen alike), with that lambda; the search: per ratio tried, the best lambda and
+     * its CV error. NaN when not measured. */
+    double by_ratio;
+    double cv_pooled, lambda_pooled;
+    double *ratio_grid, *ratio_lambda, *ratio_err;
+    size_t n_ratio;
 } outcome;
 
 typedef struct ordered {
@@ -383,6 +403,49 @@ ER_HIDDEN void tr_selection_free(selection *s);
 ER_HIDDEN int tr_fit_all(trainer *t, selection *sel, outcome *oc);
 ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
 
+/* tune.c, for curves.c: the CV RMSE (K >= 2) or the GCV score of the fit `spec` at each
+ * lambda of grid[0..ng), into err. 0 or an error (filled). */
+ER_HIDDEN int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
+                             const double *grid, size_t ng, double *err);
+/* The grid of lambdas tried: scale * 10^t, t = -6, -5.75, ..., 2 (TR_GRID points). */
+#define TR_GRID 33
+ER_HIDDEN void tr_lambda_grid(double scale, double *grid);
+
+/* impute.c: column j += alpha * column src, in the sums of a (X'WX, X'Wy). */
+ER_HIDDEN void tr_add_column(er_acc *a, size_t j, size_t src, double alpha);
+
+/* curves.c: curves that vary by the level of a categorical input (docs/training.md). */
+/* After the inputs are set up: each by-column is a categorical input. */
+ER_HIDDEN int tr_curves_setup(trainer *t);
+/* Input i's deviation for level term lt and piece p, made when new (a schema's trainer,
+ * closed, makes none: ENGRATE_E_DATA); 0, ENGRATE_E_NOMEM or ENGRATE_E_LIMIT. */
+ER_HIDDEN int tr_curves_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *out);
+/* Term j, a deviation read from a file or taken from a schema (its input, piece and
+ * by_term set), entered in its input's table: 0, ENGRATE_E_DATA when it is not one a pass
+ * makes (or the level has it already), ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_curves_take(trainer *t, uint32_t j);
+/* Add the row's per-level pieces (its level's copies of each numeric piece it has). */
+ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz);
+/* After the pass: each per-level piece measured from its value at the typical x. */
+ER_HIDDEN int tr_curves_centre(trainer *t);
+/* Coefficients by term of the centred pieces, as the rows store them (the levels' own
+ * coefficients less their pieces' at the typical x): for predicting sampled rows and for
+ * the model. */
+ER_HIDDEN void tr_curves_to_rows(const trainer *t, double *coef);
+/* Whether a selected term is a per-level deviation; its penalty is then by_ratio times. */
+ER_HIDDEN int tr_is_deviation(const trainer *t, uint32_t term_i);
+/* Choose lambda and the deviations' penalty ratio together (lambda auto or given), and
+ * measure the model without deviations: sets *lambda, oc->by_ratio and the search's
+ * figures, and scales sel->pen's deviations by the ratio. */
+ER_HIDDEN int tr_curves_choose(trainer *t, const er_acc *total, selection *sel, outcome *oc,
+                               double *lambda);
+/* A numeric input's `by` lines of the model text (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_curves_emit(const trainer *t, er_buf *b, size_t i, const selection *sel,
+                             const double *coef);
+/* The report's "curves_by_level" and its summary lines (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_curves_report(trainer *t, const selection *sel, const outcome *oc,
+                               const double *coef);
+
 /* emit.c */
 /* The levels of input i in model order. */
 ER_HIDDEN int tr_order_levels(const trainer *t, size_t i, ordered *out);
@@ -390,6 +453,9 @@ ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *o
 /* The power of two a fitted coefficient of term_i is multiplied by to be in the data's
  * units (the columns and the target were scaled as they were summed, pass.c). */
 ER_HIDDEN int tr_coef_scale(const trainer *t, uint32_t term_i);
+/* The weighted mean of term j's column over every row used (all folds), as accumulated;
+ * NaN when no row has weight. */
+ER_HIDDEN er_dd tr_term_mean(const trainer *t, uint32_t j);
 /* The fitted model, as model text loaded through the public loader. */
 ER_HIDDEN engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *oc);
 

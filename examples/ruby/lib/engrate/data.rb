@@ -26,8 +26,15 @@ module Engrate
   # nil for the base and numeric inputs; name: the level's display name, the input's label
   # for a numeric input, "base" for the base; value: the number used for a numeric input,
   # else nil; amount: in currency; no_evidence: true for a level without evidence for a
-  # premium; flags: the flag names (symbols) that apply to the term.
-  Contribution = Struct.new(:input, :level, :name, :value, :amount, :no_evidence, :flags)
+  # premium; flags: the flag names (symbols) that apply to the term; curve: for a numeric
+  # input whose curve varies by the level of a categorical input, the Curve it used, else
+  # nil.
+  Contribution = Struct.new(:input, :level, :name, :value, :amount, :no_evidence, :flags,
+                            :curve)
+  # The curve a numeric input's term used, when the curve varies by the level of a
+  # categorical input: that input's id, and the level's id and display name ("Years of
+  # experience: 8 (Germany)"); level and name are nil when the input's own curve was used.
+  Curve = Struct.new(:input, :level, :name)
   # A name that matched a level through a display name or alias rather than its id.
   Aliased = Struct.new(:given, :input, :level, :name)
   # A name that matched nothing, with the closest level's id (nil when none is close).
@@ -116,8 +123,10 @@ module Engrate
         "high" => num[high], "level" => num[level], "currency" => currency,
         "period" => period,
         "contributions" => contributions.map do |c|
-          { "input" => c.input || "(base)", "level" => c.level, "name" => c.name,
-            "value" => c.value, "amount" => num[c.amount], "no_evidence" => c.no_evidence }
+          h = { "input" => c.input || "(base)", "level" => c.level, "name" => c.name,
+                "value" => c.value, "amount" => num[c.amount], "no_evidence" => c.no_evidence }
+          h["curve"] = c.curve.level && c.curve.to_h.transform_keys(&:to_s) if c.curve
+          h
         end,
         "unknown" => unknown.dup,
         "suggestions" => suggestions.map do |s|

@@ -169,7 +169,20 @@ module Engrate
       name = reference ? typical(lang) : input_label(inp.index, lang, h)
       value = Raw.engrate_result_contribution_value(r, i)
       Contribution.new(inp.id, nil, name, value.nan? ? nil : value, amount,
-                       f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f])
+                       f & Raw::FLAG_NO_EVIDENCE != 0, FLAG_SETS[f],
+                       curve_of(h, inp, r, i, ins, lang))
+    end
+
+    # The Curve term i of a C result used, for a numeric input whose curve varies by a
+    # level; nil for any other input.
+    def curve_of(h, inp, r, i, ins, lang)
+      return nil unless inp.by
+
+      by = ins.find { |x| x.id == inp.by }
+      lev = Raw.engrate_result_contribution_curve_level(r, i)
+      return Curve.new(by.id, nil, nil) if lev == Raw::NO_INDEX
+
+      Curve.new(by.id, by.levels[lev].id, level_name(by.index, lev, lang, h))
     end
   end
 end

@@ -41,11 +41,13 @@ module Engrate
   end
 
   # An input of the model: id, kind (:categorical, :set, :numeric), label(lang), and
-  # levels (categorical and set) or min, max, default, knots and coefs (numeric).
+  # levels (categorical and set) or min, max, default, knots and coefs (numeric); by, for a
+  # numeric input whose curve varies by the level of a categorical input, that input's id
+  # (else nil): see deviations and curve.
   class Input
     KINDS = { Raw::CATEGORICAL => :categorical, Raw::SET => :set,
               Raw::NUMERIC => :numeric }.freeze
-    attr_reader :index, :id, :kind, :min, :max, :default, :knots, :coefs
+    attr_reader :index, :id, :kind, :min, :max, :default, :knots, :coefs, :by
 
     def initialize(model, index, h)
       @model = model
@@ -54,6 +56,8 @@ module Engrate
       @kind = KINDS.fetch(Raw.engrate_input_kind(h, index))
       @knots = @coefs = [].freeze
       @levels = nil
+      by = Raw.engrate_input_by(h, index)
+      @by = by == Raw::NO_INDEX ? nil : Engrate.utf8(Raw.engrate_input_id(h, by))
       return unless @kind == :numeric
 
       @min = Raw.engrate_input_min(h, index)
@@ -88,6 +92,38 @@ module Engrate
     #   form.select :role, model.input("role").choices("ja"), include_blank: true
     def choices(lang = "en")
       levels.map { |lv| [lv.name(lang), lv.id] }
+    end
+
+    # A numeric input whose curve varies by a level: { level id => its deviation from
+    # coefs } for each level of by with a curve of its own (its curve's coefficients are
+    # coefs[k] + deviation[k]); {} for any other input.
+    def deviations
+      return {} unless @by
+
+      by_levels = @model.input(@by).levels
+      @model.send(:use) do |h|
+        by_levels.each_with_object({}) do |lv, out|
+          d = Array.new(@coefs.size) { |k| Raw.engrate_input_deviation(h, @index, lv.index, k) }
+          out[lv.id] = d.freeze unless d[0].nan?
+        end
+      end
+    end
+
+    # The value on the model's scale of the curve at x (clamped to min..max): level
+    # level's (an id of a level of by) when it has one of its own, else the input's.
+    # ArgumentError for an input that is not numeric or a level by does not have.
+    def curve(x, level = nil)
+      raise ArgumentError, "#{@id} is not a numeric input" unless @kind == :numeric
+
+      lev = Raw::NO_INDEX
+      unless level.nil?
+        found = @by && @model.input(@by).level(level)
+        raise ArgumentError, "#{@id} has no curve for level #{level.inspect}" unless found
+
+        lev = found.index
+      end
+      x = Float(x)
+      @model.send(:use) { |h| Raw.engrate_input_curve(h, @index, lev, x) }
     end
 
     def inspect

@@ -187,6 +187,9 @@ module Engrate
     attach_function :engrate_input_knot_count, %i[pointer size_t], :size_t
     attach_function :engrate_input_knot, %i[pointer size_t size_t], :double
     attach_function :engrate_input_coef, %i[pointer size_t size_t], :double
+    attach_function :engrate_input_by, %i[pointer size_t], :size_t
+    attach_function :engrate_input_deviation, %i[pointer size_t size_t size_t], :double
+    attach_function :engrate_input_curve, %i[pointer size_t size_t double], :double
     attach_function :engrate_input_reference, %i[pointer size_t], :double
     attach_function :engrate_input_reference_effect, %i[pointer size_t], :double
     attach_function :engrate_level_id, %i[pointer size_t size_t], :string
@@ -224,6 +227,7 @@ module Engrate
     attach_function :engrate_result_contribution_input, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_value, %i[pointer size_t], :double
+    attach_function :engrate_result_contribution_curve_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_flags, %i[pointer size_t], :uint
     attach_function :engrate_result_unknown_count, [:pointer], :size_t
     attach_function :engrate_result_unknown_name, %i[pointer size_t], :string
