@@ -54,16 +54,16 @@ class DaskTrain(unittest.TestCase):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(HEADER + "".join(data[i * 1000:(i + 1) * 1000]))
             cls.shards.append(path)
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
+        # Cleanups run even when a later step fails: the workers never outlive the test.
+        # The timeouts bound a cluster that does not come up or go down (dask.test bounds
+        # the whole run too).
         cls.cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-        cls.client = Client(cls.cluster)
+                                   dashboard_address=None, timeout=120)
+        cls.addClassCleanup(cls.cluster.close, timeout=60)
+        cls.client = Client(cls.cluster, timeout=120)
+        cls.addClassCleanup(cls.client.close, timeout=60)
         cls.single, cls.report = engrate.train(cls.whole, **OPTIONS)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.close()
-        cls.cluster.close()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def same_as_single(self, model, report):
         self.assertEqual(model.to_string(), self.single.to_string())
@@ -79,6 +79,19 @@ class DaskTrain(unittest.TestCase):
         model, report = engrate.dask.train(self.shards, client=self.client, scan=False,
                                            **OPTIONS)
         self.same_as_single(model, report)
+
+    def test_curves_by_a_level(self):
+        """A curve that varies by role (its deviations are design terms of their own),
+        from the four shards on the workers: the single pass's model and figures."""
+        opts = dict(OPTIONS, numeric="years:knots=5,15:by=role", missing="skip")
+        single, rep = engrate.train(self.whole, **opts)
+        self.assertIn("\nby = role\n", "\n" + single.to_string())
+        for scan in (True, False):
+            model, report = engrate.dask.train(self.shards, client=self.client, scan=scan,
+                                               **opts)
+            self.assertEqual(model.to_string(), single.to_string())
+            for key in ("lambda", "by_penalty", "interval_low", "interval_high", "cv_rmse"):
+                self.assertEqual(report.value(key), rep.value(key), key)
 
     def test_dataframe_partitions(self):
         import dask.dataframe as dd

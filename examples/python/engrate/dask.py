@@ -33,7 +33,8 @@ __all__ = ["train", "scan", "partial", "merge"]
 
 # The options of the fit alone: given to the last step, not to the workers' passes (which
 # take every other option, and which engrate_train_acc_finish takes from the sums).
-_FIT_ONLY = {"lambda", "interval", "no-intercept", "name", "meta", "source", "max-skipped"}
+_FIT_ONLY = {"lambda", "by-penalty", "interval", "no-intercept", "name", "meta", "source",
+             "max-skipped"}
 
 
 def _key(name):
