@@ -4,4 +4,4 @@ tools_engrate_train_SOURCES = tools/engrate-train.c tools/train-parts.c tools/tr
 tools_engrate_train_LDADD = lib/train/libengrate-train.la lib/libengrate.la
 dist_man1_MANS += tools/engrate-train.1
 
-EXTRA_DIST += docs/training.md
+EXTRA_DIST += docs/training.md docs/distributed.md docs/accumulator.md
