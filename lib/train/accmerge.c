@@ -34,7 +34,8 @@ static void input_flag(const opt_input *in, char *buf, size_t cap)
     if (in->by && o > 0 && (size_t)o < cap)
         o += snprintf(buf + o, cap - (size_t)o, ":by=%s", in->by);
     if (in->vary && o > 0 && (size_t)o < cap)
-        snprintf(buf + o, cap - (size_t)o, ":vary=%s", in->vary == ER_VARY_KNOTS ? "knots" : "slope");
+        snprintf(buf + o, cap - (size_t)o, ":vary=%s",
+                 in->vary == ER_VARY_KNOTS ? "knots" : "slope");
 }
 
 /* Whether two inputs were accumulated alike: kind, column, separator, knots, and the
@@ -56,7 +57,8 @@ static int same_inputs(const engrate_train_options *a, const engrate_train_optio
     opt_input sa[ER_DEFAULT_INPUTS], sb[ER_DEFAULT_INPUTS];
     size_t na, nb;
     int da, db;
-    const opt_input *ia = er_options_inputs(a, &na, sa, &da), *ib = er_options_inputs(b, &nb, sb, &db);
+    const opt_input *ia = er_options_inputs(a, &na, sa, &da);
+    const opt_input *ib = er_options_inputs(b, &nb, sb, &db);
     for (size_t i = 0; i < na || i < nb; i++) {
         if (i < na && i < nb && same_input(&ia[i], &ib[i]))
             continue;

@@ -108,7 +108,7 @@ int tr_curves_take(trainer *t, uint32_t j)
     return 0;
 }
 
-int tr_curves_row(trainer *t, size_t *nnz)
+int tr_curves_row(trainer *t, size_t *nnz, const er_csv_field *f)
 {
     size_t n0 = *nnz;
     for (size_t i = 0; i < t->n_in; i++) {
@@ -126,12 +126,16 @@ int tr_curves_row(trainer *t, size_t *nnz)
             uint32_t j = 0;
             int rc = tr_curves_piece(t, i, lt, tm->piece, &j);
             if (rc == ENGRATE_E_DATA) {
-                rc = tr_bad_row(t, "level not in the schema", ENGRATE_E_UNKNOWN_NAME, 0, 0,
+                const term *lv = &t->terms[lt];
+                const char *name = lv->label                   ? lv->label
+                                   : lv->spellings != UINT32_MAX ? t->spells[lv->spellings].text
+                                                                 : "?";
+                const er_csv_field *at = &f[t->in[in->by].col];
+                rc = tr_bad_row(t, "level not in the schema", ENGRATE_E_UNKNOWN_NAME, at->line,
+                                at->col,
                                 "column '%s': level '%s' has a '%s' the schema's scan did "
                                 "not meet (scan the data you train on, all of it)",
-                                t->in[in->by].label, t->terms[lt].label ? t->terms[lt].label
-                                                                        : "?",
-                                in->label);
+                                t->in[in->by].label, name, in->label);
                 return rc ? rc : 1;
             }
             if (rc)

@@ -468,7 +468,7 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
         if (rc)
             return rc;
     }
-    if ((rc = tr_curves_row(t, &nnz)))
+    if ((rc = tr_curves_row(t, &nnz, f)))
         return rc;
     *nnz_out = sort_row(t, nnz);
     return 0;

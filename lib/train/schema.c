@@ -34,7 +34,8 @@ static int schema_fits(trainer *t, const engrate_train_acc *s)
     for (size_t i = 0; !what && i < t->n_in; i++) {
         const tinput *a = &t->in[i], *b = &s->t.in[i];
         if (a->kind != b->kind || strcmp(a->label, b->label) || strcmp(a->sep, b->sep) ||
-            a->n_knots != b->n_knots || a->by != b->by || (a->by != SIZE_MAX && a->vary != b->vary) ||
+            a->n_knots != b->n_knots || a->by != b->by ||
+            (a->by != SIZE_MAX && a->vary != b->vary) ||
             (a->n_knots && memcmp(a->knots, b->knots, a->n_knots * sizeof *a->knots)))
             what = "inputs";
     }

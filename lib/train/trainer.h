@@ -424,8 +424,9 @@ ER_HIDDEN int tr_curves_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint3
  * by_term set), entered in its input's table: 0, ENGRATE_E_DATA when it is not one a pass
  * makes (or the level has it already), ENGRATE_E_NOMEM. */
 ER_HIDDEN int tr_curves_take(trainer *t, uint32_t j);
-/* Add the row's per-level pieces (its level's copies of each numeric piece it has). */
-ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz);
+/* Add the row's per-level pieces (its level's copies of each numeric piece it has); f:
+ * the row's fields, for a message. 1: the row is skipped (a schema without the piece). */
+ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz, const er_csv_field *f);
 /* After the pass: each per-level piece measured from its value at the typical x. */
 ER_HIDDEN int tr_curves_centre(trainer *t);
 /* Coefficients by term of the centred pieces, as the rows store them (the levels' own
