@@ -129,7 +129,8 @@ static int read_curve(rd *r, trainer *t, size_t i, size_t n, uint32_t by)
     in->vary = oi->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
     if (!oi->by && by == UINT32_MAX)
         return 0;
-    if (!oi->by || by >= n || by == i || t->o->inputs[by].kind != ENGRATE_CATEGORICAL)
+    if (!oi->by || by >= n || by == i || t->o->inputs[by].kind != ENGRATE_CATEGORICAL ||
+        t->o->missing == ER_MISSING_IMPUTE) /* which a pass refuses (curves.c) */
         return rd_fail(r, ENGRATE_E_DATA, "input '%s' varies by input %lu, not one its "
                                           "options let it",
                        in->label, (unsigned long)by);
