@@ -222,7 +222,7 @@ START_TEST(exact_sums_any_order)
         int64_t m = (int64_t)(unif() * 0x1p40) * (unif() < 0.4 ? -1 : 1);
         int e = (int)(unif() * 41) - 20;
         v[i] = ldexp((double)m, e);
-        exact += (__int128)m << (e + 20);
+        exact += (__int128)m * ((__int128)1 << (e + 20)); /* not m << : m may be negative */
     }
     double hi = ldexp((double)exact, -20);
     double lo = ldexp((double)(exact - (__int128)ldexp(hi, 20)), -20);
