@@ -1,11 +1,13 @@
 /* train-bench.c: the training benchmark (not a test). For 10^5, 10^6 and 10^7 rows it
  * writes a synthetic CSV (20 roles, 100 skills, 25 certs, years with 3 knots: 150 terms),
- * trains on it in a child process with the library's defaults (lambda auto, 5 folds) and
- * prints rows per second, wall time and the child's peak memory, so the growth with rows
- * is visible. It ends with machine-readable lines:
- *   train_wall_s ROWS N
- *   train_peak_rss_mb ROWS N
- * Usage: engrate-train-bench [--dir DIR] [--keep] [--threads N] [ROWS...] */
+ * trains on it in a child process with the library's defaults (lambda auto, 5 folds), once
+ * per thread count (1 and 2 unless --threads says others), and prints rows per second,
+ * wall time and the child's peak memory, so the growth with rows and the gain of a second
+ * thread are visible (the ratio of two runs next to each other: the machine's noise
+ * touches both alike). It ends with machine-readable lines:
+ *   train_wall_s ROWS THREADS N
+ *   train_peak_rss_mb ROWS THREADS N
+ * Usage: engrate-train-bench [--dir DIR] [--keep] [--threads N[,N...]] [ROWS...] */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE 1
 #include <errno.h>
@@ -122,11 +124,34 @@ static int train_child(const char *csv, const char *model, const char *threads)
     return 0;
 }
 
+/* One training of csv with `threads` in a child: its wall time and peak memory; 0 or -1. */
+static int run(const char *csv, const char *model, const char *threads, double *wall,
+               double *rss)
+{
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(train_child(csv, model, threads));
+    int status = 0;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) {
+        perror("fork");
+        return -1;
+    }
+    *wall = now() - t0;
+    *rss = (double)ru.ru_maxrss / 1024.0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+#define MAX_RUNS 16
+
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *threads = "0";
+    const char *dir = NULL;
+    char *threads[MAX_RUNS], tlist[64] = "1,2";
+    size_t n_threads = 0;
     int keep = 0;
-    long sizes[16];
+    long sizes[MAX_RUNS];
     size_t n_sizes = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dir") && i + 1 < argc)
@@ -134,16 +159,19 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--keep"))
             keep = 1;
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = argv[++i];
+            snprintf(tlist, sizeof tlist, "%s", argv[++i]);
         else if (!strcmp(argv[i], "--child") && i + 3 < argc)
             return train_child(argv[i + 1], argv[i + 2], argv[i + 3]);
-        else if (n_sizes < 16 && atol(argv[i]) > 0)
+        else if (n_sizes < MAX_RUNS && atol(argv[i]) > 0)
             sizes[n_sizes++] = atol(argv[i]);
         else {
-            fprintf(stderr, "usage: %s [--dir DIR] [--keep] [--threads N] [ROWS...]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--dir DIR] [--keep] [--threads N[,N...]] [ROWS...]\n",
+                    argv[0]);
             return 2;
         }
     }
+    for (char *t = strtok(tlist, ","); t && n_threads < MAX_RUNS; t = strtok(NULL, ","))
+        threads[n_threads++] = t;
     if (!n_sizes) {
         sizes[0] = 100000;
         sizes[1] = 1000000;
@@ -155,8 +183,9 @@ int main(int argc, char **argv)
         perror("mkdtemp");
         return 1;
     }
-    double walls[16], rss[16];
-    printf("%10s %12s %10s %12s\n", "rows", "rows/s", "wall s", "peak MB");
+    double walls[MAX_RUNS][MAX_RUNS], rss[MAX_RUNS][MAX_RUNS];
+    printf("%10s %8s %12s %10s %10s %12s\n", "rows", "threads", "rows/s", "wall s", "peak MB",
+           "vs first");
     for (size_t s = 0; s < n_sizes; s++) {
         char csv[4096], model[4096];
         snprintf(csv, sizeof csv, "%s/bench-%ld.csv", dir, sizes[s]);
@@ -168,34 +197,28 @@ int main(int argc, char **argv)
                 return 1;
             }
         }
-        double t0 = now();
-        pid_t pid = fork();
-        if (pid == 0)
-            _exit(train_child(csv, model, threads));
-        int status = 0;
-        struct rusage ru;
-        if (pid < 0 || wait4(pid, &status, 0, &ru) < 0) {
-            perror("fork");
-            return 1;
+        for (size_t k = 0; k < n_threads; k++) {
+            if (run(csv, model, threads[k], &walls[s][k], &rss[s][k])) {
+                fprintf(stderr, "training %ld rows with %s threads failed\n", sizes[s],
+                        threads[k]);
+                return 1;
+            }
+            printf("%10ld %8s %12.0f %10.2f %10.1f %11.2fx\n", sizes[s], threads[k],
+                   (double)sizes[s] / walls[s][k], walls[s][k], rss[s][k],
+                   walls[s][0] / walls[s][k]);
+            fflush(stdout);
         }
-        walls[s] = now() - t0;
-        rss[s] = (double)ru.ru_maxrss / 1024.0;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            fprintf(stderr, "training %ld rows failed\n", sizes[s]);
-            return 1;
-        }
-        printf("%10ld %12.0f %10.2f %12.1f\n", sizes[s], (double)sizes[s] / walls[s], walls[s],
-               rss[s]);
-        fflush(stdout);
         if (!keep) {
             remove(csv);
             remove(model);
         }
     }
     for (size_t s = 0; s < n_sizes; s++)
-        printf("train_wall_s %ld %.3f\n", sizes[s], walls[s]);
+        for (size_t k = 0; k < n_threads; k++)
+            printf("train_wall_s %ld %s %.3f\n", sizes[s], threads[k], walls[s][k]);
     for (size_t s = 0; s < n_sizes; s++)
-        printf("train_peak_rss_mb %ld %.1f\n", sizes[s], rss[s]);
+        for (size_t k = 0; k < n_threads; k++)
+            printf("train_peak_rss_mb %ld %s %.1f\n", sizes[s], threads[k], rss[s][k]);
     if (!keep)
         rmdir(dir);
     return 0;

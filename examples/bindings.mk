@@ -14,7 +14,7 @@ tests_check_batch_LDADD = lib/libengrate.la $(CHECK_LIBS)
 # without its interpreter, its gems or a shared library). install-check.sh installs into a
 # temporary DESTDIR and builds examples/c/estimate.c there with pkg-config.
 if HAVE_PYTHON3
-TESTS += examples/python/python.test
+TESTS += examples/python/python.test examples/python/dask.test
 endif
 TESTS += examples/c/install-check.sh
 # A shared library that says it is major version 1 and forwards the rest to this build's:
@@ -38,10 +38,11 @@ PYTHON_PACKAGE = examples/python/engrate/__init__.py examples/python/engrate/_ra
 	examples/python/engrate/_model.py examples/python/engrate/_estimate.py \
 	examples/python/engrate/_columns.py examples/python/engrate/_batch.py \
 	examples/python/engrate/_predict.py examples/python/engrate/_train.py \
-	examples/python/engrate/_whatif.py
+	examples/python/engrate/_whatif.py examples/python/engrate/dask.py
 PYTHON_TESTS = examples/python/testsupport.py examples/python/test_engrate.py \
 	examples/python/test_lifetime.py examples/python/test_pickle.py \
-	examples/python/test_pandas.py examples/python/test_whatif.py
+	examples/python/test_pandas.py examples/python/test_whatif.py \
+	examples/python/test_dask.py
 if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
 engratepy_DATA = $(PYTHON_PACKAGE)
@@ -57,7 +58,7 @@ CLEANFILES += examples/python/engrate/_paths.py examples/python/engrate/_paths.p
 EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
 	examples/python/engrate/_paths.py.in examples/python/estimate.py \
 	examples/python/estimate_whatif.py \
-	examples/python/python.test examples/python/valgrind.sh \
+	examples/python/python.test examples/python/dask.test examples/python/valgrind.sh \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c \
 	bench/predict-bench.py

@@ -63,7 +63,8 @@ ENGRATE_API int engrate_train_options_set_progress(engrate_train_options *opts,
                                                    engrate_train_progress_fn fn, void *user);
 
 /* Train from the CSV file at `path` (or from `len` bytes at `data`, named `source` in
- * messages; a name ending in .tsv means TABs). Returns the new model (free with
+ * messages; a name ending in .tsv means TABs). Data that are an accumulator file (a
+ * partial, engrate_train_acc_save) are finished as engrate_train_acc_finish does. Returns the new model (free with
  * engrate_model_free; save it with engrate_model_save) or NULL with err filled: a
  * malformed row is ENGRATE_E_SYNTAX, ENGRATE_E_NUMBER, ENGRATE_E_DATA, ENGRATE_E_UTF8 ...
  * with the physical line and byte column of the field in err, and a message naming the
@@ -111,6 +112,96 @@ ENGRATE_API const char *engrate_train_report_summary(const engrate_train_report 
  * is stopped. 0, or ENGRATE_E_INVALID (NULL), ENGRATE_E_IO, ENGRATE_E_NOMEM. */
 ENGRATE_API int engrate_train_report_save(const engrate_train_report *report,
                                           const char *path, engrate_error *err);
+
+/* ---- Training in parts --------------------------------------------------------------------
+ * The pass over the data can be split among threads, processes or machines and merged:
+ * docs/distributed.md says how, docs/accumulator.md what the files hold. An accumulator
+ * is either a SCAN (the levels seen, with their spellings and counts, the numeric ranges
+ * and the rows: enough to agree on the levels before the sums are made) or a PARTIAL (the
+ * same and the exact sums of the rows' products per cross-validation fold, and the rows
+ * kept for calibrating the interval). Scans merge into a schema; partials merge into the
+ * accumulator of all their rows, which finishes as the model that one pass over all the
+ * rows gives, byte for byte when merged in the data's order (with --folds-by content, the
+ * default). Accumulators made with different options, inputs, levels files or schemas do
+ * not merge (the error says what differs). An accumulator is owned by its caller and
+ * freed with engrate_train_acc_free; it may be used by one thread at a time. */
+
+typedef struct engrate_train_acc engrate_train_acc;
+
+#define ENGRATE_ACC_SCAN 1
+#define ENGRATE_ACC_PARTIAL 2
+
+/* Scan, or accumulate without solving, the CSV file at `path` (or `len` bytes at `data`,
+ * named `source` in messages) with the options (the "schema" option, if set, fixes the
+ * levels: engrate_train_options_set_schema). Returns the new accumulator, or NULL with err
+ * filled as engrate_train_csv fills it (a malformed row, ENGRATE_E_NOMEM, ...); "--folds-by
+ * order" is ENGRATE_E_INVALID (it numbers the rows of one pass). */
+ENGRATE_API engrate_train_acc *engrate_train_scan(const char *path,
+                                                  const engrate_train_options *opts,
+                                                  engrate_error *err);
+ENGRATE_API engrate_train_acc *engrate_train_scan_buffer(const char *data, size_t len,
+                                                         const char *source,
+                                                         const engrate_train_options *opts,
+                                                         engrate_error *err);
+ENGRATE_API engrate_train_acc *engrate_train_partial(const char *path,
+                                                     const engrate_train_options *opts,
+                                                     engrate_error *err);
+ENGRATE_API engrate_train_acc *engrate_train_partial_buffer(const char *data, size_t len,
+                                                            const char *source,
+                                                            const engrate_train_options *opts,
+                                                            engrate_error *err);
+ENGRATE_API void engrate_train_acc_free(engrate_train_acc *acc);
+
+/* ENGRATE_ACC_SCAN or ENGRATE_ACC_PARTIAL (0 for NULL). */
+ENGRATE_API int engrate_train_acc_kind(const engrate_train_acc *acc);
+/* A number by key: "rows_read", "rows_used", "rows_skipped", "rows_empty", "terms",
+ * "levels", "folds", "sample" (rows kept; NaN for a scan). NaN for an unknown key. */
+ENGRATE_API double engrate_train_acc_value(const engrate_train_acc *acc, const char *key);
+
+/* into += from: the accumulator of both parts' rows, as if into's data were followed by
+ * from's (merge in the data's order to get the single pass's model byte for byte; any
+ * order gives the same sums). `from` is not changed. Returns 0, ENGRATE_E_INVALID when
+ * they were made differently (scan and partial, options, inputs, headers, levels files,
+ * schemas: err says which and how), ENGRATE_E_LIMIT (more than 1000 terms together),
+ * ENGRATE_E_NOMEM. After a failure other than ENGRATE_E_INVALID, `into` is left
+ * incomplete and every later use of it fails: free it. */
+ENGRATE_API int engrate_train_acc_merge(engrate_train_acc *into, const engrate_train_acc *from,
+                                        engrate_error *err);
+
+/* Solve a partial: lambda, the model and the report, as engrate_train_csv gives them for
+ * the same rows. The fit's options (lambda, min-count, interval, no-intercept, name, meta,
+ * source, max-skipped) come from opts; what the sums were made with (target, weight,
+ * transform, inputs, missing, folds, sample, levels file, schema) from the accumulator,
+ * and opts may repeat them but not contradict them (ENGRATE_E_INVALID). A scan is
+ * ENGRATE_E_INVALID. The accumulator is not changed. */
+ENGRATE_API engrate_model *engrate_train_acc_finish(const engrate_train_acc *acc,
+                                                    const engrate_train_options *opts,
+                                                    engrate_train_report **report,
+                                                    engrate_error *err);
+
+/* The accumulator file (docs/accumulator.md): saved atomically as models are; as bytes
+ * (owned by the caller, freed with engrate_train_acc_buffer_free; the same accumulator
+ * always gives the same bytes); loaded back strictly (a malformed, damaged or cut file is
+ * an error naming the byte and section; a file of a newer format is ENGRATE_E_VERSION).
+ * engrate_train_csv given an accumulator file (a partial) finishes it. */
+ENGRATE_API int engrate_train_acc_save(const engrate_train_acc *acc, const char *path,
+                                       engrate_error *err);
+ENGRATE_API void *engrate_train_acc_to_buffer(const engrate_train_acc *acc, size_t *len,
+                                              engrate_error *err);
+ENGRATE_API void engrate_train_acc_buffer_free(void *buf);
+ENGRATE_API engrate_train_acc *engrate_train_acc_load(const char *path, engrate_error *err);
+ENGRATE_API engrate_train_acc *engrate_train_acc_load_buffer(const void *data, size_t len,
+                                                             const char *source,
+                                                             engrate_error *err);
+
+/* The schema: a scan (merged from the scans of every part of the data) whose levels the
+ * pass then uses: levels seen fewer than --min-count times in the whole scan get no sums
+ * anywhere, and a level the scan did not see is a row error. The same as the "schema"
+ * option with a scan file's path. The options keep a copy; NULL clears it. 0,
+ * ENGRATE_E_INVALID (not a scan), ENGRATE_E_NOMEM. */
+ENGRATE_API int engrate_train_options_set_schema(engrate_train_options *opts,
+                                                 const engrate_train_acc *scan,
+                                                 engrate_error *err);
 
 #ifdef __cplusplus
 }

@@ -16,9 +16,11 @@ EXTRA_DIST += $(JP_INPUTS) $(JP_DOCS)
 # The flags say what the data are: one row per published figure with its weight, the
 # role/skills/certs levels, a years curve that levels off after 4.5 years, and every
 # level kept (most are backed by a single figure). Sources become `source` lines.
+# --folds-by order: the cross-validation folds by row number, as the model was first
+# fitted (its lambda and interval come from those folds; folds by content would move them).
 JP_TRAIN_FLAGS = --quiet --name jp-freelance --weight weight \
 	--categorical role --set skills --set certs --numeric years:knots=1.5,3,4.5 \
-	--min-count 1 --interval 0.8 \
+	--min-count 1 --interval 0.8 --folds-by order \
 	--meta "description=Japan's freelance IT market: monthly rates of listed engagements (案件単価), from published figures" \
 	--meta currency=JPY --meta period=month --meta basis=listing --meta as_of=2026-01
 

@@ -224,6 +224,7 @@ void chaos_teardown(void)
     chaos_model_free();
     chaos_whatif_free();
     chaos_train_free();
+    chaos_acc_free();
     engrate_model_free(d->jp_model);
     engrate_train_report_free(d->jp_report);
     char *texts[] = {d->example, d->messy,   d->jp_csv, d->synth_csv,
@@ -248,6 +249,8 @@ const chaos_op *chaos_ops(size_t *n)
         all[k++] = chaos_whatif_ops[i];
     for (size_t i = 0; i < chaos_n_train_ops && k < 64; i++)
         all[k++] = chaos_train_ops[i];
+    for (size_t i = 0; i < chaos_n_acc_ops && k < 64; i++)
+        all[k++] = chaos_acc_ops[i];
     *n = k;
     return all;
 }

@@ -1,7 +1,7 @@
 /* chaos_ops.h: the operations tests/check_chaos.c runs with allocations failing, what a
  * run of one reports back, and what the files that hold them share: chaos_ops.c (the
  * helpers below, the data, the list), chaos_model.c (models and estimates),
- * chaos_whatif.c (what-if) and chaos_train.c (training). */
+ * chaos_whatif.c (what-if), chaos_train.c (training) and chaos_acc.c (training in parts). */
 #ifndef ENGRATE_CHAOS_OPS_H
 #define ENGRATE_CHAOS_OPS_H
 
@@ -80,6 +80,9 @@ extern const chaos_op chaos_train_ops[];
 extern const size_t chaos_n_train_ops;
 extern const chaos_op chaos_whatif_ops[]; /* chaos_whatif.c */
 extern const size_t chaos_n_whatif_ops;
+extern const chaos_op chaos_acc_ops[]; /* chaos_acc.c: training in parts */
+extern const size_t chaos_n_acc_ops;
+void chaos_acc_free(void);
 void chaos_model_free(void);
 void chaos_train_free(void);
 void chaos_whatif_free(void);

@@ -32,6 +32,14 @@ tests_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DFUZZ_DIRS='"tests/fuzz/corpus/csv:tests/fuzz/regressions/csv:tests/data/train"'
 tests_fuzz_replay_csv_CPPFLAGS += -I$(top_srcdir)/lib/train
 tests_fuzz_replay_csv_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS)
+# The accumulator file's loader (and a merge and a finish of what loads).
+check_PROGRAMS += tests/fuzz/replay_acc
+TESTS += tests/fuzz/replay_acc
+tests_fuzz_replay_acc_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_acc.c tests/fuzz/fuzz.h \
+	tests/testutil.h
+tests_fuzz_replay_acc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/lib/train \
+	-DFUZZ_DIRS='"tests/fuzz/corpus/acc:tests/fuzz/regressions/acc"'
+tests_fuzz_replay_acc_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS)
 
 # engrate-train stopped by SIGKILL and SIGXFSZ at many moments: the old model survives.
 TESTS += tests/train-kill.test
@@ -44,7 +52,7 @@ check_PROGRAMS += tests/check_chaos
 TESTS += tests/check_chaos
 tests_check_chaos_SOURCES = tests/check_chaos.c tests/chaos_alloc.c tests/chaos_alloc.h \
 	tests/chaos_ops.c tests/chaos_ops.h tests/chaos_model.c tests/chaos_whatif.c \
-	tests/chaos_train.c tests/testutil.h
+	tests/chaos_train.c tests/chaos_acc.c tests/testutil.h
 tests_check_chaos_LDADD = lib/train/libengrate-train.la lib/libengrate.la $(LIBM)
 
 EXTRA_DIST += tests/train-kill.test tests/tsan.sh docs/hardening.md \

@@ -2,13 +2,15 @@
 # (the estimator end to end, the trainer's progress bar, the exported symbols).
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_bylevel
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_acc \
+	tests/check_bylevel
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_bylevel
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_acc \
+	tests/check_bylevel
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test \
-	tests/train-cases.test
+	tests/train-cases.test tests/train-parts.test
 
 TEST_EXTENSIONS = .test
 # check's timeouts only guard against a hang: a loaded machine, valgrind or a sanitizer
@@ -58,6 +60,11 @@ tests_check_train_SOURCES = tests/check_train.c tests/testutil.h
 tests_check_train_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
 tests_check_train_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
+# check_acc: training in parts (the exact sums, merges, threads, the accumulator file).
+tests_check_acc_SOURCES = tests/check_acc.c tests/testutil.h
+tests_check_acc_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
+tests_check_acc_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_acc_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 # Curves that vary by a level: the library's breakdown and the trainer's fit, through the
 # public interfaces of both libraries.
 tests_check_bylevel_SOURCES = tests/check_bylevel.c tests/testutil.h
@@ -67,4 +74,4 @@ tests_check_bylevel_LDADD = lib/train/libengrate-train.la $(ENGRATE_CHECK_LIBS)
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
 	tests/api-misuse.test tests/api-misuse.c \
-	tests/train-cases.test tests/so2016.py
+	tests/train-cases.test tests/train-parts.test tests/so2016.py

@@ -14,6 +14,8 @@
 #include <engrate.h>
 #include <engrate_train.h>
 
+#include "train-parts.h"
+
 enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static const char usage[] =
@@ -26,9 +28,15 @@ static const char usage[] =
     "                     [--max-skipped SHARE] [--missing error|skip|impute]\n"
     "                     [--encoding NAME] [--delimiter C] [--levels FILE]\n"
     "                     [--meta KEY=VALUE]... [--source TEXT]...\n"
-    "                     [--threads N] [--report-json FILE] [--quiet] DATA.csv\n"
+    "                     [--threads N] [--folds-by content|order] [--schema SCAN]\n"
+    "                     [--report-json FILE] [--quiet] DATA.csv...\n"
+    "       engrate-train --scan OUT.scan [options] DATA.csv...\n"
+    "       engrate-train --partial OUT.acc [-o MODEL] [options] DATA.csv...\n"
+    "       engrate-train --merge (-o MODEL | --partial OUT.acc | --scan OUT.scan) [options]\n"
+    "                     FILE.acc...\n"
     "\n"
-    "Fit an engrate model (ridge-penalised weighted least squares) from a CSV file.\n"
+    "Fit an engrate model (ridge-penalised weighted least squares) from CSV files, in one\n"
+    "pass or in parts that merge (docs/distributed.md).\n"
     "\n"
     "  -o, --output MODEL     the model file to write (atomically)\n"
     "      --target COL       the rate column (default: rate)\n"
@@ -59,7 +67,13 @@ static const char usage[] =
     "      --levels FILE      display names, aliases and evidence of levels (CSV)\n"
     "      --meta KEY=VALUE   description, currency, period, basis or as_of\n"
     "      --source TEXT      a provenance line for the model (repeatable)\n"
-    "      --threads N        0 (automatic), 1 or 2\n"
+    "      --threads N        threads reading the file: 0 (as many as processors), 1 to 64\n"
+    "      --folds-by HOW     a row's fold from its content (default) or its number (order)\n"
+    "      --scan OUT         write the levels and counts of the data (a scan), no model\n"
+    "      --schema SCAN      use the levels of SCAN (a scan, merged): levels seen fewer than\n"
+    "                         --min-count times in it get no sums; others are errors\n"
+    "      --partial OUT      write the sums of the data (a partial), to merge later\n"
+    "      --merge            the inputs are scans or partials: merge them in order\n"
     "      --report-json FILE write the training report as JSON\n"
     "  -q, --quiet            no summary, no progress bar\n"
     "  -h, --help             this help\n"
@@ -72,7 +86,8 @@ enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
     OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
-    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_BY_PENALTY
+    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_FOLDS_BY, OPT_SCHEMA,
+    OPT_BY_PENALTY, OPT_SCAN, OPT_PARTIAL, OPT_MERGE
 };
 
 static const struct option longopts[] = {
@@ -87,6 +102,11 @@ static const struct option longopts[] = {
     {"lambda", required_argument, NULL, OPT_LAMBDA},
     {"by-penalty", required_argument, NULL, OPT_BY_PENALTY},
     {"folds", required_argument, NULL, OPT_FOLDS},
+    {"folds-by", required_argument, NULL, OPT_FOLDS_BY},
+    {"schema", required_argument, NULL, OPT_SCHEMA},
+    {"scan", required_argument, NULL, OPT_SCAN},
+    {"partial", required_argument, NULL, OPT_PARTIAL},
+    {"merge", no_argument, NULL, OPT_MERGE},
     {"min-count", required_argument, NULL, OPT_MIN_COUNT},
     {"interval", required_argument, NULL, OPT_INTERVAL},
     {"name", required_argument, NULL, OPT_NAME},
@@ -153,69 +173,30 @@ static char *base_name(const char *path)
     return s;
 }
 
-int main(int argc, char **argv)
+/* The model's name from -o when no --name or --meta name= says it: 0, or the exit status. */
+static int name_from_output(engrate_train_options *opts, const char *output)
 {
-    const char *output = NULL, *report_path = NULL;
-    int quiet = 0, named = 0, c;
     engrate_error err;
-    engrate_train_options *opts = engrate_train_options_new();
-    if (!opts) {
-        fprintf(stderr, "engrate-train: out of memory\n");
-        return EXIT_FAIL;
-    }
-    int li = 0;
-    while ((c = getopt_long(argc, argv, "o:qhV", longopts, &li)) != -1) {
-        /* every other long option is the training option of the same name */
-        const char *key = c >= OPT_TARGET && c != OPT_REPORT ? longopts[li].name : NULL;
-        named |= c == OPT_NAME || (c == OPT_META && strncmp(optarg, "name=", 5) == 0);
-        switch (c) {
-        case 'o': output = optarg; continue;
-        case 'q': quiet = 1; continue;
-        case 'h':
-            fputs(usage, stdout);
-            engrate_train_options_free(opts);
-            return 0;
-        case 'V':
-            printf("engrate-train %s\n", engrate_version_string());
-            engrate_train_options_free(opts);
-            return 0;
-        case OPT_REPORT: report_path = optarg; continue;
-        default:
-            if (key)
-                break;
-            fputs(usage, stderr);
-            engrate_train_options_free(opts);
-            return EXIT_USAGE;
-        }
-        if (engrate_train_options_set(opts, key, optarg, &err) < 0) {
-            fprintf(stderr, "engrate-train: %s\n", err.text);
-            engrate_train_options_free(opts);
-            return EXIT_USAGE;
-        }
-    }
-    if (!output || optind != argc - 1) {
-        fprintf(stderr, "engrate-train: %s\n%s",
-                !output ? "-o MODEL is required" : "exactly one DATA.csv is required", usage);
-        engrate_train_options_free(opts);
+    char *name = base_name(output);
+    if (!name || !*name || engrate_train_options_set(opts, "name", name, &err) < 0) {
+        fprintf(stderr, "engrate-train: cannot make a model name from '%s'; give --name\n",
+                output);
+        free(name);
         return EXIT_USAGE;
     }
-    const char *data = argv[optind];
-    if (!named) {
-        char *name = base_name(output);
-        if (!name || !*name || engrate_train_options_set(opts, "name", name, &err) < 0) {
-            fprintf(stderr, "engrate-train: cannot make a model name from '%s'; give --name\n",
-                    output);
-            free(name);
-            engrate_train_options_free(opts);
-            return EXIT_USAGE;
-        }
-        free(name);
-    }
+    free(name);
+    return 0;
+}
+
+/* One CSV file, one model: the single pass. */
+static int train_one(const char *data, const char *output, const char *report_path,
+                     int quiet, engrate_train_options *opts)
+{
+    engrate_error err;
     progress prog = {0, {0, 0}, 0};
     struct stat st;
     if (!quiet && isatty(STDERR_FILENO) && stat(data, &st) == 0 && st.st_size > (16 << 20))
         engrate_train_options_set_progress(opts, show_progress, &prog);
-
     engrate_train_report *report = NULL;
     engrate_model *model = engrate_train_csv(data, opts, &report, &err);
     int status = 0;
@@ -237,6 +218,71 @@ int main(int argc, char **argv)
     }
     engrate_model_free(model);
     engrate_train_report_free(report);
+    return status;
+}
+
+/* What the outputs and inputs allow, or the usage error's message. */
+static const char *check_job(const parts_job *job)
+{
+    if (job->scan && (job->model || job->partial))
+        return "--scan writes a scan only: no -o or --partial with it";
+    if (!job->scan && !job->partial && !job->model)
+        return "-o MODEL (or --scan OUT, or --partial OUT) is required";
+    if (job->n_inputs < 1)
+        return job->merge ? "--merge needs accumulator files" : "a DATA.csv is required";
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    parts_job job = {0};
+    int named = 0, c;
+    engrate_error err;
+    engrate_train_options *opts = engrate_train_options_new();
+    if (!opts) {
+        fprintf(stderr, "engrate-train: out of memory\n");
+        return EXIT_FAIL;
+    }
+    int li = 0, status = -1;
+    while (status < 0 && (c = getopt_long(argc, argv, "o:qhV", longopts, &li)) != -1) {
+        /* every other long option is the training option of the same name */
+        const char *key = c >= OPT_TARGET && c < OPT_SCAN && c != OPT_REPORT ? longopts[li].name
+                                                                          : NULL;
+        named |= c == OPT_NAME || (c == OPT_META && strncmp(optarg, "name=", 5) == 0);
+        switch (c) {
+        case 'o': job.model = optarg; continue;
+        case 'q': job.quiet = 1; continue;
+        case 'h': fputs(usage, stdout); status = 0; continue;
+        case 'V': printf("engrate-train %s\n", engrate_version_string()); status = 0; continue;
+        case OPT_REPORT: job.report = optarg; continue;
+        case OPT_SCAN: job.scan = optarg; continue;
+        case OPT_PARTIAL: job.partial = optarg; continue;
+        case OPT_MERGE: job.merge = 1; continue;
+        default:
+            if (key)
+                break;
+            fputs(usage, stderr);
+            status = EXIT_USAGE;
+            continue;
+        }
+        if (engrate_train_options_set(opts, key, optarg, &err) < 0) {
+            fprintf(stderr, "engrate-train: %s\n", err.text);
+            status = EXIT_USAGE;
+        }
+    }
+    job.inputs = argv + optind;
+    job.n_inputs = argc - optind;
+    const char *bad = status < 0 ? check_job(&job) : NULL;
+    if (bad) {
+        fprintf(stderr, "engrate-train: %s\n%s", bad, usage);
+        status = EXIT_USAGE;
+    }
+    if (status < 0 && job.model && !named)
+        status = name_from_output(opts, job.model) ? EXIT_USAGE : -1;
+    if (status < 0 && !job.scan && !job.partial && !job.merge && job.n_inputs == 1)
+        status = train_one(job.inputs[0], job.model, job.report, job.quiet, opts);
+    else if (status < 0)
+        status = run_parts(&job, opts);
     engrate_train_options_free(opts);
     return status;
 }

@@ -50,6 +50,11 @@ struct er_csv {
     uint64_t raw_done;    /* input bytes decoded (or skipped) so far */
     int raw_eof;
     int bad;              /* decoding stopped: 1 + the byte it stopped at; -1: cut short */
+    /* a byte range (er_csv_range) */
+    const char *buf0;     /* a buffer's first byte */
+    uint64_t rpos;        /* input offset of the next byte to read from fp or src */
+    uint64_t limit;       /* the input ends here (UINT64_MAX: at its end) */
+    int cut;              /* the range ended inside a quoted field */
 };
 
 static er_csv *csv_new(const char *source, engrate_error *err)
@@ -62,6 +67,7 @@ static er_csv *csv_new(const char *source, engrate_error *err)
     snprintf(c->source, sizeof c->source, "%s", source);
     c->line = 1;
     c->delim = ',';
+    c->limit = UINT64_MAX;
     return c;
 }
 
@@ -103,6 +109,7 @@ er_csv *er_csv_open_buffer(const char *data, size_t len, const char *source,
     if (!c)
         return NULL;
     c->p = data ? data : "";
+    c->buf0 = c->p;
     c->end = c->p + (data ? len : 0);
     c->size = len;
     c->eof = 1;
@@ -129,17 +136,92 @@ void er_csv_close(er_csv *c)
     free(c);
 }
 
+static const char *chunk_start(const er_csv *c)
+{
+    return c->chunk ? c->chunk : c->buf0;
+}
+
 int er_csv_recoverable(const er_csv *c) { return c->recoverable; }
+int er_csv_cut(const er_csv *c) { return c->cut; }
+
+uint64_t er_csv_input_offset(const er_csv *c)
+{
+    if (c->decoding)
+        return c->raw_done;
+    return er_csv_offset(c);
+}
+
+int er_csv_limit(er_csv *c, uint64_t end)
+{
+    if (c->decoding) { /* what was decoded came from before rpos */
+        if (c->rpos > end || (!c->fp && c->src_pos > end))
+            return -1;
+        c->limit = end;
+        if (!c->fp)
+            c->src_len = (size_t)end;
+        return 0;
+    }
+    if (end < c->base)
+        return -1;
+    if (c->fp && c->rpos <= end) {
+        c->limit = end;
+        return 0;
+    }
+    if (end - c->base > (uint64_t)(c->end - chunk_start(c)))
+        return -1;
+    const char *at = chunk_start(c) + (end - c->base);
+    if (at < c->p)
+        return -1;
+    c->end = at; /* the bytes read beyond `end` are not this reader's */
+    c->eof = 1;
+    c->limit = end;
+    c->rpos = end;
+    return 0;
+}
+
+int er_csv_range(er_csv *c, uint64_t start, uint64_t end, int line, engrate_error *err)
+{
+    if (start > end || end > c->size)
+        return er_error(err, ENGRATE_E_INVALID, c->source, 0, 0, "bad byte range");
+    c->line = line;
+    c->limit = end;
+    c->rpos = start;
+    c->eof = 0;
+    if (c->fp && fseeko(c->fp, (off_t)start, SEEK_SET) != 0)
+        return er_error(err, ENGRATE_E_IO, c->source, line, 0, "cannot seek: %s",
+                        strerror(errno));
+    if (c->decoding) { /* decoded offsets count from the range's start, a line's start */
+        iconv(c->cd, NULL, NULL, NULL, NULL);
+        c->src = c->buf0;
+        c->src_pos = (size_t)start;
+        c->src_len = c->fp ? 0 : (size_t)end;
+        c->raw_len = 0;
+        c->raw_done = start;
+        c->raw_eof = 0;
+        c->bad = 0;
+        c->base = 0;
+        c->line_start = 0;
+        c->p = c->end = c->chunk;
+        return 0;
+    }
+    c->line_start = start;
+    if (c->fp) {
+        c->base = start;
+        c->p = c->end = c->chunk;
+    } else {
+        c->base = 0;
+        c->p = c->buf0 + start;
+        c->end = c->buf0 + end;
+        c->eof = 1;
+    }
+    return 0;
+}
 int er_csv_record_line(const er_csv *c) { return c->record_line; }
 uint64_t er_csv_size(const er_csv *c) { return c->size; }
 const char *er_csv_source(const er_csv *c) { return c->source; }
 
 uint64_t er_csv_empty_records(const er_csv *c) { return c->empty; }
 
-static const char *chunk_start(const er_csv *c)
-{
-    return c->chunk ? c->chunk : c->end - c->size;
-}
 
 uint64_t er_csv_offset(const er_csv *c)
 {
@@ -241,12 +323,15 @@ static int read_raw(er_csv *c, engrate_error *err)
     if (c->raw_eof || c->raw_len >= RAW_CHUNK)
         return 0;
     size_t want = 2 * RAW_CHUNK - c->raw_len, n;
+    if (c->limit - c->rpos < want)
+        want = (size_t)(c->limit - c->rpos);
     if (c->fp) {
-        n = fread(c->raw + c->raw_len, 1, want, c->fp);
+        n = want ? fread(c->raw + c->raw_len, 1, want, c->fp) : 0;
         if (n < want && ferror(c->fp))
             return er_error(err, ENGRATE_E_IO, c->source, c->line, 0, "read error: %s",
                             strerror(errno));
-        c->raw_eof = n < want;
+        c->rpos += n;
+        c->raw_eof = n < want || c->rpos == c->limit;
     } else {
         n = c->src_len - c->src_pos < want ? c->src_len - c->src_pos : want;
         memcpy(c->raw + c->raw_len, c->src + c->src_pos, n);
@@ -323,13 +408,14 @@ static int fill(er_csv *c, engrate_error *err)
     if (c->decoding)
         return fill_decoded(c, err);
     c->base += (uint64_t)(c->end - c->chunk);
-    size_t n = fread(c->chunk, 1, CHUNK, c->fp);
-    if (n < CHUNK) {
-        if (ferror(c->fp))
-            return er_error(err, ENGRATE_E_IO, c->source, c->line, 0, "read error: %s",
-                            strerror(errno));
+    size_t want = c->limit - c->rpos < CHUNK ? (size_t)(c->limit - c->rpos) : CHUNK;
+    size_t n = want ? fread(c->chunk, 1, want, c->fp) : 0;
+    c->rpos += n;
+    if (n < want && ferror(c->fp))
+        return er_error(err, ENGRATE_E_IO, c->source, c->line, 0, "read error: %s",
+                        strerror(errno));
+    if (n < CHUNK)
         c->eof = 1;
-    }
     if (c->base == 0 && n >= 3 && memcmp(c->chunk, "\xEF\xBB\xBF", 3) == 0) {
         c->p = c->chunk + 3; /* byte order mark: not part of line 1's columns */
         c->line_start = 3;
@@ -472,8 +558,10 @@ static int read_quoted(er_csv *c, engrate_error *err, int fline, int fcol)
         int ch = peek(c, err), rc;
         if (ch < -1)
             return c->fatal = ch + 1;
-        if (ch == -1)
+        if (ch == -1) {
+            c->cut = c->limit != UINT64_MAX; /* a range that ends inside quotes: split wrong */
             return fail(c, err, ENGRATE_E_SYNTAX, fline, fcol, "quoted field is never closed");
+        }
         c->p++;
         if (ch == '"') {
             if (peek(c, err) != '"')

@@ -61,6 +61,21 @@ ER_HIDDEN uint64_t er_csv_offset(const er_csv *c);
 ER_HIDDEN uint64_t er_csv_size(const er_csv *c);
 /* The share of the input read so far (0..1; 0 when the size is not known). */
 ER_HIDDEN double er_csv_progress(const er_csv *c);
+/* Read only the input's bytes [start, end) from now on (after the header has been read,
+ * say), start being the beginning of physical line `line`: a part of the input that
+ * another reader reads the rest of (shard.c). Offsets and the progress stay those of the
+ * whole input; for decoded input, columns count from the range's start. 0, or
+ * ENGRATE_E_IO / ENGRATE_E_INVALID with err filled. */
+ER_HIDDEN int er_csv_range(er_csv *c, uint64_t start, uint64_t end, int line,
+                           engrate_error *err);
+/* The same for a reader that has read on from the start: it stops at input offset `end`.
+ * 0, or -1 when it already read past `end` (decoded input: pulled bytes beyond it). */
+ER_HIDDEN int er_csv_limit(er_csv *c, uint64_t end);
+/* Whether the range ended inside a quoted field: the range did not start or end where a
+ * record does (the reader then failed with "quoted field is never closed"). */
+ER_HIDDEN int er_csv_cut(const er_csv *c);
+/* Bytes of the input (before decoding) read so far, the range's start included. */
+ER_HIDDEN uint64_t er_csv_input_offset(const er_csv *c);
 /* Records skipped because every field was empty. */
 ER_HIDDEN uint64_t er_csv_empty_records(const er_csv *c);
 ER_HIDDEN const char *er_csv_source(const er_csv *c);

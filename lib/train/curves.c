@@ -55,10 +55,9 @@ int tr_curves_setup(trainer *t)
     return 0;
 }
 
-/* The term of input i's piece p on the rows of level term lt, made when new. */
-static int level_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *out)
+/* Room in input i's table of deviations for level term lt. */
+static int inter_room(tinput *in, uint32_t lt)
 {
-    tinput *in = &t->in[i];
     size_t np = pieces(in);
     if (lt >= in->inter_cap) {
         size_t cap = in->inter_cap ? 2 * in->inter_cap : 64;
@@ -71,7 +70,17 @@ static int level_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *ou
         in->inter = n;
         in->inter_cap = cap;
     }
-    uint32_t *cell = &in->inter[lt * np + p];
+    return 0;
+}
+
+int tr_curves_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *out)
+{
+    tinput *in = &t->in[i];
+    if (inter_room(in, lt))
+        return ENGRATE_E_NOMEM;
+    uint32_t *cell = &in->inter[lt * pieces(in) + p];
+    if (!*cell && t->closed)
+        return ENGRATE_E_DATA; /* the schema has every deviation its scan met */
     if (!*cell) {
         int rc = tr_new_term(t, (uint32_t)i, (uint32_t)p, NULL, -1);
         if (rc)
@@ -83,7 +92,23 @@ static int level_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *ou
     return 0;
 }
 
-int tr_curves_row(trainer *t, size_t *nnz)
+int tr_curves_take(trainer *t, uint32_t j)
+{
+    const term *tm = &t->terms[j];
+    tinput *in = &t->in[tm->input];
+    if (in->by == SIZE_MAX || tm->piece >= pieces(in) || tm->by_term >= j ||
+        t->terms[tm->by_term].input != in->by)
+        return ENGRATE_E_DATA;
+    if (inter_room(in, tm->by_term))
+        return ENGRATE_E_NOMEM;
+    uint32_t *cell = &in->inter[tm->by_term * pieces(in) + tm->piece];
+    if (*cell)
+        return ENGRATE_E_DATA;
+    *cell = j;
+    return 0;
+}
+
+int tr_curves_row(trainer *t, size_t *nnz, const er_csv_field *f)
 {
     size_t n0 = *nnz;
     for (size_t i = 0; i < t->n_in; i++) {
@@ -99,7 +124,20 @@ int tr_curves_row(trainer *t, size_t *nnz)
             if (tm->input != i || tm->by_term || tm->piece >= pieces(in))
                 continue; /* not one of the input's pooled pieces that vary */
             uint32_t j = 0;
-            int rc = level_piece(t, i, lt, tm->piece, &j);
+            int rc = tr_curves_piece(t, i, lt, tm->piece, &j);
+            if (rc == ENGRATE_E_DATA) {
+                const term *lv = &t->terms[lt];
+                const char *name = lv->label                   ? lv->label
+                                   : lv->spellings != UINT32_MAX ? t->spells[lv->spellings].text
+                                                                 : "?";
+                const er_csv_field *at = &f[t->in[in->by].col];
+                rc = tr_bad_row(t, "level not in the schema", ENGRATE_E_UNKNOWN_NAME, at->line,
+                                at->col,
+                                "column '%s': level '%s' has a '%s' the schema's scan did "
+                                "not meet (scan the data you train on, all of it)",
+                                t->in[in->by].label, name, in->label);
+                return rc ? rc : 1;
+            }
             if (rc)
                 return er_error(t->err, rc, t->source, 0, 0,
                                 rc == ENGRATE_E_LIMIT ? "more than %d terms (each level of "

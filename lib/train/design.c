@@ -102,9 +102,16 @@ int tr_bad_row(trainer *t, const char *reason, int code, int line, int col, cons
     er_verror(&e, code, t->source, line, col, fmt, ap);
     va_end(ap);
     tr_skip_row(t, reason, e.text);
-    if (t->rows_bad <= 5)
-        er_report_note(t->rep, "skipped: %s", e.text);
+    tr_note_skipped(t, e.text);
     return 0;
+}
+
+void tr_note_skipped(trainer *t, const char *text)
+{
+    if (t->rows_bad > TR_SKIP_NOTES || t->n_skip_notes >= TR_SKIP_NOTES)
+        return;
+    t->skip_note_at[t->n_skip_notes++] = t->rows_bad;
+    er_report_note(t->rep, "skipped: %s", text);
 }
 
 void tr_skip_row(trainer *t, const char *reason, const char *why)
@@ -113,6 +120,50 @@ void tr_skip_row(trainer *t, const char *reason, const char *why)
     if (t->rows_bad++ == 0)
         snprintf(t->first_bad, sizeof t->first_bad, "%s", why);
     er_report_reason(t->rep, reason);
+}
+
+/* ---- The row's content hash -----------------------------------------------------------
+ * A row's fold and its key for the sample come from a hash of what the row says: the
+ * target and weight as numbers, each input's value (a number, "missing", or the cell's
+ * text without the blanks around it), in the order of the inputs. So the same row has
+ * the same fold wherever it is read, in whatever part of the data, on whatever machine,
+ * and "5" and "5.0" are the same value. The hash is fixed by its definition here (64-bit
+ * words of the text, little-endian, with its length; doubles by their bits, 0 for -0;
+ * splitmix64 on the result, pass.c), never by the run. */
+
+#define RH_SEED 0x726f772d68617368ull    /* "row-hash" */
+#define RH_MISSING 0x6d697373696e6721ull /* "missing!" */
+
+static inline uint64_t rh_word(uint64_t h, uint64_t w)
+{
+    h ^= w;
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t rh_bytes(uint64_t h, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    h = rh_word(h, n);
+    for (; n >= 8; p += 8, n -= 8)
+        h = rh_word(h, (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+                           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+                           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56);
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)p[i] << (8 * i);
+        h = rh_word(h, w);
+    }
+    return h;
+}
+
+static uint64_t rh_number(uint64_t h, double x)
+{
+    uint64_t b = 0;
+    if (x != 0)
+        memcpy(&b, &x, sizeof b);
+    return rh_word(h, b);
 }
 
 /* ---- Mapping a record to a sparse design row --------------------------------------- */
@@ -208,6 +259,7 @@ static int map_target(trainer *t, const er_csv_field *f, double *y)
                         number_hint(tf));
         return rc ? rc : 1;
     }
+    t->rhash = rh_number(t->rhash, v);
     if (t->o->transform == ENGRATE_TRANSFORM_LOG) {
         if (!(v > 0)) {
             rc = tr_bad_row(t, "target not positive", ENGRATE_E_DATA, tf->line, tf->col,
@@ -242,6 +294,7 @@ static int map_weight(trainer *t, const er_csv_field *f, double *w)
                             t->cols[t->weight_col], SHOWN(wf));
         return rc ? rc : 1;
     }
+    t->rhash = rh_number(t->rhash, *w);
     if (*w == 0) {
         t->rows_skipped++;
         er_report_reason(t->rep, "zero weight");
@@ -260,7 +313,15 @@ static int map_numeric(trainer *t, size_t i, const er_csv_field *cf, size_t *nnz
     if (tr_cell_missing(cf->s, cf->len)) {
         if (t->o->missing != ER_MISSING_IMPUTE)
             return missing_cell(t, cf, in->label, 1);
+        t->rhash = rh_word(t->rhash, RH_MISSING);
         t->rx[i] = NAN;
+        if (!in->miss && t->closed) {
+            rc = tr_bad_row(t, "missing value", ENGRATE_E_NUMBER, cf->line, cf->col,
+                            "column '%s': a missing value, which the schema's scan did not "
+                            "see in this column",
+                            in->label);
+            return rc ? rc : 1;
+        }
         if (!in->miss) {
             if ((rc = tr_new_term(t, (uint32_t)i, TR_MISSING_PIECE, NULL, -1)))
                 return er_error(t->err, rc, t->source, cf->line, cf->col,
@@ -277,6 +338,7 @@ static int map_numeric(trainer *t, size_t i, const er_csv_field *cf, size_t *nnz
         return rc ? rc : 1;
     }
     t->rx[i] = x;
+    t->rhash = rh_number(t->rhash, x);
     if (!in->scale_set && x != 0) {
         in->scale = scale_of(x);
         in->scale_set = 1;
@@ -319,6 +381,7 @@ static int map_categorical(trainer *t, uint32_t input, const er_csv_field *cf, s
 {
     size_t n = cf->len;
     const char *s = trim_space(cf->s, &n);
+    t->rhash = rh_bytes(t->rhash, s, n);
     return n ? map_level(t, input, s, n, cf, nnz) : 0;
 }
 
@@ -328,6 +391,9 @@ static int map_set(trainer *t, uint32_t input, const er_csv_field *cf, size_t *n
 {
     const tinput *in = &t->in[input];
     const char *p = cf->s, *end = cf->s + cf->len;
+    size_t whole = cf->len;
+    const char *trimmed = trim_space(cf->s, &whole);
+    t->rhash = rh_bytes(t->rhash, trimmed, whole);
     while (p <= end) {
         const char *q = p;
         while (q < end && !(*q == in->sep[0] && end - q >= (ptrdiff_t)in->seplen &&
@@ -378,6 +444,7 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
 {
     int rc;
     t->rsp_n = 0;
+    t->rhash = RH_SEED;
     if (nf != t->n_cols) {
         const er_csv_field *at = nf > t->n_cols ? &f[t->n_cols] : &f[nf - 1];
         rc = tr_bad_row(t, "wrong number of fields", ENGRATE_E_SYNTAX, at->line, at->col,
@@ -401,7 +468,7 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
         if (rc)
             return rc;
     }
-    if ((rc = tr_curves_row(t, &nnz)))
+    if ((rc = tr_curves_row(t, &nnz, f)))
         return rc;
     *nnz_out = sort_row(t, nnz);
     return 0;

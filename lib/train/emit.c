@@ -25,7 +25,8 @@ int tr_order_levels(const trainer *t, size_t i, ordered *out)
     size_t first_data = out->n;
     for (size_t j = 1; j < t->n_terms; j++) {
         const term *tm = &t->terms[j];
-        if (tm->input == i && tm->lf < 0 && tm->count >= (uint64_t)t->o->min_count)
+        if (tm->input == i && tm->lf < 0 && !tm->dropped &&
+            tm->count >= (uint64_t)t->o->min_count)
             out->terms[out->n++] = (uint32_t)j;
     }
     /* insertion sort by label: deterministic, no global comparison context needed */

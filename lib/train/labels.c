@@ -84,10 +84,16 @@ static uint32_t folded_term(const trainer *t, uint32_t input, const char *key, s
     return s && s->hash ? s->term : UINT32_MAX;
 }
 
+uint32_t tr_label_term(const trainer *t, uint32_t input, const char *label)
+{
+    char key[FOLD_CAP];
+    int k = fold(label, strlen(label), key, sizeof key);
+    return k > 0 ? folded_term(t, input, key, (size_t)k) : UINT32_MAX;
+}
+
 /* ---- Spellings ----------------------------------------------------------------------- */
 
-/* The spelling `text` of term ti, added when new: its index, or UINT32_MAX (no memory). */
-static uint32_t spelling_of(trainer *t, uint32_t ti, const char *text)
+uint32_t tr_spelling_of(trainer *t, uint32_t ti, const char *text)
 {
     uint32_t *link = &t->terms[ti].spellings;
     for (; *link != UINT32_MAX; link = &t->spells[*link].next)
@@ -145,6 +151,14 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
     int k = tr_fold(lab, key, sizeof key);
     uint32_t ti = k > 0 ? folded_term(t, input, key, (size_t)k) : UINT32_MAX, other;
     int rc = 0;
+    if (ti == UINT32_MAX && t->closed) {
+        rc = tr_bad_row(t, "level not in the schema", ENGRATE_E_UNKNOWN_NAME, f->line, f->col,
+                        "column '%s': level '%s' is not in the schema (scan the data you "
+                        "train on, all of it, and merge the scans)",
+                        t->in[input].label, lab);
+        *skip = rc == 0;
+        return rc;
+    }
     if (ti == UINT32_MAX) {
         if ((rc = tr_new_term(t, input, 0, NULL, -1)) == ENGRATE_E_LIMIT)
             return er_error(t->err, rc, t->source, f->line, f->col,
@@ -156,7 +170,7 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
             rc = tr_claim_folded(t, input, lab, (size_t)len, ti, &other);
     }
     char *raw = rc ? NULL : er_pool_strndup(&t->pool, s, n);
-    if (!raw || (*sp = spelling_of(t, ti, lab)) == UINT32_MAX ||
+    if (!raw || (*sp = tr_spelling_of(t, ti, lab)) == UINT32_MAX ||
         tr_table_grow(&t->slots, &t->slot_mask, t->n_slots_used))
         return er_error(t->err, ENGRATE_E_NOMEM, t->source, f->line, f->col, "out of memory");
     slot *sl = tr_table_find(t->slots, t->slot_mask, h, input, s, n);

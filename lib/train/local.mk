@@ -5,11 +5,15 @@
 noinst_LTLIBRARIES += lib/train/libengrate-train-core.la
 lib_train_libengrate_train_core_la_SOURCES = \
 	lib/train/csv.c lib/train/csv.h \
-	lib/train/ddouble.h lib/train/fit.c lib/train/fit.h \
+	lib/train/ddouble.h lib/train/fit.c lib/train/fit.h lib/train/xacc.c lib/train/xacc.h \
 	lib/train/train.h lib/train/trainer.h \
 	lib/train/options.c lib/train/report.c \
 	lib/train/setup.c lib/train/design.c lib/train/cells.c lib/train/labels.c \
-	lib/train/levels.c lib/train/pass.c lib/train/impute.c \
+	lib/train/levels.c lib/train/pass.c lib/train/sample.c lib/train/shard.c \
+	lib/train/merge.c lib/train/impute.c \
+	lib/train/accfile.c lib/train/accfile.h lib/train/accload.c lib/train/accload.h \
+	lib/train/accstate.c lib/train/accsums.c lib/train/accum.c lib/train/accum.h \
+	lib/train/accmerge.c lib/train/schema.c \
 	lib/train/select.c lib/train/tune.c lib/train/curves.c lib/train/emit.c \
 	lib/train/train.c
 lib_train_libengrate_train_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS)

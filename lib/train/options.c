@@ -64,6 +64,7 @@ ENGRATE_API void engrate_train_options_free(engrate_train_options *o)
     free_inputs(o->inputs, o->n_inputs);
     free(o->levels);
     free(o->encoding);
+    free(o->schema);
     for (size_t i = 0; i < ER_META_COUNT; i++)
         free(o->meta[i]);
     for (size_t i = 0; i < o->n_sources; i++)
@@ -80,6 +81,42 @@ ENGRATE_API int engrate_train_options_set_progress(engrate_train_options *o,
     o->progress = fn;
     o->progress_user = user;
     return 0;
+}
+
+/* ---- The inputs trained ------------------------------------------------------------ */
+
+static const opt_input defaults[ER_DEFAULT_INPUTS] = {
+    {ENGRATE_CATEGORICAL, (char *)"role", "", NULL, 0, 0, NULL, 0},
+    {ENGRATE_SET, (char *)"skills", ";", NULL, 0, 0, NULL, 0},
+    {ENGRATE_SET, (char *)"certs", ";", NULL, 0, 0, NULL, 0},
+    {ENGRATE_NUMERIC, (char *)"years", "", NULL, 0, 0, NULL, 0}};
+
+/* The default input a flag changes an option of (its SEP, its knots), or -1: a flag that
+ * names a column, or a default's column as another kind, makes the flags the inputs. */
+static int default_changed(const opt_input *in)
+{
+    for (size_t d = 0; d < ER_DEFAULT_INPUTS; d++)
+        if (in->has_option && in->kind == defaults[d].kind && !strcmp(in->col, defaults[d].col))
+            return (int)d;
+    return -1;
+}
+
+const opt_input *er_options_inputs(const engrate_train_options *o, size_t *n,
+                                   opt_input *scratch, int *defaults_used)
+{
+    *defaults_used = 1;
+    for (size_t i = 0; i < o->n_inputs; i++)
+        if (default_changed(&o->inputs[i]) < 0)
+            *defaults_used = 0;
+    if (!*defaults_used) {
+        *n = o->n_inputs;
+        return o->inputs;
+    }
+    memcpy(scratch, defaults, sizeof defaults);
+    for (size_t i = 0; i < o->n_inputs; i++)
+        scratch[default_changed(&o->inputs[i])] = o->inputs[i];
+    *n = ER_DEFAULT_INPUTS;
+    return scratch;
 }
 
 /* ---- Values ------------------------------------------------------------------------ */
@@ -340,8 +377,10 @@ static int set_count(engrate_train_options *o, const char *key, const char *v,
             return invalid(err, "--%s takes a whole number >= 1, not '%s'", key, v);
         o->min_count = l;
     } else if (key[0] == 't') {
-        if (parse_long(v, 0, 2, &l))
-            return invalid(err, "--%s takes 0 (automatic), 1 or 2, not '%s'", key, v);
+        if (parse_long(v, 0, 64, &l))
+            return invalid(err, "--%s takes 0 (as many as there are processors) or 1 to 64, "
+                                "not '%s'",
+                           key, v);
         o->threads = (int)l;
     } else {
         if (parse_long(v, 100, 100000000, &l))
@@ -483,6 +522,34 @@ static int set_missing(engrate_train_options *o, const char *key, const char *v,
     return invalid(err, "--%s takes error, skip or impute, not '%s'", key, v);
 }
 
+static int set_schema(engrate_train_options *o, const char *key, const char *v,
+                      engrate_error *err)
+{
+    (void)key;
+    unsigned char *data;
+    size_t len;
+    if (!*v) {
+        free(o->schema);
+        o->schema = NULL;
+        o->schema_len = 0;
+        return 0;
+    }
+    int rc = tr_read_file(v, (size_t)1 << 34, &data, &len, err);
+    if (rc == 0)
+        rc = tr_set_schema(o, data, len, v, err);
+    free(data);
+    return rc;
+}
+
+static int set_folds_by(engrate_train_options *o, const char *key, const char *v,
+                        engrate_error *err)
+{
+    if (strcmp(v, "content") && strcmp(v, "order"))
+        return invalid(err, "--%s takes content or order, not '%s'", key, v);
+    o->folds_by = v[0] == 'c' ? ER_FOLDS_BY_CONTENT : ER_FOLDS_BY_ORDER;
+    return 0;
+}
+
 /* ---- By key -------------------------------------------------------------------------- */
 
 typedef int (*setter)(engrate_train_options *, const char *, const char *, engrate_error *);
@@ -496,15 +563,74 @@ static const struct {
     {"transform", set_transform, 0}, {"categorical", add_input, 0},
     {"set", add_input, 0},           {"numeric", add_input, 0},
     {"no-intercept", set_switch, 1}, {"skip-bad-rows", set_switch, 1},
-    {"lambda", set_lambda, 0},       {"by-penalty", set_by_penalty, 0},
-    {"folds", set_count, 0},         {"min-count", set_count, 0},
-    {"threads", set_count, 0},       {"sample", set_count, 0},
-    {"interval", set_share, 0},      {"max-skipped", set_share, 0},
-    {"name", set_name_or_levels, 0}, {"levels", set_name_or_levels, 0},
-    {"meta", set_meta, 0},           {"source", add_source, 0},
-    {"encoding", set_encoding, 0},   {"delimiter", set_delimiter, 0},
-    {"missing", set_missing, 0},
+    {"lambda", set_lambda, 0},       {"folds", set_count, 0},
+    {"min-count", set_count, 0},     {"threads", set_count, 0},
+    {"sample", set_count, 0},        {"interval", set_share, 0},
+    {"max-skipped", set_share, 0},   {"name", set_name_or_levels, 0},
+    {"levels", set_name_or_levels, 0}, {"meta", set_meta, 0},
+    {"source", add_source, 0},       {"encoding", set_encoding, 0},
+    {"delimiter", set_delimiter, 0}, {"missing", set_missing, 0},
+    {"folds-by", set_folds_by, 0},   {"schema", set_schema, 0},
+    {"by-penalty", set_by_penalty, 0},
 };
+
+int er_option_given(const engrate_train_options *o, const char *key)
+{
+    for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++)
+        if (!strcmp(key, setters[i].key))
+            return (o->given >> i) & 1;
+    return 0;
+}
+
+/* ---- Copies ------------------------------------------------------------------------- */
+
+static int dup_into(char **dst, const char *src)
+{
+    return !src || (*dst = er_dup_str(src)) != NULL;
+}
+
+engrate_train_options *er_options_dup(const engrate_train_options *o)
+{
+    engrate_train_options *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    *c = *o;
+    c->target = c->weight = c->levels = c->encoding = NULL;
+    c->inputs = NULL;
+    c->n_inputs = 0;
+    c->sources = NULL;
+    c->n_sources = 0;
+    c->schema = NULL;
+    c->progress = NULL;
+    c->progress_user = NULL;
+    memset(c->meta, 0, sizeof c->meta);
+    int ok = dup_into(&c->target, o->target) && dup_into(&c->weight, o->weight) &&
+             dup_into(&c->levels, o->levels) && dup_into(&c->encoding, o->encoding);
+    for (size_t i = 0; ok && i < ER_META_COUNT; i++)
+        ok = dup_into(&c->meta[i], o->meta[i]);
+    if (ok && o->n_inputs && (ok = (c->inputs = calloc(o->n_inputs, sizeof *c->inputs)) != NULL))
+        for (; ok && c->n_inputs < o->n_inputs; c->n_inputs++) {
+            const opt_input *s = &o->inputs[c->n_inputs];
+            opt_input *d = &c->inputs[c->n_inputs];
+            *d = *s;
+            d->col = d->by = NULL;
+            d->knots = s->n_knots ? malloc(s->n_knots * sizeof *d->knots) : NULL;
+            ok = dup_into(&d->col, s->col) && dup_into(&d->by, s->by) &&
+                 (!s->n_knots || d->knots);
+            if (d->knots)
+                memcpy(d->knots, s->knots, s->n_knots * sizeof *d->knots);
+        }
+    if (ok && o->n_sources && (ok = (c->sources = calloc(o->n_sources, sizeof *c->sources)) != NULL))
+        for (; ok && c->n_sources < o->n_sources; c->n_sources++)
+            ok = dup_into(&c->sources[c->n_sources], o->sources[c->n_sources]);
+    if (ok && o->schema && (ok = (c->schema = malloc(o->schema_len)) != NULL))
+        memcpy(c->schema, o->schema, o->schema_len);
+    if (!ok) {
+        engrate_train_options_free(c);
+        return NULL;
+    }
+    return c;
+}
 
 ENGRATE_API int engrate_train_options_set(engrate_train_options *o, const char *key,
                                           const char *v, engrate_error *err)
@@ -517,7 +643,10 @@ ENGRATE_API int engrate_train_options_set(engrate_train_options *o, const char *
             continue;
         if (!v && !setters[i].is_switch)
             return er_error(err, ENGRATE_E_INVALID, NULL, 0, 0, "--%s needs a value", key);
-        return setters[i].set(o, key, v, err);
+        int rc = setters[i].set(o, key, v, err);
+        if (rc == 0)
+            o->given |= 1ull << i;
+        return rc;
     }
     return er_error(err, ENGRATE_E_UNKNOWN_KEY, NULL, 0, 0, "unknown training option '%.100s'",
                     key);

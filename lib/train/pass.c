@@ -1,6 +1,6 @@
 /* pass.c: the one pass over the data: each record mapped to a design row, rows
- * accumulated per fold (by a second thread when there are two cores), and a reservoir
- * sample of rows kept for calibrating the interval. */
+ * accumulated per fold (by a second thread when there are two cores), and offered to the
+ * sample kept for calibrating the interval (sample.c). */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -23,66 +23,17 @@ static uint64_t splitmix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-#define FOLD_SEED 0x656e67726174650aull   /* fixed: folds never depend on the run */
-#define SAMPLE_SEED 0x73616d706c65210aull
-
-/* ---- Reservoir sample -------------------------------------------------------------- */
-
-static int sample_offer(trainer *t, uint64_t i, const uint32_t *idx, const double *val,
-                        size_t nnz, double y, double w, uint32_t fold)
+/* The row's fold and its key for the sample: from a hash of its content (design.c), so
+ * that a row has the same fold however the data are split; or, --folds-by order, from its
+ * number in the file. */
+static uint32_t row_fold(const trainer *t, uint64_t *key)
 {
-    size_t slot_i;
-    if (i < t->sample_cap) {
-        slot_i = (size_t)i;
-    } else {
-        uint64_t j = splitmix64(SAMPLE_SEED ^ i) % (i + 1);
-        if (j >= t->sample_cap)
-            return 0;
-        slot_i = (size_t)j;
-    }
-    /* the intercept (term 0) is implicit */
-    size_t nval = 0;
-    for (size_t k = 1; k < nnz; k++)
-        nval += val[k] != 1.0;
-    srow *r = malloc(sizeof *r + nval * sizeof(double) + (nnz - 1) * sizeof(uint32_t));
-    if (!r)
-        return ENGRATE_E_NOMEM;
-    r->y = y;
-    r->w = w;
-    r->nnz = (uint32_t)(nnz - 1);
-    r->nval = (uint32_t)nval;
-    r->fold = fold;
-    uint32_t *ix = (uint32_t *)(r->data + nval);
-    size_t vi = 0;
-    for (size_t k = 1; k < nnz; k++) {
-        if (val[k] != 1.0) {
-            r->data[vi++] = val[k];
-            ix[k - 1] = idx[k] | 0x80000000u;
-        } else {
-            ix[k - 1] = idx[k];
-        }
-    }
-    free(t->sample[slot_i]);
-    t->sample[slot_i] = r;
-    if (slot_i >= t->sample_n)
-        t->sample_n = slot_i + 1;
-    return 0;
-}
-
-/* b0 + x'coef for a sampled row, coef indexed by term. */
-double tr_sample_predict(const srow *r, double b0, const double *coef)
-{
-    const uint32_t *ix = (const uint32_t *)(r->data + r->nval);
-    size_t vi = 0;
-    double s = b0;
-    for (size_t k = 0; k < r->nnz; k++) {
-        uint32_t i = ix[k];
-        if (i & 0x80000000u)
-            s += coef[i & 0x7fffffffu] * r->data[vi++];
-        else
-            s += coef[i];
-    }
-    return s;
+    *key = splitmix64(t->rhash ^ SAMPLE_SEED);
+    if (t->K <= 1)
+        return 0;
+    if (t->o->folds_by == ER_FOLDS_BY_ORDER)
+        return (uint32_t)(splitmix64(FOLD_SEED ^ t->rows_read) % t->K);
+    return (uint32_t)(splitmix64(t->rhash ^ FOLD_SEED) % t->K);
 }
 
 /* ---- The accumulating thread ------------------------------------------------------- */
@@ -90,11 +41,11 @@ double tr_sample_predict(const srow *r, double b0, const double *coef)
 static int acc_batch(trainer *t, const batch *b)
 {
     for (size_t k = 0; k < t->K; k++)
-        if (er_acc_reserve(&t->acc[k], b->p))
+        if (er_xacc_reserve(&t->xacc[k], b->p))
             return ENGRATE_E_NOMEM;
     for (size_t r = 0; r < b->n; r++)
-        er_acc_add(&t->acc[b->fold[r]], b->idx + b->off[r], b->val + b->off[r],
-                   b->off[r + 1] - b->off[r], b->y[r], b->w[r]);
+        er_xacc_add(&t->xacc[b->fold[r]], b->idx + b->off[r], b->val + b->off[r],
+                    b->off[r + 1] - b->off[r], b->y[r], b->w[r]);
     return 0;
 }
 
@@ -128,7 +79,7 @@ static int flush_batch(trainer *t)
     batch *b = t->cur;
     if (!b || b->n == 0)
         return 0;
-    b->p = (uint32_t)t->n_terms;
+    b->p = (uint32_t)tr_sum_terms(t);
     if (!t->threaded) {
         int rc = acc_batch(t, b);
         b->n = 0;
@@ -195,7 +146,7 @@ static int pipeline_start(trainer *t)
             return ENGRATE_E_NOMEM;
     }
     t->cur = t->batches[0];
-    t->threaded = threads_to_use(t->o) >= 2;
+    t->threaded = !t->solo && !t->scan_only && threads_to_use(t->o) >= 2;
     if (!t->threaded)
         return 0;
     for (size_t i = 1; i < N_BATCHES; i++)
@@ -251,8 +202,7 @@ static int skip_bad_record(trainer *t, int rc)
     t->rows_read++;
     tr_skip_row(t, rc == ENGRATE_E_UTF8 ? "invalid UTF-8" : "CSV syntax",
                 t->err ? t->err->text : "");
-    if (t->rows_bad <= 5)
-        er_report_note(t->rep, "skipped: %s", t->err ? t->err->text : "");
+    tr_note_skipped(t, t->err ? t->err->text : "");
     er_error_clear(t->err);
     return 1;
 }
@@ -279,6 +229,15 @@ static void commit_row(trainer *t, size_t nnz)
         if (x > in->max)
             in->max = x;
     }
+}
+
+/* Now and then: how much has been read. */
+static void report_progress(trainer *t)
+{
+    if (t->run)
+        tr_part_progress(t, er_csv_input_offset(t->csv));
+    else
+        t->o->progress(er_csv_progress(t->csv), t->o->progress_user);
 }
 
 int tr_pass(trainer *t)
@@ -310,15 +269,18 @@ int tr_pass(trainer *t)
         if (rc == 1)
             continue;
         commit_row(t, nnz);
-        uint32_t fold = t->K > 1 ? (uint32_t)(splitmix64(FOLD_SEED ^ t->rows_read) % t->K) : 0;
-        if ((rc = sample_offer(t, t->rows_used, t->ridx, t->rval, nnz, y, w, fold)) ||
-            (rc = push_row(t, nnz, y, w, fold))) {
+        while (t->closed && nnz > 1 && t->ridx[nnz - 1] >= t->p_sums)
+            nnz--; /* levels the schema drops: counted, no sums */
+        uint64_t key;
+        uint32_t fold = row_fold(t, &key);
+        if (!t->scan_only && ((rc = tr_sample_offer(t, key, t->ridx, t->rval, nnz, y, w, fold)) ||
+                              (rc = push_row(t, nnz, y, w, fold)))) {
             rc = er_error(t->err, rc, t->source, 0, 0, "out of memory");
             goto out;
         }
         t->rows_used++;
         if (o->progress && t->rows_read >= next_progress) {
-            o->progress(er_csv_progress(t->csv), o->progress_user);
+            report_progress(t);
             next_progress = t->rows_read + 65536;
         }
     }
@@ -329,7 +291,18 @@ out:
         if (rc == 0 && prc)
             rc = er_error(t->err, prc, t->source, 0, 0, "out of memory");
     }
-    if (rc == 0 && o->progress)
+    if (rc == 0 && o->progress && !t->run)
         o->progress(1.0, o->progress_user);
     return rc;
+}
+
+int tr_round_sums(trainer *t)
+{
+    if (!t->acc && !(t->acc = calloc(t->K, sizeof *t->acc)))
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    for (size_t k = 0; k < t->K; k++)
+        if (er_xacc_reserve(&t->xacc[k], tr_sum_terms(t)) ||
+            er_xacc_round(&t->xacc[k], &t->acc[k]))
+            return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    return 0;
 }

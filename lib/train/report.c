@@ -57,19 +57,30 @@ void er_report_note(engrate_train_report *r, const char *fmt, ...)
     r->notes[r->n_notes++] = s;
 }
 
-void er_report_reason(engrate_train_report *r, const char *what)
+void er_report_reasons(engrate_train_report *r, const char *what, uint64_t count)
 {
     for (size_t i = 0; i < r->n_reasons; i++) {
         if (strcmp(r->reasons[i].what, what) == 0) {
-            r->reasons[i].count++;
+            r->reasons[i].count += count;
             return;
         }
     }
     if (r->n_reasons < ER_MAX_REASONS) {
-        r->reasons[r->n_reasons].what = what;
-        r->reasons[r->n_reasons].count = 1;
+        /* a copy: reasons also come from accumulator files */
+        char *s = er_dup_str(what);
+        if (!s) {
+            r->nomem = 1;
+            return;
+        }
+        r->reasons[r->n_reasons].what = s;
+        r->reasons[r->n_reasons].count = count;
         r->n_reasons++;
     }
+}
+
+void er_report_reason(engrate_train_report *r, const char *what)
+{
+    er_report_reasons(r, what, 1);
 }
 
 static void kv(er_buf *b, const char *key, double v, int comma)
@@ -209,6 +220,8 @@ ENGRATE_API void engrate_train_report_free(engrate_train_report *r)
     for (size_t i = 0; i < r->n_notes; i++)
         free(r->notes[i]);
     free(r->notes);
+    for (size_t i = 0; i < r->n_reasons; i++)
+        free(r->reasons[i].what);
     free(r->grid);
     free(r->grid_err);
     free(r->json);

@@ -88,7 +88,7 @@ static void pick_references(trainer *t, selection *s)
         uint32_t best = 0;
         for (size_t j = 1; j < t->n_terms; j++) {
             const term *tm = &t->terms[j];
-            if (tm->input != i || (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) ||
+            if (tm->input != i || (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->dropped ||
                 tm->count < (uint64_t)o->min_count)
                 continue;
             rows += tm->count;
@@ -129,7 +129,7 @@ static void note_dropped(trainer *t)
         for (size_t j = 1; j < t->n_terms; j++) {
             const term *tm = &t->terms[j];
             if (tm->input != i || tm->lf >= 0 || t->in[i].kind == ENGRATE_NUMERIC ||
-                tm->count >= (uint64_t)t->o->min_count)
+                (tm->count >= (uint64_t)t->o->min_count && !tm->dropped))
                 continue;
             if (b.len < 240)
                 er_buf_printf(&b, "%s'%s' (%llu)", n ? ", " : "", tm->label,
@@ -138,7 +138,9 @@ static void note_dropped(trainer *t)
                 er_buf_puts(&b, ", ..."); /* a note holds a few hundred bytes */
             n++;
         }
-        if (n && !b.failed)
+        if (n && b.failed)
+            t->rep->nomem = 1; /* the note is lost: the report must not render without it */
+        else if (n)
             er_report_note(t->rep, "%s: %zu level%s seen fewer than %ld times (--min-count) "
                                    "dropped: %s",
                            t->in[i].label, n, n > 1 ? "s" : "", t->o->min_count, b.s);
@@ -197,7 +199,7 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
         const term *tm = &t->terms[j];
         const tinput *in = &t->in[tm->input];
         if (in->kind != ENGRATE_NUMERIC) {
-            if (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE)
+            if ((tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) || tm->dropped)
                 continue;
             if (tm->count < (uint64_t)o->min_count) {
                 if (tm->lf >= 0)

@@ -107,44 +107,18 @@ static int read_header(trainer *t, int *line)
 
 /* ---- Which inputs ------------------------------------------------------------------- */
 
-static const opt_input defaults[] = {
-    {ENGRATE_CATEGORICAL, (char *)"role", "", NULL, 0, 0, NULL, 0},
-    {ENGRATE_SET, (char *)"skills", ";", NULL, 0, 0, NULL, 0},
-    {ENGRATE_SET, (char *)"certs", ";", NULL, 0, 0, NULL, 0},
-    {ENGRATE_NUMERIC, (char *)"years", "", NULL, 0, 0, NULL, 0}};
-#define N_DEFAULTS (sizeof defaults / sizeof defaults[0])
-
-/* The default input a flag changes an option of (its SEP, its knots), or -1: a flag that
- * names a column, or a default's column as another kind, makes the flags the inputs. */
-static int default_changed(const opt_input *in)
-{
-    for (size_t d = 0; d < N_DEFAULTS; d++)
-        if (in->has_option && in->kind == defaults[d].kind && !strcmp(in->col, defaults[d].col))
-            return (int)d;
-    return -1;
-}
-
-/* The inputs to train: the defaults when no input flag is given or every one only changes
- * an option of a default input (then with those options), else the flags' columns. */
+/* The inputs to train (er_options_inputs), the defaults copied so that they live as long
+ * as the trainer (its inputs point to their separators and knots). */
 static const opt_input *inputs_to_train(trainer *t, size_t *n, int *defaults_used)
 {
-    const engrate_train_options *o = t->o;
-    *defaults_used = 1;
-    for (size_t i = 0; i < o->n_inputs; i++)
-        if (default_changed(&o->inputs[i]) < 0)
-            *defaults_used = 0;
-    if (!*defaults_used) {
-        *n = o->n_inputs;
-        return o->inputs;
-    }
-    opt_input *in = er_pool_alloc(&t->pool, sizeof defaults);
-    if (!in)
-        return NULL;
-    memcpy(in, defaults, sizeof defaults);
-    for (size_t i = 0; i < o->n_inputs; i++)
-        in[default_changed(&o->inputs[i])] = o->inputs[i];
-    *n = N_DEFAULTS;
-    return in;
+    opt_input scratch[ER_DEFAULT_INPUTS];
+    const opt_input *in = er_options_inputs(t->o, n, scratch, defaults_used);
+    if (!*defaults_used)
+        return in;
+    opt_input *copy = er_pool_alloc(&t->pool, sizeof scratch);
+    if (copy)
+        memcpy(copy, scratch, sizeof scratch);
+    return copy;
 }
 
 /* Input i from its flag, at column col; a default input keeps its id (role, skills,
@@ -251,6 +225,8 @@ int tr_setup(trainer *t)
     if (!(t->scratch = er_pool_alloc(&t->pool, 4 * ER_MAX_NAME_BYTES + 16)))
         return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");
     if (o->levels && (rc = tr_load_levels(t, o->levels)))
+        return rc;
+    if (o->schema && (rc = tr_apply_schema(t)))
         return rc;
     return 0;
 }

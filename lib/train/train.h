@@ -16,6 +16,9 @@
 
 /* What --missing does with an empty or NA numeric cell. */
 enum { ER_MISSING_ERROR, ER_MISSING_SKIP, ER_MISSING_IMPUTE };
+/* --folds-by: a row's fold (and its place in the interval's sample) from its content, or
+ * from its number in the file (as engrate did before 0.2; one pass over one file only). */
+enum { ER_FOLDS_BY_CONTENT, ER_FOLDS_BY_ORDER };
 
 /* The options (options.c), as the trainer reads them. */
 /* How a numeric curve varies by the levels of its by-column (--numeric COL:by=BY:vary=):
@@ -45,6 +48,7 @@ struct engrate_train_options {
     int by_penalty_auto;  /* --by-penalty: the deviations' penalty as a multiple of lambda, */
     double by_penalty;    /* chosen with lambda by cross-validation (auto), or given     */
     int folds;
+    int folds_by;         /* ER_FOLDS_BY_* */
     long min_count;
     double interval;
     int skip_bad;
@@ -58,9 +62,31 @@ struct engrate_train_options {
     size_t n_sources;
     int threads;
     size_t sample;
+    unsigned char *schema;  /* a scan's bytes (the "schema" option), or NULL */
+    size_t schema_len;
+    uint64_t levels_hash;   /* of the levels file's bytes when it was read; 0: none */
+    uint64_t given;         /* bit per setter (options.c): the options set explicitly */
     engrate_train_progress_fn progress;
     void *progress_user;
 };
+
+/* A deep copy of o (NULL: no memory); the progress function is not copied. */
+ER_HIDDEN engrate_train_options *er_options_dup(const engrate_train_options *o);
+/* Whether option `key` was set explicitly (engrate_train_options_set). */
+ER_HIDDEN int er_option_given(const engrate_train_options *o, const char *key);
+/* The inputs the options train: the defaults (role, skills, certs, years) unless an input
+ * flag names a column, with the changes of SEP or knots flags that only change a default
+ * (setup.c reads the same list). *n set; a pointer into o or to static defaults. */
+ER_HIDDEN const opt_input *er_options_inputs(const engrate_train_options *o, size_t *n,
+                                             opt_input *scratch, int *defaults_used);
+#define ER_DEFAULT_INPUTS 4
+
+/* A whole file into memory (at most max bytes): 0 or a code with err filled (accum.c). */
+ER_HIDDEN int tr_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
+                           engrate_error *err);
+/* The bytes of a scan, checked, as the options' schema (accmerge.c). */
+ER_HIDDEN int tr_set_schema(engrate_train_options *o, const unsigned char *data, size_t len,
+                            const char *source, engrate_error *err);
 
 /* A copy of s (malloc), or NULL. */
 ER_HIDDEN char *er_dup_str(const char *s);
@@ -73,7 +99,7 @@ typedef struct er_report_term {
 } er_report_term;
 
 typedef struct er_reason {
-    const char *what; /* static text */
+    char *what;
     uint64_t count;
 } er_reason;
 
@@ -109,6 +135,8 @@ ER_HIDDEN engrate_train_report *er_report_new(void);
 ER_HIDDEN void er_report_note(engrate_train_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 ER_HIDDEN void er_report_reason(engrate_train_report *r, const char *what);
+/* `count` more rows skipped for `what` (merging reports). */
+ER_HIDDEN void er_report_reasons(engrate_train_report *r, const char *what, uint64_t count);
 /* Render json and summary. 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int er_report_render(engrate_train_report *r);
 

@@ -2,7 +2,7 @@
  * header, the inputs), design.c (a record as a sparse design row), cells.c (numbers and
  * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
- * thread, the reservoir sample), impute.c (missing numbers), select.c (which terms to
+ * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c (which terms to
  * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
  * and the report's terms) and train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
@@ -14,6 +14,7 @@
 #include "csv.h"
 #include "fit.h"
 #include "train.h"
+#include "xacc.h"
 
 #define FOLD_SEED 0x656e67726174650aull   /* fixed: folds never depend on the run */
 #define SAMPLE_SEED 0x73616d706c65210aull
@@ -27,6 +28,7 @@ typedef struct term {
     int lf;               /* index in the levels file, -1: from the data only */
     unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
     uint32_t spellings;   /* its first spelling in the data (labels.c), or UINT32_MAX */
+    int dropped;          /* a level the schema leaves out (seen < --min-count): no sums */
     uint32_t by_term;     /* a numeric piece on the rows of one level of the input's by-column
                            * (curves.c): that level's term; 0 for every other term */
 } term;
@@ -80,15 +82,23 @@ typedef struct slot {     /* (input, name) -> term (or spelling), open addressin
     uint32_t len;
 } slot;
 
-/* A sampled row: y, w, fold and its sparse terms, values other than 1 after the
+/* A sampled row (sample.c): y, w, fold, its key (by content: the hash of the row that
+ * orders the bottom-k sample) and its sparse terms, values other than 1 before the
  * indices (bit 31 of an index: "my value is the next double"). */
 typedef struct srow {
     double y, w;
+    uint64_t key;
     uint32_t nnz, nval;
     uint32_t fold;
-    uint32_t pad;
+    uint32_t room;        /* bytes allocated for the row, so that it can be reused */
     double data[];        /* nval doubles, then nnz uint32 indices */
 } srow;
+
+/* What orders the bottom-k sample (sample.c): the row's key, then its target and weight. */
+typedef struct skey {
+    uint64_t key;
+    double y, w;
+} skey;
 
 /* Rows handed from the reader to the accumulating thread. */
 #define BATCH_ROWS 4096
@@ -104,13 +114,31 @@ typedef struct batch {
     uint32_t p;           /* terms the accumulators need */
 } batch;
 
+#define TR_SKIP_NOTES 5    /* rows skipped that the report shows with their error */
+
+struct shard_run;
+
 typedef struct trainer {
     const engrate_train_options *o;
     engrate_error *err;
     engrate_train_report *rep;
     er_pool pool;         /* strings: level ids, names */
     er_csv *csv;
-    const char *source;
+    const char *source;   /* the data's name in messages (pool) */
+    /* what it is for */
+    int scan_only;        /* a scan: levels, counts and ranges; no sums, no sample */
+    int solo;             /* a part of one input read by a thread of its own (shard.c) */
+    struct shard_run *run;/* the parts' shared progress, or NULL */
+    size_t part;          /* which part */
+    size_t n_setup_notes; /* the report's notes from tr_setup (each part has the same) */
+    uint64_t skip_note_at[TR_SKIP_NOTES]; /* the notes of skipped rows: which bad row each */
+    size_t n_skip_notes;
+    uint64_t rows_empty;
+    /* a schema (the "schema" option): the levels agreed before the pass */
+    int closed;           /* levels not in the schema are errors */
+    size_t p_sums;        /* with a schema: terms with sums (the dropped ones come after) */
+    uint64_t schema_hash; /* of the schema's bytes; 0: none */
+    long schema_min_count;
     /* columns */
     size_t n_cols;
     char **cols;          /* header names (pool) */
@@ -129,15 +157,18 @@ typedef struct trainer {
     lfentry *lf;
     size_t n_lf;
     /* pass */
+    uint64_t rhash;       /* the row being mapped: the hash of its content (design.c) */
     uint64_t rows_read, rows_used, rows_skipped;
     uint64_t rows_bad;    /* skipped for a fault or a missing value (--max-skipped) */
     char first_bad[ENGRATE_ERROR_TEXT_MAX]; /* why the first of them was skipped */
     int y_scale;          /* the target enters the sums as y * 2^-y_scale */
     int y_scale_set;
     size_t K;             /* accumulators: max(folds, 1) */
-    er_acc *acc;
-    srow **sample;
-    size_t sample_cap, sample_n;
+    er_xacc *xacc;        /* per fold, exact, during the pass (xacc.h) */
+    er_acc *acc;          /* the same, rounded for the fit (tr_round_sums) */
+    srow **sample;        /* sample.c */
+    skey *skeys;          /* by content: each sampled row's order, beside it (the heap's) */
+    size_t sample_cap, sample_n, sample_alloc;
     /* row scratch */
     uint32_t *ridx;
     double *rval;
@@ -221,6 +252,8 @@ ER_HIDDEN int tr_bad_row(trainer *t, const char *reason, int code, int line, int
                          const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* A row skipped: counted with its reason, and `why` kept when it is the first. */
 ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
+/* After tr_skip_row for a malformed row: its error in a note, for the first few. */
+ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
 /* Add a non-zero to the row (0 or an error). */
 ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
@@ -246,6 +279,11 @@ ER_HIDDEN int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n,
  * it. 0, ENGRATE_E_NOMEM, ENGRATE_E_DUPLICATE, ENGRATE_E_INVALID (folds to nothing). */
 ER_HIDDEN int tr_claim_folded(trainer *t, uint32_t input, const char *name, size_t n,
                               uint32_t term_i, uint32_t *other);
+/* The spelling `text` of term ti (a label as tr_normalise_label makes it), added when new:
+ * its index, or UINT32_MAX (no memory). */
+ER_HIDDEN uint32_t tr_spelling_of(trainer *t, uint32_t ti, const char *text);
+/* The term whose name `label` folds to, in input `input`, or UINT32_MAX. */
+ER_HIDDEN uint32_t tr_label_term(const trainer *t, uint32_t input, const char *label);
 /* A label as the trainer keeps it: trimmed, each run of white space one space; its length
  * in out (cap bytes), or < 0: ENGRATE_E_LIMIT (too long), ENGRATE_E_SYNTAX (a control
  * character), ENGRATE_E_INVALID (nothing left to match it by). */
@@ -269,19 +307,91 @@ ER_HIDDEN void tr_impute(trainer *t);
  * stored them (value 0 and the indicator when missing), for predicting sampled rows. */
 ER_HIDDEN void tr_impute_to_rows(const trainer *t, double *coef);
 
-/* train.c */
+/* train.c: a trainer's life */
+/* The data: a file, or a buffer with its name for messages. */
+typedef struct tr_source {
+    const char *path;
+    const char *data;
+    size_t len;
+    const char *name;
+} tr_source;
+#define TR_MAX_PARTS 64   /* --threads */
+#define TR_RESPLIT 1000   /* tr_pass_parts: the cuts were not records' ends: read as one */
+/* A trainer for options o, its errors into err (not NULL). 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_init(trainer *t, const engrate_train_options *o, engrate_error *err);
+/* A trainer for part i of the input `whole` reads (shard.c). */
+ER_HIDDEN int tr_init_part(trainer *t, const trainer *whole, engrate_error *err,
+                           struct shard_run *run, size_t i);
+ER_HIDDEN void tr_release(trainer *t);
+/* A reader of the data, its delimiter and encoding set from the options. */
+ER_HIDDEN er_csv *tr_open(const tr_source *src, const engrate_train_options *o,
+                          engrate_error *err);
+/* Read the data: the header, the levels file, the pass (in parts when `split` and the
+ * options allow). 0, TR_RESPLIT, or a code with the error set. */
+ER_HIDDEN int tr_read(trainer *t, const tr_source *src, int split);
+/* Read bytes [start, end) of the data, which start at line `line`, after its header. */
+ER_HIDDEN int tr_read_part(trainer *t, const tr_source *src, uint64_t start, uint64_t end,
+                           int line);
+/* After the pass: the model (NULL with the error set) and, when it was fitted, the report
+ * into *report (which may be NULL). */
+ER_HIDDEN engrate_model *tr_finish(trainer *t, engrate_train_report **report);
 /* Set a reader's delimiter (given, else TAB for a .tsv name, else ',') and encoding. */
 ER_HIDDEN int tr_csv_format(er_csv *c, const engrate_train_options *o, const char *name,
                             engrate_error *err);
 
+/* shard.c */
+/* How many parts to read an input of `size` bytes in: --threads (0: the processors),
+ * fewer when parts would be small, 1 when the encoding or --folds-by order forbid. */
+ER_HIDDEN size_t tr_parts_wanted(const trainer *t, uint64_t size);
+/* The pass over t's input (its reader after the header) in n parts read by as many
+ * threads, merged into t. 0, TR_RESPLIT, or a code with the error set. */
+ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
+/* A part's reader is at input offset `offset`: the whole input's progress, reported by
+ * part 0's thread. */
+ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
+
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
+
+/* schema.c: after the levels file, the terms of the options' schema (closing the levels).
+ * 0 or a code with the error set. */
+ER_HIDDEN int tr_apply_schema(trainer *t);
 
 /* pass.c */
 /* The one pass over the rows. */
 ER_HIDDEN int tr_pass(trainer *t);
+/* The pass's exact sums rounded into t->acc, for the fit (0 or a code with err set). */
+ER_HIDDEN int tr_round_sums(trainer *t);
+
+/* sample.c */
+/* Offer a row (idx[0] = 0, the intercept) to the sample: 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
+                              size_t nnz, double y, double w, uint32_t fold);
+/* src's sample into dst's (by content), src's term i being dst's map[i] (map NULL: the
+ * same), its values of term i multiplied by 2^sx[i] (sx may be NULL) and its targets by
+ * 2^sy. 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx,
+                              int sy);
+ER_HIDDEN void tr_sample_free(trainer *t);
+/* The sample's rows (and their keys, t->skeys) made a heap again (after loading). */
+ER_HIDDEN void tr_sample_heapify(trainer *t);
+/* Room for n rows in t->sample (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_sample_room(trainer *t, size_t n);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
 ER_HIDDEN double tr_sample_predict(const srow *r, double b0, const double *coef);
+
+/* The number of terms with sums: all, or with a schema those it keeps (they come first). */
+static inline size_t tr_sum_terms(const trainer *t)
+{
+    return t->closed ? t->p_sums : t->n_terms;
+}
+
+/* merge.c */
+/* src's pass added to dst's, as if dst had read src's rows after its own (src is left
+ * spent: its sums scaled, its sample moved). 0, or ENGRATE_E_NOMEM / ENGRATE_E_LIMIT with
+ * dst->err filled. The parts must come from the same options (shard.c, or checked by
+ * tr_compatible). */
+ER_HIDDEN int tr_merge(trainer *dst, trainer *src);
 
 /* select.c */
 ER_HIDDEN int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed,
@@ -307,8 +417,16 @@ ER_HIDDEN void tr_add_column(er_acc *a, size_t j, size_t src, double alpha);
 /* curves.c: curves that vary by the level of a categorical input (docs/training.md). */
 /* After the inputs are set up: each by-column is a categorical input. */
 ER_HIDDEN int tr_curves_setup(trainer *t);
-/* Add the row's per-level pieces (its level's copies of each numeric piece it has). */
-ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz);
+/* Input i's deviation for level term lt and piece p, made when new (a schema's trainer,
+ * closed, makes none: ENGRATE_E_DATA); 0, ENGRATE_E_NOMEM or ENGRATE_E_LIMIT. */
+ER_HIDDEN int tr_curves_piece(trainer *t, size_t i, uint32_t lt, size_t p, uint32_t *out);
+/* Term j, a deviation read from a file or taken from a schema (its input, piece and
+ * by_term set), entered in its input's table: 0, ENGRATE_E_DATA when it is not one a pass
+ * makes (or the level has it already), ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_curves_take(trainer *t, uint32_t j);
+/* Add the row's per-level pieces (its level's copies of each numeric piece it has); f:
+ * the row's fields, for a message. 1: the row is skipped (a schema without the piece). */
+ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz, const er_csv_field *f);
 /* After the pass: each per-level piece measured from its value at the typical x. */
 ER_HIDDEN int tr_curves_centre(trainer *t);
 /* Coefficients by term of the centred pieces, as the rows store them (the levels' own

@@ -147,16 +147,31 @@ typedef struct resid {
     uint32_t fold;
 } resid;
 
+/* Both orders are total on what a residual holds (ties go by the other fields), so the
+ * sorted array, and the sums of weights along it, do not depend on the order in which the
+ * sample holds its rows (a pass's heap, a merge's or a loaded file's). */
+static int cmp4(double a0, double b0, double a1, double b1, double a2, double b2,
+                uint32_t fa, uint32_t fb)
+{
+    if (a0 != b0)
+        return a0 < b0 ? -1 : 1;
+    if (a1 != b1)
+        return a1 < b1 ? -1 : 1;
+    if (a2 != b2 && !(isnan(a2) && isnan(b2)))
+        return isnan(a2) ? 1 : isnan(b2) ? -1 : a2 < b2 ? -1 : 1;
+    return fa < fb ? -1 : fa > fb;
+}
+
 static int resid_cmp(const void *a, const void *b)
 {
-    double x = ((const resid *)a)->r, y = ((const resid *)b)->r;
-    return x < y ? -1 : x > y;
+    const resid *x = a, *y = b;
+    return cmp4(x->r, y->r, x->w, y->w, x->ape, y->ape, x->fold, y->fold);
 }
 
 static int ape_cmp(const void *a, const void *b)
 {
-    double x = ((const resid *)a)->ape, y = ((const resid *)b)->ape;
-    return x < y ? -1 : x > y;
+    const resid *x = a, *y = b;
+    return cmp4(x->ape, y->ape, x->w, y->w, x->r, y->r, x->fold, y->fold);
 }
 
 static double wquantile(const resid *v, size_t n, double q, uint32_t skip)

@@ -53,6 +53,9 @@ if [ -f "$srcdir/lib/train/csv.c" ] && grep -q engrate_train_csv_buffer "$srcdir
     echo "$lib_sources" | grep -q 'csv\.c'; then
     targets="$targets csv"
 fi
+if [ -f "$srcdir/lib/train/accload.c" ] && echo "$lib_sources" | grep -q 'accload\.c'; then
+    targets="$targets acc"
+fi
 for t in $targets; do
     # shellcheck disable=SC2086
     $CLANG $cflags -fsanitize=fuzzer $cppflags $dep_cflags \

@@ -50,7 +50,7 @@ seed() {
 
 run() {
     t=$1
-    case $t in model | csv) maxlen=16384 ;; *) maxlen=4096 ;; esac
+    case $t in model | csv) maxlen=16384 ;; acc) maxlen=65536 ;; *) maxlen=4096 ;; esac
     dict=
     [ -f "$srcdir/tests/fuzz/$t.dict" ] && dict="-dict=$srcdir/tests/fuzz/$t.dict"
     # shellcheck disable=SC2086

@@ -258,6 +258,35 @@ TRAIN_PROTOTYPES = [
     ("engrate_train_report_summary", c_char_p, [report_p]),
 ]
 
+# Training in parts (engrate_train.h, "Training in parts"): the accumulators that
+# engrate.dask makes on workers, merges and finishes. Bound with the trainer's others.
+class engrate_train_acc(Structure):
+    pass
+
+
+acc_p = POINTER(engrate_train_acc)
+ACC_SCAN = 1
+ACC_PARTIAL = 2
+
+TRAIN_PROTOTYPES += [
+    ("engrate_train_scan", acc_p, [c_char_p, options_p, error_p]),
+    ("engrate_train_scan_buffer", acc_p, [c_char_p, c_size_t, c_char_p, options_p, error_p]),
+    ("engrate_train_partial", acc_p, [c_char_p, options_p, error_p]),
+    ("engrate_train_partial_buffer", acc_p,
+     [c_char_p, c_size_t, c_char_p, options_p, error_p]),
+    ("engrate_train_acc_free", None, [acc_p]),
+    ("engrate_train_acc_kind", c_int, [acc_p]),
+    ("engrate_train_acc_value", c_double, [acc_p, c_char_p]),
+    ("engrate_train_acc_merge", c_int, [acc_p, acc_p, error_p]),
+    ("engrate_train_acc_finish", model_p, [acc_p, options_p, POINTER(report_p), error_p]),
+    ("engrate_train_acc_save", c_int, [acc_p, c_char_p, error_p]),
+    ("engrate_train_acc_to_buffer", c_void_p, [acc_p, POINTER(c_size_t), error_p]),
+    ("engrate_train_acc_buffer_free", None, [c_void_p]),
+    ("engrate_train_acc_load", acc_p, [c_char_p, error_p]),
+    ("engrate_train_acc_load_buffer", acc_p, [c_char_p, c_size_t, c_char_p, error_p]),
+    ("engrate_train_options_set_schema", c_int, [options_p, acc_p, error_p]),
+]
+
 # ---- Finding the libraries ----------------------------------------------------------------
 
 _HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,0 +1,285 @@
+/* sample.c: the rows kept for calibrating the interval (docs/training.md, "The interval").
+ * By content (the default), the `sample` rows with the smallest keys, a hash of each row's
+ * content: a bottom-k sample, the same rows however the data are split, and two samples
+ * merge into the sample of their union. By order (--folds-by order), Algorithm R over the
+ * rows' numbers, as engrate kept it before: only for one pass over one file. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trainer.h"
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+#define VALUE_FLAG 0x80000000u /* an index whose value is the next double */
+
+static size_t row_bytes(size_t nnz, size_t nval)
+{
+    return sizeof(srow) + nval * sizeof(double) + nnz * sizeof(uint32_t);
+}
+
+/* Row r (reused when its room allows, else grown; NULL: a new one) holding the terms
+ * idx[1..nnz) (the intercept, term 0, is implicit) with values val. NULL: no memory (r is
+ * then left as it was). */
+static srow *fill_row(srow *r, const uint32_t *idx, const double *val, size_t nnz, double y,
+                      double w, uint32_t fold, uint64_t key)
+{
+    size_t nval = 0;
+    for (size_t k = 1; k < nnz; k++)
+        nval += val[k] != 1.0;
+    size_t need = row_bytes(nnz - 1, nval);
+    if (!r || r->room < need) {
+        size_t room = need < 160 ? 160 : need; /* most rows fit: fewer reallocations */
+        srow *n = realloc(r, room);
+        if (!n)
+            return NULL;
+        r = n;
+        r->room = (uint32_t)room;
+    }
+    r->y = y;
+    r->w = w;
+    r->key = key;
+    r->nnz = (uint32_t)(nnz - 1);
+    r->nval = (uint32_t)nval;
+    r->fold = fold;
+    uint32_t *ix = (uint32_t *)(r->data + nval);
+    size_t vi = 0;
+    for (size_t k = 1; k < nnz; k++) {
+        if (val[k] != 1.0) {
+            r->data[vi++] = val[k];
+            ix[k - 1] = idx[k] | VALUE_FLAG;
+        } else {
+            ix[k - 1] = idx[k];
+        }
+    }
+    return r;
+}
+
+double tr_sample_predict(const srow *r, double b0, const double *coef)
+{
+    const uint32_t *ix = (const uint32_t *)(r->data + r->nval);
+    size_t vi = 0;
+    double s = b0;
+    for (size_t k = 0; k < r->nnz; k++) {
+        uint32_t i = ix[k];
+        if (i & VALUE_FLAG)
+            s += coef[i & ~VALUE_FLAG] * r->data[vi++];
+        else
+            s += coef[i];
+    }
+    return s;
+}
+
+/* Room for `n` rows in the sample's array (grown as rows come, so that a small input or a
+ * loaded file does not make room for the whole --sample). */
+int tr_sample_room(trainer *t, size_t n)
+{
+    if (n <= t->sample_alloc)
+        return 0;
+    size_t cap = t->sample_alloc ? t->sample_alloc : 1024;
+    while (cap < n)
+        cap *= 2;
+    if (cap > t->sample_cap)
+        cap = t->sample_cap > n ? t->sample_cap : n;
+    /* Each array is kept as soon as it has grown, and sample_alloc only once both have:
+     * a failure leaves both at least sample_alloc long, and the next call grows them. */
+    skey *k = realloc(t->skeys, cap * sizeof *k);
+    if (!k)
+        return ENGRATE_E_NOMEM;
+    t->skeys = k;
+    srow **a = realloc(t->sample, cap * sizeof *a);
+    if (!a)
+        return ENGRATE_E_NOMEM;
+    memset(a + t->sample_alloc, 0, (cap - t->sample_alloc) * sizeof *a);
+    t->sample = a;
+    t->sample_alloc = cap;
+    return 0;
+}
+
+/* ---- By order: Algorithm R ----------------------------------------------------------- */
+
+static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const double *val,
+                           size_t nnz, double y, double w, uint32_t fold)
+{
+    size_t at;
+    if (i < t->sample_cap) {
+        at = (size_t)i;
+    } else {
+        uint64_t j = splitmix64(SAMPLE_SEED ^ i) % (i + 1);
+        if (j >= t->sample_cap)
+            return 0;
+        at = (size_t)j;
+    }
+    if (tr_sample_room(t, at + 1))
+        return ENGRATE_E_NOMEM;
+    srow *r = fill_row(t->sample[at], idx, val, nnz, y, w, fold, 0);
+    if (!r)
+        return ENGRATE_E_NOMEM;
+    t->sample[at] = r;
+    if (at >= t->sample_n)
+        t->sample_n = at + 1;
+    return 0;
+}
+
+/* ---- By content: the smallest keys ---------------------------------------------------- */
+
+/* The order of the bottom-k sample: by key, then (for two rows whose keys are equal, which
+ * a 64-bit hash makes rare) by target and weight, so that it is a total order on what
+ * decides a row's residual. The heap compares these, beside the rows: no row is read. */
+static int key_less(const skey *a, const skey *b)
+{
+    if (a->key != b->key)
+        return a->key < b->key;
+    if (a->y != b->y)
+        return a->y < b->y;
+    return a->w < b->w;
+}
+
+static void swap(trainer *t, size_t i, size_t j)
+{
+    srow *r = t->sample[i];
+    t->sample[i] = t->sample[j];
+    t->sample[j] = r;
+    skey k = t->skeys[i];
+    t->skeys[i] = t->skeys[j];
+    t->skeys[j] = k;
+}
+
+static void sift_down(trainer *t, size_t i)
+{
+    const skey *h = t->skeys;
+    size_t n = t->sample_n;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, big = i;
+        if (l < n && key_less(&h[big], &h[l]))
+            big = l;
+        if (r < n && key_less(&h[big], &h[r]))
+            big = r;
+        if (big == i)
+            return;
+        swap(t, i, big);
+        i = big;
+    }
+}
+
+static void sift_up(trainer *t, size_t i)
+{
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!key_less(&t->skeys[up], &t->skeys[i]))
+            return;
+        swap(t, i, up);
+        i = up;
+    }
+}
+
+void tr_sample_heapify(trainer *t)
+{
+    for (size_t i = t->sample_n / 2; i-- > 0;)
+        sift_down(t, i);
+}
+
+/* A row into the max-heap of the `sample_cap` smallest. */
+static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
+                        size_t nnz, double y, double w, uint32_t fold)
+{
+    skey k = {key, y, w};
+    if (t->sample_n < t->sample_cap) {
+        if (tr_sample_room(t, t->sample_n + 1))
+            return ENGRATE_E_NOMEM;
+        srow *r = fill_row(NULL, idx, val, nnz, y, w, fold, key);
+        if (!r)
+            return ENGRATE_E_NOMEM;
+        t->sample[t->sample_n] = r;
+        t->skeys[t->sample_n] = k;
+        sift_up(t, t->sample_n++);
+        return 0;
+    }
+    if (!t->sample_cap || !key_less(&k, &t->skeys[0]))
+        return 0;
+    srow *r = fill_row(t->sample[0], idx, val, nnz, y, w, fold, key);
+    if (!r)
+        return ENGRATE_E_NOMEM;
+    t->sample[0] = r;
+    t->skeys[0] = k;
+    sift_down(t, 0);
+    return 0;
+}
+
+int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
+                    size_t nnz, double y, double w, uint32_t fold)
+{
+    if (t->o->folds_by == ER_FOLDS_BY_ORDER)
+        return reservoir_offer(t, t->rows_used, idx, val, nnz, y, w, fold);
+    return bottom_offer(t, key, idx, val, nnz, y, w, fold);
+}
+
+/* ---- Merging ----------------------------------------------------------------------------- */
+
+/* Row r as (idx, val) with the intercept first, its terms renumbered by map and scaled by
+ * the powers of two sx (per source term) and sorted, as the pass would have made it with
+ * the destination's numbering and scales. */
+static void remap_row(const srow *r, const uint32_t *map, const int *sx, uint32_t *idx,
+                      double *val)
+{
+    const uint32_t *ix = (const uint32_t *)(r->data + r->nval);
+    size_t vi = 0, n = r->nnz + 1;
+    idx[0] = 0;
+    val[0] = 1;
+    for (size_t k = 0; k < r->nnz; k++) {
+        uint32_t i = ix[k] & ~VALUE_FLAG;
+        double v = ix[k] & VALUE_FLAG ? r->data[vi++] : 1.0;
+        idx[k + 1] = map ? map[i] : i;
+        val[k + 1] = sx && sx[i] ? ldexp(v, sx[i]) : v;
+    }
+    for (size_t a = 2; a < n; a++) { /* insertion sort: a row has a handful of terms */
+        uint32_t ki = idx[a];
+        double vk = val[a];
+        size_t b = a;
+        while (b > 1 && idx[b - 1] > ki) {
+            idx[b] = idx[b - 1];
+            val[b] = val[b - 1];
+            b--;
+        }
+        idx[b] = ki;
+        val[b] = vk;
+    }
+}
+
+int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx, int sy)
+{
+    uint32_t *idx = malloc((src->n_terms + 1) * sizeof *idx);
+    double *val = malloc((src->n_terms + 1) * sizeof *val);
+    int rc = idx && val ? 0 : ENGRATE_E_NOMEM;
+    for (size_t i = 0; rc == 0 && i < src->sample_n; i++) {
+        const srow *r = src->sample[i];
+        if (!r)
+            continue;
+        remap_row(r, map, sx, idx, val);
+        rc = bottom_offer(dst, r->key, idx, val, r->nnz + 1, sy ? ldexp(r->y, sy) : r->y,
+                          r->w, r->fold);
+    }
+    free(idx);
+    free(val);
+    return rc;
+}
+
+void tr_sample_free(trainer *t)
+{
+    for (size_t i = 0; t->sample && i < t->sample_n; i++)
+        free(t->sample[i]);
+    free(t->sample);
+    free(t->skeys);
+    t->sample = NULL;
+    t->skeys = NULL;
+    t->sample_n = t->sample_alloc = 0;
+}

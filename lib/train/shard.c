@@ -1,0 +1,308 @@
+/* shard.c: one input read by several threads (--threads N): the file (or buffer) cut into
+ * N byte ranges at record boundaries, each range read and accumulated by a trainer of its
+ * own, and the parts merged in order (merge.c), which gives the sums, levels and sample of
+ * one pass exactly (docs/training.md, "Both cores").
+ *
+ * Where records start: a line break is a record's end unless it is inside a quoted field,
+ * which a well-formed file says by the number of quotes before it (odd: inside). So the
+ * threads first count the quotes and line breaks of equal slices of the input (which also
+ * gives each range's first line number, for messages); each cut is then the first line
+ * break after a slice's start with an even number of quotes before it. A file whose
+ * quotes are malformed can mislead this; every range but the last must therefore end
+ * where its reader ends a record, else (the reader ends inside quotes: er_csv_cut) the
+ * whole input is read again by one thread. Cutting needs the encoding's line breaks and
+ * quotes to be those bytes alone: UTF-8, CP932, EUC-JP, the ISO-8859 and Windows code
+ * pages; other encodings (UTF-16, ISO-2022-JP) are read by one thread. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "trainer.h"
+
+#define MIN_PART (256u * 1024u) /* smaller parts are not worth a thread */
+#define SCAN_BUF (64u * 1024u)
+
+struct shard_run {
+    const tr_source *src;
+    size_t n;
+    uint64_t cut[TR_MAX_PARTS + 1]; /* part i is [cut[i], cut[i+1]) */
+    int line[TR_MAX_PARTS];         /* the physical line at cut[i] */
+    _Atomic uint64_t done[TR_MAX_PARTS];
+    uint64_t size;
+};
+
+/* ---- Reading the input's bytes ------------------------------------------------------- */
+
+typedef struct slice {
+    const tr_source *src;
+    int fd;
+    uint64_t from, to;
+    uint64_t quotes, lines;
+    int failed;
+} slice;
+
+/* Up to n bytes at offset `at` into buf: the count, or -1. */
+static ssize_t read_at(const tr_source *src, int fd, uint64_t at, char *buf, size_t n)
+{
+    if (!src->path) {
+        if (at >= src->len)
+            return 0;
+        size_t k = src->len - at < n ? (size_t)(src->len - at) : n;
+        memcpy(buf, src->data + at, k);
+        return (ssize_t)k;
+    }
+    for (;;) {
+        ssize_t k = pread(fd, buf, n, (off_t)at);
+        if (k >= 0 || errno != EINTR)
+            return k;
+    }
+}
+
+static void count_bytes(const char *p, size_t n, uint64_t *quotes, uint64_t *lines)
+{
+    uint64_t q = 0, l = 0;
+    for (size_t i = 0; i < n; i++) {
+        q += p[i] == '"';
+        l += p[i] == '\n';
+    }
+    *quotes += q;
+    *lines += l;
+}
+
+static void *count_main(void *arg)
+{
+    slice *s = arg;
+    const char *mem = s->src->path ? NULL : s->src->data;
+    if (mem) {
+        count_bytes(mem + s->from, (size_t)(s->to - s->from), &s->quotes, &s->lines);
+        return NULL;
+    }
+    char *buf = malloc(SCAN_BUF * 4);
+    if (!buf) {
+        s->failed = 1;
+        return NULL;
+    }
+    for (uint64_t at = s->from; at < s->to;) {
+        size_t want = s->to - at < SCAN_BUF * 4 ? (size_t)(s->to - at) : SCAN_BUF * 4;
+        ssize_t k = read_at(s->src, s->fd, at, buf, want);
+        if (k <= 0) {
+            s->failed = 1;
+            break;
+        }
+        count_bytes(buf, (size_t)k, &s->quotes, &s->lines);
+        at += (uint64_t)k;
+    }
+    free(buf);
+    return NULL;
+}
+
+/* The first line break at or after `from` (and before `to`) with an even number of quotes
+ * before it, given the quotes and lines before `from`: the offset after it and its line
+ * number there, or 0 when there is none. */
+static uint64_t next_cut(const tr_source *src, int fd, uint64_t from, uint64_t to,
+                         uint64_t quotes, uint64_t lines, int *line)
+{
+    char buf[SCAN_BUF];
+    for (uint64_t at = from; at < to;) {
+        size_t want = to - at < SCAN_BUF ? (size_t)(to - at) : SCAN_BUF;
+        ssize_t k = read_at(src, fd, at, buf, want);
+        if (k <= 0)
+            return 0;
+        for (ssize_t i = 0; i < k; i++) {
+            quotes += buf[i] == '"';
+            if (buf[i] == '\n' && ++lines && quotes % 2 == 0) {
+                *line = (int)(lines + 1 > INT32_MAX ? INT32_MAX : lines + 1);
+                return at + (uint64_t)i + 1;
+            }
+        }
+        at += (uint64_t)k;
+    }
+    return 0;
+}
+
+/* ---- Where to cut ------------------------------------------------------------------- */
+
+/* Whether bytes '\n' and '"' are those characters only, whatever precedes them. */
+static int cuttable_encoding(const char *enc)
+{
+    static const char *const ok[] = {"CP932", "EUC-JP", "ISO-8859-", "ISO8859-", "LATIN",
+                                     "WINDOWS-125", "CP125", "ASCII", "US-ASCII", NULL};
+    if (!enc)
+        return 1; /* UTF-8 */
+    for (size_t i = 0; ok[i]; i++)
+        if (!strncasecmp(enc, ok[i], strlen(ok[i])))
+            return 1;
+    return 0;
+}
+
+size_t tr_parts_wanted(const trainer *t, uint64_t size)
+{
+    const engrate_train_options *o = t->o;
+    size_t n = (size_t)o->threads;
+    if (!n) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 1 ? (size_t)cpus : 1;
+    }
+    if (n > TR_MAX_PARTS)
+        n = TR_MAX_PARTS;
+    if (o->folds_by == ER_FOLDS_BY_ORDER || !cuttable_encoding(o->encoding))
+        return 1;
+    while (n > 1 && size / n < MIN_PART)
+        n--;
+    return n;
+}
+
+/* Count the slices in threads, then place the cuts: 0, or the number of parts wanted
+ * lowered (a slice without a cut after its start merges with the one before), or a code. */
+static int place_cuts(struct shard_run *r, int fd, size_t n, uint64_t header_end)
+{
+    slice sl[TR_MAX_PARTS];
+    pthread_t th[TR_MAX_PARTS];
+    int started[TR_MAX_PARTS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        sl[i] = (slice){r->src, fd, r->size * i / n, r->size * (i + 1) / n, 0, 0, 0};
+        started[i] = i > 0 && pthread_create(&th[i], NULL, count_main, &sl[i]) == 0;
+    }
+    count_main(&sl[0]);
+    int failed = sl[0].failed;
+    for (size_t i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            count_main(&sl[i]);
+        failed |= sl[i].failed;
+    }
+    if (failed)
+        return ENGRATE_E_IO;
+    r->n = 1;
+    r->cut[0] = 0;
+    uint64_t quotes = 0, lines = 0;
+    for (size_t i = 1; i < n; i++) {
+        quotes += sl[i - 1].quotes;
+        lines += sl[i - 1].lines;
+        if (header_end > sl[i].from) /* a header longer than a slice: no cut here */
+            continue;
+        int line = 0;
+        uint64_t c = next_cut(r->src, fd, sl[i].from, sl[i].to, quotes, lines, &line);
+        if (c && c < r->size && c > r->cut[r->n - 1]) {
+            r->cut[r->n] = c;
+            r->line[r->n] = line;
+            r->n++;
+        }
+    }
+    r->cut[r->n] = r->size;
+    return 0;
+}
+
+/* ---- Reading the parts -------------------------------------------------------------- */
+
+typedef struct part {
+    trainer t;
+    engrate_error err;
+    struct shard_run *run;
+    size_t i;
+    int rc;
+} part;
+
+static void *part_main(void *arg)
+{
+    part *p = arg;
+    p->rc = tr_read_part(&p->t, p->run->src, p->run->cut[p->i], p->run->cut[p->i + 1],
+                         p->run->line[p->i]);
+    return NULL;
+}
+
+void tr_part_progress(trainer *t, uint64_t offset)
+{
+    struct shard_run *r = t->run;
+    uint64_t done = offset > r->cut[t->part] ? offset - r->cut[t->part] : 0;
+    atomic_store_explicit(&r->done[t->part], done, memory_order_relaxed);
+    if (t->part != 0 || !t->o->progress)
+        return;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r->n; i++)
+        sum += atomic_load_explicit(&r->done[i], memory_order_relaxed);
+    double f = r->size ? (double)sum / (double)r->size : 0;
+    t->o->progress(f < 1 ? f : 1, t->o->progress_user);
+}
+
+/* Read parts 1.. in threads (each set up from the input's own header) while this thread
+ * reads part 0 with t, whose reader is past the header; then merge them into t in order. */
+static int read_parts(trainer *t, struct shard_run *r)
+{
+    part *ps = calloc(r->n, sizeof *ps);
+    pthread_t th[TR_MAX_PARTS];
+    int started[TR_MAX_PARTS] = {0};
+    if (!ps)
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 1; i < r->n; i++) {
+        ps[i].run = r;
+        ps[i].i = i;
+        ps[i].rc = tr_init_part(&ps[i].t, t, &ps[i].err, r, i);
+        if (ps[i].rc == 0)
+            started[i] = pthread_create(&th[i], NULL, part_main, &ps[i]) == 0;
+    }
+    int rc = tr_pass(t);
+    for (size_t i = 1; i < r->n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else if (ps[i].rc == 0)
+            part_main(&ps[i]);
+    }
+    /* In order: a part that ended inside quotes means the cut was not a record's end. */
+    int cut = rc && er_csv_cut(t->csv);
+    for (size_t i = 1; i < r->n && !rc; i++) {
+        if (ps[i].rc && ps[i].t.csv && er_csv_cut(ps[i].t.csv) && i + 1 < r->n)
+            cut = 1;
+        if (ps[i].rc) {
+            rc = ps[i].rc;
+            if (t->err && !cut)
+                *t->err = ps[i].err;
+            break;
+        }
+        rc = tr_merge(t, &ps[i].t);
+    }
+    for (size_t i = 1; i < r->n; i++)
+        tr_release(&ps[i].t);
+    free(ps);
+    return cut ? TR_RESPLIT : rc;
+}
+
+int tr_pass_parts(trainer *t, const tr_source *src, size_t n)
+{
+    struct shard_run *r = calloc(1, sizeof *r);
+    if (!r)
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    r->src = src;
+    r->size = er_csv_size(t->csv);
+    int fd = -1;
+    if (src->path && (fd = open(src->path, O_RDONLY)) < 0) {
+        free(r);
+        return TR_RESPLIT; /* read it as one */
+    }
+    uint64_t header_end = er_csv_input_offset(t->csv);
+    int rc = place_cuts(r, fd, n, header_end);
+    if (fd >= 0)
+        close(fd);
+    if (rc == 0 && r->n > 1 && er_csv_limit(t->csv, r->cut[1]) == 0) {
+        t->run = r;
+        rc = read_parts(t, r);
+        t->run = NULL;
+    } else if (rc == 0) {
+        rc = tr_pass(t); /* one part after all */
+    } else {
+        rc = TR_RESPLIT;
+    }
+    free(r);
+    if (rc == 0 && t->o->progress)
+        t->o->progress(1.0, t->o->progress_user);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/* train-parts.h: engrate-train's training in parts (--scan, --partial, --merge, several
+ * data files), in train-parts.c, on the library's accumulator API. */
+#ifndef ENGRATE_TRAIN_PARTS_H
+#define ENGRATE_TRAIN_PARTS_H
+
+#include <engrate_train.h>
+
+typedef struct parts_job {
+    const char *scan;     /* --scan OUT: write the scan (or the scans merged) there */
+    const char *partial;  /* --partial OUT: write the partial (or the partials merged) */
+    const char *model;    /* -o MODEL: solve and write the model */
+    const char *report;   /* --report-json FILE */
+    int merge;            /* --merge: the inputs are accumulator files, not CSV */
+    int quiet;
+    char **inputs;
+    int n_inputs;
+} parts_job;
+
+/* Run the job with the options; the exit status (0, 1). Messages on stderr. */
+int run_parts(const parts_job *job, engrate_train_options *opts);
+
+#endif
