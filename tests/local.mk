@@ -2,9 +2,11 @@
 # (the estimator end to end, the trainer's progress bar, the exported symbols).
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train \
+	tests/check_report
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
-	tests/check_typed tests/check_whatif tests/check_csv tests/check_train
+	tests/check_typed tests/check_whatif tests/check_csv tests/check_train \
+	tests/check_report
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test \
@@ -53,6 +55,11 @@ tests_check_train_SOURCES = tests/check_train.c tests/testutil.h
 tests_check_train_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
 tests_check_train_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_train_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
+# The report's figures, read from the report's structure (train.h).
+tests_check_report_SOURCES = tests/check_report.c tests/testutil.h
+tests_check_report_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
+tests_check_report_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_report_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \

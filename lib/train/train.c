@@ -32,6 +32,8 @@ static void trainer_free(trainer *t)
     free(t->rsp);
     free(t->ridx);
     free(t->rval);
+    free(t->lres);
+    free(t->nres);
     er_pool_free(&t->pool);
 }
 
@@ -109,7 +111,8 @@ static engrate_model *train(er_csv *csv, const engrate_train_options *opts,
     note_data(&t);
     if (tr_name_levels(&t) || tr_assign_ids(&t) || tr_fit_all(&t, &sel, &oc))
         goto done;
-    if (tr_report_terms(&t, &sel, &oc) || er_report_render(t.rep)) {
+    if (tr_report_terms(&t, &sel, &oc) || tr_report_inputs(&t, &sel, &oc) ||
+        tr_report_base(&t, &sel, &oc) || er_report_render(t.rep)) {
         er_error(&local, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }

@@ -3,8 +3,9 @@
  * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
  * thread, the reservoir sample), impute.c (missing numbers), select.c (which terms to
- * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
- * and the report's terms) and train.c (the entry points). */
+ * fit), tune.c (lambda, the fit, cross-validation, the interval), figures.c (what the
+ * report's figures need), emit.c (the model text and the report's terms) and train.c (the
+ * entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
 
@@ -129,6 +130,8 @@ typedef struct trainer {
     er_acc *acc;
     srow **sample;
     size_t sample_cap, sample_n;
+    er_rstat *lres;       /* per term: residuals of the sampled rows with the level */
+    er_rstat *nres;       /* per input: of those with none of its levels */
     /* row scratch */
     uint32_t *ridx;
     double *rval;
@@ -166,7 +169,19 @@ typedef struct outcome {
     er_fit_result res;
     double **fold_coef;   /* per fold: coefficient by term (K x n_terms), b0 in [0] */
     double cv_sse, cv_sw;
+    size_t *cov_pos;      /* the numeric inputs' curve terms (positions in the selection) */
+    size_t n_cov;
+    double *cov;          /* their covariance (n_cov x n_cov), for the curves' bands */
 } outcome;
+
+/* A sampled row's residual (tune.c, figures.c): out of fold with cross-validation. */
+typedef struct resid {
+    double r, w, ape;
+    double pred, y;       /* the prediction, the target (transformed, scaled) */
+    const srow *row;
+    uint32_t fold;
+    int inside;           /* in the interval calibrated without its fold; -1: no folds */
+} resid;
 
 typedef struct ordered {
     uint32_t *terms;
@@ -273,7 +288,24 @@ ER_HIDDEN void tr_selection_free(selection *s);
 ER_HIDDEN int tr_fit_all(trainer *t, selection *sel, outcome *oc);
 ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
 
+/* figures.c */
+/* The curves' terms, whose covariance the fit is asked for (oc->cov_pos, oc->cov). */
+ER_HIDDEN int tr_curve_terms(trainer *t, const selection *sel, outcome *oc);
+/* From the sample's residuals (sorted here, so that the figures do not depend on the
+ * sample's order): the deciles of the prediction, and residuals per level (t->lres). */
+ER_HIDDEN int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out);
+/* The report's inputs (curves with their bands, levels with their figures), the model's
+ * metadata and the data's name. */
+ER_HIDDEN int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc);
+
 /* emit.c */
+/* A numeric input's typical value, the model's reference: the weighted mean of the
+ * values given (clamped to the range). */
+ER_HIDDEN double tr_numeric_reference(const trainer *t, const tinput *in);
+/* The report's base: the typical listing's estimate, as engrate_model_base will give it. */
+ER_HIDDEN int tr_report_base(trainer *t, const selection *sel, const outcome *oc);
+/* The model's metadata value k (ER_META_*) as written: given, or the default; NULL: none. */
+ER_HIDDEN const char *tr_meta(const trainer *t, size_t k);
 /* The levels of input i in model order. */
 ER_HIDDEN int tr_order_levels(const trainer *t, size_t i, ordered *out);
 ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *oc);

@@ -20,6 +20,8 @@ void tr_outcome_free(outcome *oc, size_t K)
         for (size_t k = 0; k < K; k++)
             free(oc->fold_coef[k]);
     free(oc->fold_coef);
+    free(oc->cov_pos);
+    free(oc->cov);
 }
 
 /* acc = the sum of all folds but `skip` (SIZE_MAX: all), in fold order. */
@@ -115,13 +117,6 @@ static int choose_lambda(trainer *t, const er_acc *total, const selection *sel, 
     return 0;
 }
 
-/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
- * leaving out those of fold `skip`. */
-typedef struct resid {
-    double r, w, ape;
-    uint32_t fold;
-} resid;
-
 static int resid_cmp(const void *a, const void *b)
 {
     double x = ((const resid *)a)->r, y = ((const resid *)b)->r;
@@ -134,6 +129,8 @@ static int ape_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
+ * leaving out those of fold `skip`. */
 static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
 {
     double total = 0, cum = 0;
@@ -180,6 +177,10 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         resid *e = &v[m++];
         e->r = s->y - pred;
         e->w = s->w;
+        e->pred = pred;
+        e->y = s->y;
+        e->row = s;
+        e->inside = -1;
         e->fold = cv ? s->fold : UINT32_MAX - 1;
         if (t->o->transform == ENGRATE_TRANSFORM_LOG)
             e->ape = fabs(expm1(-e->r));
@@ -206,11 +207,16 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
                 if (v[i].fold != k)
                     continue;
                 all += v[i].w;
-                if (v[i].r >= lo && v[i].r <= hi)
+                v[i].inside = v[i].r >= lo && v[i].r <= hi;
+                if (v[i].inside)
                     in += v[i].w;
             }
         }
         r->coverage = all > 0 ? in / all : NAN;
+    }
+    if (tr_report_residuals(t, v, m, cv)) {
+        free(v);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
     /* Median absolute percentage error (weighted), rows with a usable APE only. */
     size_t ma = 0;
@@ -354,6 +360,8 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     }
     oc->res.beta = oc->beta;
     oc->res.se = oc->se;
+    if ((rc = tr_curve_terms(t, sel, oc)))
+        goto done;
     if ((rc = er_fit_solve(&total, &spec, oc->lambda, &oc->res, sel->names, t->err)))
         goto done;
     r->lambda = oc->lambda;
