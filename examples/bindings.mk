@@ -37,8 +37,15 @@ AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
 engratepy_DATA = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
-	examples/python/engrate/_api.py
+	examples/python/engrate/_api.py examples/python/engrate/report.py
+# engrate-report, the report's drawer, with the package it loads (engrate/report.py).
+bin_SCRIPTS = examples/python/engrate-report
 endif
+examples/python/engrate-report: $(srcdir)/examples/python/engrate-report.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) examples/python && \
+	sed -e 's|@PYTHON3[@]|$(PYTHON3)|g' -e 's|@pythondir[@]|$(pythondir)|g' \
+	  $(srcdir)/examples/python/engrate-report.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+CLEANFILES += examples/python/engrate-report
 if INSTALL_RUBY
 engraterbdir = $(rubydir)
 engraterb_DATA = examples/ruby/lib/engrate.rb
@@ -48,7 +55,8 @@ endif
 
 EXTRA_DIST += docs/bindings.md \
 	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
-	examples/python/engrate/_api.py examples/python/estimate.py \
+	examples/python/engrate/_api.py examples/python/engrate/report.py \
+	examples/python/engrate-report.in examples/python/estimate.py \
 	examples/python/test_engrate.py examples/python/python.test \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
 	examples/ruby/lib/engrate/raw_train.rb \

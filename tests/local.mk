@@ -10,7 +10,11 @@ TESTS += tests/check_util tests/check_model tests/check_names tests/check_estima
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test \
-	tests/train-cases.test
+	tests/train-cases.test tests/report.test tests/report-1m.test
+# report-1m.test's file of a million rows.
+check_PROGRAMS += tests/report-rows
+tests_report_rows_SOURCES = tests/report-rows.c
+tests_report_rows_LDADD = $(LIBM)
 
 TEST_EXTENSIONS = .test
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
@@ -64,4 +68,5 @@ tests_check_report_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
 	tests/api-misuse.test tests/api-misuse.c \
-	tests/train-cases.test tests/so2016.py
+	tests/train-cases.test tests/so2016.py tests/report.test tests/report-1m.test \
+	tests/report_json.py tests/report_browser.py

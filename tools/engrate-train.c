@@ -1,20 +1,30 @@
 /* engrate-train: fit an engrate model file from a CSV file. A thin layer over the
  * library's engrate_train_* API: the flags become training options, the library reads and
  * fits, and this program prints the summary, writes the JSON report and saves the model
- * (atomically, through engrate_model_save). */
+ * (atomically, through engrate_model_save); with --report-html it hands the JSON report to
+ * engrate-report (the Python binding's), which draws it. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <engrate.h>
 #include <engrate_train.h>
 
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NO_HTML = 3 };
+
+/* Where `make install` put engrate-report (with the Python binding), or "" when it did
+ * not install it (tools/local.mk). */
+#ifndef ENGRATE_REPORT_PROGRAM
+#define ENGRATE_REPORT_PROGRAM ""
+#endif
 
 static const char usage[] =
     "Usage: engrate-train -o MODEL [--target COL] [--transform log|none] [--weight COL]\n"
@@ -25,7 +35,8 @@ static const char usage[] =
     "                     [--max-skipped SHARE] [--missing error|skip|impute]\n"
     "                     [--encoding NAME] [--delimiter C] [--levels FILE]\n"
     "                     [--meta KEY=VALUE]... [--source TEXT]...\n"
-    "                     [--threads N] [--report-json FILE] [--quiet] DATA.csv\n"
+    "                     [--threads N] [--report-json FILE] [--report-html FILE]\n"
+    "                     [--report-lang en|ja] [--quiet] DATA.csv\n"
     "\n"
     "Fit an engrate model (ridge-penalised weighted least squares) from a CSV file.\n"
     "\n"
@@ -55,18 +66,21 @@ static const char usage[] =
     "      --source TEXT      a provenance line for the model (repeatable)\n"
     "      --threads N        0 (automatic), 1 or 2\n"
     "      --report-json FILE write the training report as JSON\n"
+    "      --report-html FILE draw it as one HTML page with figures (needs engrate-report,\n"
+    "                         installed with the Python binding and python3-matplotlib)\n"
+    "      --report-lang L    the page's language: en (default) or ja\n"
     "  -q, --quiet            no summary, no progress bar\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
     "Exit status: 0 success, 1 the data cannot be read or fitted or the model not written,\n"
-    "2 usage error.\n";
+    "2 usage error, 3 the model was written but the HTML report was not.\n";
 
 enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
     OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
-    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER
+    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_HTML, OPT_LANG
 };
 
 static const struct option longopts[] = {
@@ -94,6 +108,8 @@ static const struct option longopts[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"report-json", required_argument, NULL, OPT_REPORT},
+    {"report-html", required_argument, NULL, OPT_HTML},
+    {"report-lang", required_argument, NULL, OPT_LANG},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -146,9 +162,96 @@ static char *base_name(const char *path)
     return s;
 }
 
+/* ---- The HTML report --------------------------------------------------------------- */
+
+/* The program that draws the report: $ENGRATE_REPORT when set (a path, or a name to
+ * look up in PATH), else the engrate-report that make install put beside this program.
+ * *where: what was looked for ("" when nothing could be). NULL when it is not there. */
+static const char *report_program(const char **where)
+{
+    const char *p = getenv("ENGRATE_REPORT");
+    if (!p || !*p)
+        p = ENGRATE_REPORT_PROGRAM;
+    *where = p;
+    if (!*p || (strchr(p, '/') && access(p, X_OK) != 0))
+        return NULL;
+    return p;
+}
+
+/* Say how to get the HTML report when engrate-report is not there. */
+static void no_report_program(const char *where, const char *json_path)
+{
+    fprintf(stderr,
+            "engrate-train: --report-html: engrate-report is not installed%s%s%s. It comes "
+            "with the Python binding (make install with python3 found by configure) and "
+            "needs matplotlib (Debian: apt-get install python3-matplotlib). ",
+            *where ? " (looked for " : "", where, *where ? ")" : "");
+    if (json_path)
+        fprintf(stderr, "The JSON report is in %s: `python3 -m engrate.report %s -o "
+                        "REPORT.html` draws it.\n",
+                json_path, json_path);
+    else
+        fprintf(stderr, "Give --report-json FILE too, and `python3 -m engrate.report FILE -o "
+                        "REPORT.html` draws it.\n");
+}
+
+/* Run `PROGRAM - -o html --lang lang` with the JSON report on its standard input. 0, or
+ * -1 after saying why. */
+static int write_html(const char *program, const char *json, const char *html,
+                      const char *lang)
+{
+    int fd[2];
+    if (pipe(fd) < 0) {
+        fprintf(stderr, "engrate-train: --report-html: %s\n", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fd[0], STDIN_FILENO);
+        close(fd[0]);
+        close(fd[1]);
+        execlp(program, program, "-", "-o", html, "--lang", lang, (char *)NULL);
+        fprintf(stderr, "engrate-train: --report-html: cannot run %s: %s\n", program,
+                strerror(errno));
+        _exit(127);
+    }
+    close(fd[0]);
+    if (pid < 0) {
+        close(fd[1]);
+        fprintf(stderr, "engrate-train: --report-html: %s\n", strerror(errno));
+        return -1;
+    }
+    /* A program that stops reading early (it failed) must not kill us with SIGPIPE. */
+    struct sigaction ign = {0}, old;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    size_t len = strlen(json), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd[1], json + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    close(fd[1]);
+    sigaction(SIGPIPE, &old, NULL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && off == len)
+        return 0;
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 127))
+        fprintf(stderr, "engrate-train: --report-html: %s failed (%s %d); %s was not written\n",
+                program, WIFEXITED(status) ? "exit status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), html);
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
-    const char *output = NULL, *report_path = NULL;
+    const char *output = NULL, *report_path = NULL, *html_path = NULL, *lang = "en";
     int quiet = 0, named = 0, c;
     engrate_error err;
     engrate_train_options *opts = engrate_train_options_new();
@@ -159,7 +262,9 @@ int main(int argc, char **argv)
     int li = 0;
     while ((c = getopt_long(argc, argv, "o:qhV", longopts, &li)) != -1) {
         /* every other long option is the training option of the same name */
-        const char *key = c >= OPT_TARGET && c != OPT_REPORT ? longopts[li].name : NULL;
+        const char *key = c >= OPT_TARGET && c != OPT_REPORT && c != OPT_HTML && c != OPT_LANG
+                              ? longopts[li].name
+                              : NULL;
         named |= c == OPT_NAME || (c == OPT_META && strncmp(optarg, "name=", 5) == 0);
         switch (c) {
         case 'o': output = optarg; continue;
@@ -173,6 +278,15 @@ int main(int argc, char **argv)
             engrate_train_options_free(opts);
             return 0;
         case OPT_REPORT: report_path = optarg; continue;
+        case OPT_HTML: html_path = optarg; continue;
+        case OPT_LANG:
+            if (strcmp(optarg, "en") && strcmp(optarg, "ja")) {
+                fprintf(stderr, "engrate-train: --report-lang: '%s' is not en or ja\n", optarg);
+                engrate_train_options_free(opts);
+                return EXIT_USAGE;
+            }
+            lang = optarg;
+            continue;
         default:
             if (key)
                 break;
@@ -215,9 +329,12 @@ int main(int argc, char **argv)
     if (report && !quiet)
         fputs(engrate_train_report_summary(report), stderr);
     engrate_error report_err;
+    int json_saved = 0;
     if (report && report_path && engrate_train_report_save(report, report_path, &report_err)) {
         fprintf(stderr, "engrate-train: the report: %s\n", report_err.text);
         status = EXIT_FAIL;
+    } else {
+        json_saved = report && report_path;
     }
     if (!model) {
         fprintf(stderr, "engrate-train: %s\n", err.text);
@@ -227,6 +344,18 @@ int main(int argc, char **argv)
         status = EXIT_FAIL;
     } else if (!quiet) {
         fprintf(stderr, "model written to %s\n", output);
+    }
+    if (report && html_path) {
+        const char *where, *program = report_program(&where);
+        int drawn = 0;
+        if (!program)
+            no_report_program(where, json_saved ? report_path : NULL);
+        else
+            drawn = write_html(program, engrate_train_report_json(report), html_path, lang) == 0;
+        if (!drawn && status == 0)
+            status = EXIT_NO_HTML;
+        if (drawn && !quiet)
+            fprintf(stderr, "report drawn in %s\n", html_path);
     }
     engrate_model_free(model);
     engrate_train_report_free(report);

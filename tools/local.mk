@@ -2,6 +2,12 @@
 bin_PROGRAMS += tools/engrate-train
 tools_engrate_train_SOURCES = tools/engrate-train.c
 tools_engrate_train_LDADD = lib/train/libengrate-train.la lib/libengrate.la
+# --report-html runs the engrate-report that make install puts in bindir with the Python
+# binding (examples/bindings.mk); without the binding there is none to run.
+if INSTALL_PYTHON
+ENGRATE_REPORT_CPPFLAGS = -DENGRATE_REPORT_PROGRAM='"$(bindir)/engrate-report"'
+endif
+tools_engrate_train_CPPFLAGS = $(AM_CPPFLAGS) $(ENGRATE_REPORT_CPPFLAGS)
 dist_man1_MANS += tools/engrate-train.1
 
 EXTRA_DIST += docs/training.md

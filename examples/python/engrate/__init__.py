@@ -17,6 +17,7 @@ from . import _raw  # noqa: F401 (engrate._raw: the raw layer, for who needs it)
 from ._api import (FLAG_NAMES, Aliased, Contribution, Error, Estimate, EstimateColumns,
                    Input, Level, Model, Result, Suggestion, TrainReport, default_model_path,
                    fold_name, library_path, train, version)
+from .report import Report  # the training report drawn (matplotlib, loaded when drawing)
 from ._raw import (E_DATA, E_DUPLICATE, E_INVALID, E_IO, E_LIMIT, E_MISSING, E_NOMEM,
                    E_NUMBER, E_SINGULAR, E_SYNTAX, E_UNKNOWN_KEY, E_UNKNOWN_NAME, E_UTF8,
                    E_VERSION, OK)
@@ -25,7 +26,7 @@ __version__ = version()
 
 __all__ = ["Model", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Input",
-           "Level", "Error", "TrainReport", "train", "version", "library_path",
+           "Level", "Error", "TrainReport", "Report", "train", "version", "library_path",
            "default_model_path", "fold_name", "FLAG_NAMES", "OK", "E_INVALID", "E_NOMEM",
            "E_IO", "E_SYNTAX", "E_VERSION", "E_LIMIT", "E_DUPLICATE", "E_UNKNOWN_KEY",
            "E_NUMBER", "E_MISSING", "E_UTF8", "E_UNKNOWN_NAME", "E_DATA", "E_SINGULAR"]

@@ -821,6 +821,14 @@ class TrainReport:
         """The JSON report as Python data."""
         return json.loads(self.json)
 
+    def report(self, lang="en"):
+        """The report drawn (engrate.Report: .html(), .save(path), inline in Jupyter)."""
+        from .report import Report
+        return Report(self.json, lang)
+
+    def _repr_html_(self):
+        return self.report()._repr_html_()
+
 
 def _option_value(v):
     if v is True:
