@@ -17,7 +17,12 @@ tests_report_rows_SOURCES = tests/report-rows.c
 tests_report_rows_LDADD = $(LIBM)
 
 TEST_EXTENSIONS = .test
+# check's timeouts only guard against a hang: a loaded machine, valgrind or a sanitizer
+# build must not turn a correct test red, so they are long (CK_DEFAULT_TIMEOUT for suites
+# that set none, a multiplier for those that do).
 TESTS_ENVIRONMENT = top_builddir='$(top_builddir)'; export top_builddir; \
+	CK_DEFAULT_TIMEOUT=$${CK_DEFAULT_TIMEOUT:-600}; export CK_DEFAULT_TIMEOUT; \
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-5}; export CK_TIMEOUT_MULTIPLIER; \
 	NM='$(NM)'; export NM; PYTHON3='$(PYTHON3)'; export PYTHON3; CC='$(CC)'; export CC;
 
 ENGRATE_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
