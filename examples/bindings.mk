@@ -29,17 +29,19 @@ tests_libengrate_major1_la_LIBADD = lib/libengrate.la
 AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 	MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)'; \
 	PKG_CONFIG='$(PKG_CONFIG)' libdir='$(libdir)' pkgdatadir='$(pkgdatadir)'; \
-	pythondir='$(pythondir)' rubydir='$(rubydir)'; \
-	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir;
+	pythondir='$(pythondir)' rubydir='$(rubydir)' bindir='$(bindir)'; \
+	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir bindir;
 
 # make install puts the bindings where the interpreters look (configure says where:
 # --with-pythondir, --with-rubydir); the library itself they find through ldconfig.
 if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
 engratepy_DATA = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
-	examples/python/engrate/_api.py examples/python/engrate/report.py
-# engrate-report, the report's drawer, with the package it loads (engrate/report.py).
+	examples/python/engrate/_api.py examples/python/engrate/report.py \
+	examples/python/engrate/_report_text.py
+# engrate-report, the report's drawer: it runs engrate/report.py where it is installed.
 bin_SCRIPTS = examples/python/engrate-report
+man1_MANS = examples/python/engrate-report.1
 endif
 examples/python/engrate-report: $(srcdir)/examples/python/engrate-report.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) examples/python && \
@@ -56,7 +58,8 @@ endif
 EXTRA_DIST += docs/bindings.md \
 	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
 	examples/python/engrate/_api.py examples/python/engrate/report.py \
-	examples/python/engrate-report.in examples/python/estimate.py \
+	examples/python/engrate/_report_text.py examples/python/engrate-report.in \
+	examples/python/engrate-report.1 examples/python/estimate.py \
 	examples/python/test_engrate.py examples/python/python.test \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
 	examples/ruby/lib/engrate/raw_train.rb \

@@ -17,12 +17,20 @@ from . import _raw  # noqa: F401 (engrate._raw: the raw layer, for who needs it)
 from ._api import (FLAG_NAMES, Aliased, Contribution, Error, Estimate, EstimateColumns,
                    Input, Level, Model, Result, Suggestion, TrainReport, default_model_path,
                    fold_name, library_path, train, version)
-from .report import Report  # the training report drawn (matplotlib, loaded when drawing)
 from ._raw import (E_DATA, E_DUPLICATE, E_INVALID, E_IO, E_LIMIT, E_MISSING, E_NOMEM,
                    E_NUMBER, E_SINGULAR, E_SYNTAX, E_UNKNOWN_KEY, E_UNKNOWN_NAME, E_UTF8,
                    E_VERSION, OK)
 
 __version__ = version()
+
+
+def __getattr__(name):
+    # engrate.Report (engrate/report.py, the training report drawn) is imported when first
+    # asked for, so that `python3 -m engrate.report` runs the module once.
+    if name == "Report":
+        from .report import Report
+        return Report
+    raise AttributeError("module 'engrate' has no attribute %r" % name)
 
 __all__ = ["Model", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Input",

@@ -15,8 +15,8 @@ levels by their Japanese names, in a font Debian ships (fonts-noto-cjk).
 In Jupyter, engrate.Report(path_or_json) shows the same page inline (_repr_html_).
 
 This module needs only the standard library and matplotlib (Debian: python3-matplotlib),
-not libengrate: engrate-report loads it by its path, so it draws a report wherever the
-JSON came from. Figures are made with matplotlib's object API inside rc_context, so
+not libengrate: engrate-report runs it from its directory, without the package, so it
+draws a report wherever the JSON came from. Figures are made with matplotlib's object API inside rc_context, so
 nothing of the host's pyplot state or settings is touched.
 """
 
@@ -32,93 +32,11 @@ import tempfile
 
 __all__ = ["Report", "render", "main"]
 
-# ---- Words -------------------------------------------------------------------------------
+if __package__:
+    from ._report_text import PERIODS, SYMBOLS, TEXT
+else:  # run as a file, or loaded by engrate-report with its directory on the path
+    from _report_text import PERIODS, SYMBOLS, TEXT
 
-TEXT = {
-    "en": {
-        "title": "Training report: %s", "data": "Data", "target": "Target",
-        "rows": "Rows used", "rows_of": "%s of %s read", "skipped": "skipped",
-        "empty": "empty rows", "terms": "Terms", "lambda": "λ (penalty)",
-        "how": {"cv": "chosen by cross-validation", "gcv": "chosen by GCV", "given": "given"},
-        "fit": "Fit", "r2": "R²", "sd": "residual SD", "cv": "%s-fold CV RMSE",
-        "mape": "median abs. % error", "interval": "%s%% interval", "coverage": "held-out coverage",
-        "base": "Typical listing", "model": "Model", "scale": "%s scale",
-        "calibration": "Calibration: held-out predictions by decile",
-        "cal_x": "mean prediction in the decile", "cal_y": "mean actual",
-        "cal_band": "%s%% interval", "cal_ideal": "prediction = actual",
-        "cov_x": "decile of the held-out prediction (low → high)",
-        "cov_y": "share inside the interval", "cov_nominal": "nominal %s%%",
-        "cov_none": "no cross-validation (--folds 0):\ncoverage not measured",
-        "in_sample": "(in-sample: no cross-validation)",
-        "cv_title": "Cross-validation curve", "cv_x": "λ (log scale)",
-        "cv_y": {"cv": "CV RMSE (%s scale)", "gcv": "GCV score"},
-        "cv_chosen": "chosen λ = %s", "cv_given": "λ was given (%s): no curve",
-        "curves": "Curves", "curve_y": "estimate for the typical listing",
-        "curve_eff": "effect (%s scale)", "curve_band": "±1.96 SE", "knots": "knots",
-        "reference": "typical value", "missing": "%s rows without a value (imputed)",
-        "effects": "Effects", "eff_x_log": "effect on the rate (%)",
-        "eff_x": "effect on the rate", "eff_ref": "reference (0)",
-        "eff_note": "Dots are coefficients, whiskers ±1.96 standard errors; a level's count "
-                    "is in brackets.",
-        "eff_cut": "%d levels in the middle not shown",
-        "residuals": "Residuals by level",
-        "res_x_log": "mean held-out residual, % of the estimate (±1.96 SE)",
-        "res_x": "mean held-out residual (±1.96 SE)", "res_sd": "spread: SD (%s scale)",
-        "res_dropped": "dropped (--min-count)",
-        "res_none": "(none given)", "res_cut": "the %d levels with most rows shown",
-        "res_note": "From the reservoir sample of %s rows: the actual rate less the "
-                    "prediction of the model fitted without the row's fold; a level's count "
-                    "here is its rows in the sample.",
-        "skipped_title": "Rows skipped", "reason": "reason", "count": "rows",
-        "none_skipped": "No row was skipped.",
-        "dropped_title": "Levels dropped by --min-count %s",
-        "none_dropped": "No level was dropped.", "notes": "Notes",
-        "old": "This report has no figure data (written by an older engrate-train).",
-        "made": "Made by engrate-report from %s.",
-    },
-    "ja": {
-        "title": "学習レポート: %s", "data": "データ", "target": "目的変数",
-        "rows": "使用行数", "rows_of": "%s / 読込 %s", "skipped": "スキップ",
-        "empty": "空行", "terms": "項の数", "lambda": "λ (正則化)",
-        "how": {"cv": "交差検証で選択", "gcv": "GCV で選択", "given": "指定値"},
-        "fit": "当てはまり", "r2": "R²", "sd": "残差SD", "cv": "%s分割CV RMSE",
-        "mape": "絶対誤差率の中央値", "interval": "%s%%区間", "coverage": "検証データでの被覆率",
-        "base": "平均的な案件", "model": "モデル", "scale": "%sスケール",
-        "calibration": "較正: 予測の十分位ごとの検証予測と実績",
-        "cal_x": "十分位内の予測の平均", "cal_y": "実績の平均",
-        "cal_band": "%s%%区間", "cal_ideal": "予測 = 実績",
-        "cov_x": "検証予測の十分位 (低 → 高)", "cov_y": "区間に入った割合",
-        "cov_nominal": "名目 %s%%",
-        "cov_none": "交差検証なし (--folds 0):\n被覆率は測定していません",
-        "in_sample": "(学習データ内: 交差検証なし)",
-        "cv_title": "交差検証曲線", "cv_x": "λ (対数目盛)",
-        "cv_y": {"cv": "CV RMSE (%sスケール)", "gcv": "GCV スコア"},
-        "cv_chosen": "選択した λ = %s", "cv_given": "λ は指定値 (%s): 曲線なし",
-        "curves": "曲線", "curve_y": "平均的な案件の推定単価",
-        "curve_eff": "効果 (%sスケール)", "curve_band": "±1.96 標準誤差", "knots": "節点",
-        "reference": "平均的な値", "missing": "値のない行 %s (補完)",
-        "effects": "効果", "eff_x_log": "単価への効果 (%)", "eff_x": "単価への効果",
-        "eff_ref": "基準 (0)",
-        "eff_note": "点は係数、ひげは ±1.96 標準誤差、括弧内は件数です。",
-        "eff_cut": "中間の %d 水準は省略",
-        "residuals": "水準ごとの残差",
-        "res_x_log": "検証残差の平均、推定値に対する % (±1.96 標準誤差)",
-        "res_x": "検証残差の平均 (±1.96 標準誤差)", "res_sd": "ばらつき: SD (%sスケール)",
-        "res_dropped": "除外 (--min-count)",
-        "res_none": "(指定なし)", "res_cut": "行数の多い %d 水準を表示",
-        "res_note": "%s 行の標本から: 実績の単価から、その行の分割を除いて当てはめたモデルの"
-                    "予測を引いた値。括弧内は標本中の行数です。",
-        "skipped_title": "スキップした行", "reason": "理由", "count": "行数",
-        "none_skipped": "スキップした行はありません。",
-        "dropped_title": "--min-count %s で除外した水準",
-        "none_dropped": "除外した水準はありません。", "notes": "注記",
-        "old": "このレポートには図のためのデータがありません (古い engrate-train による)。",
-        "made": "engrate-report が %s から作成。",
-    },
-}
-
-SYMBOLS = {"JPY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}
-PERIODS = {"ja": {"month": "月", "year": "年", "day": "日", "hour": "時間"}}
 BLUE, LIGHT, ORANGE, GREY = "#1f5fbf", "#a9c4ec", "#d9730d", "#8a8a8a"
 MAX_ROWS = 60  # levels per dot-and-whisker figure
 
@@ -264,8 +182,8 @@ def _calibration(ctx):
     d, t = ctx.d, ctx.t
     cal = d.get("calibration") or {}
     bins = cal.get("bins") or []
-    level, low, high = (d.get("interval") or {}).get("level"), None, None
-    low, high = d["interval"].get("low"), d["interval"].get("high")
+    iv = d.get("interval") or {}
+    level, low, high = iv.get("level"), iv.get("low"), iv.get("high")
     conv = math.exp if ctx.log else (lambda v: v)
     fig = _figure(9.4, 3.8)
     a, b = fig.subplots(1, 2)
@@ -303,8 +221,8 @@ def _calibration(ctx):
                 b.text(x, 100 * c - 2, "%.0f" % (100 * c), ha="center", va="top", fontsize=7,
                        color="white")
         b.axhline(100 * level, color=ORANGE, lw=1.5)
-        b.text(10.45, 100 * level + 1.5, t["cov_nominal"] % _num(100 * level, 2), ha="right",
-               va="bottom", fontsize=8, color=ORANGE)
+        b.set_title(t["cov_nominal"] % _num(100 * level, 2), loc="right", fontsize=8,
+                    fontweight="normal", color=ORANGE)
         b.set_ylim(0, 108)
         b.set_xlim(0.4, 10.6)
         b.set_xticks(range(1, 11))
@@ -484,7 +402,7 @@ CSS = """
 .engrate-report figure{margin:.6em 0 1.2em}
 .engrate-report svg{max-width:100%;height:auto}
 .engrate-report figcaption{font-size:.85em;color:#555}
-.engrate-report .summary td:first-child{color:#555}
+.engrate-report .summary td:first-child{color:#555;white-space:nowrap}
 .engrate-report ul.notes{font-size:.9em;padding-left:1.2em}
 """
 
