@@ -69,7 +69,8 @@ def main():
             model.estimate(**p)
 
     # The raw calls, with every argument converted once.
-    h, r = model._acquire()
+    hold = model._live()  # the handle that owns the C model, and a C result of its own
+    h, r = hold.ptr, hold.result()
     err = _raw.engrate_error()
     args = []
     for p in profiles:
@@ -126,7 +127,7 @@ def main():
                           ("batch", batch, n), ("batch_columns", batch_columns, n),
                           ("batch_raw", batch_raw, n)):
         print("%s %.1f" % (name, median_ns(fn, per, runs, ms)))
-    model._release(r)
+    hold.results.append(r)
     model.close()
 
 

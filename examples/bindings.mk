@@ -33,16 +33,33 @@ AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir bindir;
 
 # make install puts the bindings where the interpreters look (configure says where:
-# --with-pythondir, --with-rubydir); the library itself they find through ldconfig.
+# --with-pythondir, --with-rubydir); the library itself they find through ldconfig, and
+# the Python package also through engrate/_paths.py, which names configure's libdir.
+PYTHON_PACKAGE = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
+	examples/python/engrate/_errors.py examples/python/engrate/_values.py \
+	examples/python/engrate/_result.py examples/python/engrate/_inputs.py \
+	examples/python/engrate/_model.py examples/python/engrate/_estimate.py \
+	examples/python/engrate/_columns.py examples/python/engrate/_batch.py \
+	examples/python/engrate/_predict.py examples/python/engrate/_train.py \
+	examples/python/engrate/_whatif.py examples/python/engrate/report.py \
+	examples/python/engrate/_report_text.py
+PYTHON_TESTS = examples/python/testsupport.py examples/python/test_engrate.py \
+	examples/python/test_lifetime.py examples/python/test_pickle.py \
+	examples/python/test_pandas.py examples/python/test_whatif.py
 if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
-engratepy_DATA = examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
-	examples/python/engrate/_api.py examples/python/engrate/report.py \
-	examples/python/engrate/_report_text.py
+engratepy_DATA = $(PYTHON_PACKAGE)
+nodist_engratepy_DATA = examples/python/engrate/_paths.py
 # engrate-report, the report's drawer: it runs engrate/report.py where it is installed.
 bin_SCRIPTS = examples/python/engrate-report
 man1_MANS = examples/python/engrate-report.1
 endif
+# Made again whenever configure runs (a new libdir comes with a new Makefile).
+examples/python/engrate/_paths.py: $(srcdir)/examples/python/engrate/_paths.py.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) examples/python/engrate && \
+	sed -e 's|@libdir[@]|$(libdir)|g' $(srcdir)/examples/python/engrate/_paths.py.in \
+	  >$@.tmp && mv -f $@.tmp $@
+CLEANFILES += examples/python/engrate/_paths.py examples/python/engrate/_paths.py.tmp
 examples/python/engrate-report: $(srcdir)/examples/python/engrate-report.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) examples/python && \
 	sed -e 's|@PYTHON3[@]|$(PYTHON3)|g' -e 's|@pythondir[@]|$(pythondir)|g' \
@@ -55,21 +72,34 @@ engraterawdir = $(rubydir)/engrate
 engrateraw_DATA = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_train.rb
 endif
 
-EXTRA_DIST += docs/bindings.md \
-	examples/python/engrate/__init__.py examples/python/engrate/_raw.py \
-	examples/python/engrate/_api.py examples/python/engrate/report.py \
-	examples/python/engrate/_report_text.py examples/python/engrate-report.in \
-	examples/python/engrate-report.1 examples/python/estimate.py \
-	examples/python/test_engrate.py examples/python/python.test \
+EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
+	examples/python/engrate/_paths.py.in examples/python/estimate.py \
+	examples/python/estimate_whatif.py \
+	examples/python/python.test examples/python/valgrind.sh \
+	examples/python/engrate-report.in examples/python/engrate-report.1 \
 	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
 	examples/ruby/lib/engrate/raw_train.rb \
 	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
-	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c
+	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c \
+	bench/predict-bench.py
 
 # `make bench-ffi`: what a call costs from Python and Ruby next to C (bench/ffi-bench.sh).
-bench: bench-ffi
+# `make bench-predict`: df["rate"] = model.predict(df) on 100,000 rows (needs pandas).
+bench: bench-ffi bench-predict
+bench-predict: lib/libengrate.la models/jp-freelance.model
+	top_builddir='$(top_builddir)' srcdir='$(srcdir)' '$(PYTHON3)' \
+	  $(srcdir)/bench/predict-bench.py -m models/jp-freelance.model
+.PHONY: bench-predict
 bench-ffi: lib/libengrate.la
 	top_builddir='$(top_builddir)' srcdir='$(srcdir)' CC='$(CC)' PYTHON3='$(PYTHON3)' \
 	RUBY='$(RUBY)' $(SHELL) $(srcdir)/bench/ffi-bench.sh
 .PHONY: bench-ffi
+
+# `make check-valgrind-python`: the Python suites that try to crash the binding, under
+# memcheck (examples/python/valgrind.sh); CI runs it after `make check-valgrind`.
+check-valgrind-python: lib/libengrate.la
+	srcdir='$(srcdir)' top_builddir='$(top_builddir)' PYTHON3='$(PYTHON3)' \
+	VALGRIND='$(VALGRIND)' $(SHELL) $(srcdir)/examples/python/valgrind.sh
+.PHONY: check-valgrind-python
+CLEANFILES += examples/python/valgrind.log

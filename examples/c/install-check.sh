@@ -86,6 +86,9 @@ ok "unknown names reported"
 # installed library, give the same estimate. They need a shared library.
 if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
     [ -f "$tmp$pythondir/engrate/__init__.py" ] || fail "no Python package in $tmp$pythondir"
+    for f in "$srcdir"/examples/python/engrate/*.py; do
+        [ -f "$tmp$pythondir/engrate/${f##*/}" ] || fail "engrate/${f##*/} is not installed"
+    done
     out=$(cd "$tmp" && PYTHONPATH="$tmp$pythondir" ENGRATE_LIB="$tmp$libdir/libengrate.so" \
           PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
 import sys, engrate
@@ -121,5 +124,34 @@ puts format("%.0f %.0f %.0f", r.estimate, r.low, r.high)' "$tmp$rubydir" \
           "$tmp$pkgdatadir/example.model") || fail "the installed Ruby library"
     [ "$out" = "1143953 936589 1397227" ] || fail "the installed Ruby library gives $out"
     ok "the installed Ruby library ($rubydir): $out"
+fi
+# The installed package finds its library without LD_LIBRARY_PATH or ENGRATE_LIB: make
+# install wrote configure's libdir into engrate/_paths.py. In a DESTDIR the library is not
+# at that path yet, so the check is in two parts: _paths.py names $libdir exactly, and a
+# copy of the installed package whose _paths.py names $tmp$libdir instead, run from $tmp
+# with neither variable set, loads the library there (not another one on the system) and
+# trains with the training library found beside it.
+if [ -z "$static" ] && [ -n "${PYTHON3:-}" ] && [ -n "${pythondir:-}" ]; then
+    paths="$tmp$pythondir/engrate/_paths.py"
+    grep -qx "LIBDIR = \"$libdir\"" "$paths" || fail "$paths does not name $libdir: $(cat "$paths")"
+    mkdir -p "$tmp/pkg" && cp -R "$tmp$pythondir/engrate" "$tmp/pkg/" || fail "copy the package"
+    echo "LIBDIR = \"$tmp$libdir\"" >"$tmp/pkg/engrate/_paths.py"
+    out=$(cd "$tmp" && env -u LD_LIBRARY_PATH -u ENGRATE_LIB -u ENGRATE_TRAIN_LIB \
+          -u top_builddir PYTHONPATH="$tmp/pkg" PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" -c '
+import os, sys, engrate
+from engrate import _raw
+lib = os.path.realpath(engrate.library_path())
+assert lib.startswith(sys.argv[1] + "/"), lib
+r = engrate.Model(sys.argv[2]).estimate(role="pmo", skills="java", certs=["PMP"], years=8)
+rows = "".join("%s,java,%d,%d\n" % (("pm", "se")[i % 2], i % 9, 500000 + 9000 * i)
+               for i in range(40))
+model, report = engrate.train("role,skills,years,rate\n" + rows, folds=0, min_count=1,
+                              categorical="role", set="skills", numeric="years")
+assert os.path.realpath(_raw.train_path).startswith(sys.argv[1] + "/"), _raw.train_path
+print("%.0f %.0f %.0f %d" % (r.estimate, r.low, r.high, report.value("n")))' \
+          "$tmp$libdir" "$tmp$pkgdatadir/example.model") ||
+        fail "the installed Python package with no LD_LIBRARY_PATH"
+    [ "$out" = "1143953 936589 1397227 40" ] || fail "the installed Python package gives $out"
+    ok "the installed Python package finds its libdir through engrate/_paths.py: $out"
 fi
 echo "$passed passed, 0 failed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """estimate.py: engrate-estimate written in Python on the engrate package. It takes the
-same flags and prints the same bytes (text, --json, --list, --help, --version) with the
-same exit statuses, so it doubles as an example of the package and as a test of it.
+same flags and prints the same bytes (text, --json, --list, --whatif, --target-rate,
+--help, --version) with the same exit statuses, so it doubles as an example of the
+package and as a test of it. The what-if questions are in estimate_whatif.py, as the C
+program keeps them in engrate-estimate-whatif.c.
 
     python3 examples/python/estimate.py --role pmo --years 8 --skill java --cert pmp
 """
@@ -11,13 +13,15 @@ import re
 import sys
 
 import engrate
+import estimate_whatif
 
 EXIT_LOAD, EXIT_USAGE = 1, 2
 
 USAGE = """\
 Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
                         [--years N] [--input NAME=VALUE]... [--strict] [--json]
-                        [--lang en|ja]
+                        [--lang en|ja] [--whatif [N]] [--target-rate R [--max-changes K]]
+                        [--vary INPUTS] [--with-no-evidence]
        engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
 Estimate an IT engineer's monthly rate with an engrate model.
@@ -34,6 +38,13 @@ Estimate an IT engineer's monthly rate with an engrate model.
       --lang en|ja   language of names and amounts (ja: amounts in 万円)
   -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
                      (roles, skills, certs, or any input's id or label)
+      --whatif [N]   the N single changes (default 5) that raise the estimate most:
+                     a skill or cert added, another role, 1, 3 or 5 more years
+      --target-rate R  the fewest additions (skills, certs, years) that reach R,
+                     e.g. 1000000 or 100万
+      --max-changes K  at most K additions for --target-rate (default 5)
+      --vary INPUTS  change only these inputs, e.g. skills,certs (default: all)
+      --with-no-evidence  also try levels the model has no evidence for
   -h, --help         this help
   -V, --version      the version
 
@@ -43,17 +54,22 @@ with --strict.
 
 SHORT = {"m": True, "r": True, "s": True, "c": True, "y": True, "l": True, "i": True,
          "h": False, "V": False}
+# True: takes an argument; False: none; None: an optional one (--name=value only).
 LONG = {"model": ("m", True), "role": ("r", True), "skill": ("s", True),
         "cert": ("c", True), "years": ("y", True), "strict": ("S", False),
         "json": ("j", False), "lang": ("L", True), "list": ("l", True),
-        "help": ("h", False), "version": ("V", False), "input": ("i", True)}
+        "help": ("h", False), "version": ("V", False), "input": ("i", True),
+        "whatif": ("W", None), "target-rate": ("T", True), "max-changes": ("K", True),
+        "vary": ("v", True), "with-no-evidence": ("E", False)}
 
 
 def getopt_long(argv):
     """Parse as glibc's getopt_long does with the C program's options: options anywhere
     (the others are kept, in order, for after them), clusters (-hV, -mFILE), long options
     by unique prefix, --name=value, and "--" to end options. Returns the options as
-    (key, value) pairs, and (None, message) at an error, then the other arguments."""
+    (key, value) pairs, and (None, message) at an error, then the other arguments. An
+    option with an optional argument is given the rest of argv as its value, a list, to
+    take its argument from as the C program takes it from argv[optind]."""
     prog, out, rest, i = argv[0], [], [], 1
     while i < len(argv):
         a = argv[i]
@@ -70,6 +86,15 @@ def getopt_long(argv):
                 return out + [(None, "%s: option '%s' is ambiguous; possibilities:%s" % (
                     prog, a, "".join(" '--%s'" % n for n in found)))], rest
             key, takes = LONG[found[0]]
+            if takes is None:  # optional: --whatif=N, or the next argument if a count
+                if eq:
+                    out.append((key, value))
+                elif i < len(argv) and argv[i][:1].isdigit() and argv[i][:1].isascii():
+                    out.append((key, argv[i]))
+                    i += 1
+                else:
+                    out.append((key, None))
+                continue
             if not takes and eq:
                 return out + [(None, "%s: option '--%s' doesn't allow an argument"
                                % (prog, found[0]))], rest
@@ -197,8 +222,12 @@ class View:
     def amount(self, x, sign=False):
         if not math.isfinite(x):
             return "?"
-        s = "-" if x < 0 else "+" if sign else ""
-        if self.ja and self.currency == "JPY":
+        ja_yen = self.ja and self.currency == "JPY"
+        # An amount that shows as 0 has no minus (a fraction of a yen from the typical
+        # listing); C's round(), halves away from zero.
+        shown = lround(abs(x) / 1000 if ja_yen else abs(x))
+        s = "-" if x < 0 and shown > 0 else "+" if sign else ""
+        if ja_yen:
             return "%s%.1f万円" % (s, abs(x) / 10000.0)
         if self.currency == "JPY":
             return "%s¥%s" % (s, format_grouped(x))
@@ -240,10 +269,24 @@ def bar(eighths):
     return "█" * (e // 8) + parts[e % 8]
 
 
+def signed_bar(x, biggest, cells):
+    """The bar of amount x where `biggest` takes `cells` cells, after a minus when x is
+    negative and the bar shows."""
+    eighths = abs(x) / biggest * cells * 8 if biggest > 0 else 0
+    return ("-" if x < 0 and lround(eighths) > 0 else "") + bar(eighths)
+
+
 def term_label(v, c):
+    """"base", "Role: PMO", "Years of experience: 8"; with a reference profile
+    "base: typical listing" and "Skills: less the typical listing's" (c.name is then the
+    typical listing's name)."""
+    reference = "reference" in c.flags
     if c.input is None:
-        return "基本額" if v.ja else "base"
+        base = "基本額" if v.ja else "base"
+        return "%s: %s" % (base, c.name) if reference else base
     label = v.m.input(c.input).label(v.lang)
+    if reference:
+        return ("%s: %sの分を差し引き" if v.ja else "%s: less the %s's") % (label, c.name)
     if c.level is not None:
         return "%s: %s" % (label, c.name)
     return "%s: %g" % (label, c.value)
@@ -256,6 +299,8 @@ def flag_note(v, flags):
         return " (学習範囲外: 端の値を使用)" if v.ja else " (outside the data: clamped)"
     if "defaulted" in flags:
         return " (未指定: 既定値)" if v.ja else " (not given: default)"
+    if "missing" in flags:
+        return " (未指定)" if v.ja else " (not given)"
     return ""
 
 
@@ -279,8 +324,7 @@ def text(v, r):
         field = 12 + utf8_len(a) - display_width(a)
         o.append("    " + label + " " * max(0, width + 2 - display_width(label)))
         o.append(" " * max(0, field - utf8_len(a)) + a + "  ")
-        o.append("-" if c.amount < 0 else "")
-        o.append(bar(abs(c.amount) / biggest * 24 * 8 if biggest > 0 else 0))
+        o.append(signed_bar(c.amount, biggest, 24))
         o.append(flag_note(v, c.flags) + "\n")
     if r.unknown:
         o.append("\n  %s\n" % ("見つからない名前 (無視しました):" if ja else "Unknown (ignored):"))
@@ -328,7 +372,7 @@ def as_json(v, r):
             json_string(a["name"])) for a in d["aliased"]))
     parts.append('], "flags": [')
     parts.append(", ".join('"%s"' % f for f in d["flags"]))
-    parts.append("]}\n")
+    parts.append("]")  # the caller closes the object, after what-if's keys
     return "".join(parts)
 
 
@@ -440,10 +484,30 @@ def input_pairs(v, args, err):
                 err.append("engrate-estimate: --input %s: '%s' is not a number\n" % (name, value))
                 return None
             pairs.append((inp.id, x))
+        elif inp.kind == "set":  # the whole value when it is a level's name, else split
+            whole = v.m.find(inp.id, value) is not None
+            pairs.append((inp.id, [value] if whole else set_names(value)))
         else:
-            whole = inp.kind != "set" or v.m.find(inp.id, value) is not None
-            pairs.append((inp.id, value if whole else set_names(value)))
+            pairs.append((inp.id, value))
     return pairs
+
+
+def with_inputs(model, profile, pairs):
+    """The profile with the --input pairs after it, as the C program gives them to its
+    query after --role, --skill, --cert and --years: a set's names are added, a
+    categorical input's level and a number replace what was there (a blank name names
+    nothing and replaces nothing)."""
+    for id, value in pairs:
+        kind = model.input(id).kind
+        if kind == "set":
+            profile[id] = list(engrate_names(profile.get(id))) + list(value)
+        elif kind == "numeric" or value.strip():
+            profile[id] = value
+    return profile
+
+
+def engrate_names(value):
+    return [] if value is None else [value] if isinstance(value, str) else value
 
 
 def run(argv, out, err):
@@ -451,11 +515,17 @@ def run(argv, out, err):
     opts, rest = getopt_long(argv)
     model_path = role = list_what = years = None
     lang, skills, certs, strict, json, given, inputs = "en", [], [], False, False, False, []
+    wo = estimate_whatif.Options()
     for key, value in opts:
         if key is None:
             err.append(value + "\n" + USAGE)
             return EXIT_USAGE
-        if key == "m":
+        if key in "WTKvE":
+            message = estimate_whatif.option(key, value, wo)
+            if message:
+                err.append(message)
+                return EXIT_USAGE
+        elif key == "m":
             model_path = value
         elif key == "r":
             role = value
@@ -507,17 +577,27 @@ def run(argv, out, err):
         v = View(model, lang)
         if list_what is not None:
             return list_levels(v, list_what, json, out, err)
-        pairs = input_pairs(v, inputs, err) if inputs else None
+        pairs = input_pairs(v, inputs, err) if inputs else []
         if inputs and pairs is None:
             return EXIT_USAGE
+        profile = with_inputs(v.m, dict(
+            role=role, skills=skills, certs=certs,
+            years=None if years is None or math.isnan(years) else years), pairs)
         try:
-            r = model.estimate(role=role, skills=skills, certs=certs,
-                               years=None if years is None or math.isnan(years) else years,
-                               strict=strict, lang=lang, inputs=pairs)
+            r = model.estimate(profile, strict=strict, lang=lang)
         except engrate.Error as e:
             err.append("engrate-estimate: %s\n" % e.text)
             return EXIT_LOAD if e.code == engrate.E_NOMEM else EXIT_USAGE
+        top = target = None
+        if wo.wanted():
+            top, target, failed = estimate_whatif.compute(model, wo, profile, strict, lang)
+            if failed:
+                err.append(failed[0])
+                return failed[1]
         out.append(as_json(v, r) if json else text(v, r))
+        out.append(estimate_whatif.text(v, wo, top, target, r, json, sys.modules[__name__]))
+        if json:
+            out.append("}\n")
     return 0
 
 

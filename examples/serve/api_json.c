@@ -167,7 +167,8 @@ static json_t *input_json(const engrate_model *m, size_t i)
     if (!bad && kind == ENGRATE_NUMERIC) {
         bad = jput(o, "min", jnum(engrate_input_min(m, i))) ||
               jput(o, "max", jnum(engrate_input_max(m, i))) ||
-              jput(o, "default", jnum(engrate_input_default(m, i)));
+              jput(o, "default", jnum(engrate_input_default(m, i))) ||
+              jput(o, "reference", jnum(engrate_input_reference(m, i)));
     } else if (!bad) {
         json_t *levels = json_array();
         size_t n = engrate_input_level_count(m, i);
@@ -189,7 +190,19 @@ static json_t *capabilities_json(void)
 {
     /* The page shows its what-if list only when "whatif" is true (docs/api.md). */
     return json_pack("{s:b, s:b, s:i, s:b, s:b}", "estimate", 1, "batch", 1, "batch_max",
-                     SERVE_BATCH_MAX, "reload", 1, "whatif", 0);
+                     SERVE_BATCH_MAX, "reload", 1, "whatif", 1);
+}
+
+static const char *typical_name(const engrate_model *m, const char *lang);
+
+/* What the breakdown is measured from: the reference profile's name in both languages and
+ * its estimate (the base), or null for a model without one (its base is the intercept). */
+static json_t *reference_json(const engrate_model *m)
+{
+    if (!engrate_model_has_reference(m))
+        return json_null();
+    return json_pack("{s:{s:s, s:s}, s:o}", "name", "en", typical_name(m, "en"), "ja",
+                     typical_name(m, "ja"), "estimate", jnum(engrate_model_base(m)));
 }
 
 char *api_model_json(const engrate_model *m, unsigned long generation, double loaded_at,
@@ -212,11 +225,12 @@ char *api_model_json(const engrate_model *m, unsigned long generation, double lo
             json_decref(o);
             o = NULL;
         }
-    json_t *rest = json_pack("{s:o, s:I, s:s, s:s, s:i, s:o, s:o}", "interval_level",
+    json_t *rest = json_pack("{s:o, s:I, s:s, s:s, s:i, s:o, s:o, s:o}", "interval_level",
                              jnum(engrate_model_interval_level(m)), "generation",
                              (json_int_t)generation, "loaded_at", when, "engrate_version",
                              engrate_version_string(), "api_version", 1, "capabilities",
-                             capabilities_json(), "inputs", inputs);
+                             capabilities_json(), "reference", reference_json(m), "inputs",
+                             inputs);
     if (!o || !rest || json_object_update(o, rest) != 0) {
         json_decref(o);
         o = NULL;

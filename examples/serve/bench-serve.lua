@@ -1,10 +1,13 @@
 -- bench-serve.lua: wrk's script for `make bench-serve` (examples/serve/bench-serve.sh).
--- Every request is POST /api/v1/estimate with one profile. Arguments (after --):
+-- Every request is POST /api/v1/estimate with one profile, or with BENCH_WHATIF=1 in the
+-- environment POST /api/v1/whatif with the same profile and "top": 5 (the URL given to wrk
+-- says which route). Arguments (after --):
 --   A B    the estimates the two model files give for that profile: with BENCH_CHECK=1
 --          in the environment every answer is read and must be 200 and carry one of them
 -- done() prints one line of key=value pairs that bench-serve.sh reads.
 wrk.method = "POST"
-wrk.body = '{"role":"pmo","skills":["java","aws","python"],"certs":["pmp"],"years":8}'
+wrk.body = '{"role":"pmo","skills":["java","aws","python"],"certs":["pmp"],"years":8' ..
+   (os.getenv("BENCH_WHATIF") == "1" and ',"top":5}' or '}')
 wrk.headers["Content-Type"] = "application/json"
 
 local threads = {}

@@ -2,6 +2,8 @@
 # bench-serve.sh: `make bench-serve`, engrate-serve under load from wrk (1 thread, 32
 # connections) sending POST /api/v1/estimate (examples/serve/bench-serve.lua):
 #   1. RUNS runs of SECONDS each: estimates a second, p50 and p99 latency, errors; medians;
+#      then RUNS runs of POST /api/v1/whatif with the same profile and "top": 5 (every
+#      single change ranked, five returned): what-ifs a second, the same figures;
 #   2. RUNS runs with 20 reloads each (SIGHUP, the file switching between model A, the
 #      default model, and model B, the same with another intercept): every answer is read
 #      and must be 200 and carry A's estimate or B's, as engrate-estimate gives them;
@@ -50,13 +52,14 @@ for _ in $(seq 1 500); do
 done
 [ -n "$port" ] || { cat "$tmp/server.err"; exit 1; }
 url="http://127.0.0.1:$port/api/v1/estimate"
+whatif_url="http://127.0.0.1:$port/api/v1/whatif"
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }
 field() { sed -n "s/.*[ ]$1=\([^ ]*\).*/\1/p"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "engrate-serve benchmark: wrk -t1 -c32 -d${secs}s -s bench-serve.lua against"
-echo "  POST $url"
+echo "  POST $url (and POST $whatif_url with \"top\": 5)"
 echo "  server: engrate-serve --threads $threads, model jp-freelance, access log to a file"
 echo "  profile: $profile (estimate A $est_a, B $est_b)"
 wrk -t1 -c32 -d3s -s "$lua" "$url" -- - - >/dev/null # warm-up
@@ -67,32 +70,45 @@ server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / 
 # `times` must run in this shell, not in a $(...) subshell, to see wrk.
 child_cpu() { awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%.3f\n", t }' "$1"; }
 
-echo
-echo "run  estimates/s  p50 ms  p99 ms  errors  server CPU us/estimate  wrk CPU us/request"
-: >"$tmp/plain"
-for r in $(seq 1 "$runs"); do
-    s0=$(server_cpu); times >"$tmp/times0"
-    wrk -t1 -c32 -d"${secs}s" -s "$lua" "$url" -- - - >"$tmp/wrk.out"
-    s1=$(server_cpu); times >"$tmp/times1"
-    line=$(grep '^RESULT' "$tmp/wrk.out")
-    c0=$(child_cpu "$tmp/times0"); c1=$(child_cpu "$tmp/times1")
-    n=$(echo "$line" | field requests)
-    su=$(awk -v a="$s0" -v b="$s1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
-    wu=$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
-    echo "$line server_us=$su wrk_us=$wu" >>"$tmp/plain"
-    printf '%-4s %11s  %6s  %6s  %6s  %22s  %18s\n' "$r" "$(echo "$line" | field per_second)" \
-        "$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" \
-        "$(echo "$line" | field errors)" "$su" "$wu"
-done
-su=$(field server_us <"$tmp/plain" | median)
-wu=$(field wrk_us <"$tmp/plain" | median)
-printf 'median %9s  %6s  %6s  %6s  %22s  %18s\n' "$(field per_second <"$tmp/plain" | median)" \
-    "$(field p50_ms <"$tmp/plain" | median)" "$(field p99_ms <"$tmp/plain" | median)" \
-    "$(field errors <"$tmp/plain" | median)" "$su" "$wu"
-# What the CPU times allow when nothing else runs: both cores busy with the server and
-# wrk only. An upper bound, not a measurement; the load average says how busy it was.
-awk -v s="$su" -v w="$wu" 'BEGIN { if (s + w > 0) printf "CPU bound: two idle cores would do at most %.0f estimates/s at these costs\n", 2e6 / (s + w) }'
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+# RUNS runs of wrk against $1 into the file $2, a table with medians; $3 names what a
+# request does ("estimate", "what-if"); $4 is 1 for the what-if body (bench-serve.lua).
+runs_of() {
+    echo
+    printf 'run  %11s  p50 ms  p99 ms  errors  %22s  wrk CPU us/request\n' "$3s/s" \
+        "server CPU us/$3"
+    : >"$2"
+    for r in $(seq 1 "$runs"); do
+        s0=$(server_cpu); times >"$tmp/times0"
+        BENCH_WHATIF=$4 wrk -t1 -c32 -d"${secs}s" -s "$lua" "$1" -- - - >"$tmp/wrk.out"
+        s1=$(server_cpu); times >"$tmp/times1"
+        line=$(grep '^RESULT' "$tmp/wrk.out")
+        c0=$(child_cpu "$tmp/times0"); c1=$(child_cpu "$tmp/times1")
+        n=$(echo "$line" | field requests)
+        su=$(awk -v a="$s0" -v b="$s1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
+        wu=$(awk -v a="$c0" -v b="$c1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')
+        echo "$line server_us=$su wrk_us=$wu" >>"$2"
+        printf '%-4s %11s  %6s  %6s  %6s  %22s  %18s\n' "$r" "$(echo "$line" | field per_second)" \
+            "$(echo "$line" | field p50_ms)" "$(echo "$line" | field p99_ms)" \
+            "$(echo "$line" | field errors)" "$su" "$wu"
+    done
+    su=$(field server_us <"$2" | median)
+    wu=$(field wrk_us <"$2" | median)
+    printf 'median %9s  %6s  %6s  %6s  %22s  %18s\n' "$(field per_second <"$2" | median)" \
+        "$(field p50_ms <"$2" | median)" "$(field p99_ms <"$2" | median)" \
+        "$(field errors <"$2" | median)" "$su" "$wu"
+    # What the CPU times allow when nothing else runs: both cores busy with the server and
+    # wrk only. An upper bound, not a measurement; the load average says how busy it was.
+    awk -v s="$su" -v w="$wu" -v what="$3" 'BEGIN { if (s + w > 0) printf "CPU bound: two idle cores would do at most %.0f %ss/s at these costs\n", 2e6 / (s + w), what }'
+    echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+    # A run with errors fails the benchmark: the figures would not be of answers.
+    if awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "errors" && kv[2] != 0) bad = 1 } } END { exit !bad }' "$2"; then
+        echo "FAILED: errors in the $3 runs"
+        exit 1
+    fi
+}
+runs_of "$url" "$tmp/plain" estimate 0
+BENCH_WHATIF=1 wrk -t1 -c32 -d2s -s "$lua" "$whatif_url" -- - - >/dev/null # warm-up
+runs_of "$whatif_url" "$tmp/whatif" what-if 1
 
 echo
 echo "with 20 reloads a run (SIGHUP; the file alternates B, A, B, ...); every answer read"

@@ -54,6 +54,7 @@ static const struct {
 } routes[] = {{"/api/v1/model", ROUTE_MODEL, M_GET},
               {"/api/v1/estimate", ROUTE_ESTIMATE, M_POST},
               {"/api/v1/estimate/batch", ROUTE_BATCH, M_POST},
+              {"/api/v1/whatif", ROUTE_WHATIF, M_POST},
               {"/api/v1/reload", ROUTE_RELOAD, M_POST},
               {"/healthz", ROUTE_HEALTHZ, M_GET},
               {"/metrics", ROUTE_METRICS, M_GET}};
@@ -298,8 +299,9 @@ static enum MHD_Result answer_post(server *s, struct MHD_Connection *c, request 
     api_reply r = {0};
     served_model *sm = holder_acquire(&s->models);
     const char *body = rq->body ? rq->body : "";
-    int rc = rq->route == ROUTE_BATCH ? api_batch(sm, body, rq->len, &r)
-                                      : api_estimate(sm, body, rq->len, &r);
+    int rc = rq->route == ROUTE_BATCH    ? api_batch(sm, body, rq->len, &r)
+             : rq->route == ROUTE_WHATIF ? api_whatif(sm, body, rq->len, &r)
+                                         : api_estimate(sm, body, rq->len, &r);
     served_model_release(sm);
     atomic_fetch_add_explicit(&s->stats.estimates, r.estimates, memory_order_relaxed);
     return send_reply(c, rq, &r, rc);

@@ -3,9 +3,11 @@
 # tests (the API against engrate-estimate, bad input, reloads, a real browser) and
 # `make bench-serve` (wrk). configure --disable-serve leaves all of it out.
 SERVE_SOURCES = examples/serve/serve.h examples/serve/main.c examples/serve/holder.c \
-	examples/serve/api.h examples/serve/api.c examples/serve/api_json.c examples/serve/arena.c \
+	examples/serve/api.h examples/serve/api.c examples/serve/api_json.c \
+	examples/serve/api_whatif.c examples/serve/arena.c \
 	examples/serve/metrics.c examples/serve/http.c
 SERVE_WWW = examples/serve/www/index.html examples/serve/www/app.js \
+	examples/serve/www/text.js examples/serve/www/whatif.js \
 	examples/serve/www/app.css examples/serve/www/favicon.svg
 SERVE_TESTS = examples/serve/api.test examples/serve/reload.test \
 	examples/serve/browser.test

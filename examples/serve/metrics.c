@@ -19,8 +19,9 @@ static const double bounds[METRICS_BUCKETS - 1] = {0.0001, 0.00025, 0.0005, 0.00
                                                    0.25,   1,       5};
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "static",  "/api/v1/model", "/api/v1/estimate", "/api/v1/estimate/batch",
-    "/api/v1/reload", "/healthz", "/metrics", "none"};
+    "static",         "/api/v1/model", "/api/v1/estimate", "/api/v1/estimate/batch",
+    "/api/v1/whatif", "/api/v1/reload", "/healthz",        "/metrics",
+    "none"};
 
 const char *metrics_route_name(enum route r)
 {
@@ -179,7 +180,8 @@ char *metrics_render(metrics *m, holder *h, size_t *len)
 {
     text t = {0};
     render_requests(&t, m);
-    add(&t, "# HELP engrate_estimates_total Profiles estimated (a batch counts each).\n"
+    add(&t, "# HELP engrate_estimates_total Profiles estimated (a batch counts each, a what-if "
+            "one).\n"
             "# TYPE engrate_estimates_total counter\nengrate_estimates_total %lu\n",
         atomic_load_explicit(&m->estimates, memory_order_relaxed));
     render_model(&t, h);

@@ -1,6 +1,7 @@
 /* serve.h: how the parts of engrate-serve meet. The server is four parts, one file each:
  *   holder.c   the model being served, swapped whole on reload and freed by its last user;
- *   api.c      the JSON API: a request body in, a status and a JSON body out;
+ *   api.c      the JSON API: a request body in, a status and a JSON body out (with
+ *              api_json.c, which writes the JSON, and api_whatif.c, the what-if route);
  *   metrics.c  counters and latency histograms, and their Prometheus text;
  *   http.c     libmicrohttpd: routing, bodies and limits, static files, the access log;
  * and main.c, which reads the options, handles signals and runs the daemon. */
@@ -76,6 +77,8 @@ char *api_model_json(const engrate_model *m, unsigned long generation, double lo
  * when even the error body could not be made (out of memory). */
 int api_estimate(const served_model *sm, const char *body, size_t len, api_reply *out);
 int api_batch(const served_model *sm, const char *body, size_t len, api_reply *out);
+/* POST /api/v1/whatif (api_whatif.c), the same way. */
+int api_whatif(const served_model *sm, const char *body, size_t len, api_reply *out);
 /* GET /healthz and POST /api/v1/reload. */
 int api_health(const served_model *sm, const reload_status *st, api_reply *out);
 int api_reloaded(const served_model *sm, int rc, const engrate_error *err, api_reply *out);
@@ -97,6 +100,7 @@ enum route {
     ROUTE_MODEL,
     ROUTE_ESTIMATE,
     ROUTE_BATCH,
+    ROUTE_WHATIF,
     ROUTE_RELOAD,
     ROUTE_HEALTHZ,
     ROUTE_METRICS,

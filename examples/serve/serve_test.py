@@ -142,9 +142,25 @@ def cli_args(profile):
     return args
 
 
-def cli_estimate(profile, model=JP_MODEL):
-    """(exit status, parsed JSON or None, standard error) from engrate-estimate --json."""
-    p = subprocess.run([ESTIMATOR, "--model", model, "--json"] + cli_args(profile),
+def whatif_args(options):
+    """engrate-estimate's what-if options for a /api/v1/whatif request's."""
+    args = ["--whatif", str(options.get("top", 5))]
+    if options.get("vary") is not None:
+        args += ["--vary", ",".join(options["vary"])]
+    if options.get("with_no_evidence"):
+        args.append("--with-no-evidence")
+    if options.get("target_rate") is not None:
+        args += ["--target-rate", "%.17g" % options["target_rate"]]
+    if options.get("max_changes") is not None:
+        args += ["--max-changes", str(options["max_changes"])]
+    return args
+
+
+def cli_estimate(profile, model=JP_MODEL, whatif=None):
+    """(exit status, parsed JSON or None, standard error) from engrate-estimate --json;
+    with `whatif` (the options of a /api/v1/whatif request) from --json --whatif N ...."""
+    extra = whatif_args(whatif) if whatif is not None else []
+    p = subprocess.run([ESTIMATOR, "--model", model, "--json"] + cli_args(profile) + extra,
                        capture_output=True)
     out = json.loads(p.stdout) if p.returncode == 0 else None
     return p.returncode, out, p.stderr.decode()

@@ -81,6 +81,132 @@ def compare_with_cli(s, model, profiles):
                   (rc, status, got, message))
 
 
+# Options of /api/v1/whatif, each also given to engrate-estimate as --whatif N, --vary,
+# --with-no-evidence, --target-rate, --max-changes: the default, one change, a subset of
+# inputs, every candidate with the levels that lack evidence, paths that are reached, cut
+# short by max_changes, out of reach, and already reached.
+WHATIF_OPTIONS = [
+    {},
+    {"top": 1},
+    {"top": 12, "vary": ["skills", "certs"]},
+    {"top": 1000, "with_no_evidence": True},
+    {"target_rate": 1200000},
+    {"top": 3, "target_rate": 1500000.5, "max_changes": 2, "vary": ["skills", "years"]},
+    {"top": 4, "vary": ["years"]},
+    {"top": 2, "vary": ["role", "role"], "target_rate": 3000000, "max_changes": 1000},
+    {"top": 7, "target_rate": 100000, "with_no_evidence": False, "vary": None},
+]
+
+
+def same_keys(got, want):
+    """The keys of got in want's order, in the object and in each of its lists' objects."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and list(got) == list(want) and \
+            all(same_keys(got[k], want[k]) for k in want)
+    if isinstance(want, list):
+        return isinstance(got, list) and len(got) == len(want) and \
+            all(same_keys(g, w) for g, w in zip(got, want))
+    return True
+
+
+def compare_whatif_with_cli(s, model, profiles):
+    """Each profile with two of WHATIF_OPTIONS: the answer of /api/v1/whatif equals, as a
+    parsed object with its keys in the same order, what engrate-estimate --json --whatif
+    prints for the same profile and options."""
+    n = len(WHATIF_OPTIONS)
+    for i, p in enumerate(profiles):
+        other = (5 * i + 3) % n
+        other = (other + 1) % n if other == i % n else other
+        for options in (WHATIF_OPTIONS[i % n], WHATIF_OPTIONS[other]):
+            rc, want, err = cli_estimate(p, model, whatif=options)
+            status, got = s.post("/api/v1/whatif", {**p, **options})
+            name = "whatif %s profile %d %s %s" % (os.path.basename(model), i,
+                                                   json.dumps(p, ensure_ascii=False),
+                                                   json.dumps(options))
+            if rc == 0:
+                check(name, status == 200 and got == want and same_keys(got, want) and
+                      "whatif" in want, (status, got, want))
+            else:
+                message = err.strip().split("engrate-estimate: ", 1)[-1]
+                check(name + " (strict failure)", rc == 2 and status == 422 and
+                      got["error"]["message"] == message, (rc, status, got, message))
+
+
+def test_whatif(s):
+    """What the comparison with the CLI cannot show: ranks against a loop over every
+    candidate through /api/v1/estimate, the path's steps adding up, and the limits."""
+    profile = {"role": "pmo", "skills": ["java", "aws"], "certs": ["pmp"], "years": 8}
+    _, base = s.post("/api/v1/estimate", profile)
+    status, got = s.post("/api/v1/whatif", {**profile, "top": 1000, "vary": ["skills", "certs"]})
+    _, m = s.get_json("/api/v1/model")
+    # Brute force: add each level with evidence that the profile does not have, one at a
+    # time, through the estimate route; sort by estimate, ties in model order.
+    loop = []
+    for input_id in ("skills", "certs"):
+        levels = next(i for i in m["inputs"] if i["id"] == input_id)["levels"]
+        for level in levels:
+            if level["id"] in profile[input_id] or not level["evidence"]:
+                continue
+            _, e = s.post("/api/v1/estimate", {**profile, input_id: profile[input_id] + [level["id"]]})
+            loop.append((e["estimate"], input_id, level["id"], e["low"], e["high"]))
+    loop.sort(key=lambda t: -t[0])
+    ranked = [(w["estimate"], w["input"], w["level"], w["low"], w["high"]) for w in got["whatif"]]
+    check("whatif ranks every addition as a loop over /api/v1/estimate does", status == 200 and
+          ranked == loop and len(loop) >= 10, (len(ranked), len(loop), ranked[:2], loop[:2]))
+    check("whatif deltas are from the profile's estimate",
+          all(w["delta"] == w["estimate"] - base["estimate"] for w in got["whatif"]))
+    check("whatif: the estimate's keys are /api/v1/estimate's answer",
+          {k: got[k] for k in base} == base)
+    status, got = s.post("/api/v1/whatif", {**profile, "target_rate": 1200000, "lang": "ja"})
+    path, last = got["target"]["path"], base["estimate"]
+    steps_ok = True
+    for step in path:
+        steps_ok = steps_ok and step["delta"] == step["estimate"] - last and step["change"] == "add"
+        last = step["estimate"]
+    # Greedy and additive: the step before the last one was still short of the rate.
+    short_before = len(path) < 2 or path[-2]["estimate"] < 1200000
+    check("target: each step from the one before, reaching the rate", status == 200 and
+          steps_ok and got["target"]["reached"] is True and last >= 1200000 and
+          len(path) >= 1 and short_before, got["target"])
+    # The path applied: the profile with its additions, through /api/v1/estimate.
+    more = dict(profile)
+    for step in path:
+        more[step["input"]] = more[step["input"]] + [step["level"]]
+    _, e = s.post("/api/v1/estimate", more)
+    check("target: the profile with the path's additions estimates as the last step",
+          e["estimate"] == last, (e["estimate"], last))
+    cases = [
+        ({"top": 0}, "field 'top' must be a whole number from 1 to 1000, not 0"),
+        ({"top": 1001}, "not 1001"),
+        ({"top": 2.5}, "not 2.5"),
+        ({"top": "5"}, "not a string"),
+        ({"top": True}, "not a boolean"),
+        ({"vary": ["skils"]}, "the model has no input 'skils' (inputs: role, skills, certs, years)"),
+        ({"vary": []}, "at least one input"),
+        ({"vary": "skills"}, "must be an array of input ids, not a string"),
+        ({"vary": ["skills", 3]}, "item 1 is a number"),
+        ({"target_rate": 0}, "field 'target_rate' must be a positive amount"),
+        ({"target_rate": -5}, "not -5"),
+        ({"target_rate": "120万"}, "not a string"),
+        ({"target_rate": 1e999}, ""),
+        ({"max_changes": 3}, "'max_changes' applies to a path to 'target_rate'"),
+        ({"target_rate": 1e6, "max_changes": 0}, "field 'max_changes' must be a whole number"),
+        ({"with_no_evidence": "yes"}, "field 'with_no_evidence' must be true or false"),
+        ({"topp": 3}, "unknown field 'topp'"),
+    ]
+    for options, why in cases:
+        body = json.dumps({**profile, **options}).replace("Infinity", "1e999")
+        status, _, data = s.request("POST", "/api/v1/whatif", body)
+        e = json.loads(data).get("error", {})
+        check("whatif refuses %s" % json.dumps(options), status == 400 and
+              e.get("type") in ("bad_request", "bad_json") and why in e.get("message", ""),
+              (status, data[:200]))
+    status, got = s.post("/api/v1/whatif", [profile])
+    check("whatif refuses an array", status == 400 and "JSON object" in got["error"]["message"])
+    got = s.request("GET", "/api/v1/whatif")
+    check("GET /api/v1/whatif is 405", got[0] == 405 and got[1].get("allow") == "POST")
+
+
 def test_batch(s, profiles):
     singles = [s.post("/api/v1/estimate", p) for p in profiles]
     status, got = s.post("/api/v1/estimate/batch", {"profiles": profiles})
@@ -116,8 +242,13 @@ def test_model(s):
     check("model answers 200", status == 200)
     check("model metadata", (m["name"], m["currency"], m["period"], m["basis"], m["as_of"]) ==
           ("jp-freelance", "JPY", "month", "listing", "2026-01"), m["name"])
-    check("capabilities: no what-if yet", m["capabilities"]["whatif"] is False and
+    check("capabilities: what-if", m["capabilities"]["whatif"] is True and
           m["capabilities"]["batch_max"] == 10000)
+    _, est, _ = cli_estimate({"role": "pm"})
+    check("the reference: the CLI's base and its names", m["reference"] == {
+        "name": {"en": "typical listing", "ja": "平均的な案件"},
+        "estimate": est["contributions"][0]["amount"]} and
+        est["contributions"][0]["name"] == "typical listing", m["reference"])
     for what, input_id in (("roles", "role"), ("skills", "skills"), ("certs", "certs")):
         want = json.loads(subprocess.run([ESTIMATOR, "-m", JP_MODEL, "--list", what, "--json"],
                                          capture_output=True, check=True).stdout)
@@ -130,9 +261,10 @@ def test_model(s):
     # From the model file's text, read here independently of the library.
     section = open(JP_MODEL, encoding="utf-8").read().split("[input years]")[1]
     kv = dict(line.split(" = ", 1) for line in section.strip().splitlines() if " = " in line)
-    check("years range and default from the file",
-          (years["kind"], years["min"], years["max"], years["default"]) ==
-          ("numeric", float(kv["min"]), float(kv["max"]), float(kv["default"])), years)
+    check("years range, default and reference from the file",
+          (years["kind"], years["min"], years["max"], years["default"], years["reference"]) ==
+          ("numeric", float(kv["min"]), float(kv["max"]), float(kv["default"]),
+           float(kv["reference"])), years)
     check("labels in both languages", years["label"]["ja"] == "経験年数")
 
 
@@ -247,7 +379,8 @@ def test_static(s):
     check("GET / is the page", got == 200 and "単価診断".encode() in page and
           hdrs["content-type"] == "text/html; charset=utf-8" and
           "default-src 'self'" in hdrs.get("content-security-policy", ""), (got, hdrs))
-    for name, ctype in (("app.js", "text/javascript"), ("app.css", "text/css"),
+    for name, ctype in (("app.js", "text/javascript"), ("text.js", "text/javascript"),
+                        ("whatif.js", "text/javascript"), ("app.css", "text/css"),
                         ("favicon.svg", "image/svg+xml")):
         got, hdrs, body = s.request("GET", "/" + name)
         want = open(os.path.join(WWW, name), "rb").read()
@@ -388,6 +521,15 @@ def test_metrics_and_log():
         check("metrics: the model", 'engrate_model_info{name="example",as_of="2026-01"' in text
               and "engrate_model_reloads_total{result=\"ok\"} 0" in text and
               'engrate_model_reload_failed{error=""} 0' in text)
+        s.post("/api/v1/whatif", {"role": "pm", "top": 2})
+        s.post("/api/v1/whatif", {"role": "pm", "top": 2, "lang": "ja"})
+        s.post("/api/v1/whatif", {"role": "pm", "top": 0})
+        text = s.metrics()
+        check("metrics: the what-if route by status",
+              'engrate_http_requests_total{route="/api/v1/whatif",status="200"} 2' in text and
+              'engrate_http_requests_total{route="/api/v1/whatif",status="400"} 1' in text and
+              'engrate_http_request_duration_seconds_count{route="/api/v1/whatif"} 3' in text and
+              "engrate_estimates_total 14" in text, text[:1500])
         entries = open(log).read().splitlines()[:9]
         check("access log: one line per request", len(entries) == 9 and
               all('"POST /api/v1/estimate HTTP/1.1" 200 ' in e for e in entries[:5]) and
@@ -430,6 +572,8 @@ def main():
     try:
         with Server(www=www) as s:
             compare_with_cli(s, JP_MODEL, profiles_jp())
+            compare_whatif_with_cli(s, JP_MODEL, profiles_jp())
+            test_whatif(s)
             test_batch(s, profiles_jp())
             test_model(s)
             test_bad_input(s)
@@ -438,6 +582,11 @@ def main():
             test_static(s)
         with Server(model=EXAMPLE_MODEL) as s:
             compare_with_cli(s, EXAMPLE_MODEL, profiles_example())
+            compare_whatif_with_cli(s, EXAMPLE_MODEL, profiles_example())
+            _, m = s.get_json("/api/v1/model")
+            check("a model without a reference: reference null", m["reference"] is None and
+                  all("reference" in i and i["reference"] is None
+                      for i in m["inputs"] if i["kind"] == "numeric"), m["reference"])
         test_limits()
         test_metrics_and_log()
         test_forbidden_reload()

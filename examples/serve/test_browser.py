@@ -1,7 +1,9 @@
 """test_browser.py: the 単価診断 page in a real browser (Debian's headless Chromium, driven
 by Selenium through chromedriver), used as a person uses it: type a role in half-width
 katakana, skills with a typo and full-width letters, a certification, years; take the
-"did you mean"; open the deep link; switch to English and back; use a phone's width.
+"did you mean"; open the deep link; switch to English and back; read the breakdown's
+base and reference rows; take the what-if list's changes with a click and with Enter; set
+a target rate; use a phone's width.
 
 Every number shown is checked against engrate-estimate on the same profile. Waits are for
 elements and attributes (#result[data-pending="0"]), never for a length of time. The
@@ -10,12 +12,13 @@ Exit status 77 (skipped) only when Chromium, chromedriver or Selenium are missin
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from urllib.parse import parse_qs, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test import JP_MODEL, PATIENCE, TOP, Checks, Server, cli_estimate
+from serve_test import ESTIMATOR, JP_MODEL, PATIENCE, TOP, Checks, Server, cli_args, cli_estimate
 
 try:
     from selenium import webdriver
@@ -219,6 +222,140 @@ def test_deep_link_and_language(d, s):
     check("an unknown role gets its own note", "nosuchrole" in d.find_element(By.ID, "role-unknown").text)
 
 
+def cli_text(profile):
+    """engrate-estimate's text output for the profile: the labels a person reads there."""
+    return subprocess.run([ESTIMATOR, "--model", JP_MODEL] + cli_args(profile),
+                          capture_output=True, check=True).stdout.decode()
+
+
+def whatif_items(d):
+    return d.find_elements(By.CSS_SELECTOR, "#whatif-list li[data-delta]")
+
+
+def test_breakdown_labels(d, s):
+    """The base is named as the typical listing, with what the bars then mean; the row that
+    takes the typical skills out is labelled as engrate-estimate labels it, after the skills."""
+    for lang, base_want, ref_want in (("ja", "基本額: 平均的な案件", "スキル: 平均的な案件の分を差し引き"),
+                                      ("en", "Base: typical listing", "Skills: less the typical listing's")):
+        profile = {"lang": lang, "role": "pmo", "skills": ["java", "aws"], "certs": ["pmp"],
+                   "years": 8}
+        d.get(s.url("/?role=pmo&skills=java,aws&certs=pmp&years=8" + ("&lang=en" if lang == "en" else "")))
+        settled(d, profile)
+        text = cli_text(profile)
+        base = d.find_element(By.ID, "base-label").text
+        amount = d.find_element(By.ID, "base-amount").text
+        rc, want, _ = cli_estimate(profile, JP_MODEL)
+        check("%s: the base is the typical listing, as the CLI says it" % lang,
+              base == base_want and base.lower() in text.lower() and
+              want["contributions"][0]["name"] in base, (base, text[:400]))
+        check("%s: the base's amount" % lang, amount == (
+            "%.1f万円" % (want["contributions"][0]["amount"] / 1e4) if lang == "ja"
+            else "¥{:,}".format(round(want["contributions"][0]["amount"]))), amount)
+        note = d.find_element(By.ID, "base-note")
+        check("%s: a line says what the bars measure" % lang, note.is_displayed() and
+              ("平均的な案件と比べて" in note.text if lang == "ja" else "differs from a typical listing" in note.text),
+              note.text)
+        rows = d.find_elements(By.CSS_SELECTOR, "#breakdown li")
+        inputs = [li.get_attribute("data-input") for li in rows]
+        refs = [i for i, li in enumerate(rows) if li.get_attribute("data-reference") == "1"]
+        label = rows[refs[0]].find_element(By.CLASS_NAME, "term-label").text if refs else ""
+        check("%s: the reference row labelled as the CLI labels it" % lang,
+              len(refs) == 1 and label == ref_want and label in text, (label, text))
+        check("%s: the reference row after the skills, before the certifications" % lang,
+              refs and inputs[refs[0]] == "skills" and inputs[refs[0] - 1] == "skills" and
+              inputs[refs[0] + 1] == "certs", inputs)
+        ref = next(c for c in want["contributions"] if c["input"] == "skills" and c["level"] is None)
+        amount = ("-%.1f万円" % (-ref["amount"] / 1e4) if lang == "ja"
+                  else "-¥{:,}".format(round(-ref["amount"])))
+        check("%s: the reference row's amount is the CLI's, with its minus" % lang,
+              refs and ref["amount"] < 0 and
+              rows[refs[0]].find_element(By.CLASS_NAME, "term-amount").text == amount,
+              (amount, rows[refs[0]].text if refs else ""))
+
+
+def test_whatif(d, s):
+    """The what-if list against engrate-estimate --whatif, then taken: a click adds the top
+    change and the estimate becomes the item's; Enter takes the next one."""
+    profile = {"lang": "ja", "role": "pmo", "skills": ["java", "aws"], "certs": ["pmp"], "years": 8}
+    d.get(s.url("/?role=pmo&skills=java,aws&certs=pmp&years=8"))
+    settled(d, profile)
+    wait(d, "the what-if list", lambda: whatif_items(d))
+    items = whatif_items(d)
+    _, one, _ = cli_estimate(profile, JP_MODEL, whatif={"top": 1})
+    first = items[0]
+    check("what-if: the first item's delta is the CLI's --whatif 1", float(
+        first.get_attribute("data-delta")) == one["whatif"][0]["delta"] and
+        first.get_attribute("data-level") == one["whatif"][0]["level"] and
+        float(first.get_attribute("data-estimate")) == one["whatif"][0]["estimate"],
+        (first.get_attribute("data-delta"), one["whatif"][0]))
+    _, five, _ = cli_estimate(profile, JP_MODEL, whatif={"top": 5})
+    check("what-if: five items, ranked as the CLI ranks them",
+          [(li.get_attribute("data-level"), float(li.get_attribute("data-delta"))) for li in items] ==
+          [(w["level"], w["delta"]) for w in five["whatif"]])
+    w0 = five["whatif"][0]
+    label = first.find_element(By.CLASS_NAME, "change-label").text
+    check("what-if: the item says the change and +万円",
+          label == "職種を%sにすると +%.1f万円" % (w0["name"], w0["delta"] / 1e4), label)
+    check("what-if: only levels with evidence",
+          not any(w["no_evidence"] for w in five["whatif"]) and
+          not d.find_elements(By.CSS_SELECTOR, "#whatif-list .term-note"))
+    bars = [li.find_element(By.CLASS_NAME, "term-fill").size["width"] for li in items]
+    check("what-if: bars shrink down the list", bars == sorted(bars, reverse=True) and bars[0] > bars[-1],
+          bars)
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser-whatif-ja.png"))
+
+    # A profile whose best change is a skill: click it, then press Enter on the next.
+    profile = {"lang": "ja", "role": "dx_consultant", "skills": ["java"], "years": 8}
+    d.get(s.url("/?role=dx_consultant&skills=java&years=8"))
+    settled(d, profile)
+    first = wait(d, "the what-if list", lambda: whatif_items(d))[0]
+    level, estimate = first.get_attribute("data-level"), float(first.get_attribute("data-estimate"))
+    check("what-if: the best change here is a skill", first.get_attribute("data-change") == "add" and
+          first.get_attribute("data-input") == "skills", first.get_attribute("data-input"))
+    first.find_element(By.TAG_NAME, "button").click()
+    profile = {**profile, "skills": ["java", level]}
+    settled(d, profile)
+    check("click: the skill is added", chips(d, "skills") == ["java", level], chips(d, "skills"))
+    check("click: the shown estimate is the item's", shown(d)[0]["estimate"] == estimate,
+          (shown(d)[0], estimate))
+    same_as_cli(d, "click: the new profile equals the CLI", profile)
+    wait(d, "focus on the new list", lambda: d.switch_to.active_element.get_attribute("class") is not None
+         and d.switch_to.active_element.find_element(By.XPATH, "..").get_attribute("data-delta"))
+    item = d.switch_to.active_element.find_element(By.XPATH, "..")
+    level, estimate = item.get_attribute("data-level"), float(item.get_attribute("data-estimate"))
+    check("keyboard: focus is on the new first item", item == whatif_items(d)[0])
+    d.switch_to.active_element.send_keys(Keys.ENTER)
+    profile = {**profile, "skills": profile["skills"] + [level]}
+    settled(d, profile)
+    check("Enter: the next change is applied", chips(d, "skills") == profile["skills"] and
+          shown(d)[0]["estimate"] == estimate, (chips(d, "skills"), shown(d)[0], estimate))
+    check("the URL holds the changes", "skills=" + ",".join(profile["skills"]) in d.current_url,
+          d.current_url)
+
+    # The path to a target typed in 万円.
+    box = d.find_element(By.ID, "target-input")
+    box.send_keys("200")
+    wait(d, "the path", lambda: d.find_element(By.ID, "target-summary").text)
+    settled(d, profile)
+    _, want, _ = cli_estimate(profile, JP_MODEL, whatif={"target_rate": 2000000})
+    steps = d.find_elements(By.CSS_SELECTOR, "#path-list li[data-delta]")
+    check("target: the steps are the CLI's --target-rate path",
+          [(li.get_attribute("data-level") or li.get_attribute("data-value"),
+            float(li.get_attribute("data-estimate"))) for li in steps] ==
+          [(w["level"] or str(w["value"]), w["estimate"]) for w in want["target"]["path"]],
+          want["target"])
+    summary = d.find_element(By.ID, "target-summary").text
+    check("target: reached or not, as the CLI says", summary.startswith(
+        "到達" if want["target"]["reached"] else "届きません"), summary)
+    check("target: in the URL in yen", "target=2000000" in d.current_url, d.current_url)
+    d.find_element(By.ID, "lang-switch").click()
+    settled(d, {**profile, "lang": "en"})
+    check("target: shown in yen in English", box.get_attribute("value") == "2000000" and
+          d.find_element(By.CSS_SELECTOR, "#whatif-list li .change-label").text.startswith("Add "),
+          box.get_attribute("value"))
+    d.save_screenshot(os.path.join(ARTIFACTS, "browser-whatif-en.png"))
+
+
 def test_mobile(profile_dir, s):
     d = browser(profile_dir, 390, 844)
     try:
@@ -252,10 +389,13 @@ def main():
                 test_person(d, s)
                 test_keyboard(d, s)
                 test_deep_link_and_language(d, s)
+                test_breakdown_labels(d, s)
+                test_whatif(d, s)
             finally:
                 d.quit()
             test_mobile(os.path.join(tmp, "profile-mobile"), s)
-        print("# screenshots: %s/browser-{ja,en,mobile,mobile-full}.png" % os.path.abspath(ARTIFACTS))
+        print("# screenshots: %s/browser-{ja,en,whatif-ja,whatif-en,mobile,mobile-full}.png"
+              % os.path.abspath(ARTIFACTS))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     check.finish()

@@ -20,6 +20,9 @@ from serve_test import EXAMPLE_MODEL, SRC, Checks, Server, cli_estimate
 
 check = Checks()
 PROFILE = {"role": "pm", "skills": ["java", "python", "jva"], "certs": ["pmp"], "years": 8}
+# A what-if on PROFILE: each worker keeps an engrate_whatif made for one model, which a
+# reload must replace before that worker answers a what-if on the new model.
+WHATIF = {"top": 5, "target_rate": 1500000}
 BAD_MODEL = os.path.join(SRC, "tests", "data", "model", "invalid", "bad-number", "input.model")
 
 
@@ -47,14 +50,18 @@ def reloads(s):
     return s.get_json("/healthz")[1]["reloads"]
 
 
-def test_reload_once(s, path, text_a, text_b, want_a, want_b):
+def test_reload_once(s, path, text_a, text_b, want_a, want_b, whatif_a, whatif_b):
     status, got = s.post("/api/v1/estimate", PROFILE)
     check("model A answers as the CLI on A", status == 200 and got == want_a)
+    status, got = s.post("/api/v1/whatif", {**PROFILE, **WHATIF})
+    check("model A's what-if as the CLI's on A", status == 200 and got == whatif_a)
     install(path, text_b)
     s.signal(signal.SIGHUP)
     s.wait_for("generation 2", lambda: generation(s) == 2)
     status, got = s.post("/api/v1/estimate", PROFILE)
     check("after SIGHUP, model B answers as the CLI on B", status == 200 and got == want_b, got)
+    status, got = s.post("/api/v1/whatif", {**PROFILE, **WHATIF})
+    check("after SIGHUP, the what-if is B's", status == 200 and got == whatif_b, got)
     check("/metrics counts the reload", 'engrate_model_reloads_total{result="ok"} 1' in s.metrics()
           and 'engrate_model_info{name="example-b"' in s.metrics())
 
@@ -89,18 +96,22 @@ def test_reload_once(s, path, text_a, text_b, want_a, want_b):
           got["generation"] == 3)
 
 
-def test_under_load(s, path, text_a, text_b, want_a, want_b, batch_a, batch_b):
-    """Clients send estimates and batches without pause while the file alternates between
-    A and B and the server is reloaded 20 times (SIGHUP and POST, alternately)."""
+def test_under_load(s, path, text_a, text_b, want_a, want_b, whatif_a, whatif_b):
+    """Clients send estimates, what-ifs and batches without pause while the file alternates
+    between A and B and the server is reloaded 20 times (SIGHUP and POST, alternately)."""
     stop = threading.Event()
     bad = []
-    counts = {"a": 0, "b": 0, "batches": 0}
+    counts = {"a": 0, "b": 0, "batches": 0, "whatif_a": 0, "whatif_b": 0}
     lock = threading.Lock()
 
-    def client(batch):
+    def client(kind):
         conn = s.conn()
         while not stop.is_set():
-            if batch:
+            if kind == "whatif":
+                status, got = s.post("/api/v1/whatif", {**PROFILE, **WHATIF}, conn=conn)
+                ok = status == 200 and got in (whatif_a, whatif_b)
+                key = "whatif_a" if got == whatif_a else "whatif_b"
+            elif kind == "batch":
                 status, got = s.post("/api/v1/estimate/batch", {"profiles": [PROFILE] * 50},
                                      conn=conn)
                 results = got.get("results", [])
@@ -117,7 +128,8 @@ def test_under_load(s, path, text_a, text_b, want_a, want_b, batch_a, batch_b):
                     bad.append((status, got))
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(k == 3,)) for k in range(4)]
+    kinds = ["estimate", "estimate", "whatif", "batch"]
+    threads = [threading.Thread(target=client, args=(k,)) for k in kinds]
     for t in threads:
         t.start()
     start = generation(s)
@@ -137,10 +149,11 @@ def test_under_load(s, path, text_a, text_b, want_a, want_b, batch_a, batch_b):
     for t in threads:
         t.join()
     check("20 reloads under load: every answer is A's or B's, whole", not bad, bad[:3])
-    check("both models answered", counts["a"] > 0 and counts["b"] > 0 and counts["batches"] > 0,
-          counts)
+    check("both models answered", counts["a"] > 0 and counts["b"] > 0 and counts["batches"] > 0
+          and counts["whatif_a"] > 0 and counts["whatif_b"] > 0, counts)
     check("20 reloads counted", reloads(s)["ok"] == start - 1 + 20, reloads(s))
-    print("# under load: %(a)d answers from A, %(b)d from B, %(batches)d batches" % counts)
+    print("# under load: %(a)d answers from A, %(b)d from B, %(batches)d batches, what-ifs "
+          "%(whatif_a)d from A and %(whatif_b)d from B" % counts)
 
 
 def main():
@@ -154,12 +167,15 @@ def main():
         install(path_b, text_b)
         want_a = cli_estimate(PROFILE, path)[1]
         want_b = cli_estimate(PROFILE, path_b)[1]
-        check("A and B differ", want_a["estimate"] != want_b["estimate"])
+        whatif_a = cli_estimate(PROFILE, path, whatif=WHATIF)[1]
+        whatif_b = cli_estimate(PROFILE, path_b, whatif=WHATIF)[1]
+        check("A and B differ", want_a["estimate"] != want_b["estimate"] and
+              whatif_a["whatif"][0]["estimate"] != whatif_b["whatif"][0]["estimate"])
         with Server(model=path) as s:
-            test_reload_once(s, path, text_a, text_b, want_a, want_b)
+            test_reload_once(s, path, text_a, text_b, want_a, want_b, whatif_a, whatif_b)
         install(path, text_a)
         with Server("--quiet", "--threads", "2", model=path) as s:
-            test_under_load(s, path, text_a, text_b, want_a, want_b, None, None)
+            test_under_load(s, path, text_a, text_b, want_a, want_b, whatif_a, whatif_b)
     finally:
         shutil.rmtree(d)
     check.finish()

@@ -22,7 +22,7 @@ $cc -std=gnu11 -g -O1 -fsanitize=thread -fno-omit-frame-pointer -pthread -w \
     -DENGRATE_BUILDING -D_DEFAULT_SOURCE -DENGRATE_SERVE_WWW='"/nonexistent"' \
     $(for f in $lib_sources; do echo "$srcdir/$f"; done) "$srcdir"/examples/serve/*.c \
     -o "$out/examples/serve/engrate-serve" \
-    $(pkg-config --cflags --libs gsl libmicrohttpd jansson) -lm
+    $(pkg-config --cflags --libs gsl libutf8proc libmicrohttpd jansson) -lm
 # The tests find the estimator and the default model under top_builddir.
 ln -sf "$builddir/examples/engrate-estimate" "$out/examples/engrate-estimate"
 ln -sf "$builddir/lib" "$out/lib"

@@ -1,15 +1,20 @@
 """engrate._raw: the raw layer. It finds libengrate, checks its major version and declares
 every C prototype of include/engrate.h in one table, and does nothing else: the classes,
-exceptions and ownership rules are in engrate._api.
+exceptions and ownership rules are in the friendly modules beside it.
 
 The library is looked for, in this order:
   1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
   2. a build tree: $top_builddir/lib/.libs when top_builddir is set (make check), then
      the tree this package sits in (examples/python/engrate -> lib/.libs);
-  3. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
+  3. the libdir configure chose, which `make install` writes into engrate/_paths.py, so
+     that an installed package finds its library without LD_LIBRARY_PATH;
+  4. the installed library by name (ctypes.util.find_library, then libengrate.so.0).
 The ImportError raised when none loads lists every place tried and why each failed.
-libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first) by
-load_train(), only when training is asked for.
+
+libengrate-train, the trainer, is found the same way ($ENGRATE_TRAIN_LIB first, then
+lib/train/.libs of a build tree, beside the libengrate that was loaded, configure's libdir,
+by name) by load_train(), only when training is asked for: importing engrate loads neither
+the trainer nor GSL.
 """
 
 import ctypes
@@ -52,10 +57,16 @@ FLAG_CLAMPED = 1 << 1
 FLAG_DEFAULTED = 1 << 2
 FLAG_NO_EVIDENCE = 1 << 3
 FLAG_MISSING = 1 << 4
+FLAG_REFERENCE = 1 << 5
 NAME_UNKNOWN = 1 << 0
 NAME_ALIASED = 1 << 1
 NAME_BLANK = 1 << 2
 NO_INDEX = (1 << (8 * ctypes.sizeof(c_size_t))) - 1  # ENGRATE_NO_INDEX, (size_t)-1
+CHANGE_ADD = 1
+CHANGE_LEVEL = 2
+CHANGE_NUMBER = 3
+WHATIF_NO_EVIDENCE = 1 << 1
+WHATIF_MAX_STEPS = 16
 
 ERROR_SOURCE_MAX = 160
 ERROR_TEXT_MAX = 320
@@ -80,6 +91,10 @@ class engrate_result(Structure):
     pass
 
 
+class engrate_whatif(Structure):
+    pass
+
+
 class engrate_train_options(Structure):
     pass
 
@@ -91,6 +106,7 @@ class engrate_train_report(Structure):
 model_p = POINTER(engrate_model)
 query_p = POINTER(engrate_query)
 result_p = POINTER(engrate_result)
+whatif_p = POINTER(engrate_whatif)
 options_p = POINTER(engrate_train_options)
 report_p = POINTER(engrate_train_report)
 error_p = POINTER(engrate_error)
@@ -125,6 +141,8 @@ PROTOTYPES = [
     ("engrate_model_interval_level", c_double, [model_p]),
     ("engrate_model_interval_low", c_double, [model_p]),
     ("engrate_model_interval_high", c_double, [model_p]),
+    ("engrate_model_has_reference", c_int, [model_p]),
+    ("engrate_model_base", c_double, [model_p]),
     # Inputs and levels
     ("engrate_model_input_count", c_size_t, [model_p]),
     ("engrate_model_input_index", c_int, [model_p, c_char_p, POINTER(c_size_t)]),
@@ -139,6 +157,8 @@ PROTOTYPES = [
     ("engrate_input_knot_count", c_size_t, [model_p, c_size_t]),
     ("engrate_input_knot", c_double, [model_p, c_size_t, c_size_t]),
     ("engrate_input_coef", c_double, [model_p, c_size_t, c_size_t]),
+    ("engrate_input_reference", c_double, [model_p, c_size_t]),
+    ("engrate_input_reference_effect", c_double, [model_p, c_size_t]),
     ("engrate_level_id", c_char_p, [model_p, c_size_t, c_size_t]),
     ("engrate_level_name", c_char_p, [model_p, c_size_t, c_size_t, c_char_p]),
     ("engrate_level_coef", c_double, [model_p, c_size_t, c_size_t]),
@@ -188,6 +208,28 @@ PROTOTYPES = [
      [model_p, c_size_t, names_p, names_p, POINTER(c_size_t), names_p, POINTER(c_size_t),
       POINTER(c_double), c_uint, POINTER(c_double), POINTER(c_double), POINTER(c_double),
       POINTER(c_uint), POINTER(c_int), POINTER(c_size_t), error_p]),
+    # What-if
+    ("engrate_whatif_new", whatif_p, [model_p, error_p]),
+    ("engrate_whatif_free", None, [whatif_p]),
+    ("engrate_whatif_set_inputs", c_int, [whatif_p, POINTER(c_size_t), c_size_t, error_p]),
+    ("engrate_whatif_set_steps", c_int, [whatif_p, POINTER(c_double), c_size_t, error_p]),
+    ("engrate_whatif_run", c_int, [whatif_p, query_p, c_size_t, c_uint, error_p]),
+    ("engrate_whatif_target", c_int,
+     [whatif_p, query_p, c_double, c_size_t, c_uint, error_p]),
+    ("engrate_whatif_reached", c_int, [whatif_p]),
+    ("engrate_whatif_result", result_p, [whatif_p]),
+    ("engrate_whatif_count", c_size_t, [whatif_p]),
+    ("engrate_whatif_change", c_int, [whatif_p, c_size_t]),
+    ("engrate_whatif_input", c_int, [whatif_p, c_size_t, POINTER(c_size_t)]),
+    ("engrate_whatif_level", c_int, [whatif_p, c_size_t, POINTER(c_size_t)]),
+    ("engrate_whatif_value", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_step", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_estimate", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_low", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_high", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_delta", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_delta_pct", c_double, [whatif_p, c_size_t]),
+    ("engrate_whatif_flags", c_uint, [whatif_p, c_size_t]),
 ]
 
 # libengrate-train's prototypes (include/engrate_train.h), bound by load_train() the first
@@ -212,26 +254,38 @@ TRAIN_PROTOTYPES = [
     ("engrate_train_report_summary", c_char_p, [report_p]),
 ]
 
-# ---- Finding the library ----------------------------------------------------------------
+# ---- Finding the libraries ----------------------------------------------------------------
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _file(name):
+    """The file a link finds (libengrate.so) and the run-time name (libengrate.so.0)."""
     if sys.platform == "darwin":
-        return "lib%s.dylib" % name
+        return "lib%s.dylib" % name, "lib%s.0.dylib" % name
     if sys.platform == "win32":
-        return "lib%s-0.dll" % name
-    return "lib%s.so" % name
+        return "lib%s-0.dll" % name, "lib%s-0.dll" % name
+    return "lib%s.so" % name, "lib%s.so.0" % name
 
 
-def candidates(name="engrate", env="ENGRATE_LIB", subdir=("lib",)):
+def installed_libdir():
+    """The libdir configure chose, which `make install` writes into engrate/_paths.py;
+    None for the package in the source tree (which has no _paths.py)."""
+    try:
+        from . import _paths
+    except ImportError:
+        return None
+    return _paths.LIBDIR or None
+
+
+def candidates(name="engrate", env="ENGRATE_LIB", subdir=("lib",), beside=None):
     """The places to try for library `name`, in order, as (description, path or name)
-    pairs: the environment variable `env`, the build tree, the installed library."""
+    pairs: the environment variable `env` (alone when set), the build tree, the directory
+    of `beside` (a library already loaded), configure's libdir, the installed name."""
     value = os.environ.get(env)
     if value:
         return [("$" + env, value)]
-    f = _file(name)
+    f, soname = _file(name)
     places = []
     builddir = os.environ.get("top_builddir")
     if builddir:
@@ -240,24 +294,31 @@ def candidates(name="engrate", env="ENGRATE_LIB", subdir=("lib",)):
     tree = os.path.normpath(os.path.join(_HERE, "..", "..", "..", *subdir, ".libs", f))
     if not places or places[0][1] != tree:
         places.append(("the build tree", tree))
+    if beside and os.sep in beside:
+        places.append(("beside libengrate",
+                       os.path.join(os.path.dirname(os.path.abspath(beside)), soname)))
+    libdir = installed_libdir()
+    if libdir:
+        places.append(("the installed libdir", os.path.join(libdir, soname)))
     found = ctypes.util.find_library(name)
     if found:
         places.append(("the installed library", found))
-    if f.endswith(".so") and found != f + ".0":
-        places.append(("the installed library", f + ".0"))
+    if found != soname:
+        places.append(("the installed library", soname))
     return places
 
 
-def _load(name="engrate", env="ENGRATE_LIB", subdir=("lib",), error=ImportError):
+def _load(name="engrate", env="ENGRATE_LIB", subdir=("lib",), error=ImportError,
+          beside=None):
     tried = []
-    for what, path in candidates(name, env, subdir):
-        if os.sep in path and not os.path.exists(path):
-            tried.append("%s: %s (no such file)" % (what, path))
+    for what, where in candidates(name, env, subdir, beside):
+        if os.sep in where and not os.path.exists(where):
+            tried.append("%s: %s (no such file)" % (what, where))
             continue
         try:
-            return ctypes.CDLL(path), path
+            return ctypes.CDLL(where), where
         except OSError as e:
-            tried.append("%s: %s (%s)" % (what, path, e))
+            tried.append("%s: %s (%s)" % (what, where, e))
     raise error("engrate: cannot load lib%s; tried:\n  %s\nSet %s to the library's path, "
                 "or install it." % (name, "\n  ".join(tried), env))
 
@@ -282,16 +343,18 @@ def _bind(handle, where, prototypes, error=ImportError):
 lib, path = _load()
 _bind(lib, path, PROTOTYPES)
 train_lib = None
+train_path = None
 
 
 def load_train():
-    """Load libengrate-train ($ENGRATE_TRAIN_LIB first, then as libengrate is found) and
-    bind its prototypes, once. Raises OSError when it cannot be loaded."""
-    global train_lib
+    """Load libengrate-train and bind its prototypes as functions of this module, once.
+    Raises OSError, naming every place tried, when it cannot be loaded."""
+    global train_lib, train_path
     if train_lib is None:
-        handle, where = _load("engrate-train", "ENGRATE_TRAIN_LIB", ("lib", "train"), OSError)
+        handle, where = _load("engrate-train", "ENGRATE_TRAIN_LIB", ("lib", "train"), OSError,
+                              beside=path)
         _bind(handle, where, TRAIN_PROTOTYPES, OSError)
-        train_lib = handle
+        train_lib, train_path = handle, where
     return train_lib
 
 

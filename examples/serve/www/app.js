@@ -1,62 +1,24 @@
 /* app.js: the 単価診断 page. It reads the model's pick-lists from GET /api/v1/model, keeps
- * the profile (role, skills, certifications, years, language) in the URL so a result can be
- * shared, asks POST /api/v1/estimate for the rate and draws it: 万円/月, the 80% band, the
- * breakdown as bars, "did you mean" for names the model does not know, and the what-if
- * list when the server says it has one. No framework, no build step, nothing from a CDN.
+ * the profile (role, skills, certifications, years, language, a target rate) in the URL so
+ * a result can be shared, asks POST /api/v1/whatif (or /api/v1/estimate on a server
+ * without it) for the rate and draws it: 万円/月, the 80% band, the breakdown as bars
+ * measured from the model's typical listing, "did you mean" for names the model does not
+ * know, the changes that would raise the rate most (each applied with a click or Enter),
+ * and the fewest additions that reach a target rate. No framework, no build step, nothing
+ * from a CDN.
+ *
+ * The texts in both languages are in text.js, the what-if list and the path to a target
+ * in whatif.js; index.html loads the three in that order.
  *
  * For tests and scrapers: #estimate carries data-estimate, data-low and data-high (the
  * numbers as the API gave them); #result has data-pending="0" once the shown result is the
- * answer for the current profile, and data-profile, the JSON that was asked. */
+ * answer for the current profile, and data-profile, the profile's JSON that was asked (the
+ * what-if options are sent beside it). Each what-if item carries data-delta, data-estimate,
+ * data-low, data-high, data-change, data-input and data-level (or data-value). */
 'use strict';
 
-const TEXT = {
-  ja: {
-    title: 'エンジニア単価診断', tagline: 'あなたの適性単価がわかる', profile: 'プロフィール',
-    role: '職種', skills: 'スキル', certs: '資格', years: '経験年数', years_unit: '年',
-    role_hint: '入力して選ぶか、一覧から選んでください (例: プロマネ、PMO)',
-    skills_hint: 'Enter で追加、複数可 (例: Java、ＡＷＳ、パイソン)',
-    certs_hint: 'Enter で追加 (例: PMP、応用情報)',
-    role_chosen: '選択した職種', skills_chosen: '選択したスキル', certs_chosen: '選択した資格',
-    role_options: '職種の候補', skills_options: 'スキルの候補', certs_options: '資格の候補',
-    result: '推定月額単価', breakdown: '内訳', whatif: 'こうすると単価が上がります',
-    share: 'この結果へのリンク', copy: 'リンクをコピー', copied: 'コピーしました',
-    switch_to: 'English', base: '基本額', remove: '削除', unknown_chip: '(不明)',
-    band: (lvl, lo, hi) => `${lvl}%予測区間: ${lo} 〜 ${hi}`,
-    not_found: (n) => `「${n}」は見つかりませんでした (計算に含めていません)。`,
-    did_you_mean: 'もしかして:', no_evidence: '根拠データなし: 加算なし',
-    years_default: (d) => `未入力のため既定値 ${d} 年で計算しています。`,
-    years_clamped: (lo, hi) => `学習データの範囲 (${lo}〜${hi} 年) の端の値で計算しています。`,
-    missing_role: '職種を選ぶと精度が上がります。',
-    per_month: '/月', model: (m) => `モデル: ${m.name} (${m.as_of} 時点、${m.basis === 'listing' ? '案件の掲載単価' : m.basis})`,
-    whatif_item: (name, amount) => `${name}を追加すると ${amount}`,
-    error: (e) => `エラー: ${e}`, loading: '読み込み中…', years_invalid: '数値を入力してください。'
-  },
-  en: {
-    title: 'Engineer rate check', tagline: 'Find the monthly rate your profile commands',
-    profile: 'Profile', role: 'Role', skills: 'Skills', certs: 'Certifications',
-    years: 'Years of experience', years_unit: 'years',
-    role_hint: 'Type to search or pick from the list (e.g. PM, PMO)',
-    skills_hint: 'Press Enter to add; as many as you like (e.g. Java, AWS, Python)',
-    certs_hint: 'Press Enter to add (e.g. PMP, AWS SAA)',
-    role_chosen: 'Chosen role', skills_chosen: 'Chosen skills', certs_chosen: 'Chosen certifications',
-    role_options: 'Roles', skills_options: 'Skills', certs_options: 'Certifications',
-    result: 'Estimated monthly rate', breakdown: 'Breakdown', whatif: 'What would raise it',
-    share: 'Link to this result', copy: 'Copy link', copied: 'Copied',
-    switch_to: '日本語', base: 'Base', remove: 'Remove', unknown_chip: '(unknown)',
-    band: (lvl, lo, hi) => `${lvl}% prediction interval: ${lo} – ${hi}`,
-    not_found: (n) => `'${n}' was not found (left out of the estimate).`,
-    did_you_mean: 'Did you mean', no_evidence: 'no evidence: no premium',
-    years_default: (d) => `Not given: the model's default of ${d} years is used.`,
-    years_clamped: (lo, hi) => `Outside the data (${lo}–${hi} years): the nearest end is used.`,
-    missing_role: 'Choose a role for a better estimate.',
-    per_month: ' / month', model: (m) => `Model: ${m.name} (as of ${m.as_of}, ${m.basis === 'listing' ? 'listed engagement rates' : m.basis})`,
-    whatif_item: (name, amount) => `Add ${name}: ${amount}`,
-    error: (e) => `Error: ${e}`, loading: 'Loading…', years_invalid: 'Enter a number.'
-  }
-};
-
 const SET_INPUTS = ['role', 'skills', 'certs'];
-const state = { lang: 'ja', role: [], skills: [], certs: [], years: null };
+const state = { lang: 'ja', role: [], skills: [], certs: [], years: null, target: null };
 let model = null;          // GET /api/v1/model
 const index = {};          // input id -> [{level, keys: [folded names]}]
 let lastResult = null, seq = 0, timer = null;
@@ -277,6 +239,7 @@ function toQuery() {
   if (state.skills.length) add('skills', names(state.skills).join(','));
   if (state.certs.length) add('certs', names(state.certs).join(','));
   if (state.years !== null) add('years', String(state.years));
+  if (state.target !== null) add('target', String(state.target));
   if (state.lang !== 'ja') add('lang', state.lang);
   return parts.join('&');
 }
@@ -295,8 +258,13 @@ function fromQuery(search) {
       if (id === 'role') break;
     }
   }
-  const years = q.get('years');
-  state.years = years !== null && years !== '' && Number.isFinite(Number(years)) ? Number(years) : null;
+  const number = (key) => {
+    const v = q.get(key);
+    return v !== null && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null;
+  };
+  state.years = number('years');
+  const target = number('target');
+  state.target = target !== null && target > 0 ? target : null;
 }
 
 /* ---- Estimating -------------------------------------------------------------------- */
@@ -310,11 +278,22 @@ function request() {
   return body;
 }
 
+/* The what-if request: the profile, the changes the page can apply (its inputs), five of
+ * them, and the path to the target rate when one is set. Levels without evidence add
+ * nothing, so they would rank below every change that helps: the page leaves them out. */
+function whatifRequest(body) {
+  const vary = model.inputs.map((i) => i.id).filter((id) => SET_INPUTS.includes(id) || id === 'years');
+  const w = { ...body, top: 5, vary };
+  if (state.target !== null) w.target_rate = state.target;
+  return w;
+}
+
 /* Called on every change: the URL now, the estimate a moment later (typing fast sends one
  * request, not one per key). Only the answer to the latest request is shown. */
 function changed(redrawChips = true) {
   if (redrawChips) SET_INPUTS.forEach(renderChips);
   renderYears();
+  renderTarget();
   history.replaceState(null, '', toQuery() ? '?' + toQuery() : location.pathname);
   $('share-link').href = location.href;
   $('result').dataset.pending = '1';
@@ -330,17 +309,18 @@ async function post(path, body) {
   return data;
 }
 
+/* One request: the what-if's answer is the estimate's object with "whatif" (and "target")
+ * added. */
 async function estimate() {
   const mine = ++seq, body = request();
+  const whatif = model.capabilities && model.capabilities.whatif;
   try {
-    const result = await post('api/v1/estimate', body);
-    let whatif = null;
-    if (model.capabilities && model.capabilities.whatif)
-      whatif = await post('api/v1/whatif', body).catch(() => null);
+    const result = whatif ? await post('api/v1/whatif', whatifRequest(body))
+                          : await post('api/v1/estimate', body);
     if (mine !== seq) return;
     lastResult = result;
     showError(null);
-    renderResult(result, whatif);
+    renderResult(result);
     $('result').dataset.profile = JSON.stringify(body);
   } catch (e) {
     if (mine !== seq) return;
@@ -358,14 +338,16 @@ function showError(message) {
 
 /* An amount as a reader wants it: 92.3万円 in Japanese, ¥923,000 in English. */
 function money(x, sign = false) {
-  const s = x < 0 ? '-' : sign ? '+' : '';
-  const a = Math.abs(x), cur = model.currency || '';
-  if (cur === 'JPY' && state.lang === 'ja') return `${s}${(a / 10000).toFixed(1)}万円`;
+  const a = Math.abs(x), cur = model.currency || '', man = cur === 'JPY' && state.lang === 'ja';
+  // An amount that shows as 0 gets no minus (as in engrate-estimate).
+  const shows = man ? Math.round(a / 1000) > 0 : Math.round(a) > 0;
+  const s = x < 0 && shows ? '-' : sign ? '+' : '';
+  if (man) return `${s}${(a / 10000).toFixed(1)}万円`;
   const grouped = Math.round(a).toLocaleString('en-US');
   return cur === 'JPY' ? `${s}¥${grouped}` : `${s}${grouped} ${cur}`;
 }
 
-function renderResult(r, whatif) {
+function renderResult(r) {
   const out = $('estimate');
   out.dataset.estimate = String(r.estimate);
   out.dataset.low = String(r.low);
@@ -379,7 +361,7 @@ function renderResult(r, whatif) {
   drawBreakdown(r);
   drawUnknown(r);
   drawNotes(r);
-  drawWhatif(whatif);
+  drawWhatif(r);
 }
 
 /* The band on a scale from a little below low to a little above high. */
@@ -392,37 +374,79 @@ function drawBand(r) {
   $('band-high').textContent = money(r.high);
 }
 
+function inputOf(id) { return model.inputs.find((i) => i.id === id); }
+function inputLabel(id) { const i = inputOf(id); return (i && i.label[state.lang]) || id; }
+
+/* A row that takes an input's typical effect out of the breakdown (the API's contribution
+ * with no level for an input that has levels): the model measures from a typical listing,
+ * so a set's typical share, or a role not given, is subtracted here. */
+function isReference(c) {
+  const input = inputOf(c.input);
+  return c.level === null && !!input && input.kind !== 'numeric';
+}
+
+/* As engrate-estimate labels the rows: the level's name, "経験年数: 8 年", and for a
+ * reference row 「スキル: 平均的な案件の分を差し引き」 / "Skills: less the typical listing's". */
 function termLabel(c) {
+  if (isReference(c)) return TEXT[state.lang].less_typical(inputLabel(c.input), c.name);
   if (c.level === null && c.value !== null)
     return `${c.name}: ${c.value} ${t('years_unit')}`;
   return c.name;
 }
 
+/* The base: the estimate of the model's typical listing, said so, with a line on what the
+ * bars then mean; a model without one starts from its intercept, just "基本額". */
+function drawBase(base) {
+  const ref = model.reference, name = ref && (ref.name[state.lang] || ref.name.en);
+  $('base-label').textContent = ref ? TEXT[state.lang].base_of(name) : t('base');
+  $('base-amount').textContent = base ? money(base.amount) : '';
+  $('base-note').hidden = !ref;
+  $('base-note').textContent = ref ? TEXT[state.lang].base_note(name) : '';
+}
+
+/* A horizontal bar of |x| on a scale where `biggest` fills it. */
+function bar(x, biggest) {
+  const outer = document.createElement('span');
+  outer.className = 'term-bar';
+  outer.setAttribute('aria-hidden', 'true');
+  const fill = document.createElement('span');
+  fill.className = 'term-fill';
+  fill.style.width = `${(Math.abs(x) / biggest) * 100}%`;
+  outer.append(fill);
+  return outer;
+}
+
+/* The rows grouped by input in the model's order, each input's reference row after its
+ * levels (the API gives them so; sorting keeps it true whatever the order). */
+function grouped(terms) {
+  const order = (c) => model.inputs.findIndex((i) => i.id === c.input);
+  return terms.map((c, k) => [c, k])
+    .sort((a, b) => order(a[0]) - order(b[0]) || isReference(a[0]) - isReference(b[0]) || a[1] - b[1])
+    .map((e) => e[0]);
+}
+
 function drawBreakdown(r) {
-  const base = r.contributions.find((c) => c.input === '(base)');
-  $('base-line').textContent = base ? `${t('base')} ${money(base.amount)}` : '';
-  const terms = r.contributions.filter((c) => c.input !== '(base)');
+  drawBase(r.contributions.find((c) => c.input === '(base)'));
+  const terms = grouped(r.contributions.filter((c) => c.input !== '(base)'));
   const biggest = Math.max(1e-9, ...terms.map((c) => Math.abs(c.amount)));
   const ul = $('breakdown');
   ul.textContent = '';
+  let previous = null;
   for (const c of terms) {
     const li = document.createElement('li');
     li.className = c.amount < 0 ? 'term negative' : 'term';
+    if (isReference(c)) { li.classList.add('term-reference'); li.dataset.reference = '1'; }
+    if (previous !== null && previous !== c.input) li.classList.add('term-first');
+    previous = c.input;
     li.dataset.input = c.input;
     li.dataset.amount = String(c.amount);
     const label = document.createElement('span');
     label.className = 'term-label';
     label.textContent = termLabel(c);
-    const bar = document.createElement('span');
-    bar.className = 'term-bar';
-    const fill = document.createElement('span');
-    fill.className = 'term-fill';
-    fill.style.width = `${(Math.abs(c.amount) / biggest) * 100}%`;
-    bar.append(fill);
     const amount = document.createElement('span');
     amount.className = 'term-amount';
     amount.textContent = money(c.amount, true);
-    li.append(label, bar, amount);
+    li.append(label, bar(c.amount, biggest), amount);
     if (c.no_evidence) {
       const note = document.createElement('small');
       note.className = 'term-note';
@@ -473,20 +497,6 @@ function drawNotes(r) {
   if (y && r.flags.includes('defaulted')) add(TEXT[state.lang].years_default(y.default));
   if (y && r.flags.includes('clamped')) add(TEXT[state.lang].years_clamped(y.min, y.max));
   $('years-note').textContent = y && state.years === null ? TEXT[state.lang].years_default(y.default) : '';
-}
-
-/* The what-if list (docs/api.md, "What-if"): shown only when the model says the server
- * has POST /api/v1/whatif and it answered. */
-function drawWhatif(w) {
-  const items = w && Array.isArray(w.items) ? w.items : [];
-  $('whatif').hidden = items.length === 0;
-  const ul = $('whatif-list');
-  ul.textContent = '';
-  for (const it of items) {
-    const li = document.createElement('li');
-    li.textContent = TEXT[state.lang].whatif_item(it.name, money(it.delta, true) + t('per_month'));
-    ul.append(li);
-  }
 }
 
 /* ---- Language, start --------------------------------------------------------------- */
@@ -547,6 +557,7 @@ async function start() {
     else $('field-' + id).hidden = true;
   }
   setupYears();
+  setupWhatif();
   fromQuery(location.search);
   applyLanguage();
   document.body.dataset.ready = '1';
