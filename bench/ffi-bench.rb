@@ -50,31 +50,35 @@ profiles = read_profiles(profiles_path)
 n = profiles.size
 model = Engrate::Model.load(model_path)
 
-# The raw calls, with every argument converted once.
-h, r = model.send(:acquire)
+# The raw calls, with every argument converted once, on a C model of their own.
 err = Engrate::Raw::ErrorStruct.new
+h = Engrate::Raw.engrate_model_load(model_path, 0, err)
+r = Engrate::Raw.engrate_result_new(h, err)
+raise "cannot load #{model_path}" if h.null? || r.null?
+
 keep = []
+list = ->(v) { Array(v) }
 args = profiles.map do |p|
-  s, s_mem = Engrate.c_strings(Engrate.list(p[:skills]))
-  c, c_mem = Engrate.c_strings(Engrate.list(p[:certs]))
-  keep << s_mem << c_mem
+  s = Engrate.c_strings(list[p[:skills]])
+  c = Engrate.c_strings(list[p[:certs]])
+  keep << s << c
   y = nil
   if p[:years]
     y = FFI::MemoryPointer.new(:double)
     y.write_double(p[:years])
   end
-  [h, p[:role], s, Engrate.list(p[:skills]).size, c, Engrate.list(p[:certs]).size, y, 0, r, err]
+  [h, p[:role], s, list[p[:skills]].size, c, list[p[:certs]].size, y, 0, r, err]
 end
 
-names_s = profiles.flat_map { |p| Engrate.list(p[:skills]) }
-names_c = profiles.flat_map { |p| Engrate.list(p[:certs]) }
-roles_p, roles_mem = Engrate.c_strings(profiles.map { |p| p[:role] })
-skills_p, skills_mem = Engrate.c_strings(names_s)
-certs_p, certs_mem = Engrate.c_strings(names_c)
-keep << roles_mem << skills_mem << certs_mem
+names_s = profiles.flat_map { |p| list[p[:skills]] }
+names_c = profiles.flat_map { |p| list[p[:certs]] }
+roles_p = Engrate.c_strings(profiles.map { |p| p[:role] })
+skills_p = Engrate.c_strings(names_s)
+certs_p = Engrate.c_strings(names_c)
+keep << roles_p << skills_p << certs_p
 offsets = lambda do |key|
   o = [0]
-  profiles.each { |p| o << (o.last + Engrate.list(p[key]).size) }
+  profiles.each { |p| o << (o.last + list[p[key]].size) }
   FFI::MemoryPointer.new(:size_t, n + 1).tap { |m| m.put_bytes(0, o.pack(Engrate::SIZE_T_PACK)) }
 end
 years_p = FFI::MemoryPointer.new(:double, n)
@@ -100,5 +104,6 @@ puts format("single_raw %.1f", median_ns(n, runs, ms) {
 })
 puts format("batch %.1f", median_ns(n, runs, ms) { model.estimate_many(profiles) })
 puts format("batch_raw %.1f", median_ns(n, runs, ms) { Engrate::Raw.engrate_estimate_batch(*raw_args) })
-model.send(:release, r)
+Engrate::Raw.engrate_result_free(r)
+Engrate::Raw.engrate_model_free(h)
 model.close

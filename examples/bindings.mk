@@ -16,9 +16,6 @@ tests_check_batch_LDADD = lib/libengrate.la $(CHECK_LIBS)
 if HAVE_PYTHON3
 TESTS += examples/python/python.test
 endif
-if HAVE_RUBY
-TESTS += examples/ruby/ruby.test
-endif
 TESTS += examples/c/install-check.sh
 # A shared library that says it is major version 1 and forwards the rest to this build's:
 # both suites check that their binding refuses it. -rpath makes libtool build it shared.
@@ -65,21 +62,12 @@ examples/python/engrate-report: $(srcdir)/examples/python/engrate-report.in Make
 	sed -e 's|@PYTHON3[@]|$(PYTHON3)|g' -e 's|@pythondir[@]|$(pythondir)|g' \
 	  $(srcdir)/examples/python/engrate-report.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 CLEANFILES += examples/python/engrate-report
-if INSTALL_RUBY
-engraterbdir = $(rubydir)
-engraterb_DATA = examples/ruby/lib/engrate.rb
-engraterawdir = $(rubydir)/engrate
-engrateraw_DATA = examples/ruby/lib/engrate/raw.rb examples/ruby/lib/engrate/raw_train.rb
-endif
 
 EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
 	examples/python/engrate/_paths.py.in examples/python/estimate.py \
 	examples/python/estimate_whatif.py \
 	examples/python/python.test examples/python/valgrind.sh \
 	examples/python/engrate-report.in examples/python/engrate-report.1 \
-	examples/ruby/lib/engrate.rb examples/ruby/lib/engrate/raw.rb \
-	examples/ruby/lib/engrate/raw_train.rb \
-	examples/ruby/estimate.rb examples/ruby/test_engrate.rb examples/ruby/ruby.test \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c \
 	bench/predict-bench.py
@@ -103,3 +91,6 @@ check-valgrind-python: lib/libengrate.la
 	VALGRIND='$(VALGRIND)' $(SHELL) $(srcdir)/examples/python/valgrind.sh
 .PHONY: check-valgrind-python
 CLEANFILES += examples/python/valgrind.log
+
+# The Ruby binding's own rules (install, suites, gem, valgrind).
+include $(srcdir)/examples/ruby/local.mk

@@ -231,8 +231,34 @@ static void term_label(const view *v, const engrate_result *r, size_t i, char *b
                  typical(v));
     else if (level != ENGRATE_NO_INDEX)
         snprintf(buf, cap, "%s: %s", label, engrate_level_name(v->m, input, level, v->lang));
+    else if ((level = engrate_result_contribution_curve_level(r, i)) != ENGRATE_NO_INDEX)
+        snprintf(buf, cap, "%s: %g (%s)", label, engrate_result_contribution_value(r, i),
+                 engrate_level_name(v->m, engrate_input_by(v->m, input), level, v->lang));
     else
         snprintf(buf, cap, "%s: %g", label, engrate_result_contribution_value(r, i));
+}
+
+/* A numeric input whose curve varies by a level: ", "curve": {input, level, name}" of the
+ * level whose curve contribution i used, or null for the input's own curve. Nothing for
+ * other inputs, whose JSON is as it was before curves could vary. */
+static void json_curve(const view *v, const engrate_result *r, size_t i, size_t input)
+{
+    size_t by = input == ENGRATE_NO_INDEX ? ENGRATE_NO_INDEX : engrate_input_by(v->m, input);
+    if (by == ENGRATE_NO_INDEX)
+        return;
+    size_t level = engrate_result_contribution_curve_level(r, i);
+    printf(", \"curve\": ");
+    if (level == ENGRATE_NO_INDEX) {
+        printf("null");
+        return;
+    }
+    printf("{\"input\": ");
+    json_string(stdout, engrate_input_id(v->m, by));
+    printf(", \"level\": ");
+    json_string(stdout, engrate_level_id(v->m, by, level));
+    printf(", \"name\": ");
+    json_string(stdout, engrate_level_name(v->m, by, level, v->lang));
+    printf("}");
 }
 
 void flag_notes(const view *v, unsigned f, char *buf, size_t cap)
@@ -357,7 +383,9 @@ static void print_json(const view *v, const engrate_result *r)
         printf(", \"amount\": ");
         json_number(stdout, engrate_result_contribution_amount(r, i));
         unsigned f = engrate_result_contribution_flags(r, i);
-        printf(", \"no_evidence\": %s}", f & ENGRATE_FLAG_NO_EVIDENCE ? "true" : "false");
+        printf(", \"no_evidence\": %s", f & ENGRATE_FLAG_NO_EVIDENCE ? "true" : "false");
+        json_curve(v, r, i, input);
+        printf("}");
     }
     printf("], \"unknown\": [");
     size_t nu = engrate_result_unknown_count(r);

@@ -240,6 +240,31 @@ ENGRATE_API double engrate_input_coef(const engrate_model *model, size_t input, 
 ENGRATE_API double engrate_input_reference(const engrate_model *model, size_t input);
 ENGRATE_API double engrate_input_reference_effect(const engrate_model *model, size_t input);
 
+/* Curves that vary by a level (models/FORMAT.md, "Curves that vary by a level"): a
+ * numeric input whose curve depends on the level that a categorical input has in the
+ * profile, e.g. years of experience by country. Each level of that input may have a
+ * deviation of its own, added to the input's coefficients (engrate_input_coef); a level
+ * without one follows the input's own curve, as does a profile that does not give the
+ * categorical input.
+ * engrate_input_by: the index of the categorical input the curve varies by;
+ * ENGRATE_NO_INDEX when it does not vary (and for an input that is not numeric, or an
+ * index out of range).
+ * engrate_input_deviation: coefficient k of level `level`'s deviation (k numbered as in
+ * engrate_input_coef; `level` is a level of engrate_input_by's input), so that the
+ * level's curve has coefficients engrate_input_coef(k) + deviation(k); NaN for a level
+ * without a deviation of its own (it follows the input's curve), an input without `by`,
+ * or an index out of range.
+ * engrate_input_curve: the value on the transformed scale of the curve of level `level`
+ * at x (clamped to [min, max], as an estimate clamps it): the level's own curve when it
+ * has one, else the input's; `level` ENGRATE_NO_INDEX: the input's own curve, for every
+ * numeric input. NaN for x NaN, an input that is not numeric, or a level out of range or
+ * given for an input without `by`. */
+ENGRATE_API size_t engrate_input_by(const engrate_model *model, size_t input);
+ENGRATE_API double engrate_input_deviation(const engrate_model *model, size_t input,
+                                           size_t level, size_t k);
+ENGRATE_API double engrate_input_curve(const engrate_model *model, size_t input, size_t level,
+                                       double x);
+
 ENGRATE_API const char *engrate_level_id(const engrate_model *model, size_t input,
                                          size_t level);
 /* Display name in a language; falls back to the name as the training data wrote it, then
@@ -428,6 +453,16 @@ ENGRATE_API size_t engrate_result_contribution_input(const engrate_result *resul
 ENGRATE_API size_t engrate_result_contribution_level(const engrate_result *result, size_t i);
 /* The number used for a numeric input (after clamping / defaulting), NaN otherwise. */
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *result, size_t i);
+/* For a numeric input whose curve varies by a level (engrate_input_by): the level of that
+ * input whose own curve the estimate used, e.g. Germany's for years by country, so that
+ * a breakdown can say "Years of experience: 8 (Germany)". ENGRATE_NO_INDEX when the
+ * input's own curve was used (the profile does not give the level, or the level has no
+ * deviation of its own), and for every other term. The term's amount is that curve at
+ * the value, less the same curve at the typical value when the model has a reference
+ * profile; the level's own row then carries what its curve adds at the typical value
+ * (models/FORMAT.md, "Curves that vary by a level"). */
+ENGRATE_API size_t engrate_result_contribution_curve_level(const engrate_result *result,
+                                                           size_t i);
 /* ENGRATE_FLAG_* that apply to this term (CLAMPED, DEFAULTED, NO_EVIDENCE, REFERENCE,
  * MISSING). */
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *result, size_t i);

@@ -103,7 +103,8 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
     term *t = r->terms;
     size_t n = 0;
     unsigned all = 0;
-    t[n++] = (term){-1, -1, m->intercept, NAN, m->has_reference ? ENGRATE_FLAG_REFERENCE : 0};
+    t[n++] = (term){-1, -1, m->intercept, NAN, m->has_reference ? ENGRATE_FLAG_REFERENCE : 0,
+                    -1};
     double eta = m->intercept;
     for (size_t i = 0; i < m->n_inputs; i++) {
         const er_input *in = &m->inputs[i];
@@ -113,12 +114,12 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                 all |= ENGRATE_FLAG_MISSING;
                 if (m->has_reference && in->ref_effect != 0) /* the typical role, taken out */
                     t[n++] = (term){(int32_t)i, -1, 0, NAN,
-                                    ENGRATE_FLAG_REFERENCE | ENGRATE_FLAG_MISSING};
+                                    ENGRATE_FLAG_REFERENCE | ENGRATE_FLAG_MISSING, -1};
                 continue;
             }
             const er_level *lv = &in->levels[l];
             unsigned f = lv->flags & ENGRATE_LEVEL_NO_EVIDENCE ? ENGRATE_FLAG_NO_EVIDENCE : 0;
-            t[n++] = (term){(int32_t)i, l, lv->coef, NAN, f};
+            t[n++] = (term){(int32_t)i, l, lv->coef, NAN, f, -1};
             eta += lv->coef;
             all |= f;
         } else if (in->kind == ENGRATE_SET) {
@@ -127,12 +128,12 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                 const er_level *lv = &in->levels[levels[k]];
                 unsigned f =
                     lv->flags & ENGRATE_LEVEL_NO_EVIDENCE ? ENGRATE_FLAG_NO_EVIDENCE : 0;
-                t[n++] = (term){(int32_t)i, (int32_t)levels[k], lv->coef, NAN, f};
+                t[n++] = (term){(int32_t)i, (int32_t)levels[k], lv->coef, NAN, f, -1};
                 eta += lv->coef;
                 all |= f;
             }
             if (m->has_reference && in->ref_effect != 0) /* the typical set, taken out */
-                t[n++] = (term){(int32_t)i, -1, 0, NAN, ENGRATE_FLAG_REFERENCE};
+                t[n++] = (term){(int32_t)i, -1, 0, NAN, ENGRATE_FLAG_REFERENCE, -1};
         } else {
             double x = in->def;
             unsigned f = ENGRATE_FLAG_DEFAULTED;
@@ -144,10 +145,10 @@ static int estimate(const engrate_query *q, unsigned flags, engrate_result *r,
                     f = ENGRATE_FLAG_CLAMPED;
                 }
             }
-            double e = er_curve(in, x);
-            if (f == ENGRATE_FLAG_DEFAULTED && in->has_missing)
-                e += in->missing; /* as training imputed it (models/FORMAT.md, `missing`) */
-            t[n++] = (term){(int32_t)i, -1, e, x, f};
+            /* The curve of the level its `by` input has, if it has one of its own. */
+            int32_t cl = in->by == ENGRATE_NO_INDEX ? -1 : er_curve_level(in, q->chosen[in->by]);
+            double e = er_numeric_effect(in, cl, x, f == ENGRATE_FLAG_DEFAULTED);
+            t[n++] = (term){(int32_t)i, -1, e, x, f, cl};
             eta += e;
             all |= f;
         }
@@ -280,6 +281,13 @@ ENGRATE_API double engrate_result_contribution_amount(const engrate_result *r, s
     const er_input *in = &m->inputs[t->input];
     double effect = in->kind == ENGRATE_SET && t->level >= 0 ? t->effect
                                                              : t->effect - in->ref_effect;
+    /* A curve that varies by a level (models/FORMAT.md, "Curves that vary by a level"):
+     * the numeric input's amount is measured from its level's curve at the typical value,
+     * and the level's amount takes what its curve adds there. */
+    if (m->has_reference && in->kind == ENGRATE_NUMERIC && t->curve >= 0)
+        effect = t->effect - er_curve_with(in, er_curve_coefs(in, t->curve), in->ref);
+    else if (m->has_reference && in->is_by && t->level >= 0)
+        effect += er_by_reference_shift(m, (size_t)t->input, t->level);
     if (m->transform != ENGRATE_TRANSFORM_LOG)
         return effect;
     /* Log-mean Divisia split: L(E, B) = (E - B) / (ln E - ln B) = B expm1(T) / T. */
@@ -307,6 +315,14 @@ ENGRATE_API size_t engrate_result_contribution_level(const engrate_result *r, si
 ENGRATE_API double engrate_result_contribution_value(const engrate_result *r, size_t i)
 {
     return r && i < r->n_terms ? r->terms[i].value : NAN;
+}
+
+ENGRATE_API size_t engrate_result_contribution_curve_level(const engrate_result *r, size_t i)
+{
+    if (!r || i >= r->n_terms || r->terms[i].input < 0 ||
+        r->m->inputs[r->terms[i].input].kind != ENGRATE_NUMERIC)
+        return ENGRATE_NO_INDEX;
+    return index_or_none(r->terms[i].curve);
 }
 
 ENGRATE_API unsigned engrate_result_contribution_flags(const engrate_result *r, size_t i)

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "format.h"
 
 /* The newest format version this library reads. Version 2 adds keys (FORMAT.md, "Format
  * version 2"): a file may use them only when it says `engrate-model 2`, and the writer
@@ -29,50 +29,39 @@
 
 /* ---- The loader -------------------------------------------------------------------- */
 
-enum section { S_NONE, S_MODEL, S_TRAINING, S_INTERVAL, S_INPUT, S_LEVEL };
+typedef er_parser parser;
+typedef er_span span;
 
-typedef struct parser {
-    engrate_model *m;
-    engrate_error *err;
-    const char *source;
-    int line;
-    enum section sec;
-    int sec_line;            /* line of the current section header            */
-    unsigned seen;           /* bit per key of the current section seen once  */
-    int seen_model, seen_training, seen_interval;
-    int version;             /* of the file, from its magic line              */
-    int ref_inputs;          /* inputs so far with a `reference`, and without */
-    int plain_inputs;
-    er_input *input;         /* current input                                 */
-    int levels_line;         /* line of its `levels` key                      */
-    size_t levels_declared;
-    er_level *level;         /* current level                                 */
-    size_t n_keys;           /* keys in the name index                        */
-    size_t n_names;          /* ids, display names and aliases so far         */
-    size_t cap_sources;
-    size_t max_levels;       /* what the file's size could hold               */
-} parser;
+static int vfail(parser *p, int code, const char *col_at, const char *line_start,
+                 const char *fmt, va_list ap)
+{
+    int col = col_at && line_start ? (int)(col_at - line_start) + 1 : 0;
+    er_verror(p->err, code, p->source, p->line, col, fmt, ap);
+    return code;
+}
 
 static int fail(parser *p, int code, const char *col_at, const char *line_start,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static int fail(parser *p, int code, const char *col_at, const char *line_start,
                 const char *fmt, ...)
 {
-    int col = col_at && line_start ? (int)(col_at - line_start) + 1 : 0;
     va_list ap;
     va_start(ap, fmt);
-    er_verror(p->err, code, p->source, p->line, col, fmt, ap);
+    vfail(p, code, col_at, line_start, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int er_fmt_fail(parser *p, int code, const char *col_at, const char *ls, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(p, code, col_at, ls, fmt, ap);
     va_end(ap);
     return code;
 }
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* A view of a line or part of one. */
-typedef struct span {
-    const char *s;
-    size_t n;
-} span;
 
 static int span_eq(span a, const char *lit)
 {
@@ -146,6 +135,11 @@ static int number_list(parser *p, span v, const char *ls, double **out, size_t *
     *out = arr;
     *count = n;
     return 0;
+}
+
+int er_fmt_numbers(parser *p, span v, const char *ls, double **out, size_t *count, size_t max)
+{
+    return number_list(p, v, ls, out, count, max);
 }
 
 /* Room for one more element in a pool array of n elements of `size` bytes: the array
@@ -257,7 +251,7 @@ static int end_section(parser *p)
             return er_error(p->err, ENGRATE_E_MISSING, p->source, line, 0,
                             "input '%s' has no 'kind'", in->id);
         int rc = end_reference(p, in, (p->seen >> INPUT_REFERENCE) & 1u);
-        if (rc)
+        if (rc || (rc = er_by_end_input(p)))
             return rc;
         if (in->kind == ENGRATE_NUMERIC) {
             static const int required[] = {2, 3, 4, 6};
@@ -384,6 +378,7 @@ static int start_section(parser *p, span line, const char *ls)
         er_input *in = &m->inputs[m->n_inputs++];
         if (!(in->id = dup_span(p, arg)))
             return ENGRATE_E_NOMEM;
+        in->by = ENGRATE_NO_INDEX;
         p->input = in;
         p->level = NULL;
         p->sec = S_INPUT;
@@ -545,6 +540,11 @@ static int needs_v2(parser *p, span key, const char *ls, const char *section)
                 key.s, section, p->version);
 }
 
+int er_fmt_needs_v2(parser *p, span key, const char *ls, const char *section)
+{
+    return needs_v2(p, key, ls, section);
+}
+
 /* [input] label = TEXT, missing = NUMBER (once each; `missing` after kind, numeric only). */
 static int input_key_v2(parser *p, int idx, span key, span v, const char *ls)
 {
@@ -589,6 +589,8 @@ static int input_key(parser *p, span key, span v, const char *ls)
     if (key.n > 6 && memcmp(key.s, "label.", 6) == 0)
         return add_text(p, &in->labels, &in->n_labels, (span){key.s + 6, key.n - 6}, v, ls,
                         "label");
+    if (span_eq(key, "by") || (key.n >= 3 && memcmp(key.s, "by.", 3) == 0))
+        return er_by_key(p, key, v, ls); /* bylevel.c */
     int idx = key_index(input_keys, key), rc0;
     if (idx < 0)
         return unknown_key(p, key, ls, "input");
@@ -857,6 +859,8 @@ static engrate_model *parse(const char *data, size_t len, const char *source,
         rc = er_error(err, ENGRATE_E_MISSING, source, p.line, 0, "no [model] section");
     if (rc == 0 && (rc = end_section(&p)) == 0 && (rc = end_input(&p)) == 0 && !p.seen_interval)
         rc = er_error(err, ENGRATE_E_MISSING, source, p.line, 0, "no [interval] section");
+    if (rc == 0)
+        rc = er_by_resolve(&p);
     if (rc == 0) {
         p.m->has_reference = p.ref_inputs > 0;
         rc = er_model_finish(p.m, err);
@@ -983,7 +987,7 @@ static int format_version_needed(const engrate_model *m)
         return 2;
     for (size_t i = 0; i < m->n_inputs; i++) {
         const er_input *in = &m->inputs[i];
-        if (in->label || in->has_missing)
+        if (in->label || in->has_missing || in->by != ENGRATE_NO_INDEX)
             return 2;
         for (size_t l = 0; l < in->n_levels; l++)
             if (in->levels[l].name)
@@ -1039,6 +1043,7 @@ static void write_model(er_buf *o, const engrate_model *m)
                 er_buf_kn(o, "reference", in->ref);
             if (in->has_missing)
                 er_buf_kn(o, "missing", in->missing);
+            er_by_write(o, m, in);
             continue;
         }
         if (m->has_reference)

@@ -62,7 +62,27 @@ typedef struct er_input {
     const char *label;     /* version 2: the label as the data wrote it, or NULL */
     int has_missing;       /* version 2, numeric: `missing` given ...           */
     double missing;        /* ... added, with the curve at `def`, when no value is */
+    /* A numeric curve that varies by the level of a categorical input (version 2, `by`;
+     * bylevel.c): `by` is that input (ENGRATE_NO_INDEX: none); `devs` the deviations as
+     * the file gives them; curve_of[l], per level of `by`, the row of `curves` that
+     * holds level l's curve (coefs + its deviation), UINT32_MAX for a level without a
+     * deviation, whose curve is the input's own. */
+    size_t by;
+    struct er_dev *devs;
+    size_t n_devs;
+    uint32_t *curve_of;
+    double *curves;        /* n_devs rows of 1 + n_knots coefficients               */
+    int is_by;             /* categorical: some numeric input's curve varies by it  */
 } er_input;
+
+/* A `by.LEVEL` line of a numeric input: the level's deviation from the input's curve, and
+ * where the file gives it (for the errors found once every input is read). */
+typedef struct er_dev {
+    const char *level_id;
+    double *d;             /* 1 + n_knots numbers                                   */
+    uint32_t level;        /* resolved: the level's index in the `by` input          */
+    int line, col;
+} er_dev;
 
 /* The name index: (input, name) -> level, open addressing. Each name of a level is there
  * folded and, when folding changes it, also as written (names.c, "The index"). */
@@ -130,15 +150,45 @@ ER_HIDDEN void er_fold_for_message(const char *name, char *buf, size_t cap);
 ER_HIDDEN int er_find_level(const engrate_model *m, size_t input, const char *name, size_t len,
                             size_t *level, unsigned *flags);
 
-/* The value of a numeric input's curve at x (x already clamped). One expression for the
- * estimate, the reference and what-if, so that all three give the same bits. */
-static inline double er_curve(const er_input *in, double x)
+/* The value at x (already clamped) of a numeric input's curve with coefficients c (its
+ * own, or a level's: er_curve_coefs). One expression for the estimate, the reference and
+ * what-if, so that all three give the same bits. */
+static inline double er_curve_with(const er_input *in, const double *c, double x)
 {
-    double y = in->coefs[0] * x;
+    double y = c[0] * x;
     for (size_t k = 0; k < in->n_knots; k++)
         if (x > in->knots[k])
-            y += in->coefs[k + 1] * (x - in->knots[k]);
+            y += c[k + 1] * (x - in->knots[k]);
     return y;
+}
+
+static inline double er_curve(const er_input *in, double x)
+{
+    return er_curve_with(in, in->coefs, x);
+}
+
+/* The level of its `by` input whose own curve a numeric input uses when that input has
+ * level l (l < 0: not given): l when the level has a deviation, else -1 (the input's own
+ * curve). */
+static inline int32_t er_curve_level(const er_input *in, int32_t l)
+{
+    return l >= 0 && in->by != (size_t)-1 && in->curve_of[l] != UINT32_MAX ? l : -1;
+}
+
+/* The coefficients of the curve of curve level cl (er_curve_level). */
+static inline const double *er_curve_coefs(const er_input *in, int32_t cl)
+{
+    return cl < 0 ? in->coefs : in->curves + (size_t)in->curve_of[cl] * (in->n_knots + 1);
+}
+
+/* A numeric input's term: its curve (of curve level cl) at x, and, when the value was not
+ * given (defaulted), its `missing`. The estimate's and what-if's one expression. */
+static inline double er_numeric_effect(const er_input *in, int32_t cl, double x, int defaulted)
+{
+    double e = er_curve_with(in, er_curve_coefs(in, cl), x);
+    if (defaulted && in->has_missing)
+        e += in->missing; /* as training imputed it (models/FORMAT.md, `missing`) */
+    return e;
 }
 
 /* One term of an estimate, in the order the estimate adds them: [0] is the intercept
@@ -149,6 +199,7 @@ typedef struct er_term {
     double effect;         /* on the transformed scale; 0 for a reference row */
     double value;
     unsigned flags;
+    int32_t curve;         /* numeric: its curve level (er_curve_level); else unused  */
 } er_term;
 
 /* For what-if (whatif.c): the model a query was made for, and the terms of a result's
@@ -168,5 +219,10 @@ ER_HIDDEN int er_estimate_profile(const engrate_model *m, const char *role,
 ER_HIDDEN void er_result_summary(const engrate_result *r, double *estimate, double *low,
                                  double *high, unsigned *flags);
 
+/* bylevel.c: what a level's curve changes at the reference profile: the sum, over the
+ * numeric inputs whose curve varies by `input`, of level l's curve at the typical value
+ * less the input's own there (0 without a reference profile). The breakdown counts it to
+ * the level, so that a numeric input's amount is 0 at the typical value for every level. */
+ER_HIDDEN double er_by_reference_shift(const engrate_model *m, size_t input, int32_t l);
 
 #endif

@@ -21,7 +21,9 @@ lib_libengrate_core_la_SOURCES = \
 	lib/fold.c \
 	lib/names.c \
 	lib/model.c \
+	lib/format.h \
 	lib/format.c \
+	lib/bylevel.c \
 	lib/query.h \
 	lib/query.c \
 	lib/estimate.c \

@@ -1,10 +1,11 @@
 /* whatif.c: what-if questions about one profile: every single change from a candidate set
  * (a level added to a set input, a categorical input given another level, a numeric input
  * raised by a step), ranked by the estimate it gives; and the reverse, the fewest
- * additions (set levels, numeric steps) that reach a target rate. The profile is estimated once by engrate_estimate;
- * each candidate then costs a short sum and one exp(), adding the terms in the estimate's
- * own order so that its numbers are the estimate call's, bit for bit. Nothing here
- * allocates after engrate_whatif_new. */
+ * additions (set levels, numeric steps) that reach a target rate. The profile is
+ * estimated once by engrate_estimate; each candidate then costs a short sum and one exp(),
+ * adding the terms in the estimate's own order so that its numbers are the estimate
+ * call's, bit for bit (a level of an input that a numeric curve varies by changes that
+ * curve too: eta_by_level). Nothing here allocates after engrate_whatif_new. */
 #include "config.h"
 
 #include <math.h>
@@ -243,6 +244,34 @@ static double eta_with(const engrate_whatif *w, size_t p, int replace, double e)
     return eta;
 }
 
+/* The estimate's sum for the working profile with categorical input i given level l
+ * (coefficient coef) in place of its own, or before term p = pos[i] when it has none, and
+ * each numeric input whose curve varies by i on l's curve: the same additions in the same
+ * order as engrate_estimate's for that profile. */
+static double eta_by_level(const engrate_whatif *w, size_t i, uint32_t l, double coef)
+{
+    const engrate_model *m = w->m;
+    size_t p = w->pos[i];
+    int replace = w->cnt[i] > 0;
+    double eta = w->prefix[1]; /* the intercept */
+    for (size_t k = 1; k <= w->n_terms; k++) {
+        if (k == p)
+            eta += coef;
+        if (k == w->n_terms)
+            break;
+        if (k == p && replace)
+            continue;
+        const er_term *t = &w->terms[k];
+        const er_input *in = &m->inputs[t->input];
+        if (in->kind == ENGRATE_NUMERIC && in->by == i)
+            eta += er_numeric_effect(in, er_curve_level(in, (int32_t)l), t->value,
+                                     (t->flags & ENGRATE_FLAG_DEFAULTED) != 0);
+        else
+            eta += t->effect;
+    }
+    return eta;
+}
+
 /* ---- Candidates -------------------------------------------------------------------- */
 
 static void put_numbers(const engrate_whatif *w, wrec *c, double eta)
@@ -273,7 +302,8 @@ static void level_candidates(engrate_whatif *w, size_t i, int all_levels)
         if (f && !all_levels)
             continue;
         wrec *c = &w->cands[w->n_cands++];
-        put_numbers(w, c, eta_with(w, p, replace, lv->coef));
+        put_numbers(w, c, in->is_by ? eta_by_level(w, i, (uint32_t)l, lv->coef)
+                                    : eta_with(w, p, replace, lv->coef));
         c->value = c->step = NAN;
         c->input = (uint32_t)i;
         c->level = (uint32_t)l;
@@ -304,7 +334,7 @@ static void step_candidates(engrate_whatif *w, size_t i)
         if (seen)
             continue;
         wrec *c = &w->cands[w->n_cands++];
-        put_numbers(w, c, eta_with(w, w->pos[i], 1, er_curve(in, x)));
+        put_numbers(w, c, eta_with(w, w->pos[i], 1, er_numeric_effect(in, t->curve, x, 0)));
         c->value = x;
         c->step = w->steps[s];
         c->input = (uint32_t)i;
@@ -403,7 +433,7 @@ static void apply(engrate_whatif *w, const wrec *c)
     size_t i = c->input, p = w->pos[i];
     const er_input *in = &w->m->inputs[i];
     if (c->change == ENGRATE_CHANGE_NUMBER) {
-        w->terms[p].effect = er_curve(in, c->value);
+        w->terms[p].effect = er_numeric_effect(in, w->terms[p].curve, c->value, 0);
         w->terms[p].value = c->value;
         w->terms[p].flags = 0; /* given, and clamped into the range already */
         w->changed[i] = 1;
@@ -412,7 +442,7 @@ static void apply(engrate_whatif *w, const wrec *c)
         memmove(&w->terms[p + 1], &w->terms[p], (w->n_terms - p) * sizeof *w->terms);
         w->n_terms++;
         w->terms[p] = (er_term){(int32_t)i, (int32_t)c->level, in->levels[c->level].coef, NAN,
-                                0};
+                                0, -1};
     }
     index_profile(w);
 }

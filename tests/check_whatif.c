@@ -55,7 +55,8 @@ static void put(text *t, const char *fmt, ...)
     ck_assert_uint_lt(t->n, sizeof t->s - 1);
 }
 
-static engrate_model *random_model(int transform_log)
+/* by: years vary by role, the first six roles with curves of their own. */
+static engrate_model *random_model(int transform_log, int by)
 {
     static text t;
     double scale = transform_log ? 0.3 : 300;
@@ -78,6 +79,13 @@ static engrate_model *random_model(int transform_log)
     double c0 = coef(scale), c1 = coef(scale), c2 = coef(scale);
     put(&t, "[input years]\nkind = numeric\nmin = 0\nmax = 30\ndefault = 5\nknots = 3 7.5\n"
             "coef = %.17g %.17g %.17g\nreference = 6\n", c0, c1, c2);
+    if (by) {
+        put(&t, "by = role\n");
+        for (int l = 0; l < 6; l++) {
+            double d0 = coef(scale / 3), d1 = coef(scale / 3), d2 = coef(scale / 3);
+            put(&t, "by.r%d = %.17g %.17g %.17g\n", l, d0, d1, d2);
+        }
+    }
     put(&t, "[input tools]\nkind = set\nreference = %.17g\nlevels = 6\n", coef(scale));
     for (int l = 0; l < 6; l++)
         put(&t, "[level t%d]\ncoef = %.17g\n", l, coef(scale / 7));
@@ -88,24 +96,27 @@ static engrate_model *random_model(int transform_log)
 }
 
 /* The models: the ones in the source tree, the default model as built (make check runs in
- * the build directory; top_builddir says where it is), and two of random coefficients. */
+ * the build directory; top_builddir says where it is), and four of random coefficients,
+ * two of them with years that vary by role. */
+#define N_TREE 6
 static engrate_model *load_nth(int k)
 {
-    if (k >= 6)
-        return random_model(k == 6);
-    static const char *const rel[] = {"models/example.model",
-                                      "tests/data/model/valid/linear/input.model",
-                                      "tests/data/model/valid/messy/input.model",
-                                      "tests/data/model/valid/reference/input.model",
-                                      "tests/data/model/valid/reference-log/input.model"};
-    if (k < 5)
+    if (k > N_TREE)
+        return random_model((k - N_TREE) % 2, k > N_TREE + 2);
+    static const char *const rel[N_TREE] = {"models/example.model",
+                                            "tests/data/model/valid/linear/input.model",
+                                            "tests/data/model/valid/messy/input.model",
+                                            "tests/data/model/valid/reference/input.model",
+                                            "tests/data/model/valid/reference-log/input.model",
+                                            "tests/data/model/valid/by-level/input.model"};
+    if (k < N_TREE)
         return load(test_path(rel[k]));
     char path[4096];
     const char *b = getenv("top_builddir");
     snprintf(path, sizeof path, "%s/models/jp-freelance.model", b && *b ? b : ".");
     return load(path);
 }
-#define N_MODELS 8
+#define N_MODELS (N_TREE + 5)
 
 /* ---- Profiles, estimated through the public query API ------------------------------- */
 
@@ -476,7 +487,7 @@ START_TEST(path_to_target)
 {
     engrate_model *m = load_nth(_i);
     engrate_whatif *w = engrate_whatif_new(m, NULL);
-    int small = _i < 5; /* every combination on the small models only */
+    int small = _i < N_TREE; /* every combination on the small models only */
     static const double factors[] = {0.9, 1.05, 1.3, 2, 1e6};
     for (int k = 0; k < (light() ? 4 : small ? 40 : 15); k++) {
         profile p;

@@ -3,10 +3,10 @@
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train \
-	tests/check_report
+	tests/check_report tests/check_bylevel
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train \
-	tests/check_report
+	tests/check_report tests/check_bylevel
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test \
@@ -69,6 +69,11 @@ tests_check_report_SOURCES = tests/check_report.c tests/testutil.h
 tests_check_report_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
 tests_check_report_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_report_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
+# Curves that vary by a level: the library's breakdown and the trainer's fit, through the
+# public interfaces of both libraries.
+tests_check_bylevel_SOURCES = tests/check_bylevel.c tests/testutil.h
+tests_check_bylevel_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_bylevel_LDADD = lib/train/libengrate-train.la $(ENGRATE_CHECK_LIBS)
 
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \

@@ -29,8 +29,9 @@ enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NO_HTML = 3 };
 static const char usage[] =
     "Usage: engrate-train -o MODEL [--target COL] [--transform log|none] [--weight COL]\n"
     "                     [--categorical COL]... [--set COL[:SEP]]...\n"
-    "                     [--numeric COL[:knots=K1,K2,...]]... [--no-intercept]\n"
-    "                     [--lambda auto|VALUE] [--folds K] [--min-count N]\n"
+    "                     [--numeric COL[:knots=K1,K2,...][:by=COL[:vary=slope|knots]]]...\n"
+    "                     [--no-intercept] [--lambda auto|VALUE] [--by-penalty auto|R]\n"
+    "                     [--folds K] [--min-count N]\n"
     "                     [--interval LEVEL] [--name NAME] [--skip-bad-rows]\n"
     "                     [--max-skipped SHARE] [--missing error|skip|impute]\n"
     "                     [--encoding NAME] [--delimiter C] [--levels FILE]\n"
@@ -49,8 +50,13 @@ static const char usage[] =
     "      --numeric COL[:knots=K1,...]  a number, linear or piecewise linear (default: years)\n"
     "                         (columns named in these flags are the inputs; a flag that only\n"
     "                         changes a default input's SEP or knots keeps the defaults)\n"
+    "                         :by=CAT  a curve that varies by the level of the categorical\n"
+    "                         input CAT: each level's own slope, or with :vary=knots its own\n"
+    "                         change of slope at every knot too\n"
     "      --no-intercept     fit without an intercept\n"
     "      --lambda L         auto (default: chosen by cross-validation) or a penalty >= 0\n"
+    "      --by-penalty R     a curve's per-level deviations are penalised R times lambda:\n"
+    "                         auto (default: chosen with lambda by cross-validation) or R\n"
     "      --folds K          cross-validation folds (default 5; 0: none)\n"
     "      --min-count N      drop levels seen fewer than N times (default 3)\n"
     "      --interval LEVEL   prediction interval level (default 0.8)\n"
@@ -80,7 +86,8 @@ enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
     OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
-    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_HTML, OPT_LANG
+    OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_BY_PENALTY, OPT_HTML,
+    OPT_LANG
 };
 
 static const struct option longopts[] = {
@@ -93,6 +100,7 @@ static const struct option longopts[] = {
     {"numeric", required_argument, NULL, OPT_NUMERIC},
     {"no-intercept", no_argument, NULL, OPT_NO_INTERCEPT},
     {"lambda", required_argument, NULL, OPT_LAMBDA},
+    {"by-penalty", required_argument, NULL, OPT_BY_PENALTY},
     {"folds", required_argument, NULL, OPT_FOLDS},
     {"min-count", required_argument, NULL, OPT_MIN_COUNT},
     {"interval", required_argument, NULL, OPT_INTERVAL},

@@ -289,6 +289,8 @@ def term_label(v, c):
         return ("%s: %sの分を差し引き" if v.ja else "%s: less the %s's") % (label, c.name)
     if c.level is not None:
         return "%s: %s" % (label, c.name)
+    if c.curve is not None and c.curve.level is not None:  # the level whose curve it used
+        return "%s: %g (%s)" % (label, c.value, c.curve.name)
     return "%s: %g" % (label, c.value)
 
 
@@ -342,6 +344,17 @@ def text(v, r):
     return "".join(o)
 
 
+def json_curve(c):
+    """', "curve": ...' for a term of an input whose curve varies by a level, else ''."""
+    if "curve" not in c:
+        return ""
+    k = c["curve"]
+    if k is None:
+        return ', "curve": null'
+    return ', "curve": {"input": %s, "level": %s, "name": %s}' % (
+        json_string(k["input"]), json_string(k["level"]), json_string(k["name"]))
+
+
 def as_json(v, r):
     d = r.as_dict()
     parts = ['{"model": ', json_string(d["model"]),
@@ -351,11 +364,11 @@ def as_json(v, r):
              ', "period": ', json_string(d["period"]), ', "contributions": [']
     parts.append(", ".join(
         '{"input": %s, "level": %s, "name": %s, "value": %s, "amount": %s, '
-        '"no_evidence": %s}' % (json_string(c["input"]),
-                                "null" if c["level"] is None else json_string(c["level"]),
-                                json_string(c["name"]), json_number(c["value"]),
-                                json_number(c["amount"]),
-                                "true" if c["no_evidence"] else "false")
+        '"no_evidence": %s%s}' % (json_string(c["input"]),
+                                  "null" if c["level"] is None else json_string(c["level"]),
+                                  json_string(c["name"]), json_number(c["value"]),
+                                  json_number(c["amount"]),
+                                  "true" if c["no_evidence"] else "false", json_curve(c))
         for c in d["contributions"]))
     parts.append('], "unknown": [')
     parts.append(", ".join(json_string(u) for u in d["unknown"]))

@@ -21,7 +21,7 @@ import threading
 import unittest
 import weakref
 
-from testsupport import (BAD_NUMBER, BUILDDIR, ESTIMATOR, EXAMPLE, HERE, LINEAR,
+from testsupport import (BAD_NUMBER, BUILDDIR, BY_LEVEL, ESTIMATOR, EXAMPLE, HERE, LINEAR,
                          SRCDIR, VERSION2, run_both)
 
 import engrate
@@ -338,6 +338,36 @@ class Introspection(Case):
                 m.estimate(inputs={"colour": "red"})
             self.assertEqual(e.exception.code, engrate.E_UNKNOWN_NAME)
 
+    def test_curves_by_level(self):
+        """Years that vary by country (tests/data/model/valid/by-level, whose figures
+        tests/check_bylevel.c works out by hand): de's curve 25x - 15(x-10)+, in's 10x -
+        10(x-10)+, us and no country the input's own, 20x - 10(x-10)+."""
+        with engrate.Model.load(BY_LEVEL) as m:
+            years = m.input("years")
+            self.assertEqual((years.by, m.input("country").by), ("country", None))
+            self.assertEqual(years.deviations(), {"de": (5, -5), "in": (-10, 0)})
+            self.assertEqual((years.curve(12, "de"), years.curve(12, "us"), years.curve(12),
+                              years.curve(40, "in")), (270, 220, 220, 100))
+            with self.assertRaises(ValueError):
+                years.curve(12, "fr")
+            r = m.estimate(inputs={"country": "Germany", "years": 12})
+            self.assertEqual(r.estimate, 690)
+            c = r.contributions[1]
+            self.assertEqual((c.input, c.value, c.amount, c.curve),
+                             ("years", 12, 120, engrate.Curve("country", "de", "Germany")))
+            self.assertIsNone(r.contributions[2].curve)  # a level's row has no curve
+            d = r.as_dict()["contributions"]
+            self.assertEqual(d[1]["curve"], {"input": "country", "level": "de",
+                                             "name": "Germany"})
+            self.assertNotIn("curve", d[2])
+            r = m.estimate(inputs={"years": 12})  # no country: the input's own curve
+            self.assertEqual(r.contributions[1].curve, engrate.Curve("country", None, None))
+            self.assertIsNone(r.as_dict()["contributions"][1]["curve"])
+        with engrate.Model.load(EXAMPLE) as m:
+            self.assertIsNone(m.input("years").by)
+            self.assertEqual(m.input("years").deviations(), {})
+            self.assertIsNone(m.estimate(role="pm", years=8).contributions[-1].curve)
+
     def test_text_round_trip(self):
         text = self.model.to_string()
         with engrate.Model.from_string(text) as again:
@@ -386,6 +416,23 @@ class Training(unittest.TestCase):
             with self.assertRaises(engrate.Error) as cm:
                 engrate.train(csv, frobnicate=1)
             self.assertEqual(cm.exception.code, engrate.E_UNKNOWN_KEY)
+
+    def test_curves_by_level(self):
+        """Slopes 3, 7 and -2 by group, recovered at lambda 0 from rows without noise."""
+        rows = ["g,x,y"] + ["%s,%d,%d" % (g, x, a + s * x)
+                            for g, a, s in (("a", 100, 3), ("b", 50, 7), ("c", 20, -2))
+                            for x in range(1, 11)]
+        model, report = engrate.train("\n".join(rows) + "\n", categorical="g",
+                                      numeric="x:by=g", target="y", transform="none",
+                                      lambda_=0, folds=0)
+        with model:
+            x = model.input("x")
+            self.assertEqual(x.by, "g")
+            for g, s in (("a", 3), ("b", 7), ("c", -2)):
+                self.assertAlmostEqual(x.curve(10, g) - x.curve(1, g), 9 * s, places=8)
+        curves = report.as_dict()["curves_by_level"]
+        self.assertEqual((curves[0]["input"], curves[0]["by"], curves[0]["vary"]),
+                         ("x", "g", "slope"))
 
 
 class Threads(Case):
@@ -509,6 +556,10 @@ class SameOutput(unittest.TestCase):
                                         "--strict"]), 2)
         self.assertEqual(self.run_both(["-m", BAD_NUMBER, "--role", "pm"]), 1)
         self.assertEqual(self.run_both(["-m", LINEAR, "--role", "dev", "--years", "12"]), 0)
+        for args in (["--input", "country=Germany", "--years", "12"],
+                     ["--input", "country=us", "--years", "12", "--json"],
+                     ["--input", "country=India", "--json", "--lang", "ja"], ["--years", "3"]):
+            self.assertEqual(self.run_both(["-m", BY_LEVEL] + args), 0)
         env = dict(os.environ, ENGRATE_MODEL=EXAMPLE)
         self.assertEqual(self.run_both(["--role", "pm", "--json"], env), 0)
 

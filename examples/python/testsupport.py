@@ -16,6 +16,7 @@ BUILDDIR = os.path.abspath(os.environ.get("top_builddir") or REPO)
 EXAMPLE = os.path.join(SRCDIR, "models", "example.model")
 LINEAR = os.path.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
 VERSION2 = os.path.join(SRCDIR, "tests", "data", "model", "valid", "version2", "input.model")
+BY_LEVEL = os.path.join(SRCDIR, "tests", "data", "model", "valid", "by-level", "input.model")
 BAD_NUMBER = os.path.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                           "input.model")
 ESTIMATOR = os.path.join(BUILDDIR, "examples", "engrate-estimate")

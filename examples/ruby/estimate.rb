@@ -2,13 +2,19 @@
 # frozen_string_literal: true
 
 # estimate.rb: engrate-estimate written in Ruby on the engrate library. It takes the same
-# flags and prints the same bytes (text, --json, --list, --help, --version) with the same
-# exit statuses, so it doubles as an example of the binding and as a test of it.
+# flags and prints the same bytes (text, --json, --list, --whatif, --target-rate, --help,
+# --version) with the same exit statuses, so it doubles as an example of the binding and
+# as a test of it. This file holds the options and the program; estimate_format.rb the
+# output, estimate_inputs.rb any model's inputs, estimate_whatif.rb the what-if questions
+# (as engrate-estimate.c, estimate-inputs.c and engrate-estimate-whatif.c split them).
 #
 #   ruby examples/ruby/estimate.rb --role pmo --years 8 --skill java --cert pmp
 
 $LOAD_PATH.unshift(File.join(__dir__, "lib"))
 require "engrate"
+require_relative "estimate_format"
+require_relative "estimate_inputs"
+require_relative "estimate_whatif"
 
 module EstimateCLI
   EXIT_LOAD = 1
@@ -17,7 +23,8 @@ module EstimateCLI
   USAGE = <<~TEXT
     Usage: engrate-estimate [--model FILE] --role ROLE [--skill NAME]... [--cert NAME]...
                             [--years N] [--input NAME=VALUE]... [--strict] [--json]
-                            [--lang en|ja]
+                            [--lang en|ja] [--whatif [N]] [--target-rate R [--max-changes K]]
+                            [--vary INPUTS] [--with-no-evidence]
            engrate-estimate [--model FILE] --list inputs|roles|skills|certs|INPUT [--json]
 
     Estimate an IT engineer's monthly rate with an engrate model.
@@ -34,6 +41,13 @@ module EstimateCLI
           --lang en|ja   language of names and amounts (ja: amounts in 万円)
       -l, --list WHAT    the model's inputs (inputs), or an input's levels or range
                          (roles, skills, certs, or any input's id or label)
+          --whatif [N]   the N single changes (default 5) that raise the estimate most:
+                         a skill or cert added, another role, 1, 3 or 5 more years
+          --target-rate R  the fewest additions (skills, certs, years) that reach R,
+                         e.g. 1000000 or 100万
+          --max-changes K  at most K additions for --target-rate (default 5)
+          --vary INPUTS  change only these inputs, e.g. skills,certs (default: all)
+          --with-no-evidence  also try levels the model has no evidence for
       -h, --help         this help
       -V, --version      the version
 
@@ -43,18 +57,23 @@ module EstimateCLI
 
   SHORT = { "m" => true, "r" => true, "s" => true, "c" => true, "y" => true, "l" => true,
             "i" => true, "h" => false, "V" => false }.freeze
+  # In the C program's order (getopt_long lists ambiguous prefixes in it); :optional is
+  # optional_argument.
   LONG = { "model" => ["m", true], "role" => ["r", true], "skill" => ["s", true],
            "cert" => ["c", true], "years" => ["y", true], "strict" => ["S", false],
            "json" => ["j", false], "lang" => ["L", true], "list" => ["l", true],
-           "help" => ["h", false], "version" => ["V", false],
-           "input" => ["i", true] }.freeze
+           "help" => ["h", false], "version" => ["V", false], "whatif" => ["W", :optional],
+           "target-rate" => ["T", true], "max-changes" => ["K", true], "vary" => ["v", true],
+           "with-no-evidence" => ["E", false], "input" => ["i", true] }.freeze
 
   module_function
 
   # Parse as glibc's getopt_long does with the C program's options: options anywhere (the
   # others kept, in order, for after them), clusters (-hV, -mFILE), long options by unique
-  # prefix, --name=value, and "--" to end options. Returns [options, other arguments],
-  # the options as [key, value] pairs and [nil, message] at an error.
+  # prefix, --name=value, and "--" to end options; an optional argument only after "=",
+  # except that --whatif takes the next argument when it starts with a digit, as the C
+  # program's whatif_option does. Returns [options, other arguments], the options as
+  # [key, value] pairs and [nil, message] at an error.
   def getopt_long(prog, args)
     out = []
     rest = []
@@ -79,7 +98,13 @@ module EstimateCLI
           return [out << [nil, "#{prog}: option '--#{found[0]}' doesn't allow an argument"],
                   rest]
         end
-        if takes && eq.empty?
+        if takes == :optional
+          value = nil if eq.empty?
+          if value.nil? && key == "W" && i < args.size && args[i].match?(/\A[0-9]/)
+            value = args[i]
+            i += 1
+          end
+        elsif takes && eq.empty?
           if i == args.size
             return [out << [nil, "#{prog}: option '--#{found[0]}' requires an argument"], rest]
           end
@@ -118,6 +143,21 @@ module EstimateCLI
 
   STRTOD = /\A[ \t\n\v\f\r]*([+-]?)(?:([0-9]+\.?[0-9]*(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)|0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)|((?i:inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)))\z/n.freeze
   DBL_MIN = 2.2250738585072014e-308
+  # What strtod converts at the start of a string (STRTOD without the end anchor).
+  STRTOD_PREFIX = Regexp.new(STRTOD.source.delete_suffix("\\z"), Regexp::NOENCODING)
+
+  # strtod(s, &end): [x, the rest of s], x :erange where strtod sets ERANGE, or nil when it
+  # converts nothing.
+  def strtod(s)
+    m = STRTOD_PREFIX.match(s.b)
+    return nil if m.nil?
+
+    rest = m.post_match
+    return [m[4].downcase.start_with?("nan") ? Float::NAN : Float::INFINITY * (m[1] == "-" ? -1 : 1), rest] if m[4]
+
+    x = parse_years(m[0])
+    [x.nil? ? :erange : x, rest]
+  end
 
   # The number; NaN for "not known" (blanks only, or a NaN); nil where engrate-estimate
   # refuses it: strtod would leave text over or set ERANGE (overflow; a result below
@@ -156,296 +196,6 @@ module EstimateCLI
     sign == "-" ? -x : x
   end
 
-  # The names of one --skill or --cert as engrate_query_add_list splits them: at each
-  # , ; 、 ， ； ､, each part's surrounding blanks trimmed (blank parts name nothing).
-  LIST_SEPARATOR = /,|;|\u3001|\uFF0C|\uFF1B|\uFF64/.freeze
-  LIST_BLANKS = /\A[ \t\n\v\f\r\u00A0\u3000]+|[ \t\n\v\f\r\u00A0\u3000]+\z/.freeze
-  def split_names(arg)
-    arg = arg.dup.force_encoding(Encoding::UTF_8)
-    return [arg] unless arg.valid_encoding? # the library refuses it, with its message
-
-    arg.split(LIST_SEPARATOR, -1).map { |t| t.gsub(LIST_BLANKS, "") }
-  end
-
-  # ---- Output helpers (byte for byte those of examples/engrate-estimate.c) ---------------
-
-  def json_string(s)
-    out = +'"'
-    (s || "").each_char do |ch|
-      o = ch.ord
-      out << if ch == '"' || ch == "\\" then "\\#{ch}"
-             elsif ch == "\n" then "\\n"
-             elsif ch == "\t" then "\\t"
-             elsif o < 0x20 || o == 0x7F then format("\\u%04x", o)
-             else ch
-             end
-    end
-    out << '"'
-  end
-
-  def json_number(x)
-    x.nil? || !x.finite? ? "null" : format("%.17g", x)
-  end
-
-  def format_grouped(x)
-    digits = format("%.0f", x.abs)
-    n = digits.size
-    digits.chars.each_with_index.map { |d, i| (i.positive? && ((n - i) % 3).zero? ? "," : "") + d }.join
-  end
-
-  def amount(v, x, sign = false)
-    return "?" unless x.finite?
-
-    s = x.negative? ? "-" : sign ? "+" : ""
-    return format("%s%.1f万円", s, x.abs / 10_000.0) if v[:ja] && v[:currency] == "JPY"
-    return "#{s}¥#{format_grouped(x)}" if v[:currency] == "JPY"
-
-    "#{s}#{format_grouped(x)} #{v[:currency]}"
-  end
-
-  # Terminal columns, as the C program counts them (over the UTF-8 bytes).
-  def display_width(s)
-    b = s.b.bytes
-    w = 0
-    p = 0
-    while p < b.size
-      c = b[p]
-      n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
-      cp = n == 1 ? c : c & (0xFF >> (n + 1))
-      (1...n).each do |k|
-        break if p + k >= b.size || b[p + k].zero?
-
-        cp = (cp << 6) | (b[p + k] & 0x3F)
-      end
-      wide = cp >= 0x1100 && (cp <= 0x115F || (0x2E80..0xA4CF).cover?(cp) ||
-                              (0xAC00..0xD7A3).cover?(cp) || (0xF900..0xFAFF).cover?(cp) ||
-                              (0xFE30..0xFE4F).cover?(cp) || (0xFF00..0xFF60).cover?(cp) ||
-                              (0xFFE0..0xFFE6).cover?(cp))
-      w += wide ? 2 : 1
-      p += n
-    end
-    w
-  end
-
-  def lround(x)
-    f = x.floor
-    f + (x - f >= 0.5 ? 1 : 0)
-  end
-
-  def bar(eighths)
-    parts = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
-    e = lround(eighths)
-    ("█" * (e / 8)) + parts[e % 8]
-  end
-
-  def term_label(v, c)
-    return v[:ja] ? "基本額" : "base" if c.input.nil?
-
-    label = v[:m].input(c.input).label(v[:lang])
-    return "#{label}: #{c.name}" unless c.level.nil?
-
-    format("%s: %g", label, c.value)
-  end
-
-  def flag_note(v, flags)
-    return v[:ja] ? " (根拠データなし)" : " (no evidence: no premium)" if flags.include?(:no_evidence)
-    return v[:ja] ? " (学習範囲外: 端の値を使用)" : " (outside the data: clamped)" if flags.include?(:clamped)
-    return v[:ja] ? " (未指定: 既定値)" : " (not given: default)" if flags.include?(:defaulted)
-
-    ""
-  end
-
-  def text(v, r)
-    m = v[:m]
-    ja = v[:ja]
-    o = +""
-    o << format("%s %s (%s %s, %s %s)\n\n", ja ? "モデル:" : "Model:", m.name || "?",
-                v[:currency], ja ? "/ 月" : "per month", ja ? "時点" : "as of",
-                m.meta("as_of") || "?")
-    period = m.period
-    o << format("  (%s: %s)\n", ja ? "期間" : "amounts per", period) if period && period != "month"
-    o << format("  %s  %s\n", ja ? "推定月額単価" : "Estimate", amount(v, r.estimate))
-    o << format("  %s  %s – %s (%.0f%%)\n\n", ja ? "予測区間    " : "Interval", amount(v, r.low),
-                amount(v, r.high), r.level * 100)
-    labels = r.contributions.map { |c| term_label(v, c) }
-    biggest = (r.contributions.map { |c| c.amount.abs } + [0]).max
-    width = (labels.map { |s| display_width(s) } + [0]).max
-    o << format("  %s\n", ja ? "内訳" : "Breakdown")
-    r.contributions.each_with_index do |c, i|
-      a = amount(v, c.amount, i.positive?)
-      field = 12 + a.bytesize - display_width(a)
-      label = labels[i]
-      o << "    " << label << (" " * [0, width + 2 - display_width(label)].max)
-      o << (" " * [0, field - a.bytesize].max) << a << "  "
-      o << "-" if c.amount.negative?
-      o << bar(biggest.positive? ? c.amount.abs / biggest * 24 * 8 : 0)
-      o << flag_note(v, c.flags) << "\n"
-    end
-    unless r.unknown.empty?
-      o << format("\n  %s\n", ja ? "見つからない名前 (無視しました):" : "Unknown (ignored):")
-    end
-    r.suggestions.each do |s|
-      inp = m.input(s.input)
-      o << format("    %s '%s'", inp.label(v[:lang]), s.given)
-      unless s.suggestion.nil?
-        o << format(ja ? " もしかして '%s'?" : " (did you mean '%s'?)",
-                    inp.level(s.suggestion).name(v[:lang]))
-      end
-      o << "\n"
-    end
-    o << format("\n  %s\n", ja ? "別名で一致:" : "Matched by another name:") unless r.aliased.empty?
-    r.aliased.each { |a| o << "    '#{a.given}' → #{a.name}\n" }
-    o
-  end
-
-  def as_json(v, r)
-    d = r.to_h
-    o = +"{\"model\": #{json_string(d["model"])}"
-    o << ", \"estimate\": #{json_number(r.estimate)}, \"low\": #{json_number(r.low)}"
-    o << ", \"high\": #{json_number(r.high)}, \"level\": #{json_number(r.level)}"
-    o << ", \"currency\": #{json_string(v[:currency])}, \"period\": #{json_string(d["period"])}"
-    o << ", \"contributions\": ["
-    o << d["contributions"].map do |c|
-      "{\"input\": #{json_string(c["input"])}, \"level\": " \
-        "#{c["level"].nil? ? "null" : json_string(c["level"])}, \"name\": " \
-        "#{json_string(c["name"])}, \"value\": #{json_number(c["value"])}, \"amount\": " \
-        "#{json_number(c["amount"])}, \"no_evidence\": #{c["no_evidence"]}}"
-    end.join(", ")
-    o << "], \"unknown\": [" << d["unknown"].map { |u| json_string(u) }.join(", ")
-    o << "], \"suggestions\": ["
-    o << d["suggestions"].map do |s|
-      "{\"input\": #{json_string(s["input"])}, \"given\": #{json_string(s["given"])}, " \
-        "\"suggestion\": #{s["suggestion"].nil? ? "null" : json_string(s["suggestion"])}}"
-    end.join(", ")
-    o << "], \"aliased\": ["
-    o << d["aliased"].map do |a|
-      "{\"given\": #{json_string(a["given"])}, \"input\": #{json_string(a["input"])}, " \
-        "\"level\": #{json_string(a["level"])}, \"name\": #{json_string(a["name"])}}"
-    end.join(", ")
-    o << "], \"flags\": [" << d["flags"].map { |f| "\"#{f}\"" }.join(", ") << "]}\n"
-  end
-
-  # The input a user names, by id or label, or nil after saying which inputs there are.
-  def find_input(v, name, err)
-    what = "the model has no input"
-    inp = begin
-      v[:m].find_input(name)
-    rescue Engrate::Error
-      what = "more than one input is called"
-      nil
-    end
-    if inp.nil?
-      err << "engrate-estimate: #{what} '#{name}' (inputs:" \
-             "#{v[:m].inputs.map { |i| " #{i.label(v[:lang])}" }.join})\n"
-    end
-    inp
-  end
-
-  def list_inputs(v, json, out)
-    inputs = v[:m].inputs
-    if json
-      out << "[" << inputs.map do |i|
-        "{\"id\": #{json_string(i.id)}, \"kind\": \"#{i.kind}\", " \
-          "\"label\": #{json_string(i.label(v[:lang]))}, \"levels\": #{i.levels.size}}"
-      end.join(", ") << "]\n"
-      return 0
-    end
-    inputs.each do |i|
-      more = if i.kind == :numeric
-               format("  (%g to %g, default %g)", i.min, i.max, i.default)
-             else
-               "  (#{i.levels.size} levels)"
-             end
-      out << format("%-20s %-12s %s%s\n", i.id, i.kind, i.label(v[:lang]), more)
-    end
-    0
-  end
-
-  def list_range(v, inp, json, out)
-    if json
-      out << "{\"id\": #{json_string(inp.id)}, \"min\": #{json_number(inp.min)}, " \
-             "\"max\": #{json_number(inp.max)}, \"default\": #{json_number(inp.default)}, " \
-             "\"knots\": [#{inp.knots.map { |k| json_number(k) }.join(", ")}]}\n"
-      return 0
-    end
-    line = format("%s: a number from %g to %g (default %g)", inp.label(v[:lang]), inp.min,
-                  inp.max, inp.default)
-    inp.knots.each_with_index { |k, i| line << format("%s%g", i.zero? ? "; knots at " : ", ", k) }
-    out << line << "\n"
-    0
-  end
-
-  def list_levels(v, what, json, out, err)
-    m = v[:m]
-    named = begin
-      !m.find_input(what).nil?
-    rescue Engrate::Error
-      true
-    end
-    return list_inputs(v, json, out) if what == "inputs" && !named
-
-    inp = find_input(v, what == "roles" ? "role" : what, err)
-    return EXIT_USAGE if inp.nil?
-    return list_range(v, inp, json, out) if inp.kind == :numeric
-
-    out << "[" if json
-    inp.levels.each_with_index do |lv, k|
-      if json
-        out << "#{k.positive? ? ", " : ""}{\"id\": #{json_string(lv.id)}, \"en\": " \
-               "#{json_string(lv.name("en"))}, \"ja\": #{json_string(lv.name("ja"))}, " \
-               "\"coef\": #{json_number(lv.coef)}, \"no_evidence\": #{lv.no_evidence?}, " \
-               "\"aliases\": [#{lv.aliases.map { |a| json_string(a) }.join(", ")}]}"
-        next
-      end
-      line = +"#{lv.id}#{" " * [0, 20 - lv.id.bytesize].max} #{lv.name(v[:lang])}"
-      line << "  [#{lv.aliases.join(", ")}]" unless lv.aliases.empty?
-      line << "  (no evidence)" if lv.no_evidence?
-      out << line << "\n"
-    end
-    out << "]\n" if json
-    0
-  end
-
-  SEPARATORS = /[,;、，；]/
-
-  # A set's names as the C program splits them (when the whole value is not a name): at
-  # , 、 ， ; ； without blanks (' ', U+3000) around each.
-  def set_names(value)
-    value.split(SEPARATORS).map { |t| t.gsub(/\A[ \u3000]+|[ \u3000]+\z/, "") }.reject(&:empty?)
-  end
-
-  # --input NAME=VALUE arguments as [name, value] pairs for Model#estimate, or nil after
-  # the error message.
-  def input_pairs(v, args, err)
-    args.map do |arg|
-      name, eq, value = arg.partition("=")
-      if eq.empty? || name.empty? || name.bytesize >= 512
-        err << "engrate-estimate: --input takes NAME=VALUE, not '#{arg}'\n"
-        return nil
-      end
-      inp = find_input(v, name, err) or return nil
-      next if inp.kind == :numeric && not_known?(value)
-
-      if inp.kind == :numeric
-        x = parse_years(value)
-        if x.nil?
-          err << "engrate-estimate: --input #{name}: '#{value}' is not a number\n"
-          return nil
-        end
-        [inp.id, x]
-      else
-        whole = inp.kind != :set || !v[:m].find(inp.id, value).nil?
-        [inp.id, whole ? value : set_names(value)]
-      end
-    end.compact
-  end
-
-  # A number given as not known: empty, NA, or what strtod reads as NaN.
-  def not_known?(value)
-    m = STRTOD.match(value.b)
-    value.empty? || value.casecmp?("NA") || m&.[](4)&.downcase&.start_with?("nan") || false
-  end
-
   # The program; appends to out and err and returns the exit status.
   def run(prog, args, out, err)
     opts, rest = getopt_long(prog, args)
@@ -455,15 +205,18 @@ module EstimateCLI
     certs = []
     inputs = []
     strict = json = given = false
+    wo = WhatifOptions.new(0, Float::NAN, 5, nil, false)
     opts.each do |key, value|
       case key
       when nil
         err << value << "\n" << USAGE
         return EXIT_USAGE
+      when "W", "T", "K", "v", "E"
+        return EXIT_USAGE unless whatif_option(key, value, wo, err)
       when "m" then model_path = value
       when "r" then role = value
       when "s", "c"
-        (key == "s" ? skills : certs).concat(split_names(value))
+        (key == "s" ? skills : certs) << value
         given = true
       when "y"
         years = parse_years(value)
@@ -514,18 +267,20 @@ module EstimateCLI
       v = { m: model, lang: lang, ja: lang == "ja", currency: model.currency || "?" }
       return list_levels(v, list_what, json, out, err) unless list_what.nil?
 
-      pairs = inputs.empty? ? nil : input_pairs(v, inputs, err)
-      return EXIT_USAGE if !inputs.empty? && pairs.nil?
+      profile = profile_of(v, role, skills, certs, years, inputs, err)
+      return profile if profile.is_a?(Integer)
 
       begin
-        r = model.estimate(role: role, skills: skills, certs: certs,
-                           years: years&.nan? ? nil : years, strict: strict, lang: lang,
-                           inputs: pairs)
+        r = model.estimate(profile, strict: strict, lang: lang)
+        wout = compute_whatif(v, wo, profile, strict, err)
+        return wout if wout.is_a?(Integer)
       rescue Engrate::Error => e
         err << "engrate-estimate: #{e.text}\n"
         return e.code == Engrate::E_NOMEM ? EXIT_LOAD : EXIT_USAGE
       end
       out << (json ? as_json(v, r) : text(v, r))
+      out << whatif_output(v, wo, wout, r, json)
+      out << "}\n" if json
       0
     ensure
       model.close

@@ -25,6 +25,7 @@ module Paths
   EXAMPLE = File.join(SRCDIR, "models", "example.model")
   LINEAR = File.join(SRCDIR, "tests", "data", "model", "valid", "linear", "input.model")
   VERSION2 = File.join(SRCDIR, "tests", "data", "model", "valid", "version2", "input.model")
+  BY_LEVEL = File.join(SRCDIR, "tests", "data", "model", "valid", "by-level", "input.model")
   BAD_NUMBER = File.join(SRCDIR, "tests", "data", "model", "invalid", "bad-number",
                          "input.model")
   ESTIMATOR = File.join(BUILDDIR, "examples", "engrate-estimate")
@@ -139,8 +140,8 @@ class TestSameAsC < EngrateCase
     PROFILES.each do |p|
       args = [ESTIMATOR, "-m", EXAMPLE, "--json"]
       args += ["--role", p[:role]] if p[:role]
-      Engrate.list(p[:skills]).each { |s| args += ["--skill", s] }
-      Engrate.list(p[:certs]).each { |c| args += ["--cert", c] }
+      Array(p[:skills]).each { |s| args += ["--skill", s] }
+      Array(p[:certs]).each { |c| args += ["--cert", c] }
       args += ["--years", Float(p[:years]).to_s] if p.key?(:years)
       next if args.size == 4
 
@@ -209,7 +210,8 @@ class TestErrors < EngrateCase
                  @model.estimate(role: "pm", years: Float::NAN).estimate
     e = assert_raises(Engrate::Error) { @model.estimate(role: "pm", skills: ["ja\xFFva".b]) }
     assert_equal Engrate::E_UTF8, e.code
-    assert_raises(ArgumentError) { @model.estimate(role: "p\0m") }
+    e = assert_raises(Engrate::Error) { @model.estimate(role: "p\0m") } # a form can send %00
+    assert_equal Engrate::E_INVALID, e.code
     assert_raises(TypeError) { @model.estimate(role: 3) }
   end
 
@@ -225,7 +227,8 @@ class TestErrors < EngrateCase
     assert_kind_of Engrate::Estimate, out[0]
     assert_equal "unknown skills 'jva' (did you mean 'Java'?)", out[1].text
     assert_equal [Engrate::E_INVALID, 2], [out[2].code, out[2].index]
-    assert_raises(ArgumentError) { @model.estimate_many([{ role: "pm", skill: ["java"] }]) }
+    e = assert_raises(Engrate::Error) { @model.estimate_many([{ role: "pm", skill: ["java"] }]) }
+    assert_equal [Engrate::E_UNKNOWN_NAME, 0], [e.code, e.index] # the profile's error
     assert_equal @model.estimate_many([{ role: "pm", skills: ["java"] }]),
                  @model.estimate_many(JSON.parse('[{"role": "pm", "skills": ["java"]}]'))
   end
@@ -308,6 +311,37 @@ class TestIntrospection < EngrateCase
     assert_raises(KeyError) { m.input("colour") }
   end
 
+  # Years that vary by country (tests/data/model/valid/by-level, whose figures
+  # tests/check_bylevel.c works out by hand): de's curve 25x - 15(x-10)+, in's 10x -
+  # 10(x-10)+, us and no country the input's own, 20x - 10(x-10)+.
+  def test_curves_by_level
+    m = Engrate::Model.load(BY_LEVEL)
+    years = m.input("years")
+    assert_equal ["country", nil], [years.by, m.input("country").by]
+    assert_equal({ "de" => [5.0, -5.0], "in" => [-10.0, 0.0] }, years.deviations)
+    assert_equal [270, 220, 220, 100],
+                 [years.curve(12, "de"), years.curve(12, "us"), years.curve(12),
+                  years.curve(40, "in")]
+    assert_raises(ArgumentError) { years.curve(12, "fr") }
+    r = m.estimate(inputs: { "country" => "Germany", "years" => 12 })
+    assert_equal 690, r.estimate
+    c = r.contributions[1]
+    assert_equal ["years", 12, 120, Engrate::Curve.new("country", "de", "Germany")],
+                 [c.input, c.value, c.amount, c.curve]
+    assert_nil r.contributions[2].curve
+    h = r.to_h["contributions"]
+    assert_equal({ "input" => "country", "level" => "de", "name" => "Germany" }, h[1]["curve"])
+    refute h[2].key?("curve")
+    r = m.estimate(inputs: { "years" => 12 })
+    assert_equal Engrate::Curve.new("country", nil, nil), r.contributions[1].curve
+    assert h[1].key?("curve")
+    assert_nil r.to_h["contributions"][1]["curve"]
+    assert_nil @model.input("years").by
+    assert_equal({}, @model.input("years").deviations)
+  ensure
+    m&.close
+  end
+
   def test_text_round_trip
     text = @model.to_s
     again = Engrate::Model.from_string(text)
@@ -343,6 +377,8 @@ class TestTraining < Minitest::Test
       assert_equal 60, report.value("n")
       assert_equal "(intercept)", report.terms[0][0]
       assert_kind_of Hash, JSON.parse(report.json)
+      again = Marshal.load(Marshal.dump(report)) # plain data
+      assert_equal [60, report.terms, report.summary], [again.value("n"), again.terms, again.summary]
       pm = model.estimate(role: "pm", years: 10).estimate
       pg = model.estimate(role: "pg", years: 10).estimate
       assert_operator pm / pg, :>, 1.15
@@ -457,6 +493,39 @@ class TestSameOutput < Minitest::Test
     %w[--version]
   ].freeze
 
+  # What-if: rankings and paths, text (en, ja) and JSON, the options' errors. Run with the
+  # default model (jp-freelance, which has a reference profile) as well as example.model.
+  WHATIF_ARGS = [
+    %w[--role pm --skill java --years 8 --whatif],
+    %w[--role pm --skill java --years 8 --whatif 3 --json],
+    %w[--role pm --skill java --years 8 --whatif=2 --lang ja],
+    %w[--role se --years 3 --whatif 4 --vary skills,years --with-no-evidence],
+    %w[--role se --whatif 3 --vary roles],
+    ["--role", "pm", "--skill", "java", "--years", "8", "--target-rate", "120万"],
+    ["--role", "pm", "--skill", "java", "--years", "8", "--target-rate", "¥1,500,000",
+     "--max-changes", "2", "--lang", "ja"],
+    %w[--role pm --years 8 --target-rate 99999999 --max-changes 1 --json],
+    %w[--role pm --years 8 --target-rate 1 --json],
+    %w[--role pm --years 8 --whatif 2 --target-rate 130万 --vary skills --json],
+    %w[--role pm --whatif 0],
+    %w[--role pm --whatif=abc],
+    %w[--role pm --target-rate 1,00],
+    %w[--role pm --target-rate 100万ドル],
+    %w[--role pm --max-changes 1001],
+    %w[--role pm --whatif --vary colour],
+    ["--role", "pm", "--whatif", "--vary", ", "],
+    %w[--role pm --w],
+    %w[--role pm --wh 2 --with],
+    %w[--role pm --skill jva --strict --whatif],
+    # --input beside the shortcuts: a later value replaces a categorical or numeric one,
+    # a set gains names; NA is not known
+    ["--role", "pm", "--input", "skills=Java、Ruby", "--whatif", "2"],
+    ["--input", "職種=se", "--input", "経験年数=NA", "--json"],
+    ["--years", "3", "--input", "years=8", "--role", "pm", "--input", "role=pmo"],
+    ["--input", "years= 8", "--input", "years=8 "],
+    ["--skill", "java", "--input", "skills=ruby,jva", "--target-rate", "130万", "--json"]
+  ].freeze
+
   def run_both(args, env = {})
     c_out, c_err, c_st = Open3.capture3(env, ESTIMATOR, *args)
     r_out, r_err, r_st = Open3.capture3(env, RbConfig.ruby, ESTIMATE_RB, *args)
@@ -471,6 +540,9 @@ class TestSameOutput < Minitest::Test
   def test_same_output
     skip "engrate-estimate not built" unless File.executable?(ESTIMATOR)
     ARGS.each { |args| run_both(["-m", EXAMPLE] + args) }
+    default = File.join(BUILDDIR, "models", "jp-freelance.model")
+    models = [EXAMPLE] + (File.exist?(default) ? [default] : [])
+    models.each { |m| WHATIF_ARGS.each { |args| run_both(["-m", m] + args) } }
     assert_equal 2, run_both(["-m", EXAMPLE, "--role", "pm", "--skill", "jva", "--strict"])
     assert_equal 1, run_both(["-m", BAD_NUMBER, "--role", "pm"])
     assert_equal 0, run_both(["-m", LINEAR, "--role", "dev", "--years", "12"])
@@ -505,5 +577,33 @@ class TestLoading < Minitest::Test
   def test_version
     assert_equal "0", Engrate.version.split(".")[0]
     assert Engrate.library_path
+  end
+
+  # An application that only estimates maps neither the trainer's library nor GSL; the
+  # first Engrate.train loads the trainer.
+  def test_estimating_loads_no_trainer
+    skip "no /proc/self/maps" unless File.readable?("/proc/self/maps")
+    script = <<~RUBY
+      require "engrate"
+      maps = -> { File.readlines("/proc/self/maps").map { |l| File.basename(l.split[5].to_s) } }
+      Engrate::Model.load(ARGV[0]).estimate(role: "pm", skills: "java")
+      puts maps.call.grep(/libengrate|libgsl/).uniq.sort.join(" ")
+      begin
+        Engrate.train(ARGV[1], folds: 0)
+      rescue Engrate::Error
+        nil # no such file: what matters is what was loaded to say so
+      end
+      puts maps.call.grep(/libengrate|libgsl/).uniq.sort.join(" ")
+    RUBY
+    out, err, st = Open3.capture3(RbConfig.ruby, "-I#{File.join(__dir__, "lib")}", "-e", script,
+                                  EXAMPLE, File.join(SRCDIR, "no", "such.csv"))
+    assert st.success?, err
+    before, after = out.lines.map(&:split)
+    refute(before.any? { |f| f.start_with?("libengrate-train") }, before.inspect)
+    if File.binread(Engrate.library_path).include?("libgsl")
+      skip "#{Engrate.library_path} itself links GSL" # the trainer is still inside it
+    end
+    refute(before.any? { |f| f.start_with?("libgsl") }, before.inspect)
+    assert(after.any? { |f| f.start_with?("libengrate-train") }, after.inspect)
   end
 end

@@ -169,6 +169,9 @@ static json_t *input_json(const engrate_model *m, size_t i)
               jput(o, "max", jnum(engrate_input_max(m, i))) ||
               jput(o, "default", jnum(engrate_input_default(m, i))) ||
               jput(o, "reference", jnum(engrate_input_reference(m, i)));
+        size_t by = engrate_input_by(m, i); /* a curve that varies by a level: its input */
+        if (!bad && by != ENGRATE_NO_INDEX)
+            bad = jput(o, "by", jstr(engrate_input_id(m, by)));
     } else if (!bad) {
         json_t *levels = json_array();
         size_t n = engrate_input_level_count(m, i);
@@ -252,6 +255,17 @@ static const char *typical_name(const engrate_model *m, const char *lang)
     return listing ? "typical listing" : "typical profile";
 }
 
+/* The level of input `by` whose curve a numeric input's term used: {input, level, name},
+ * or null for the input's own curve (engrate-estimate --json writes the same). */
+static json_t *curve_json(const engrate_model *m, size_t by, size_t level, const char *lang)
+{
+    if (level == ENGRATE_NO_INDEX)
+        return json_null();
+    return json_pack("{s:o, s:o, s:o}", "input", jstr(engrate_input_id(m, by)), "level",
+                     jstr(engrate_level_id(m, by, level)), "name",
+                     jstr(engrate_level_name(m, by, level, lang)));
+}
+
 static json_t *contribution_json(const engrate_model *m, const engrate_result *r, size_t i,
                                  const char *lang)
 {
@@ -272,6 +286,10 @@ static json_t *contribution_json(const engrate_model *m, const engrate_result *r
     jset(c, "amount", jnum(engrate_result_contribution_amount(r, i)), &bad);
     jset(c, "no_evidence",
         json_boolean(engrate_result_contribution_flags(r, i) & ENGRATE_FLAG_NO_EVIDENCE), &bad);
+    size_t by = base ? ENGRATE_NO_INDEX : engrate_input_by(m, input);
+    if (by != ENGRATE_NO_INDEX) /* a curve that varies by a level: which level's, or null */
+        jset(c, "curve", curve_json(m, by, engrate_result_contribution_curve_level(r, i), lang),
+             &bad);
     if (bad) {
         json_decref(c);
         return NULL;

@@ -17,6 +17,8 @@ SERVER = os.path.join(TOP, "examples", "serve", "engrate-serve")
 ESTIMATOR = os.path.join(TOP, "examples", "engrate-estimate")
 JP_MODEL = os.path.join(TOP, "models", "jp-freelance.model")
 EXAMPLE_MODEL = os.path.join(SRC, "models", "example.model")
+# Years that vary by country (models/FORMAT.md, "Curves that vary by a level").
+BY_LEVEL_MODEL = os.path.join(SRC, "tests", "data", "model", "valid", "by-level", "input.model")
 WWW = os.path.join(SRC, "examples", "serve", "www")
 
 # Generous: only ever a ceiling for something that normally takes milliseconds.
@@ -139,6 +141,9 @@ def cli_args(profile):
         args.append("--strict")
     if profile.get("lang"):
         args += ["--lang", profile["lang"]]
+    for key, value in profile.items():  # any other input of the model, by its id
+        if key not in ("role", "skills", "certs", "years", "strict", "lang") and value is not None:
+            args += ["--input", "%s=%s" % (key, value)]
     return args
 
 

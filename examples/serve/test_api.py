@@ -16,7 +16,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_test import (EXAMPLE_MODEL, ESTIMATOR, JP_MODEL, PATIENCE, SERVER, WWW, Checks,
+from serve_test import (BY_LEVEL_MODEL, EXAMPLE_MODEL, ESTIMATOR, JP_MODEL, PATIENCE, SERVER, WWW, Checks,
                         Server, cli_estimate)
 
 check = Checks()
@@ -64,6 +64,23 @@ def profiles_example():
     ]
 
 
+def profiles_by_level():
+    """Profiles for a model whose years vary by country: a level with a curve of its own,
+    one without, none, by name and by id, years not given."""
+    return [
+        {"country": "Germany", "years": 12},
+        {"country": "us", "years": 12, "lang": "ja"},
+        {"years": 3},
+        {"country": "India"},
+        {"country": "de", "years": 40},
+    ]
+
+
+# What-if options for that model (it has no skills or certs).
+WHATIF_BY_LEVEL = [{}, {"top": 1}, {"top": 4, "vary": ["years"]}, {"vary": ["country"]},
+                   {"target_rate": 700}]
+
+
 def compare_with_cli(s, model, profiles):
     for i, p in enumerate(profiles):
         rc, want, err = cli_estimate(p, model)
@@ -109,15 +126,15 @@ def same_keys(got, want):
     return True
 
 
-def compare_whatif_with_cli(s, model, profiles):
-    """Each profile with two of WHATIF_OPTIONS: the answer of /api/v1/whatif equals, as a
+def compare_whatif_with_cli(s, model, profiles, all_options=WHATIF_OPTIONS):
+    """Each profile with two of all_options: the answer of /api/v1/whatif equals, as a
     parsed object with its keys in the same order, what engrate-estimate --json --whatif
     prints for the same profile and options."""
-    n = len(WHATIF_OPTIONS)
+    n = len(all_options)
     for i, p in enumerate(profiles):
         other = (5 * i + 3) % n
         other = (other + 1) % n if other == i % n else other
-        for options in (WHATIF_OPTIONS[i % n], WHATIF_OPTIONS[other]):
+        for options in (all_options[i % n], all_options[other]):
             rc, want, err = cli_estimate(p, model, whatif=options)
             status, got = s.post("/api/v1/whatif", {**p, **options})
             name = "whatif %s profile %d %s %s" % (os.path.basename(model), i,
@@ -587,6 +604,13 @@ def main():
             check("a model without a reference: reference null", m["reference"] is None and
                   all("reference" in i and i["reference"] is None
                       for i in m["inputs"] if i["kind"] == "numeric"), m["reference"])
+        with Server(model=BY_LEVEL_MODEL) as s:
+            compare_with_cli(s, BY_LEVEL_MODEL, profiles_by_level())
+            compare_whatif_with_cli(s, BY_LEVEL_MODEL, profiles_by_level(), WHATIF_BY_LEVEL)
+            status, got = s.post("/api/v1/estimate", {"country": "Germany", "years": 12})
+            check("a curve that varies by a level names it", status == 200 and
+                  got["contributions"][1]["curve"] == {"input": "country", "level": "de",
+                                                       "name": "Germany"}, got)
         test_limits()
         test_metrics_and_log()
         test_forbidden_reload()

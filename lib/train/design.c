@@ -401,6 +401,8 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
         if (rc)
             return rc;
     }
+    if ((rc = tr_curves_row(t, &nnz)))
+        return rc;
     *nnz_out = sort_row(t, nnz);
     return 0;
 }

@@ -75,13 +75,16 @@ int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
     for (size_t i = 0; i < t->n_in; i++) {
         ordered ol = {NULL, 0};
         if (t->in[i].kind == ENGRATE_NUMERIC) {
-            ol.terms = malloc((t->in[i].n_knots + 2) * sizeof *ol.terms);
+            ol.terms = malloc((t->n_terms + 2) * sizeof *ol.terms);
             if (!ol.terms)
                 goto nomem;
             for (size_t k = 0; k <= t->in[i].n_knots; k++)
                 ol.terms[ol.n++] = t->in[i].first + (uint32_t)k;
             if (t->in[i].miss)
                 ol.terms[ol.n++] = t->in[i].miss;
+            for (size_t j = 1; j < t->n_terms; j++) /* its levels' deviations (curves.c) */
+                if (t->terms[j].input == i && t->terms[j].by_term)
+                    ol.terms[ol.n++] = (uint32_t)j;
         } else if (tr_order_levels(t, i, &ol)) {
             goto nomem;
         }
@@ -101,7 +104,14 @@ int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
         free(ol.terms);
     }
     free(pos);
-    return 0;
+    double *coef = calloc(t->n_terms, sizeof *coef);
+    if (!coef)
+        return ENGRATE_E_NOMEM;
+    for (size_t k = 0; k < sel->m; k++)
+        coef[sel->cols[k]] = oc->beta[k];
+    int rc = tr_curves_report(t, sel, oc, coef);
+    free(coef);
+    return rc;
 nomem:
     free(pos);
     return ENGRATE_E_NOMEM;
@@ -172,7 +182,7 @@ static void emit_head(trainer *t, er_buf *b, double intercept)
 /* The weighted mean of term j's column over every row used (all folds), as accumulated
  * (a numeric column scaled by 2^-scale): a level's share of the rows, a numeric input's
  * mean value. NaN when no row has weight. */
-static er_dd term_mean(const trainer *t, uint32_t j)
+er_dd tr_term_mean(const trainer *t, uint32_t j)
 {
     er_dd s = dd_make(0, 0), sw = dd_make(0, 0);
     for (size_t k = 0; k < t->K; k++) {
@@ -189,7 +199,7 @@ static er_dd term_mean(const trainer *t, uint32_t j)
  * imputed, the value imputed. */
 double tr_numeric_reference(const trainer *t, const tinput *in)
 {
-    double mean = in->miss ? in->imputed : ldexp(dd_to_d(term_mean(t, in->first)), in->scale);
+    double mean = in->miss ? in->imputed : ldexp(dd_to_d(tr_term_mean(t, in->first)), in->scale);
     if (isnan(mean))
         mean = in->min;
     return mean < in->min ? in->min : mean > in->max ? in->max : mean;
@@ -258,7 +268,7 @@ static double typical_effect(const trainer *t, const ordered *ol, const double *
     for (size_t k = 0; k < ol->n; k++) {
         uint32_t j = ol->terms[k];
         double c = no_evidence(t, &t->terms[j]) ? 0 : ldexp(coef[j], t->y_scale);
-        er_dd share = term_mean(t, j);
+        er_dd share = tr_term_mean(t, j);
         if (c != 0 && isfinite(share.hi))
             s = dd_add(s, dd_mul_d(share, c));
     }
@@ -324,7 +334,8 @@ static void emit_level(trainer *t, er_buf *b, uint32_t term_i, double coef)
 }
 
 /* The [input] sections, each with its levels in model order. */
-static int emit_inputs(trainer *t, er_buf *b, const double *coef)
+static int emit_inputs(trainer *t, er_buf *b, const selection *sel, const double *coef,
+                       const double *rows)
 {
     for (size_t i = 0; i < t->n_in; i++) {
         const tinput *in = &t->in[i];
@@ -338,6 +349,8 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
         put_texts(b, "label.", in->label_en, in->label_ja);
         if (in->kind == ENGRATE_NUMERIC) {
             int rc = emit_numeric(t, b, in, coef);
+            if (!rc && tr_curves_emit(t, b, i, sel, coef))
+                rc = er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
             if (rc)
                 return rc;
             continue;
@@ -353,8 +366,8 @@ static int emit_inputs(trainer *t, er_buf *b, const double *coef)
         }
         er_buf_kn(b, "reference", typical_effect(t, &ol, coef));
         er_buf_printf(b, "levels = %zu\n", ol.n);
-        for (size_t k = 0; k < ol.n; k++)
-            emit_level(t, b, ol.terms[k], coef[ol.terms[k]]);
+        for (size_t k = 0; k < ol.n; k++) /* as the rows store it (curves.c) */
+            emit_level(t, b, ol.terms[k], rows[ol.terms[k]]);
         free(ol.terms);
     }
     return 0;
@@ -368,17 +381,25 @@ engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *o
         er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no interval could be calibrated");
         return NULL;
     }
-    double *coef = calloc(t->n_terms, sizeof *coef);
-    if (!coef) {
+    /* coef: as fitted; rows: a level's own as the rows store it, which differs from the
+     * fitted one for a level that a curve varies by (curves.c: the fit measures it at the
+     * typical value of the curve's input, which the reference profile keeps). */
+    double *coef = calloc(t->n_terms, sizeof *coef), *rows = malloc(t->n_terms * sizeof *rows);
+    if (!coef || !rows) {
+        free(coef);
+        free(rows);
         er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         return NULL;
     }
     for (size_t k = 0; k < sel->m; k++)
         coef[sel->cols[k]] = oc->beta[k];
+    memcpy(rows, coef, t->n_terms * sizeof *rows);
+    tr_curves_to_rows(t, rows);
     er_buf b = {NULL, 0, 0, 0};
     emit_head(t, &b, t->o->intercept ? ldexp(oc->res.b0, t->y_scale) : 0);
-    int rc = emit_inputs(t, &b, coef);
+    int rc = emit_inputs(t, &b, sel, coef, rows);
     free(coef);
+    free(rows);
     engrate_model *m = NULL;
     if (!rc && b.failed)
         er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");

@@ -20,7 +20,7 @@
 #include "trainer.h"
 
 /* Column j += alpha * column src of the design, in the sums of a: X'WX and X'Wy. */
-static void add_column(er_acc *a, size_t j, size_t src, double alpha)
+void tr_add_column(er_acc *a, size_t j, size_t src, double alpha)
 {
     if (alpha == 0 || a->p <= j || a->p <= src)
         return;
@@ -73,7 +73,7 @@ void tr_impute(trainer *t)
         in->imputed = m < in->min ? in->min : m > in->max ? in->max : m;
         for (size_t k = 0; k < t->K; k++)
             for (size_t p = 0; p <= in->n_knots; p++)
-                add_column(&t->acc[k], in->first + p, in->miss, piece_at(in, p, in->imputed));
+                tr_add_column(&t->acc[k], in->first + p, in->miss, piece_at(in, p, in->imputed));
     }
 }
 

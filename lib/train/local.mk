@@ -10,7 +10,8 @@ lib_train_libengrate_train_core_la_SOURCES = \
 	lib/train/options.c lib/train/report.c \
 	lib/train/setup.c lib/train/design.c lib/train/cells.c lib/train/labels.c \
 	lib/train/levels.c lib/train/pass.c lib/train/impute.c \
-	lib/train/select.c lib/train/tune.c lib/train/figures.c lib/train/emit.c \
+	lib/train/select.c lib/train/tune.c lib/train/figures.c lib/train/curves.c \
+	lib/train/emit.c \
 	lib/train/train.c
 lib_train_libengrate_train_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS)
 lib_train_libengrate_train_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS) $(GSL_CFLAGS) -pthread

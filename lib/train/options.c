@@ -34,6 +34,8 @@ ENGRATE_API engrate_train_options *engrate_train_options_new(void)
     o->transform = ENGRATE_TRANSFORM_LOG;
     o->intercept = 1;
     o->lambda_auto = 1;
+    o->by_penalty_auto = 1;
+    o->by_penalty = 1;
     o->folds = 5;
     o->min_count = 3;
     o->interval = 0.8;
@@ -48,6 +50,7 @@ static void free_inputs(opt_input *in, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(in[i].col);
         free(in[i].knots);
+        free(in[i].by);
     }
     free(in);
 }
@@ -140,20 +143,23 @@ static int invalid(engrate_error *err, const char *fmt, ...)
 
 /* ---- Inputs ------------------------------------------------------------------------ */
 
-/* The knots of "--numeric COL:knots=K1,K2,...", from k (after "knots="). */
-static int parse_knots(opt_input *in, const char *k, const char *value, engrate_error *err)
+/* The knots of "--numeric COL:knots=K1,K2,...", from k (after "knots=") to end. */
+static int parse_knots(opt_input *in, const char *k, const char *end, const char *value,
+                       engrate_error *err)
 {
     size_t cap = 1;
-    for (const char *p = k; *p; p++)
+    for (const char *p = k; p < end; p++)
         cap += *p == ',';
+    if (in->knots)
+        return invalid(err, "--numeric %s: knots given twice%s", value, "");
     if (cap > ER_MAX_KNOTS)
         return er_error(err, ENGRATE_E_LIMIT, NULL, 0, 0, "--numeric %s: more than %d knots",
                         value, ER_MAX_KNOTS);
     if (!(in->knots = malloc(cap * sizeof *in->knots)))
         return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    while (*k) {
-        const char *e = strchr(k, ',');
-        size_t n = e ? (size_t)(e - k) : strlen(k);
+    while (k < end) {
+        const char *e = memchr(k, ',', (size_t)(end - k));
+        size_t n = e ? (size_t)(e - k) : (size_t)(end - k);
         double v;
         if (er_parse_double(k, n, &v) || fabs(v) > ER_MAX_ABS_NUMERIC ||
             (in->n_knots && v <= in->knots[in->n_knots - 1]))
@@ -161,13 +167,41 @@ static int parse_knots(opt_input *in, const char *k, const char *value, engrate_
                            value, "");
         in->knots[in->n_knots++] = v;
         k += n + (e ? 1 : 0);
-        if (e && !*k)
+        if (e && k == end)
             return invalid(err, "--numeric %s: empty knot%s", value, "");
     }
     return 0;
 }
 
-/* COL[:SEP] or COL[:knots=...] into in (its column, separator, knots). */
+/* One option of "--numeric COL:OPTION:OPTION...", o[0..n): knots=K1,K2,..., by=COLUMN
+ * (a categorical input the curve varies by) or vary=slope|knots. */
+static int numeric_option(opt_input *in, const char *o, size_t n, const char *value,
+                          engrate_error *err)
+{
+    const char *end = o + n;
+    if (n > 6 && !memcmp(o, "knots=", 6))
+        return parse_knots(in, o + 6, end, value, err);
+    if (n > 3 && !memcmp(o, "by=", 3)) {
+        if (in->by)
+            return invalid(err, "--numeric %s: by given twice%s", value, "");
+        if (!(in->by = malloc(n - 2)))
+            return er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        memcpy(in->by, o + 3, n - 3);
+        in->by[n - 3] = '\0';
+        if (!er_one_line(in->by) || n - 3 > ER_MAX_NAME_BYTES)
+            return invalid(err, "--numeric %s: by= needs a column name%s", value, "");
+        return 0;
+    }
+    if (n == 10 && (!memcmp(o, "vary=slope", 10) || !memcmp(o, "vary=knots", 10))) {
+        in->vary = o[5] == 's' ? ER_VARY_SLOPE : ER_VARY_KNOTS;
+        return 0;
+    }
+    return invalid(err, "--numeric %s: expected COL[:knots=K1,K2,...][:by=COLUMN"
+                        "[:vary=slope|knots]]%s",
+                   value, "");
+}
+
+/* COL[:SEP] or COL[:OPTION]... into in (its column, separator, knots, by). */
 static int parse_input(opt_input *in, const char *flag, const char *value, engrate_error *err)
 {
     const char *colon = in->kind == ENGRATE_CATEGORICAL ? NULL : strchr(value, ':');
@@ -189,11 +223,16 @@ static int parse_input(opt_input *in, const char *flag, const char *value, engra
                            value, "");
         strcpy(in->sep, sep);
     }
-    if (in->kind == ENGRATE_NUMERIC && colon) {
-        if (strncmp(colon + 1, "knots=", 6) != 0 || !colon[7])
-            return invalid(err, "--numeric %s: expected COL:knots=K1,K2,...%s", value, "");
-        return parse_knots(in, colon + 7, value, err);
+    for (const char *o = colon; in->kind == ENGRATE_NUMERIC && o; ) {
+        const char *next = strchr(o + 1, ':');
+        size_t n = next ? (size_t)(next - o - 1) : strlen(o + 1);
+        int rc = numeric_option(in, o + 1, n, value, err);
+        if (rc)
+            return rc;
+        o = next;
     }
+    if (in->kind == ENGRATE_NUMERIC && in->vary && !in->by)
+        return invalid(err, "--numeric %s: vary= needs by=COLUMN%s", value, "");
     return 0;
 }
 
@@ -216,6 +255,7 @@ static int add_input(engrate_train_options *o, const char *key, const char *valu
     if (!t) {
         free(in.col);
         free(in.knots);
+        free(in.by);
         return rc ? rc : er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
     o->inputs = t;
@@ -267,6 +307,23 @@ static int set_lambda(engrate_train_options *o, const char *key, const char *v,
         return invalid(err, "--%s takes auto or a number >= 0, not '%s'", key, v);
     o->lambda_auto = 0;
     o->lambda = x;
+    return 0;
+}
+
+/* --by-penalty auto|R: the penalty of a curve's per-level deviations is R times lambda's
+ * (per standardised coefficient), R chosen with lambda by cross-validation when auto. */
+static int set_by_penalty(engrate_train_options *o, const char *key, const char *v,
+                          engrate_error *err)
+{
+    double x;
+    if (!strcmp(v, "auto")) {
+        o->by_penalty_auto = 1;
+        return 0;
+    }
+    if (er_parse_double(v, strlen(v), &x) || x < 0 || x > 1e12)
+        return invalid(err, "--%s takes auto or a number from 0 to 1e12, not '%s'", key, v);
+    o->by_penalty_auto = 0;
+    o->by_penalty = x;
     return 0;
 }
 
@@ -439,13 +496,14 @@ static const struct {
     {"transform", set_transform, 0}, {"categorical", add_input, 0},
     {"set", add_input, 0},           {"numeric", add_input, 0},
     {"no-intercept", set_switch, 1}, {"skip-bad-rows", set_switch, 1},
-    {"lambda", set_lambda, 0},       {"folds", set_count, 0},
-    {"min-count", set_count, 0},     {"threads", set_count, 0},
-    {"sample", set_count, 0},        {"interval", set_share, 0},
-    {"max-skipped", set_share, 0},   {"name", set_name_or_levels, 0},
-    {"levels", set_name_or_levels, 0}, {"meta", set_meta, 0},
-    {"source", add_source, 0},       {"encoding", set_encoding, 0},
-    {"delimiter", set_delimiter, 0}, {"missing", set_missing, 0},
+    {"lambda", set_lambda, 0},       {"by-penalty", set_by_penalty, 0},
+    {"folds", set_count, 0},         {"min-count", set_count, 0},
+    {"threads", set_count, 0},       {"sample", set_count, 0},
+    {"interval", set_share, 0},      {"max-skipped", set_share, 0},
+    {"name", set_name_or_levels, 0}, {"levels", set_name_or_levels, 0},
+    {"meta", set_meta, 0},           {"source", add_source, 0},
+    {"encoding", set_encoding, 0},   {"delimiter", set_delimiter, 0},
+    {"missing", set_missing, 0},
 };
 
 ENGRATE_API int engrate_train_options_set(engrate_train_options *o, const char *key,

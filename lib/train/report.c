@@ -22,7 +22,8 @@ engrate_train_report *er_report_new(void)
                             &r->residual_sd, &r->df,   &r->cond,         &r->rows_read,
                             &r->rows_skipped, &r->folds, &r->cv_rmse,    &r->cv_mape,
                             &r->rows_empty,
-                            &r->coverage, &r->level,   &r->low,          &r->high};
+                            &r->coverage, &r->level,   &r->low,          &r->high,
+                            &r->by_ratio, &r->cv_pooled};
     for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++)
         *nan_fields[i] = NAN;
     r->lambda_how = "given";
@@ -257,7 +258,8 @@ static void render_json(const engrate_train_report *r, er_buf *b)
         er_buf_puts(b, i ? ",\n  " : "\n  ");
         er_buf_json_string(b, r->notes[i]);
     }
-    er_buf_puts(b, "]");
+    er_buf_puts(b, "], \"curves_by_level\": "); /* curves.c */
+    er_buf_puts(b, r->curves_json ? r->curves_json : "[]");
     render_figures(r, b);
     er_buf_puts(b, "}\n");
 }
@@ -295,6 +297,8 @@ static void render_summary(const engrate_train_report *r, er_buf *t)
     er_buf_printf(t, "interval (%.0f%%): [%+.4g, %+.4g] around the estimate (%s scale)\n",
                   100 * r->level, r->low, r->high,
                   r->transform == ENGRATE_TRANSFORM_LOG ? "log" : "target");
+    if (r->curves_text)
+        er_buf_puts(t, r->curves_text);
     for (size_t i = 0; i < r->n_notes; i++)
         er_buf_printf(t, "note: %s\n", r->notes[i]);
 }
@@ -334,6 +338,8 @@ ENGRATE_API void engrate_train_report_free(engrate_train_report *r)
     free(r->grid_err);
     free(r->json);
     free(r->summary);
+    free(r->curves_json);
+    free(r->curves_text);
     free(r->target);
     er_pool_free(&r->pool);
     free(r);
@@ -346,11 +352,12 @@ ENGRATE_API double engrate_train_report_value(const engrate_train_report *r, con
     static const char *const keys[] = {
         "n",         "p",        "lambda",  "r_squared",      "residual_sd",   "df",
         "condition_number", "rows_read", "rows_skipped", "folds", "cv_rmse", "cv_mape",
-        "coverage",  "interval_level", "interval_low", "interval_high", "rows_empty"};
+        "coverage",  "interval_level", "interval_low", "interval_high", "rows_empty",
+        "by_penalty", "cv_rmse_pooled"};
     const double vals[] = {r->n,      r->p,       r->lambda,  r->r_squared, r->residual_sd,
                            r->df,     r->cond,    r->rows_read, r->rows_skipped, r->folds,
                            r->cv_rmse, r->cv_mape, r->coverage, r->level,  r->low,
-                           r->high,   r->rows_empty};
+                           r->high,   r->rows_empty, r->by_ratio, r->cv_pooled};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(key, keys[i]) == 0)
             return vals[i];

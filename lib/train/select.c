@@ -18,6 +18,7 @@ void tr_selection_free(selection *s)
     free(s->pen);
     free(s->names);
     free(s->reference);
+    free(s->dev);
 }
 
 static const char *term_name(trainer *t, uint32_t j)
@@ -34,6 +35,12 @@ static const char *term_name(trainer *t, uint32_t j)
         } else if (tm->piece) {
             er_buf_puts(&b, ">");
             er_buf_double(&b, in->knots[tm->piece - 1]);
+        }
+        if (tm->by_term) { /* a level's deviation: years:country=Germany (curves.c) */
+            er_buf_puts(&b, ":");
+            er_buf_puts(&b, t->in[in->by].label);
+            er_buf_puts(&b, "=");
+            er_buf_puts(&b, t->terms[tm->by_term].label);
         }
     } else {
         er_buf_puts(&b, in->label);
@@ -100,6 +107,15 @@ static void pick_references(trainer *t, selection *s)
                            t->in[i].label, t->terms[best].label);
         }
     }
+}
+
+/* Whether level term j is fitted: seen --min-count times, with evidence, and not the
+ * reference level of lambda = 0. */
+static int level_fitted(const trainer *t, const selection *s, uint32_t j)
+{
+    const term *tm = &t->terms[j];
+    return !(tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) && tm->count >= (uint64_t)t->o->min_count &&
+           s->reference[tm->input] != j;
 }
 
 /* One note per input for the levels of the data seen fewer than --min-count times: how
@@ -171,7 +187,8 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
     s->pen = malloc(t->n_terms * sizeof *s->pen);
     s->names = malloc(t->n_terms * sizeof *s->names);
     s->reference = calloc(t->n_in + 1, sizeof *s->reference);
-    if (!s->cols || !s->pen || !s->names || !s->reference)
+    s->dev = calloc(t->n_terms, sizeof *s->dev);
+    if (!s->cols || !s->pen || !s->names || !s->reference || !s->dev)
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     if (!o->lambda_auto && lambda_if_fixed == 0)
         pick_references(t, s);
@@ -192,15 +209,22 @@ int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed, sel
             }
             if (s->reference[tm->input] == j)
                 continue;
+        } else if (tm->by_term && (!tm->count || !level_fitted(t, s, tm->by_term))) {
+            continue; /* a deviation of a level that is not fitted: it follows the curve */
         }
         size_t k = s->m++;
         s->cols[k] = (uint32_t)j;
         s->names[k] = term_name(t, (uint32_t)j);
         if (!s->names[k])
             return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        /* A deviation is penalised on the scale of the pooled piece it deviates from
+         * (times the ratio chosen with lambda, curves.c). */
         s->pen[k] = in->kind == ENGRATE_NUMERIC && tm->piece != TR_MISSING_PIECE
-                        ? variance(total, j, o->intercept)
+                        ? variance(total, tm->by_term ? in->first + tm->piece : j,
+                                   o->intercept)
                         : 1;
+        s->dev[k] = tm->by_term != 0;
+        s->n_dev += s->dev[k];
     }
     return dropped_out(t, s);
 }

@@ -107,10 +107,11 @@ static int read_header(trainer *t, int *line)
 
 /* ---- Which inputs ------------------------------------------------------------------- */
 
-static const opt_input defaults[] = {{ENGRATE_CATEGORICAL, (char *)"role", "", NULL, 0, 0},
-                                     {ENGRATE_SET, (char *)"skills", ";", NULL, 0, 0},
-                                     {ENGRATE_SET, (char *)"certs", ";", NULL, 0, 0},
-                                     {ENGRATE_NUMERIC, (char *)"years", "", NULL, 0, 0}};
+static const opt_input defaults[] = {
+    {ENGRATE_CATEGORICAL, (char *)"role", "", NULL, 0, 0, NULL, 0},
+    {ENGRATE_SET, (char *)"skills", ";", NULL, 0, 0, NULL, 0},
+    {ENGRATE_SET, (char *)"certs", ";", NULL, 0, 0, NULL, 0},
+    {ENGRATE_NUMERIC, (char *)"years", "", NULL, 0, 0, NULL, 0}};
 #define N_DEFAULTS (sizeof defaults / sizeof defaults[0])
 
 /* The default input a flag changes an option of (its SEP, its knots), or -1: a flag that
@@ -169,6 +170,9 @@ static int setup_input(trainer *t, size_t i, const opt_input *oi, size_t col, in
     in->seplen = strlen(oi->sep);
     in->knots = oi->knots;
     in->n_knots = oi->n_knots;
+    in->by_col = oi->by;
+    in->vary = oi->vary == ER_VARY_KNOTS ? ER_VARY_KNOTS : ER_VARY_SLOPE;
+    in->by = SIZE_MAX;
     in->min = INFINITY;
     in->max = -INFINITY;
     return 0;
@@ -216,7 +220,8 @@ static int setup_inputs(trainer *t, int line)
             return rc;
     }
     note_unused(t);
-    return tr_input_ids(t);
+    int rc = tr_input_ids(t);
+    return rc ? rc : tr_curves_setup(t);
 }
 
 int tr_setup(trainer *t)

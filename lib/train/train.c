@@ -34,6 +34,8 @@ static void trainer_free(trainer *t)
     free(t->rval);
     free(t->lres);
     free(t->nres);
+    for (size_t i = 0; t->in && i < t->n_in; i++)
+        free(t->in[i].inter);
     er_pool_free(&t->pool);
 }
 
@@ -109,8 +111,11 @@ static engrate_model *train(er_csv *csv, const engrate_train_options *opts,
     t.rep->rows_skipped = (double)t.rows_skipped;
     tr_impute(&t);
     note_data(&t);
-    if (tr_name_levels(&t) || tr_assign_ids(&t) || tr_fit_all(&t, &sel, &oc))
+    if (tr_curves_centre(&t) || tr_name_levels(&t) || tr_assign_ids(&t) ||
+        tr_fit_all(&t, &sel, &oc))
         goto done;
+    t.rep->by_ratio = oc.by_ratio;
+    t.rep->cv_pooled = t.K >= 2 ? oc.cv_pooled : NAN;
     if (tr_report_terms(&t, &sel, &oc) || tr_report_inputs(&t, &sel, &oc) ||
         tr_report_base(&t, &sel, &oc) || er_report_render(t.rep)) {
         er_error(&local, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");

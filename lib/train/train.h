@@ -18,6 +18,10 @@
 enum { ER_MISSING_ERROR, ER_MISSING_SKIP, ER_MISSING_IMPUTE };
 
 /* The options (options.c), as the trainer reads them. */
+/* How a numeric curve varies by the levels of its by-column (--numeric COL:by=BY:vary=):
+ * each level's own slope (the default), or its own change of slope at every knot too. */
+enum { ER_VARY_DEFAULT, ER_VARY_SLOPE, ER_VARY_KNOTS };
+
 typedef struct opt_input {
     int kind;
     char *col;            /* the column's name as the header writes it */
@@ -25,6 +29,8 @@ typedef struct opt_input {
     double *knots;
     size_t n_knots;
     int has_option;       /* the flag gave SEP or knots, not only the column */
+    char *by;             /* numeric: the categorical column its curve varies by, or NULL */
+    int vary;             /* ER_VARY_*, DEFAULT: not given (slope) */
 } opt_input;
 
 struct engrate_train_options {
@@ -36,6 +42,8 @@ struct engrate_train_options {
     int intercept;
     int lambda_auto;
     double lambda;
+    int by_penalty_auto;  /* --by-penalty: the deviations' penalty as a multiple of lambda, */
+    double by_penalty;    /* chosen with lambda by cross-validation (auto), or given     */
     int folds;
     long min_count;
     double interval;
@@ -137,6 +145,10 @@ struct engrate_train_report {
     er_report_input *inputs;
     size_t n_inputs;
     char *json, *summary;
+    char *curves_json;          /* "curves_by_level" (curves.c), NULL: [] */
+    char *curves_text;          /* its summary lines, or NULL */
+    double by_ratio, cv_pooled; /* curves: the deviations' penalty ratio; the CV RMSE
+                                 * without them (NaN: none, not measured) */
     int nomem;                  /* a note could not be kept: er_report_render fails */
 };
 

@@ -28,6 +28,8 @@ typedef struct term {
     int lf;               /* index in the levels file, -1: from the data only */
     unsigned flags;       /* ENGRATE_LEVEL_NO_EVIDENCE for evidence=none */
     uint32_t spellings;   /* its first spelling in the data (labels.c), or UINT32_MAX */
+    uint32_t by_term;     /* a numeric piece on the rows of one level of the input's by-column
+                           * (curves.c): that level's term; 0 for every other term */
 } term;
 
 /* A numeric input's "was missing" indicator (--missing impute) is a term of its own. */
@@ -57,6 +59,13 @@ typedef struct tinput {
     uint32_t miss;        /* numeric: its "was missing" term, or 0 */
     uint64_t n_missing;   /* numeric: rows used without a value */
     double imputed;       /* numeric, with missing values: the value imputed */
+    /* A curve that varies by the level of a categorical input (curves.c). */
+    const char *by_col;   /* numeric: by=, the column as the flag names it, or NULL */
+    size_t by;            /* numeric: that input, or SIZE_MAX */
+    int vary;             /* ER_VARY_SLOPE or ER_VARY_KNOTS */
+    uint32_t *inter;      /* [level term * pieces + piece]: its deviation's term, or 0 */
+    size_t inter_cap;     /* level terms inter has room for */
+    double *centre;       /* per piece: its value at the typical x, scaled (curves.c) */
 } tinput;
 typedef struct lfentry {  /* a level from the levels file */
     uint32_t input;
@@ -161,6 +170,9 @@ typedef struct selection {
     double *pen;
     const char **names;   /* per selected column */
     uint32_t *reference;  /* per input: the reference level's term, or 0 */
+    unsigned char *dev;   /* per selected column: 1 for a curve's per-level deviation,
+                           * penalised by_ratio times more (curves.c) */
+    size_t n_dev;
 } selection;
 
 typedef struct outcome {
@@ -172,6 +184,14 @@ typedef struct outcome {
     size_t *cov_pos;      /* the numeric inputs' curve terms (positions in the selection) */
     size_t n_cov;
     double *cov;          /* their covariance (n_cov x n_cov), for the curves' bands */
+    /* Curves that vary by a level (curves.c): the deviations' penalty as a multiple of
+     * lambda's, and the CV error of the same model without the deviations (its own lambda
+     * chosen alike), with that lambda; the search: per ratio tried, the best lambda and
+     * its CV error. NaN when not measured. */
+    double by_ratio;
+    double cv_pooled, lambda_pooled;
+    double *ratio_grid, *ratio_lambda, *ratio_err;
+    size_t n_ratio;
 } outcome;
 
 /* A sampled row's residual (tune.c, figures.c): out of fold with cross-validation. */
@@ -298,6 +318,42 @@ ER_HIDDEN int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out);
  * metadata and the data's name. */
 ER_HIDDEN int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc);
 
+/* tune.c, for curves.c: the CV RMSE (K >= 2) or the GCV score of the fit `spec` at each
+ * lambda of grid[0..ng), into err. 0 or an error (filled). */
+ER_HIDDEN int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
+                             const double *grid, size_t ng, double *err);
+/* The grid of lambdas tried: scale * 10^t, t = -6, -5.75, ..., 2 (TR_GRID points). */
+#define TR_GRID 33
+ER_HIDDEN void tr_lambda_grid(double scale, double *grid);
+
+/* impute.c: column j += alpha * column src, in the sums of a (X'WX, X'Wy). */
+ER_HIDDEN void tr_add_column(er_acc *a, size_t j, size_t src, double alpha);
+
+/* curves.c: curves that vary by the level of a categorical input (docs/training.md). */
+/* After the inputs are set up: each by-column is a categorical input. */
+ER_HIDDEN int tr_curves_setup(trainer *t);
+/* Add the row's per-level pieces (its level's copies of each numeric piece it has). */
+ER_HIDDEN int tr_curves_row(trainer *t, size_t *nnz);
+/* After the pass: each per-level piece measured from its value at the typical x. */
+ER_HIDDEN int tr_curves_centre(trainer *t);
+/* Coefficients by term of the centred pieces, as the rows store them (the levels' own
+ * coefficients less their pieces' at the typical x): for predicting sampled rows and for
+ * the model. */
+ER_HIDDEN void tr_curves_to_rows(const trainer *t, double *coef);
+/* Whether a selected term is a per-level deviation; its penalty is then by_ratio times. */
+ER_HIDDEN int tr_is_deviation(const trainer *t, uint32_t term_i);
+/* Choose lambda and the deviations' penalty ratio together (lambda auto or given), and
+ * measure the model without deviations: sets *lambda, oc->by_ratio and the search's
+ * figures, and scales sel->pen's deviations by the ratio. */
+ER_HIDDEN int tr_curves_choose(trainer *t, const er_acc *total, selection *sel, outcome *oc,
+                               double *lambda);
+/* A numeric input's `by` lines of the model text (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_curves_emit(const trainer *t, er_buf *b, size_t i, const selection *sel,
+                             const double *coef);
+/* The report's "curves_by_level" and its summary lines (0 or ENGRATE_E_NOMEM). */
+ER_HIDDEN int tr_curves_report(trainer *t, const selection *sel, const outcome *oc,
+                               const double *coef);
+
 /* emit.c */
 /* A numeric input's typical value, the model's reference: the weighted mean of the
  * values given (clamped to the range). */
@@ -312,6 +368,9 @@ ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *o
 /* The power of two a fitted coefficient of term_i is multiplied by to be in the data's
  * units (the columns and the target were scaled as they were summed, pass.c). */
 ER_HIDDEN int tr_coef_scale(const trainer *t, uint32_t term_i);
+/* The weighted mean of term j's column over every row used (all folds), as accumulated;
+ * NaN when no row has weight. */
+ER_HIDDEN er_dd tr_term_mean(const trainer *t, uint32_t j);
 /* The fitted model, as model text loaded through the public loader. */
 ER_HIDDEN engrate_model *tr_build_model(trainer *t, const selection *sel, const outcome *oc);
 

@@ -22,6 +22,9 @@ void tr_outcome_free(outcome *oc, size_t K)
     free(oc->fold_coef);
     free(oc->cov_pos);
     free(oc->cov);
+    free(oc->ratio_grid);
+    free(oc->ratio_lambda);
+    free(oc->ratio_err);
 }
 
 /* acc = the sum of all folds but `skip` (SIZE_MAX: all), in fold order. */
@@ -37,81 +40,103 @@ static int sum_folds(trainer *t, er_acc *acc, size_t skip)
 }
 
 #define GRID_LO (-6.0)
-#define GRID_HI 2.0
 #define GRID_STEP 0.25
 
-static int choose_lambda(trainer *t, const er_acc *total, const selection *sel, double *lambda)
+void tr_lambda_grid(double scale, double *grid)
 {
-    er_fit_spec spec = {sel->m, sel->cols, sel->pen, t->o->intercept};
+    for (size_t g = 0; g < TR_GRID; g++)
+        grid[g] = scale * pow(10.0, GRID_LO + GRID_STEP * (double)g);
+}
+
+/* The CV SSE of each fold's path at every lambda of the grid, summed into err. */
+static int cv_sse(trainer *t, const er_fit_spec *spec, const double *grid, size_t ng,
+                  double *beta, double *err)
+{
     int rc;
-    size_t ng = (size_t)((GRID_HI - GRID_LO) / GRID_STEP + 1.5);
-    engrate_train_report *r = t->rep;
-    r->grid = calloc(ng, sizeof *r->grid);
-    r->grid_err = calloc(ng, sizeof *r->grid_err);
-    double *beta = malloc((sel->m + 1) * sizeof *beta);
-    if (!r->grid || !r->grid_err || !beta) {
-        free(beta);
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    }
-    r->n_grid = ng;
-    er_path *all = er_path_new(total, &spec, &rc);
-    if (!all) {
-        free(beta);
-        return er_error(t->err, rc, NULL, 0, 0, "out of memory");
-    }
-    double scale = er_path_scale(all);
-    if (!(scale > 0))
-        scale = 1;
-    for (size_t g = 0; g < ng; g++)
-        r->grid[g] = scale * pow(10.0, GRID_LO + GRID_STEP * (double)g);
-    if (t->K >= 2) {
-        r->lambda_how = "cv";
-        for (size_t k = 0; k < t->K; k++) {
-            er_acc train;
-            if (sum_folds(t, &train, k)) {
-                er_acc_free(&train);
-                er_path_free(all);
-                free(beta);
-                return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-            }
-            er_path *pk = er_path_new(&train, &spec, &rc);
+    for (size_t k = 0; k < t->K; k++) {
+        er_acc train;
+        if (sum_folds(t, &train, k)) {
             er_acc_free(&train);
-            if (!pk) {
-                er_path_free(all);
-                free(beta);
-                return er_error(t->err, rc, NULL, 0, 0, "out of memory");
-            }
-            for (size_t g = 0; g < ng; g++) {
-                double b0;
-                er_path_coef(pk, r->grid[g], beta, &b0);
-                r->grid_err[g] += er_fit_sse(&t->acc[k], &spec, spec.intercept ? b0 : 0, beta);
-            }
-            er_path_free(pk);
+            return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         }
-        double sw = dd_to_d(total->g[0]);
-        for (size_t g = 0; g < ng; g++)
-            r->grid_err[g] = ldexp(sqrt(r->grid_err[g] / sw), t->y_scale); /* CV RMSE */
+        er_path *pk = er_path_new(&train, spec, &rc);
+        er_acc_free(&train);
+        if (!pk)
+            return er_error(t->err, rc, NULL, 0, 0, "out of memory");
+        for (size_t g = 0; g < ng; g++) {
+            double b0;
+            er_path_coef(pk, grid[g], beta, &b0);
+            err[g] += er_fit_sse(&t->acc[k], spec, spec->intercept ? b0 : 0, beta);
+        }
+        er_path_free(pk);
+    }
+    return 0;
+}
+
+int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
+                   const double *grid, size_t ng, double *err)
+{
+    int rc = 0;
+    double *beta = malloc((spec->m + 1) * sizeof *beta);
+    if (!beta)
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    memset(err, 0, ng * sizeof *err);
+    if (t->K >= 2) {
+        if ((rc = cv_sse(t, spec, grid, ng, beta, err)) == 0) {
+            double sw = dd_to_d(total->g[0]);
+            for (size_t g = 0; g < ng; g++)
+                err[g] = ldexp(sqrt(err[g] / sw), t->y_scale); /* CV RMSE */
+        }
     } else {
-        r->lambda_how = "gcv";
+        er_path *all = er_path_new(total, spec, &rc);
+        if (!all) {
+            free(beta);
+            return er_error(t->err, rc, NULL, 0, 0, "out of memory");
+        }
         double n = (double)total->n;
         for (size_t g = 0; g < ng; g++) {
             double b0, rss, df;
-            er_path_coef(all, r->grid[g], beta, &b0);
-            er_path_rss_df(all, r->grid[g], beta, &rss, &df);
-            df += spec.intercept ? 1 : 0;
+            er_path_coef(all, grid[g], beta, &b0);
+            er_path_rss_df(all, grid[g], beta, &rss, &df);
+            df += spec->intercept ? 1 : 0;
             double d = 1 - df / n;
-            r->grid_err[g] = d > 0 ? ldexp(rss / (n * d * d), 2 * t->y_scale) /* GCV score */
-                                   : INFINITY;
+            err[g] = d > 0 ? ldexp(rss / (n * d * d), 2 * t->y_scale) /* GCV score */
+                           : INFINITY;
         }
+        er_path_free(all);
     }
-    er_path_free(all);
     free(beta);
+    return rc;
+}
+
+static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcome *oc,
+                         double *lambda)
+{
+    er_fit_spec spec = {sel->m, sel->cols, sel->pen, t->o->intercept};
+    int rc;
+    engrate_train_report *r = t->rep;
+    r->grid = calloc(TR_GRID, sizeof *r->grid);
+    r->grid_err = calloc(TR_GRID, sizeof *r->grid_err);
+    if (!r->grid || !r->grid_err)
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    r->n_grid = TR_GRID;
+    r->lambda_how = t->K >= 2 ? "cv" : "gcv";
+    if (sel->n_dev) /* with a curve's deviations, lambda and their penalty together */
+        return tr_curves_choose(t, total, sel, oc, lambda);
+    er_path *all = er_path_new(total, &spec, &rc);
+    if (!all)
+        return er_error(t->err, rc, NULL, 0, 0, "out of memory");
+    double scale = er_path_scale(all);
+    er_path_free(all);
+    tr_lambda_grid(scale > 0 ? scale : 1, r->grid);
+    if ((rc = tr_grid_errors(t, total, &spec, r->grid, TR_GRID, r->grid_err)))
+        return rc;
     size_t best = 0;
-    for (size_t g = 1; g < ng; g++)
+    for (size_t g = 1; g < TR_GRID; g++)
         if (r->grid_err[g] < r->grid_err[best])
             best = g;
     *lambda = r->grid[best];
-    if (best == 0 || best == ng - 1)
+    if (best == 0 || best == TR_GRID - 1)
         er_report_note(r, "lambda %.3g is at the %s end of the grid searched", *lambda,
                        best == 0 ? "small" : "large");
     return 0;
@@ -165,8 +190,11 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         coef[sel->cols[k]] = oc->beta[k];
     int cv = t->K >= 2 && oc->fold_coef;
     tr_impute_to_rows(t, coef); /* the sampled rows hold values as the pass stored them */
-    for (size_t k = 0; cv && k < t->K; k++)
+    tr_curves_to_rows(t, coef);
+    for (size_t k = 0; cv && k < t->K; k++) {
         tr_impute_to_rows(t, oc->fold_coef[k]);
+        tr_curves_to_rows(t, oc->fold_coef[k]);
+    }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const srow *s = t->sample[i];
@@ -348,10 +376,13 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     }
     if ((rc = tr_select_terms(t, &total, o->lambda, sel)))
         goto done;
-    er_fit_spec spec = {sel->m, sel->cols, sel->pen, o->intercept};
     oc->lambda = o->lambda;
-    if (o->lambda_auto && (rc = choose_lambda(t, &total, sel, &oc->lambda)))
+    oc->by_ratio = oc->cv_pooled = oc->lambda_pooled = NAN;
+    if (o->lambda_auto && (rc = choose_lambda(t, &total, sel, oc, &oc->lambda)))
         goto done;
+    if (!o->lambda_auto && sel->n_dev && (rc = tr_curves_choose(t, &total, sel, oc, &oc->lambda)))
+        goto done;
+    er_fit_spec spec = {sel->m, sel->cols, sel->pen, o->intercept};
     oc->beta = calloc(sel->m + 1, sizeof *oc->beta);
     oc->se = calloc(sel->m + 1, sizeof *oc->se);
     if (!oc->beta || !oc->se) {

@@ -24,7 +24,7 @@ from ._model import Model
 from ._raw import (E_DATA, E_DUPLICATE, E_INVALID, E_IO, E_LIMIT, E_MISSING, E_NOMEM,
                    E_NUMBER, E_SINGULAR, E_SYNTAX, E_UNKNOWN_KEY, E_UNKNOWN_NAME, E_UTF8,
                    E_VERSION, OK)
-from ._result import (FLAG_NAMES, Aliased, Coefficient, Contribution, Estimate,
+from ._result import (FLAG_NAMES, Aliased, Coefficient, Contribution, Curve, Estimate,
                       EstimateColumns, Interval, Prediction, Result, Suggestion)
 from ._train import TrainReport, train
 from ._whatif import Target, WhatIf
@@ -57,7 +57,7 @@ def __getattr__(name):
         return Report
     raise AttributeError("module 'engrate' has no attribute %r" % name)
 
-__all__ = ["Model", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
+__all__ = ["Model", "Result", "Contribution", "Curve", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Coefficient", "Interval", "Prediction", "Input", "Level",
            "Error", "DataError", "UnknownNameError", "FileError", "FileMissingError",
            "NoMemoryError", "TrainReport", "Report", "train", "WhatIf", "Target", "version",

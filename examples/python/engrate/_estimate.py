@@ -10,7 +10,7 @@ from itertools import chain
 from . import _raw
 from ._errors import from_c
 from ._inputs import resolve, suggest_level
-from ._result import (Aliased, Contribution, Result, Suggestion, contribution_flag_set,
+from ._result import (Aliased, Contribution, Curve, Result, Suggestion, contribution_flag_set,
                       flag_set)
 from ._values import encode, is_missing, number, one_name, set_names
 
@@ -209,8 +209,15 @@ def _contribution(model, h, r, i, lang):
         return Contribution(inp.id, inp.levels_of(h)[lev].id,
                             model._level_name(h, inp._index, lev, lang), None, amount,
                             no_evidence, flags)
+    curve = None
+    if inp.by is not None:  # the level whose curve the term used, if any
+        by = model._inputs[inp._by_index]
+        lv = raw.engrate_result_contribution_curve_level(r, i)
+        curve = Curve(by.id, None, None) if lv == raw.NO_INDEX else Curve(
+            by.id, by.levels_of(h)[lv].id, model._level_name(h, by._index, lv, lang))
     return Contribution(inp.id, None, model._input_label(h, inp._index, lang),
-                        raw.engrate_result_contribution_value(r, i), amount, no_evidence, flags)
+                        raw.engrate_result_contribution_value(r, i), amount, no_evidence, flags,
+                        curve)
 
 
 def read(model, h, r, lang):

@@ -84,10 +84,12 @@ class Input:
     """An input of the model: id, kind ("categorical", "set", "numeric"), its label in a
     language through label(lang), and levels (categorical and set) or min, max, default,
     knots and coefs (numeric); reference and reference_effect its part of the model's
-    reference profile (None when the model has none)."""
+    reference profile (None when the model has none); by, for a numeric input whose curve
+    varies by the level of a categorical input, that input's id (else None): see
+    deviations() and curve()."""
 
     __slots__ = ("_model", "_index", "id", "kind", "_levels", "min", "max", "default",
-                 "knots", "coefs", "reference", "reference_effect")
+                 "knots", "coefs", "reference", "reference_effect", "by", "_by_index")
 
     def __init__(self, model, h, index):
         self._model = model
@@ -105,6 +107,9 @@ class Input:
         else:
             self.min = self.max = self.default = None
             self.knots = self.coefs = ()
+        by = _raw.engrate_input_by(h, index)
+        self._by_index = None if by == _raw.NO_INDEX else by
+        self.by = None if by == _raw.NO_INDEX else _raw.engrate_input_id(h, by).decode()
         # The input's part of the reference profile (None without one): the typical value
         # of a number, the typical effect of levels; and its effect on the model's scale.
         ref = _raw.engrate_input_reference(h, index)
@@ -129,6 +134,34 @@ class Input:
             n = _raw.engrate_input_level_count(h, self._index)
             self._levels = tuple(Level(self._model, h, self, k) for k in range(n))
         return self._levels
+
+    def deviations(self):
+        """A numeric input whose curve varies by a level: {level id: its deviation from
+        coefs} for each level of `by` that has a curve of its own (the level's curve has
+        coefficients coefs[k] + deviation[k]); {} for any other input."""
+        if self.by is None:
+            return {}
+        h, out = self._model._live().ptr, {}
+        for lv in self._model._inputs[self._by_index].levels_of(h):
+            d = tuple(_raw.engrate_input_deviation(h, self._index, lv.index, k)
+                      for k in range(len(self.coefs)))
+            if not math.isnan(d[0]):
+                out[lv.id] = d
+        return out
+
+    def curve(self, x, level=None):
+        """The value on the model's scale of the curve at x (clamped to [min, max]): level
+        `level`'s (an id of a level of `by`) when it has one of its own, else the input's.
+        Raises ValueError for an input that is not numeric or a level `by` does not have."""
+        if self.kind != "numeric":
+            raise ValueError("%s is not a numeric input" % self.id)
+        h, lv = self._model._live().ptr, _raw.NO_INDEX
+        if level is not None:
+            found = None if self.by is None else self._model._inputs[self._by_index].level(level)
+            if found is None:
+                raise ValueError("%s has no curve for level %r" % (self.id, level))
+            lv = found.index
+        return _raw.engrate_input_curve(h, self._index, lv, float(x))
 
     def level(self, id):
         """The level with this id, or None."""

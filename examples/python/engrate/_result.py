@@ -6,7 +6,7 @@ from collections import namedtuple
 
 from . import _raw
 
-__all__ = ["FLAG_NAMES", "Result", "Contribution", "Aliased", "Suggestion", "Estimate",
+__all__ = ["FLAG_NAMES", "Result", "Contribution", "Curve", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Coefficient", "Interval", "Prediction", "flag_set",
            "contribution_flag_set"]
 
@@ -46,8 +46,17 @@ contribution_flag_set = _ContributionFlagSets().__getitem__
 # reference profile "typical listing" (or profile, in the language asked for) for the base
 # and the rows that take an input's typical effect out; value: the number used for a
 # numeric input, else None; amount: in currency; no_evidence: the level has no evidence
-# for a premium; flags: the names of the flags that apply to the term ("reference" too).
-Contribution = namedtuple("Contribution", "input level name value amount no_evidence flags")
+# for a premium; flags: the names of the flags that apply to the term ("reference" too);
+# curve: for a numeric input whose curve varies by the level of a categorical input, the
+# Curve it used, else None.
+Contribution = namedtuple("Contribution",
+                          "input level name value amount no_evidence flags curve",
+                          defaults=(None,))
+# The curve a numeric input's term used, when the curve varies by the level of a
+# categorical input: that input's id, and the level's id and display name ("Years of
+# experience: 8 (Germany)"); level and name are None when the input's own curve was used
+# (the profile does not give the level, or the level has no curve of its own).
+Curve = namedtuple("Curve", "input level name")
 # A name that matched a level through a display name or alias rather than its id.
 Aliased = namedtuple("Aliased", "given input level name")
 # A name that matched nothing, with the closest level's id (None when none is close).
@@ -69,6 +78,17 @@ Interval = namedtuple("Interval", "level low high")
 # What Model.predict returns with interval or flags when pandas is not there: arrays, and
 # the flags as {name: list of bool}.
 Prediction = namedtuple("Prediction", "estimate low high flags")
+
+
+def _contribution_dict(c, num):
+    """A term as engrate-estimate --json prints it: "curve" only for an input whose curve
+    varies by a level (null when its own curve was used)."""
+    d = {"input": "(base)" if c.input is None else c.input, "level": c.level,
+         "name": c.name, "value": c.value, "amount": num(c.amount),
+         "no_evidence": c.no_evidence}
+    if c.curve is not None:
+        d["curve"] = None if c.curve.level is None else c.curve._asdict()
+    return d
 
 
 class Result:
@@ -116,10 +136,7 @@ class Result:
             "model": self.model_name,
             "estimate": num(self.estimate), "low": num(self.low), "high": num(self.high),
             "level": num(self.level), "currency": self.currency, "period": self.period,
-            "contributions": [
-                {"input": "(base)" if c.input is None else c.input, "level": c.level,
-                 "name": c.name, "value": c.value, "amount": num(c.amount),
-                 "no_evidence": c.no_evidence} for c in self.contributions],
+            "contributions": [_contribution_dict(c, num) for c in self.contributions],
             "unknown": list(self.unknown),
             "suggestions": [s._asdict() for s in self.suggestions],
             "aliased": [a._asdict() for a in self.aliased],

@@ -20,7 +20,8 @@ __all__ = ["train", "TrainReport"]
 
 _REPORT_KEYS = ("n", "p", "lambda", "r_squared", "residual_sd", "df", "condition_number",
                 "rows_read", "rows_skipped", "folds", "cv_rmse", "cv_mape", "coverage",
-                "interval_level", "interval_low", "interval_high")
+                "interval_level", "interval_low", "interval_high", "rows_empty",
+                "by_penalty", "cv_rmse_pooled")
 
 
 class TrainReport:

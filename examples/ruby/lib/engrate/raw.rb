@@ -2,18 +2,26 @@
 
 # engrate/raw.rb: the raw layer. It finds libengrate, checks its major version and
 # declares every C prototype of include/engrate.h in one place, and does nothing else: the
-# classes, exceptions and ownership rules are in engrate.rb.
+# classes, exceptions and ownership rules are in engrate.rb and engrate/*.rb.
 #
 # The library is looked for, in this order:
 #   1. $ENGRATE_LIB, a path to the shared library (when set, the only place tried);
-#   2. a build tree: $top_builddir/lib/.libs when top_builddir is set (make check), then
-#      the tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
-#   3. the installed library by name (libengrate.so.0, then "engrate" through ffi).
+#   2. $top_builddir/lib/.libs when top_builddir is set (make check);
+#   3. the directory `make install` put it in (engrate/paths.rb, written at install time;
+#      the source tree and the gem have none);
+#   4. the build tree this file sits in (examples/ruby/lib/engrate -> lib/.libs);
+#   5. the installed library by name (libengrate.so.0, then "engrate" through ffi).
 # The LoadError raised when none loads lists every place tried and why each failed.
-# libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first) by
-# engrate/raw_train.rb, which Engrate.train requires only when training is asked for.
+# libengrate-train, the trainer, is loaded the same way ($ENGRATE_TRAIN_LIB first, then
+# beside the libengrate loaded) by engrate/raw_train.rb, which Engrate.train requires only
+# when training is asked for.
 
 require "ffi"
+begin
+  require_relative "paths"
+rescue LoadError
+  nil # not installed by make install: no directory to add
+end
 
 module Engrate
   module Raw
@@ -51,6 +59,12 @@ module Engrate
     FLAG_DEFAULTED = 1 << 2
     FLAG_NO_EVIDENCE = 1 << 3
     FLAG_MISSING = 1 << 4
+    FLAG_REFERENCE = 1 << 5
+    CHANGE_ADD = 1
+    CHANGE_LEVEL = 2
+    CHANGE_NUMBER = 3
+    WHATIF_NO_EVIDENCE = 1 << 1
+    WHATIF_MAX_STEPS = 16
     NAME_UNKNOWN = 1 << 0
     NAME_ALIASED = 1 << 1
     NAME_BLANK = 1 << 2
@@ -74,22 +88,32 @@ module Engrate
     end
 
     # The places to try for library `name`, in order, as [description, path or name]
-    # pairs: the environment variable `env`, the build tree, the installed library.
+    # pairs: the environment variable `env`, the build tree of this make check, the
+    # installed directory, beside the libengrate already loaded (for the trainer), the
+    # tree this file sits in, the name.
     def self.candidates(name = "engrate", env = "ENGRATE_LIB", subdir = ["lib"])
       value = ENV[env]
       return [["$#{env}", value]] if value && !value.empty?
 
       f = file(name)
+      installed = f.end_with?(".so") ? "#{f}.0" : f
       places = []
       builddir = ENV["top_builddir"]
       if builddir && !builddir.empty?
         places << ["$top_builddir", File.expand_path(File.join(builddir, *subdir, ".libs", f))]
       end
+      if defined?(Engrate::Paths::LIBDIR)
+        places << ["the installed library", File.join(Engrate::Paths::LIBDIR, installed)]
+      end
+      beside = defined?(@path) && @path&.include?(File::SEPARATOR) ? File.dirname(@path) : nil
+      if beside && name != "engrate"
+        [f, installed].uniq.each { |g| places << ["beside #{@path}", File.join(beside, g)] }
+      end
       tree = File.expand_path(File.join(__dir__, "..", "..", "..", "..", *subdir, ".libs", f))
-      places << ["the build tree", tree] unless places.any? { |_, p| p == tree }
-      places << ["the installed library", "#{f}.0"] if f.end_with?(".so")
+      places << ["the build tree", tree]
+      places << ["the installed library", installed] if installed != f
       places << ["the installed library", name]
-      places
+      places.uniq { |_, p| p }
     end
 
     # Load the first candidate that loads into `mod` (an FFI::Library); its path, or a
@@ -147,6 +171,8 @@ module Engrate
     attach_function :engrate_model_interval_level, [:pointer], :double
     attach_function :engrate_model_interval_low, [:pointer], :double
     attach_function :engrate_model_interval_high, [:pointer], :double
+    attach_function :engrate_model_has_reference, [:pointer], :int
+    attach_function :engrate_model_base, [:pointer], :double
     # Inputs and levels
     attach_function :engrate_model_input_count, [:pointer], :size_t
     attach_function :engrate_model_input_index, %i[pointer string pointer], :int
@@ -161,6 +187,11 @@ module Engrate
     attach_function :engrate_input_knot_count, %i[pointer size_t], :size_t
     attach_function :engrate_input_knot, %i[pointer size_t size_t], :double
     attach_function :engrate_input_coef, %i[pointer size_t size_t], :double
+    attach_function :engrate_input_by, %i[pointer size_t], :size_t
+    attach_function :engrate_input_deviation, %i[pointer size_t size_t size_t], :double
+    attach_function :engrate_input_curve, %i[pointer size_t size_t double], :double
+    attach_function :engrate_input_reference, %i[pointer size_t], :double
+    attach_function :engrate_input_reference_effect, %i[pointer size_t], :double
     attach_function :engrate_level_id, %i[pointer size_t size_t], :string
     attach_function :engrate_level_name, %i[pointer size_t size_t string], :string
     attach_function :engrate_level_coef, %i[pointer size_t size_t], :double
@@ -196,6 +227,7 @@ module Engrate
     attach_function :engrate_result_contribution_input, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_value, %i[pointer size_t], :double
+    attach_function :engrate_result_contribution_curve_level, %i[pointer size_t], :size_t
     attach_function :engrate_result_contribution_flags, %i[pointer size_t], :uint
     attach_function :engrate_result_unknown_count, [:pointer], :size_t
     attach_function :engrate_result_unknown_name, %i[pointer size_t], :string
@@ -209,6 +241,27 @@ module Engrate
                     %i[pointer size_t pointer pointer pointer pointer pointer pointer uint
                        pointer pointer pointer pointer pointer pointer pointer], :int,
                     blocking: true
+    # What-if (the whatif handle is owned by the friendly layer, one per call)
+    attach_function :engrate_whatif_new, %i[pointer pointer], :pointer
+    attach_function :engrate_whatif_free, [:pointer], :void
+    attach_function :engrate_whatif_set_inputs, %i[pointer pointer size_t pointer], :int
+    attach_function :engrate_whatif_set_steps, %i[pointer pointer size_t pointer], :int
+    attach_function :engrate_whatif_run, %i[pointer pointer size_t uint pointer], :int
+    attach_function :engrate_whatif_target, %i[pointer pointer double size_t uint pointer], :int
+    attach_function :engrate_whatif_reached, [:pointer], :int
+    attach_function :engrate_whatif_result, [:pointer], :pointer
+    attach_function :engrate_whatif_count, [:pointer], :size_t
+    attach_function :engrate_whatif_change, %i[pointer size_t], :int
+    attach_function :engrate_whatif_input, %i[pointer size_t pointer], :int
+    attach_function :engrate_whatif_level, %i[pointer size_t pointer], :int
+    attach_function :engrate_whatif_value, %i[pointer size_t], :double
+    attach_function :engrate_whatif_step, %i[pointer size_t], :double
+    attach_function :engrate_whatif_estimate, %i[pointer size_t], :double
+    attach_function :engrate_whatif_low, %i[pointer size_t], :double
+    attach_function :engrate_whatif_high, %i[pointer size_t], :double
+    attach_function :engrate_whatif_delta, %i[pointer size_t], :double
+    attach_function :engrate_whatif_delta_pct, %i[pointer size_t], :double
+    attach_function :engrate_whatif_flags, %i[pointer size_t], :uint
 
     if engrate_version_major != EXPECTED_MAJOR
       raise LoadError, "engrate: #{@path} is libengrate #{engrate_version_string} (major " \

@@ -1,11 +1,16 @@
 # frozen_string_literal: true
 
 # engrate/raw_train.rb: the raw layer of libengrate-train, the trainer (include/
-# engrate_train.h). Engrate.train requires it when training is first asked for, so that
-# `require "engrate"` never loads the trainer or GSL. The library is found as libengrate is
-# (engrate/raw.rb), with $ENGRATE_TRAIN_LIB first.
+# engrate_train.h): it finds the library and declares its prototypes, and nothing else.
+# Only engrate/train.rb requires it, when Engrate.train is first called, so that
+# `require "engrate"` loads neither the trainer nor GSL: an application that only
+# estimates never maps them. The library is found as libengrate is (engrate/raw.rb), with
+# $ENGRATE_TRAIN_LIB first and, after the build tree and the installed directory, beside
+# the libengrate already loaded (ENGRATE_LIB=/x/libengrate.so finds /x/libengrate-train.so).
+# libengrate is loaded first: the trainer needs it, and the dynamic loader then uses the
+# copy already in the process.
 
-require "engrate/raw"
+require_relative "raw"
 
 module Engrate
   module RawTrain
@@ -37,6 +42,5 @@ module Engrate
     attach_function :engrate_train_report_note, %i[pointer size_t], :string
     attach_function :engrate_train_report_json, [:pointer], :string
     attach_function :engrate_train_report_summary, [:pointer], :string
-
   end
 end
