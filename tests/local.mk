@@ -79,4 +79,4 @@ EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
 	tests/api-misuse.test tests/api-misuse.c \
 	tests/train-cases.test tests/so2016.py tests/report.test tests/report-1m.test \
-	tests/report_json.py tests/report_browser.py
+	tests/report_json.py tests/report_by_level.py tests/report_browser.py

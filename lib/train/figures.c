@@ -16,27 +16,69 @@
 
 #define N_DECILES 10
 #define CURVE_STEPS 48 /* grid intervals between a numeric input's min and max */
+#define LEVEL_STEPS 16 /* the same for each level's curve, which the report holds many of */
 
 /* ---- The curves' covariance ------------------------------------------------------- */
 
+/* A curve that varies by a level gets bands for the deviations of its largest levels, at
+ * most this many terms (whole levels): each costs a solve and a product with the m x m
+ * Gram matrix, so that the bands never cost more than a few times the fit itself. */
+#define BAND_DEVIATIONS 256
+
+/* A selected deviation term: its level's count and term, for the largest levels first. */
+typedef struct devterm {
+    uint64_t count;
+    uint32_t level;
+    size_t k; /* its position in the selection */
+} devterm;
+
+static int dev_cmp(const void *pa, const void *pb)
+{
+    const devterm *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    if (a->level != b->level)
+        return a->level < b->level ? -1 : 1;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+/* Whether term j is a piece of a numeric input's curve (pooled, or a level's deviation). */
+static int curve_piece(const trainer *t, uint32_t j)
+{
+    const term *tm = &t->terms[j];
+    return t->in[tm->input].kind == ENGRATE_NUMERIC && tm->piece != TR_MISSING_PIECE;
+}
+
 int tr_curve_terms(trainer *t, const selection *sel, outcome *oc)
 {
-    size_t n = 0;
+    size_t n = 0, nd = 0;
+    devterm *dev = malloc((sel->m + 1) * sizeof *dev);
+    oc->cov_pos = malloc((sel->m + 1) * sizeof *oc->cov_pos);
+    if (!dev || !oc->cov_pos) {
+        free(dev);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
     for (size_t k = 0; k < sel->m; k++) {
         const term *tm = &t->terms[sel->cols[k]];
-        n += t->in[tm->input].kind == ENGRATE_NUMERIC && tm->piece != TR_MISSING_PIECE;
+        if (!curve_piece(t, sel->cols[k]))
+            continue;
+        if (tm->by_term)
+            dev[nd++] = (devterm){t->terms[tm->by_term].count, tm->by_term, k};
+        else
+            oc->cov_pos[n++] = k;
     }
+    qsort(dev, nd, sizeof *dev, dev_cmp);
+    for (size_t d = 0; d < nd; d++)
+        if (d < BAND_DEVIATIONS || dev[d].level == dev[d - 1].level)
+            oc->cov_pos[n++] = dev[d].k;
+        else
+            break;
+    free(dev);
     if (n == 0)
         return 0;
-    oc->cov_pos = malloc(n * sizeof *oc->cov_pos);
-    oc->cov = malloc(n * n * sizeof *oc->cov);
-    if (!oc->cov_pos || !oc->cov)
+    if (!(oc->cov = malloc(n * n * sizeof *oc->cov)))
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    for (size_t k = 0; k < sel->m; k++) {
-        const term *tm = &t->terms[sel->cols[k]];
-        if (t->in[tm->input].kind == ENGRATE_NUMERIC && tm->piece != TR_MISSING_PIECE)
-            oc->cov_pos[oc->n_cov++] = k;
-    }
+    oc->n_cov = n;
     oc->res.cov_idx = oc->cov_pos;
     oc->res.n_cov = oc->n_cov;
     oc->res.cov = oc->cov;
@@ -206,15 +248,14 @@ static int dbl_cmp(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
-/* The grid of a numeric input's curve: CURVE_STEPS equal steps over its range, its knots
+/* The grid of a numeric input's curve: `steps` equal steps over its range, its knots
  * inside it and its reference, in order, each once. n: how many (x has room for
  * CURVE_STEPS + 2 + n_knots). */
-static size_t grid(const tinput *in, double ref, double *x)
+static size_t grid(const tinput *in, double ref, int steps, double *x)
 {
     size_t n = 0;
-    for (int i = 0; i <= CURVE_STEPS; i++)
-        x[n++] = i == CURVE_STEPS ? in->max
-                                  : in->min + (in->max - in->min) * i / (double)CURVE_STEPS;
+    for (int i = 0; i <= steps; i++)
+        x[n++] = i == steps ? in->max : in->min + (in->max - in->min) * i / (double)steps;
     for (size_t k = 0; k < in->n_knots; k++)
         if (in->knots[k] > in->min && in->knots[k] < in->max)
             x[n++] = in->knots[k];
@@ -227,45 +268,154 @@ static size_t grid(const tinput *in, double ref, double *x)
     return u;
 }
 
-/* A numeric input's curve relative to its reference value, f(x) - f(ref), with the
- * standard error of that difference, g'Vg for g = pieces(x) - pieces(ref) and V the
- * covariance of the pieces' coefficients (scaled units, as fitted: pass.c). */
+/* One coefficient of a curve: the piece it multiplies, its value (scaled units, as
+ * fitted: pass.c) and its place in the covariance (SIZE_MAX: not computed). A level's
+ * curve has two per piece that varies: the pooled one and the level's deviation. */
+typedef struct cterm {
+    size_t piece, ci;
+    double beta;
+} cterm;
+
+static size_t cov_index(const outcome *oc, int32_t p)
+{
+    for (size_t c = 0; p >= 0 && c < oc->n_cov; c++)
+        if (oc->cov_pos[c] == (size_t)p)
+            return c;
+    return SIZE_MAX;
+}
+
+/* The curve of coefficients ct[0..q) relative to the reference, f(x) - f(ref), on the
+ * grid x[0..n), with the standard error of that difference, sqrt(g'Vg) for g = pieces(x)
+ * - pieces(ref) and V the coefficients' covariance (NaN when not computed): n triples
+ * in the report's pool, or NULL when memory ran out. */
+static double *draw(trainer *t, const tinput *in, double ref, const outcome *oc,
+                    const cterm *ct, size_t q, const double *x, size_t n)
+{
+    double *out = er_pool_alloc(&t->rep->pool, 3 * n * sizeof *out);
+    int known = 1;
+    for (size_t a = 0; a < q; a++)
+        known &= ct[a].ci != SIZE_MAX;
+    for (size_t i = 0; out && i < n; i++) {
+        double g[ER_MAX_KNOTS + 1], f = 0, var = 0;
+        for (size_t k = 0; k <= in->n_knots; k++)
+            g[k] = ldexp(piece(in, k, x[i]) - piece(in, k, ref), -in->scale);
+        for (size_t a = 0; a < q; a++) {
+            f += ct[a].beta * g[ct[a].piece];
+            for (size_t b = 0; known && b < q; b++)
+                var += g[ct[a].piece] * g[ct[b].piece] *
+                       oc->cov[ct[a].ci * oc->n_cov + ct[b].ci];
+        }
+        out[3 * i] = x[i];
+        out[3 * i + 1] = ldexp(f, t->y_scale);
+        out[3 * i + 2] = known ? ldexp(sqrt(var > 0 ? var : 0), t->y_scale) : NAN;
+    }
+    return out;
+}
+
+/* A numeric input's pooled curve (ct: its n_knots + 1 coefficients); 0 pieces when one
+ * of them was not fitted (no curve). */
+static size_t pooled_terms(const tinput *in, const int32_t *pos, const outcome *oc,
+                           cterm *ct)
+{
+    for (size_t k = 0; k <= in->n_knots; k++) {
+        int32_t p = pos[in->first + k];
+        ct[k] = (cterm){k, cov_index(oc, p), p >= 0 ? oc->beta[p] : 0};
+        if (ct[k].ci == SIZE_MAX)
+            return 0;
+    }
+    return in->n_knots + 1;
+}
+
 static int curve(trainer *t, er_report_input *ri, const tinput *in, const int32_t *pos,
                  const outcome *oc)
 {
-    engrate_train_report *r = t->rep;
-    size_t np = in->n_knots + 1, ci[ER_MAX_KNOTS + 1];
-    double beta[ER_MAX_KNOTS + 1], g[ER_MAX_KNOTS + 1], x[CURVE_STEPS + ER_MAX_KNOTS + 3];
-    for (size_t k = 0; k < np; k++) {
-        int32_t p = pos[in->first + k];
-        ci[k] = SIZE_MAX;
-        for (size_t c = 0; p >= 0 && c < oc->n_cov; c++)
-            if (oc->cov_pos[c] == (size_t)p)
-                ci[k] = c;
-        if (ci[k] == SIZE_MAX)
-            return 0; /* not fitted: no curve */
-        beta[k] = oc->beta[p];
-    }
-    size_t n = grid(in, ri->reference, x);
-    double *out = er_pool_alloc(&r->pool, 3 * n * sizeof *out);
-    if (!out)
+    cterm ct[ER_MAX_KNOTS + 1];
+    double x[CURVE_STEPS + ER_MAX_KNOTS + 3];
+    size_t q = pooled_terms(in, pos, oc, ct);
+    if (q == 0)
+        return 0; /* not fitted: no curve */
+    size_t n = grid(in, ri->reference, CURVE_STEPS, x);
+    if (!(ri->curve = draw(t, in, ri->reference, oc, ct, q, x, n)))
         return ENGRATE_E_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        double f = 0, var = 0;
-        for (size_t k = 0; k < np; k++) {
-            g[k] = ldexp(piece(in, k, x[i]) - piece(in, k, ri->reference), -in->scale);
-            f += beta[k] * g[k];
-        }
-        for (size_t a = 0; a < np; a++)
-            for (size_t b = 0; b < np; b++)
-                var += g[a] * g[b] * oc->cov[ci[a] * oc->n_cov + ci[b]];
-        out[3 * i] = x[i];
-        out[3 * i + 1] = ldexp(f, t->y_scale);
-        out[3 * i + 2] = ldexp(sqrt(var > 0 ? var : 0), t->y_scale);
-    }
-    ri->curve = out;
     ri->n_curve = n;
     return 0;
+}
+
+/* A level of the by-column: its count, and its place in the model's order for ties. */
+typedef struct bylevel {
+    uint64_t count;
+    size_t order;
+    uint32_t term;
+} bylevel;
+
+static int bylevel_cmp(const void *pa, const void *pb)
+{
+    const bylevel *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Level term lt's curve: the pooled coefficients ct[0..np) and the level's deviations
+ * appended; how many in all (np: the level has none fitted, and follows the pooled one). */
+static size_t level_terms(const tinput *in, uint32_t lt, const int32_t *pos,
+                          const outcome *oc, cterm *ct, size_t np)
+{
+    size_t q = np, nd = in->vary == ER_VARY_KNOTS ? in->n_knots + 1 : 1;
+    for (size_t p = 0; lt < in->inter_cap && p < nd; p++) {
+        uint32_t j = in->inter[lt * nd + p];
+        if (j && pos[j] >= 0)
+            ct[q++] = (cterm){p, cov_index(oc, pos[j]), oc->beta[pos[j]]};
+    }
+    return q;
+}
+
+static void level_names(trainer *t, er_report_curve *c, uint32_t lt, int *bad)
+{
+    const term *tm = &t->terms[lt];
+    c->id = keep(t->rep, tm->id, bad);
+    c->label = keep(t->rep, tm->label, bad);
+    if (tm->lf >= 0) {
+        c->name_en = keep(t->rep, t->lf[tm->lf].name_en, bad);
+        c->name_ja = keep(t->rep, t->lf[tm->lf].name_ja, bad);
+    }
+    c->count = (double)tm->count;
+}
+
+/* A curve that varies by a level: each level's with a deviation fitted, the largest
+ * levels first (their bands NaN beyond the BAND_DEVIATIONS kept by tr_curve_terms). */
+static int level_curves(trainer *t, er_report_input *ri, const tinput *in,
+                        const int32_t *pos, const outcome *oc)
+{
+    cterm ct[2 * (ER_MAX_KNOTS + 1)];
+    double x[CURVE_STEPS + ER_MAX_KNOTS + 3];
+    size_t np = pooled_terms(in, pos, oc, ct), n = grid(in, ri->reference, LEVEL_STEPS, x);
+    ordered ol = {NULL, 0};
+    int bad = 0;
+    ri->by = keep(t->rep, t->in[in->by].id, &bad);
+    if (np == 0 || bad || tr_order_levels(t, in->by, &ol))
+        return bad ? ENGRATE_E_NOMEM : np == 0 ? 0 : ENGRATE_E_NOMEM;
+    bylevel *lv = malloc((ol.n + 1) * sizeof *lv);
+    ri->by_levels = er_pool_alloc(&t->rep->pool, (ol.n + 1) * sizeof *ri->by_levels);
+    for (size_t k = 0; lv && k < ol.n; k++)
+        lv[k] = (bylevel){t->terms[ol.terms[k]].count, k, ol.terms[k]};
+    if (lv)
+        qsort(lv, ol.n, sizeof *lv, bylevel_cmp);
+    for (size_t k = 0; lv && ri->by_levels && !bad && k < ol.n; k++) {
+        size_t q = level_terms(in, lv[k].term, pos, oc, ct, np);
+        if (q == np)
+            continue;
+        er_report_curve *c = &ri->by_levels[ri->n_by_levels++];
+        *c = (er_report_curve){0};
+        level_names(t, c, lv[k].term, &bad);
+        c->curve = draw(t, in, ri->reference, oc, ct, q, x, n);
+        c->n_curve = n;
+        bad |= !c->curve;
+    }
+    bad |= !lv || !ri->by_levels;
+    free(lv);
+    free(ol.terms);
+    return bad ? ENGRATE_E_NOMEM : 0;
 }
 
 /* The sum of the weights of the rows that give term j, from the accumulators. */
@@ -353,7 +503,10 @@ static int numeric(trainer *t, er_report_input *ri, const tinput *in, const int3
         ri->knots = k;
         ri->n_knots = in->n_knots;
     }
-    return isfinite(ri->min) && ri->min <= ri->max ? curve(t, ri, in, pos, oc) : 0;
+    if (!isfinite(ri->min) || ri->min > ri->max)
+        return 0;
+    int rc = curve(t, ri, in, pos, oc);
+    return rc == 0 && in->by != SIZE_MAX ? level_curves(t, ri, in, pos, oc) : rc;
 }
 
 int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc)

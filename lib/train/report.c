@@ -143,6 +143,42 @@ static void render_level(er_buf *b, const er_report_level *l, int comma)
     er_buf_puts(b, "}");
 }
 
+/* A curve's [x, effect, std_error] triples, each after `sep`. */
+static void render_curve(er_buf *b, const double *curve, size_t n, const char *sep)
+{
+    er_buf_puts(b, "[");
+    for (size_t k = 0; k < n; k++) {
+        er_buf_puts(b, k ? "," : "");
+        er_buf_puts(b, sep);
+        for (int c = 0; c < 3; c++) {
+            er_buf_puts(b, c ? ", " : "");
+            er_buf_double(b, curve[3 * k + c]);
+        }
+        er_buf_puts(b, "]");
+    }
+    er_buf_puts(b, "]");
+}
+
+/* A numeric input's "by" and, when its curve varies by a level, each level's curve. */
+static void render_by_levels(er_buf *b, const er_report_input *in)
+{
+    ks(b, "by", in->by, 1);
+    er_buf_puts(b, ", \"level_curves\": [");
+    for (size_t k = 0; k < in->n_by_levels; k++) {
+        const er_report_curve *c = &in->by_levels[k];
+        er_buf_puts(b, k ? ",\n    {" : "\n    {");
+        ks(b, "level", c->id, 0);
+        ks(b, "label", c->label, 1);
+        ks(b, "name_en", c->name_en, 1);
+        ks(b, "name_ja", c->name_ja, 1);
+        kv(b, "count", c->count, 1);
+        er_buf_puts(b, ", \"curve\": ");
+        render_curve(b, c->curve, c->n_curve, "[");
+        er_buf_puts(b, "}");
+    }
+    er_buf_puts(b, "]");
+}
+
 /* Each input: a numeric one's curve, a categorical or set one's levels (figures.c). */
 static void render_inputs(const engrate_train_report *r, er_buf *b)
 {
@@ -166,16 +202,10 @@ static void render_inputs(const engrate_train_report *r, er_buf *b)
                 er_buf_puts(b, k ? ", " : "");
                 er_buf_double(b, in->knots[k]);
             }
-            er_buf_puts(b, "], \"curve\": [");
-            for (size_t k = 0; k < in->n_curve; k++) {
-                er_buf_puts(b, k ? ",\n    [" : "\n    [");
-                for (int c = 0; c < 3; c++) {
-                    er_buf_puts(b, c ? ", " : "");
-                    er_buf_double(b, in->curve[3 * k + c]);
-                }
-                er_buf_puts(b, "]");
-            }
-            er_buf_puts(b, "]}");
+            er_buf_puts(b, "], \"curve\": ");
+            render_curve(b, in->curve, in->n_curve, "\n    [");
+            render_by_levels(b, in);
+            er_buf_puts(b, "}");
             continue;
         }
         er_buf_puts(b, ", \"levels\": [");

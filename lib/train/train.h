@@ -104,6 +104,14 @@ typedef struct er_report_level {
 } er_report_level;
 
 /* An input: a numeric one's curve, or a categorical or set one's levels. */
+/* One level's curve, for a numeric input whose curve varies by a level. */
+typedef struct er_report_curve {
+    const char *id, *label, *name_en, *name_ja;
+    double count;
+    const double *curve;         /* n_curve triples, as er_report_input's */
+    size_t n_curve;
+} er_report_curve;
+
 typedef struct er_report_input {
     const char *id, *label, *label_en, *label_ja;
     int kind;
@@ -112,6 +120,9 @@ typedef struct er_report_input {
     size_t n_knots;
     const double *curve;         /* n_curve triples: x, effect, its standard error */
     size_t n_curve;
+    const char *by;              /* numeric: the input its curve varies by, or NULL */
+    er_report_curve *by_levels;  /* then each level's curve, the largest levels first */
+    size_t n_by_levels;
     er_report_level *levels;
     size_t n_levels;
     er_rstat without;            /* sampled rows that give none of its levels */

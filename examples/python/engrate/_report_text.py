@@ -23,6 +23,13 @@ TEXT = {
         "curves": "Curves", "curve_y": "estimate for the typical listing",
         "curve_eff": "effect (%s scale)", "curve_band": "±1.96 SE", "knots": "knots",
         "reference": "typical value", "missing": "%s rows without a value (imputed)",
+        "by_pooled": "all levels (the pooled curve)", "by_title": "%s by %s",
+        "by_note": "Each level's curve beside the pooled one (dashed), both as a change "
+                   "from their value at the typical %s; the level's own effect is in the "
+                   "effects. %s",
+        "by_most": "The %d levels with most rows of %d shown (the JSON holds every one).",
+        "by_all": "Every level with a curve of its own shown.",
+        "by_noband": "no band (beyond the largest levels)",
         "effects": "Effects", "eff_x_log": "effect on the rate (%)",
         "eff_x": "effect on the rate", "eff_ref": "reference (0)",
         "eff_note": "Dots are coefficients, whiskers ±1.96 standard errors; a level's count "
@@ -64,6 +71,12 @@ TEXT = {
         "curves": "曲線", "curve_y": "平均的な案件の推定単価",
         "curve_eff": "効果 (%sスケール)", "curve_band": "±1.96 標準誤差", "knots": "節点",
         "reference": "平均的な値", "missing": "値のない行 %s (補完)",
+        "by_pooled": "全水準 (共通の曲線)", "by_title": "%s (%s 別)",
+        "by_note": "各水準の曲線と共通の曲線 (破線) を、どちらも平均的な%sでの値からの変化として"
+                   "示します。水準そのものの効果は「効果」にあります。%s",
+        "by_most": "件数の多い %d 水準を表示 (全 %d 水準は JSON にあります)。",
+        "by_all": "独自の曲線を持つ水準をすべて表示。",
+        "by_noband": "帯なし (件数の多い水準以外)",
         "effects": "効果", "eff_x_log": "単価への効果 (%)", "eff_x": "単価への効果",
         "eff_ref": "基準 (0)",
         "eff_note": "点は係数、ひげは ±1.96 標準誤差、括弧内は件数です。",

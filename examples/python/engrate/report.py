@@ -39,6 +39,7 @@ else:  # run as a file, or loaded by engrate-report with its directory on the pa
 
 BLUE, LIGHT, ORANGE, GREY = "#1f5fbf", "#a9c4ec", "#d9730d", "#8a8a8a"
 MAX_ROWS = 60  # levels per dot-and-whisker figure
+MAX_CURVES = 12  # levels' curves drawn for a curve that varies by a level
 
 
 class Error(Exception):
@@ -258,18 +259,12 @@ def _cv(ctx):
 
 
 def _curve(ctx, inp):
-    d, t = ctx.d, ctx.t
+    t = ctx.t
     pts = inp.get("curve") or []
-    base = d.get("base")
     fig = _figure(6.2, 3.4)
     ax = fig.subplots()
     xs = [p[0] for p in pts]
-    if base is not None and math.isfinite(base):
-        conv = (lambda v: base * math.exp(v)) if ctx.log else (lambda v: base + v)
-        ylab = t["curve_y"]
-        _money_axis(ctx, ax.yaxis)
-    else:
-        conv, ylab = (lambda v: v), t["curve_eff"] % ctx.scale_word()
+    conv, ylab = _curve_conv(ctx, ax)
     ax.fill_between(xs, [conv(p[1] - 1.96 * p[2]) for p in pts],
                     [conv(p[1] + 1.96 * p[2]) for p in pts], color=LIGHT, alpha=0.6, lw=0,
                     label=t["curve_band"])
@@ -284,6 +279,58 @@ def _curve(ctx, inp):
     ax.set_title(ctx.input_name(inp), loc="left")
     ax.legend(loc="best")
     return fig
+
+
+def _curve_conv(ctx, ax):
+    """How a curve's effects are shown: as the typical listing's estimate (in money) when
+    the report has it, else as effects; and the axis label."""
+    base = ctx.d.get("base")
+    if base is not None and math.isfinite(base):
+        _money_axis(ctx, ax.yaxis)
+        return ((lambda v: base * math.exp(v)) if ctx.log else (lambda v: base + v),
+                ctx.t["curve_y"])
+    return (lambda v: v), ctx.t["curve_eff"] % ctx.scale_word()
+
+
+def _by_level(ctx, inp, by):
+    """A curve that varies by a level: small panels, one per level (those with most rows,
+    at most MAX_CURVES), each with its band and the pooled curve dashed; the caption."""
+    t = ctx.t
+    levels = inp["level_curves"]  # the largest levels first
+    shown = levels[:MAX_CURVES]
+    cols = min(4, len(shown))
+    rows = (len(shown) + cols - 1) // cols
+    fig = _figure(9.4, 0.4 + 2.0 * rows)
+    axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
+    pooled = inp.get("curve") or []
+    for k, ax in enumerate(axes.flat):
+        if k >= len(shown):
+            ax.set_visible(False)
+            continue
+        lv = shown[k]
+        conv, ylab = _curve_conv(ctx, ax)
+        pts = lv["curve"]
+        xs = [p[0] for p in pts]
+        if all(p[2] is not None for p in pts):
+            ax.fill_between(xs, [conv(p[1] - 1.96 * p[2]) for p in pts],
+                            [conv(p[1] + 1.96 * p[2]) for p in pts], color=LIGHT, alpha=0.6,
+                            lw=0)
+        else:
+            ax.text(0.02, 0.04, t["by_noband"], transform=ax.transAxes, fontsize=6.5,
+                    color=GREY)
+        ax.plot([p[0] for p in pooled], [conv(p[1]) for p in pooled], color=GREY, lw=1,
+                ls="--")
+        ax.plot(xs, [conv(p[1]) for p in pts], color=BLUE, lw=1.6)
+        ax.set_title("%s (%s)" % (ctx.level_name(lv), _num(lv.get("count"))), loc="left",
+                     fontsize=8.5)
+        if k % cols == 0:
+            ax.set_ylabel(ylab, fontsize=7.5)
+        if k >= len(shown) - cols:
+            ax.set_xlabel(ctx.input_name(inp), fontsize=7.5)
+        ax.tick_params(labelsize=7)
+    most = t["by_most"] % (len(shown), len(levels)) if len(levels) > len(shown) \
+        else t["by_all"]
+    return fig, t["by_note"] % (ctx.input_name(inp), most)
 
 
 def _rows(rows, cut_text, keep):
@@ -500,6 +547,12 @@ def _body(ctx):
         cap = t["missing"] % _num(inp["missing"]) if inp.get("missing") else ""
         out.append(_fig_html(ctx, "fig-curve-" + inp["id"], _curve(ctx, inp),
                              ctx.input_name(inp), cap))
+        if inp.get("by") and inp.get("level_curves"):
+            by = next((i for i in inputs if i.get("id") == inp["by"]), {"id": inp["by"]})
+            fig, cap = _by_level(ctx, inp, by)
+            title = t["by_title"] % (ctx.input_name(inp), ctx.input_name(by))
+            out.append(_fig_html(ctx, "fig-curve-%s-by-%s" % (inp["id"], inp["by"]), fig,
+                                 title, cap))
     levelled = [i for i in inputs if i.get("kind") in ("categorical", "set")]
     for title, draw, what, note in ((t["effects"], _effects, "effects", t["eff_note"]),
                                     (t["residuals"], _residuals, "residuals",
