@@ -10,4 +10,5 @@ endif
 tools_engrate_train_CPPFLAGS = $(AM_CPPFLAGS) $(ENGRATE_REPORT_CPPFLAGS)
 dist_man1_MANS += tools/engrate-train.1
 
-EXTRA_DIST += docs/training.md docs/report.png docs/report-ja-effects.png
+EXTRA_DIST += docs/training.md docs/report.png docs/report-ja-effects.png \
+	docs/report-by-country.png

@@ -7,9 +7,10 @@ REPORT.json is what `engrate-train --report-json` writes (or engrate.train's rep
 page has the data and the model in a few lines, then figures drawn with matplotlib and
 embedded as SVG (no other file, nothing fetched): predicted against actual and the
 interval's coverage by decile of the held-out prediction, the cross-validation curve
-with the lambda chosen, each numeric input's curve with its standard-error band, each
-categorical and set input's effects (dot and whisker, sorted), residuals by level, the
-rows skipped, the levels dropped and the notes. --lang ja labels everything in Japanese,
+with the lambda chosen, each numeric input's curve with its standard-error band (and a
+panel per level, the MAX_CURVES largest, when it varies by a level), each categorical
+and set input's effects (dot and whisker, sorted), residuals by level, the rows skipped,
+the levels dropped and the notes. --lang ja labels everything in Japanese,
 levels by their Japanese names, in a font Debian ships (fonts-noto-cjk).
 
 In Jupyter, engrate.Report(path_or_json) shows the same page inline (_repr_html_).
@@ -292,6 +293,20 @@ def _curve_conv(ctx, ax):
     return (lambda v: v), ctx.t["curve_eff"] % ctx.scale_word()
 
 
+def _clip(s, width):
+    """s cut to `width` columns (a wide character, as in Japanese, counts two), with an
+    ellipsis when cut: a small panel's title."""
+    import unicodedata
+    cols = [2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s]
+    if sum(cols) <= width:
+        return s
+    used = n = 0
+    while used + cols[n] <= width - 1:
+        used += cols[n]
+        n += 1
+    return s[:n] + "…"
+
+
 def _by_level(ctx, inp, by):
     """A curve that varies by a level: small panels, one per level (those with most rows,
     at most MAX_CURVES), each with its band and the pooled curve dashed; the caption."""
@@ -321,8 +336,8 @@ def _by_level(ctx, inp, by):
         ax.plot([p[0] for p in pooled], [conv(p[1]) for p in pooled], color=GREY, lw=1,
                 ls="--")
         ax.plot(xs, [conv(p[1]) for p in pts], color=BLUE, lw=1.6)
-        ax.set_title("%s (%s)" % (ctx.level_name(lv), _num(lv.get("count"))), loc="left",
-                     fontsize=8.5)
+        ax.set_title("%s (%s)" % (_clip(ctx.level_name(lv), 22), _num(lv.get("count"))),
+                     loc="left", fontsize=8.5)
         if k % cols == 0:
             ax.set_ylabel(ylab, fontsize=7.5)
         if k >= len(shown) - cols:
