@@ -4,8 +4,10 @@
  * and a penalty by a second method, the covariance s^2 H C H formed here in long double
  * with a Gauss-Jordan inverse instead of the library's refined Cholesky solves. Also: the
  * report's base is the model's, its size does not grow with the rows, and it does not
- * depend on the number of threads. tests/report_json.py checks the held-out parts
- * (cross-validated deciles, coverage, residuals) with numpy. */
+ * depend on the number of threads; a curve that varies by 300 levels has their curves
+ * largest first, bands for the largest. tests/report_json.py checks the held-out parts
+ * (cross-validated deciles, coverage, residuals) with numpy, tests/report_by_level.py
+ * the level curves' values and bands. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <math.h>
@@ -397,6 +399,60 @@ START_TEST(size_and_threads)
 }
 END_TEST
 
+/* 300 groups, group k with 2 + k % 4 rows (x from 1 up, y = k + (2 + k % 7) x with a
+ * wobble), the slope varying by group: a level curve for each group with a deviation,
+ * most rows first (ties in the model's order), and bands for the 256 largest only
+ * (vary=slope: one deviation term each), the rest null. Each curve passes through 0 at
+ * the reference with standard error 0 there. */
+START_TEST(level_curves_largest_first)
+{
+    size_t cap = 1 << 16, o = 0;
+    char *csv = malloc(cap);
+    ck_assert_ptr_nonnull(csv);
+    o += (size_t)snprintf(csv, cap, "g,x,y\n");
+    for (int k = 0; k < 300; k++)
+        for (int i = 0; i < 2 + k % 4; i++)
+            o += (size_t)snprintf(csv + o, cap - o, "g%03d,%d,%g\n", k, i + 1,
+                                  k + (2 + k % 7) * (i + 1) + ((i + k) % 3 - 1) * 0.25);
+    ck_assert_uint_lt(o, cap - 1);
+    const char *const kv[] = {"categorical", "g", "numeric", "x:by=g", "target", "y",
+                              "transform", "none", "min-count", "1", "lambda", "1",
+                              "by-penalty", "1", "folds", "0", NULL};
+    engrate_train_report *r;
+    engrate_model *m = train_buf(csv, kv, &r);
+    const er_report_input *x = input(r, "x");
+    ck_assert_str_eq(x->by, "g");
+    ck_assert_uint_ge(x->n_by_levels, 290);
+    size_t banded = 0;
+    for (size_t k = 0; k < x->n_by_levels; k++) {
+        const er_report_curve *c = &x->by_levels[k];
+        if (k > 0) {
+            const er_report_curve *p = &x->by_levels[k - 1];
+            ck_assert(c->count < p->count ||
+                      (c->count == p->count && strcmp(c->id, p->id) > 0));
+        }
+        int nan_se = 0, at_ref = 0;
+        for (size_t i = 0; i < c->n_curve; i++) {
+            const double *pt = &c->curve[3 * i];
+            nan_se += isnan(pt[2]);
+            if (pt[0] == x->reference) {
+                at_ref = 1;
+                ck_assert_double_eq(pt[1], 0);
+                ck_assert(pt[2] == 0 || isnan(pt[2]));
+            }
+        }
+        ck_assert(at_ref);
+        ck_assert(nan_se == 0 || nan_se == (int)c->n_curve);
+        banded += nan_se == 0;
+        ck_assert_int_eq(nan_se == 0, k < 256); /* the largest first */
+    }
+    ck_assert_uint_eq(banded, 256);
+    engrate_model_free(m);
+    engrate_train_report_free(r);
+    free(csv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("report");
@@ -407,6 +463,7 @@ int main(void)
     tcase_add_test(tc, dropped_level_by_hand);
     tcase_add_loop_test(tc, curve_band_second_method, 0, 2);
     tcase_add_test(tc, size_and_threads);
+    tcase_add_test(tc, level_curves_largest_first);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
