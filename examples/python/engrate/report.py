@@ -315,7 +315,9 @@ def _by_level(ctx, inp, by):
     shown = levels[:MAX_CURVES]
     cols = min(4, len(shown))
     rows = (len(shown) + cols - 1) // cols
-    fig = _figure(9.4, 0.4 + 2.0 * rows)
+    fig = _figure(9.4, 0.6 + 2.0 * rows)
+    fig.suptitle(t["by_title"] % (ctx.input_name(inp), ctx.input_name(by)), x=0.01,
+                 ha="left", fontsize=10, fontweight="bold")
     axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     pooled = inp.get("curve") or []
     for k, ax in enumerate(axes.flat):
