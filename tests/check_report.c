@@ -4,7 +4,7 @@
  * and a penalty by a second method, the covariance s^2 H C H formed here in long double
  * with a Gauss-Jordan inverse instead of the library's refined Cholesky solves. Also: the
  * report's base is the model's, its size does not grow with the rows, and it does not
- * depend on the number of threads; a curve that varies by 300 levels has their curves
+ * depend on the number of threads; a curve that varies by 18 levels has their curves
  * largest first, bands for the largest. tests/report_json.py checks the held-out parts
  * (cross-validated deciles, coverage, residuals) with numpy, tests/report_by_level.py
  * the level curves' values and bands. */
@@ -399,30 +399,33 @@ START_TEST(size_and_threads)
 }
 END_TEST
 
-/* 300 groups, group k with 2 + k % 4 rows (x from 1 up, y = k + (2 + k % 7) x with a
- * wobble), the slope varying by group: a level curve for each group with a deviation,
- * most rows first (ties in the model's order), and bands for the 256 largest only
- * (vary=slope: one deviation term each), the rest null. Each curve passes through 0 at
- * the reference with standard error 0 there. */
+/* 18 groups, each with x = 0, 1, ..., 16 (and k % 4 of them again, for counts that
+ * differ), y = k + (2 + k % 7) x with a wobble, the whole curve varying by group over 15
+ * knots (vary=knots: 16 deviation terms a level): a level curve for each group, most
+ * rows first (ties in the model's order), and bands for the 16 largest only (their 256
+ * deviation terms), the other two null. Each curve is 0 at the reference, its standard
+ * error 0 there. */
 START_TEST(level_curves_largest_first)
 {
     size_t cap = 1 << 16, o = 0;
     char *csv = malloc(cap);
     ck_assert_ptr_nonnull(csv);
     o += (size_t)snprintf(csv, cap, "g,x,y\n");
-    for (int k = 0; k < 300; k++)
-        for (int i = 0; i < 2 + k % 4; i++)
-            o += (size_t)snprintf(csv + o, cap - o, "g%03d,%d,%g\n", k, i + 1,
-                                  k + (2 + k % 7) * (i + 1) + ((i + k) % 3 - 1) * 0.25);
+    for (int k = 0; k < 18; k++)
+        for (int i = 0; i < 17 + k % 4; i++)
+            o += (size_t)snprintf(csv + o, cap - o, "g%02d,%d,%g\n", k, i % 17,
+                                  k + (2 + k % 7) * (i % 17) + ((i + k) % 3 - 1) * 0.25);
     ck_assert_uint_lt(o, cap - 1);
-    const char *const kv[] = {"categorical", "g", "numeric", "x:by=g", "target", "y",
-                              "transform", "none", "min-count", "1", "lambda", "1",
-                              "by-penalty", "1", "folds", "0", NULL};
+    const char *const kv[] = {"categorical", "g", "numeric",
+                              "x:knots=0.5,1.5,2.5,3.5,4.5,5.5,6.5,7.5,8.5,9.5,10.5,11.5,"
+                              "12.5,13.5,14.5:by=g:vary=knots",
+                              "target", "y", "transform", "none", "min-count", "1", "lambda",
+                              "1", "by-penalty", "1", "folds", "0", NULL};
     engrate_train_report *r;
     engrate_model *m = train_buf(csv, kv, &r);
     const er_report_input *x = input(r, "x");
     ck_assert_str_eq(x->by, "g");
-    ck_assert_uint_ge(x->n_by_levels, 290);
+    ck_assert_uint_eq(x->n_by_levels, 18);
     size_t banded = 0;
     for (size_t k = 0; k < x->n_by_levels; k++) {
         const er_report_curve *c = &x->by_levels[k];
@@ -444,9 +447,9 @@ START_TEST(level_curves_largest_first)
         ck_assert(at_ref);
         ck_assert(nan_se == 0 || nan_se == (int)c->n_curve);
         banded += nan_se == 0;
-        ck_assert_int_eq(nan_se == 0, k < 256); /* the largest first */
+        ck_assert_int_eq(nan_se == 0, k < 16); /* the largest first */
     }
-    ck_assert_uint_eq(banded, 256);
+    ck_assert_uint_eq(banded, 16);
     engrate_model_free(m);
     engrate_train_report_free(r);
     free(csv);
