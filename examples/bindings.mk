@@ -26,8 +26,8 @@ tests_libengrate_major1_la_LIBADD = lib/libengrate.la
 AM_TESTS_ENVIRONMENT = RUBY='$(RUBY)'; export RUBY; \
 	MAKE='$(MAKE)' CC='$(CC)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)'; \
 	PKG_CONFIG='$(PKG_CONFIG)' libdir='$(libdir)' pkgdatadir='$(pkgdatadir)'; \
-	pythondir='$(pythondir)' rubydir='$(rubydir)'; \
-	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir;
+	pythondir='$(pythondir)' rubydir='$(rubydir)' bindir='$(bindir)'; \
+	export MAKE CC CFLAGS LDFLAGS PKG_CONFIG libdir pkgdatadir pythondir rubydir bindir;
 
 # make install puts the bindings where the interpreters look (configure says where:
 # --with-pythondir, --with-rubydir); the library itself they find through ldconfig, and
@@ -38,7 +38,8 @@ PYTHON_PACKAGE = examples/python/engrate/__init__.py examples/python/engrate/_ra
 	examples/python/engrate/_model.py examples/python/engrate/_estimate.py \
 	examples/python/engrate/_columns.py examples/python/engrate/_batch.py \
 	examples/python/engrate/_predict.py examples/python/engrate/_train.py \
-	examples/python/engrate/_whatif.py examples/python/engrate/dask.py
+	examples/python/engrate/_whatif.py examples/python/engrate/dask.py \
+	examples/python/engrate/report.py examples/python/engrate/_report_text.py
 PYTHON_TESTS = examples/python/testsupport.py examples/python/test_engrate.py \
 	examples/python/test_lifetime.py examples/python/test_pickle.py \
 	examples/python/test_pandas.py examples/python/test_whatif.py \
@@ -47,6 +48,9 @@ if INSTALL_PYTHON
 engratepydir = $(pythondir)/engrate
 engratepy_DATA = $(PYTHON_PACKAGE)
 nodist_engratepy_DATA = examples/python/engrate/_paths.py
+# engrate-report, the report's drawer: it runs engrate/report.py where it is installed.
+bin_SCRIPTS = examples/python/engrate-report
+man1_MANS = examples/python/engrate-report.1
 endif
 # Made again whenever configure runs (a new libdir comes with a new Makefile).
 examples/python/engrate/_paths.py: $(srcdir)/examples/python/engrate/_paths.py.in Makefile
@@ -54,11 +58,17 @@ examples/python/engrate/_paths.py: $(srcdir)/examples/python/engrate/_paths.py.i
 	sed -e 's|@libdir[@]|$(libdir)|g' $(srcdir)/examples/python/engrate/_paths.py.in \
 	  >$@.tmp && mv -f $@.tmp $@
 CLEANFILES += examples/python/engrate/_paths.py examples/python/engrate/_paths.py.tmp
+examples/python/engrate-report: $(srcdir)/examples/python/engrate-report.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) examples/python && \
+	sed -e 's|@PYTHON3[@]|$(PYTHON3)|g' -e 's|@pythondir[@]|$(pythondir)|g' \
+	  $(srcdir)/examples/python/engrate-report.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+CLEANFILES += examples/python/engrate-report
 
 EXTRA_DIST += docs/bindings.md docs/pandas.md $(PYTHON_PACKAGE) $(PYTHON_TESTS) \
 	examples/python/engrate/_paths.py.in examples/python/estimate.py \
 	examples/python/estimate_whatif.py \
 	examples/python/python.test examples/python/dask.test examples/python/valgrind.sh \
+	examples/python/engrate-report.in examples/python/engrate-report.1 \
 	examples/c/estimate.c examples/c/install-check.sh \
 	bench/ffi-bench.sh bench/ffi-bench.py bench/ffi-bench.rb bench/ffi-bench.c \
 	bench/predict-bench.py

@@ -103,7 +103,8 @@ ENGRATE_API double engrate_train_report_std_error(const engrate_train_report *re
  * error), the choice of lambda. */
 ENGRATE_API size_t engrate_train_report_note_count(const engrate_train_report *report);
 ENGRATE_API const char *engrate_train_report_note(const engrate_train_report *report, size_t i);
-/* The report as one JSON object (see docs/training.md), and as the few lines of text
+/* The report as one JSON object (docs/training.md, "The report", lists its keys, the
+ * figures' data among them: engrate-report draws it), and as the few lines of text
  * engrate-train prints; both owned by the report. */
 ENGRATE_API const char *engrate_train_report_json(const engrate_train_report *report);
 ENGRATE_API const char *engrate_train_report_summary(const engrate_train_report *report);

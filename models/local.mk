@@ -43,6 +43,13 @@ check-jp-model-rebuild: models/jp-freelance.model
 	else echo "FAIL: models/jp-freelance.model differs when rebuilt"; exit 1; fi
 .PHONY: check-jp-model-rebuild
 
+# The default model's training report, which tests/report.test draws.
+models/jp-freelance.report.json: $(JP_INPUTS) tools/engrate-train$(EXEEXT)
+	$(AM_V_GEN)$(JP_TRAIN) models/jp-freelance.report.model --report-json $@ && \
+	rm -f models/jp-freelance.report.model
+check_DATA = models/jp-freelance.report.json
+CLEANFILES += models/jp-freelance.report.json tests/report-*.png
+
 # Built with the programs, so that the estimator can run on it straight after `make`.
 all-local: models/jp-freelance.model
 

@@ -3,7 +3,8 @@
  * models/jp-freelance with its levels file, on one thread (5-fold cross-validation
  * choosing lambda) and on two (3 folds, lambda given); made-up data with bad rows
  * skipped and lambda by GCV, and from a file on two threads; runs that fail, on a bad row
- * and on a collinear design; and a spreadsheet export as it comes: EUC-JP, Japanese
+ * and on a collinear design; a curve that varies by role (its deviations, the search of
+ * their penalty, the report's level curves); and a spreadsheet export as it comes: EUC-JP, Japanese
  * labels, look-alike spellings, 80万円, missing values imputed (chaos_ops.c says how an
  * operation runs). */
 #define _GNU_SOURCE 1
@@ -88,7 +89,7 @@ static engrate_model *train(const train_case *tc, const engrate_train_options *o
 
 /* ---- Runs --------------------------------------------------------------------------- */
 
-static char *ref_train[7]; /* options, then each case */
+static char *ref_train[8]; /* options, then each case */
 
 /* Options made with allocations failing must train the model the reference ones do. */
 static int op_options(chaos_ctx *c)
@@ -169,8 +170,10 @@ static const train_case train_cases[] = {
     {"train synth file t2", 0, "2", "3", "0.5", 1, 0, 1, NULL, 0},
     {"train synth bad row", 0, "1", NULL, NULL, 0, 1, 0, NULL, ENGRATE_E_NUMBER},
     {"train synth collinear", 0, "1", "0", "0", 0, 1, 1, "years2", ENGRATE_E_SINGULAR},
+    /* a curve that varies by role: its deviations, their penalty's search, their report */
+    {"train synth by role", 0, "1", "3", "0.5", 0, 1, 1, "years2:knots=5:by=role", 0},
 };
-static char *ref_train_report[6];
+static char *ref_train_report[7];
 
 static int op_train0(chaos_ctx *c)
 {
@@ -195,6 +198,10 @@ static int op_train4(chaos_ctx *c)
 static int op_train5(chaos_ctx *c)
 {
     return train_op(c, &train_cases[5], &ref_train[6], &ref_train_report[5]);
+}
+static int op_train6(chaos_ctx *c)
+{
+    return train_op(c, &train_cases[6], &ref_train[7], &ref_train_report[6]);
 }
 
 /* ---- Data as it comes ---------------------------------------------------------------- */
@@ -280,7 +287,8 @@ const chaos_op chaos_train_ops[] = {
     {"train options", op_options},        {"train jp levels t1", op_train0},
     {"train jp levels t2", op_train1},    {"train synth gcv", op_train2},
     {"train synth file t2", op_train3},   {"train synth bad row", op_train4},
-    {"train synth collinear", op_train5}, {"train spreadsheet euc-jp", op_train_spreadsheet},
+    {"train synth collinear", op_train5}, {"train synth by role", op_train6},
+    {"train spreadsheet euc-jp", op_train_spreadsheet},
 };
 const size_t chaos_n_train_ops = sizeof chaos_train_ops / sizeof chaos_train_ops[0];
 

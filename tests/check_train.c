@@ -544,7 +544,7 @@ START_TEST(condition_number_of_a_known_matrix)
     const double pen[3] = {1, 1, 1};
     er_fit_spec spec = {3, cols, pen, 0};
     double beta[3];
-    er_fit_result res = {beta, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    er_fit_result res = {.beta = beta};
     engrate_error err;
     ck_assert_int_eq(er_fit_solve(&a, &spec, 0, &res, NULL, &err), 0);
     ck_assert_double_eq_tol(res.cond, 1938.0 / 235.0, 1e-12 * 1938.0 / 235.0);

@@ -3,14 +3,18 @@
 if HAVE_CHECK
 check_PROGRAMS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_acc \
-	tests/check_bylevel
+	tests/check_report tests/check_bylevel
 TESTS += tests/check_util tests/check_model tests/check_names tests/check_estimate \
 	tests/check_typed tests/check_whatif tests/check_csv tests/check_train tests/check_acc \
-	tests/check_bylevel
+	tests/check_report tests/check_bylevel
 endif
 TESTS += tests/cli.test tests/symbols.test tests/jp-model.test tests/train-progress.test \
 	tests/api-misuse.test \
-	tests/train-cases.test tests/train-parts.test
+	tests/train-cases.test tests/train-parts.test tests/report.test tests/report-1m.test
+# report-1m.test's file of a million rows.
+check_PROGRAMS += tests/report-rows
+tests_report_rows_SOURCES = tests/report-rows.c
+tests_report_rows_LDADD = $(LIBM)
 
 TEST_EXTENSIONS = .test
 # check's timeouts only guard against a hang: a loaded machine, valgrind or a sanitizer
@@ -65,6 +69,12 @@ tests_check_acc_SOURCES = tests/check_acc.c tests/testutil.h
 tests_check_acc_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
 tests_check_acc_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
 tests_check_acc_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
+
+# The report's figures, read from the report's structure (train.h).
+tests_check_report_SOURCES = tests/check_report.c tests/testutil.h
+tests_check_report_CPPFLAGS = $(ENGRATE_TRAIN_CHECK_CPPFLAGS)
+tests_check_report_CFLAGS = $(ENGRATE_CHECK_CFLAGS)
+tests_check_report_LDADD = $(ENGRATE_TRAIN_INTERNAL_LIBS) $(CHECK_LIBS)
 # Curves that vary by a level: the library's breakdown and the trainer's fit, through the
 # public interfaces of both libraries.
 tests_check_bylevel_SOURCES = tests/check_bylevel.c tests/testutil.h
@@ -74,4 +84,5 @@ tests_check_bylevel_LDADD = lib/train/libengrate-train.la $(ENGRATE_CHECK_LIBS)
 EXTRA_DIST += tests/cli.test tests/symbols.test tests/symbols.txt tests/symbols-train.txt \
 	tests/data tests/jp-model.test tests/jp_model.py tests/train-progress.test \
 	tests/api-misuse.test tests/api-misuse.c \
-	tests/train-cases.test tests/train-parts.test tests/so2016.py
+	tests/train-cases.test tests/train-parts.test tests/so2016.py tests/report.test \
+	tests/report-1m.test tests/report_json.py tests/report_by_level.py tests/report_browser.py

@@ -1,7 +1,8 @@
 /* engrate-train: fit an engrate model file from a CSV file. A thin layer over the
  * library's engrate_train_* API: the flags become training options, the library reads and
  * fits, and this program prints the summary, writes the JSON report and saves the model
- * (atomically, through engrate_model_save). */
+ * (atomically, through engrate_model_save); with --report-html it hands the JSON report to
+ * engrate-report (report-html.c). In parts (--scan, --partial, --merge): train-parts.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <stdio.h>
@@ -14,9 +15,10 @@
 #include <engrate.h>
 #include <engrate_train.h>
 
+#include "report-html.h"
 #include "train-parts.h"
 
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NO_HTML = 3 };
 
 static const char usage[] =
     "Usage: engrate-train -o MODEL [--target COL] [--transform log|none] [--weight COL]\n"
@@ -29,7 +31,8 @@ static const char usage[] =
     "                     [--encoding NAME] [--delimiter C] [--levels FILE]\n"
     "                     [--meta KEY=VALUE]... [--source TEXT]...\n"
     "                     [--threads N] [--folds-by content|order] [--schema SCAN]\n"
-    "                     [--report-json FILE] [--quiet] DATA.csv...\n"
+    "                     [--report-json FILE] [--report-html FILE] [--report-lang en|ja]\n"
+    "                     [--quiet] DATA.csv...\n"
     "       engrate-train --scan OUT.scan [options] DATA.csv...\n"
     "       engrate-train --partial OUT.acc [-o MODEL] [options] DATA.csv...\n"
     "       engrate-train --merge (-o MODEL | --partial OUT.acc | --scan OUT.scan) [options]\n"
@@ -75,19 +78,23 @@ static const char usage[] =
     "      --partial OUT      write the sums of the data (a partial), to merge later\n"
     "      --merge            the inputs are scans or partials: merge them in order\n"
     "      --report-json FILE write the training report as JSON\n"
+    "      --report-html FILE draw it as one HTML page with figures (needs engrate-report,\n"
+    "                         installed with the Python binding and python3-matplotlib)\n"
+    "      --report-lang L    the page's language: en (default) or ja\n"
     "  -q, --quiet            no summary, no progress bar\n"
     "  -h, --help             this help\n"
     "  -V, --version          the version\n"
     "\n"
     "Exit status: 0 success, 1 the data cannot be read or fitted or the model not written,\n"
-    "2 usage error.\n";
+    "2 usage error, 3 the model was written but the HTML report was not.\n";
 
 enum {
     OPT_TARGET = 256, OPT_TRANSFORM, OPT_WEIGHT, OPT_CATEGORICAL, OPT_SET, OPT_NUMERIC,
     OPT_NO_INTERCEPT, OPT_LAMBDA, OPT_FOLDS, OPT_MIN_COUNT, OPT_INTERVAL, OPT_NAME,
     OPT_SKIP, OPT_LEVELS, OPT_META, OPT_SOURCE, OPT_THREADS, OPT_REPORT, OPT_SAMPLE,
     OPT_MAX_SKIPPED, OPT_MISSING, OPT_ENCODING, OPT_DELIMITER, OPT_FOLDS_BY, OPT_SCHEMA,
-    OPT_BY_PENALTY, OPT_SCAN, OPT_PARTIAL, OPT_MERGE
+    OPT_BY_PENALTY, OPT_SCAN, OPT_PARTIAL, OPT_MERGE, OPT_HTML,
+    OPT_LANG
 };
 
 static const struct option longopts[] = {
@@ -121,6 +128,8 @@ static const struct option longopts[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"report-json", required_argument, NULL, OPT_REPORT},
+    {"report-html", required_argument, NULL, OPT_HTML},
+    {"report-lang", required_argument, NULL, OPT_LANG},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -189,9 +198,10 @@ static int name_from_output(engrate_train_options *opts, const char *output)
 }
 
 /* One CSV file, one model: the single pass. */
-static int train_one(const char *data, const char *output, const char *report_path,
-                     int quiet, engrate_train_options *opts)
+static int train_one(const parts_job *job, engrate_train_options *opts)
 {
+    const char *data = job->inputs[0], *output = job->model, *report_path = job->report;
+    int quiet = job->quiet;
     engrate_error err;
     progress prog = {0, {0, 0}, 0};
     struct stat st;
@@ -203,9 +213,12 @@ static int train_one(const char *data, const char *output, const char *report_pa
     if (report && !quiet)
         fputs(engrate_train_report_summary(report), stderr);
     engrate_error report_err;
+    int json_saved = 0;
     if (report && report_path && engrate_train_report_save(report, report_path, &report_err)) {
         fprintf(stderr, "engrate-train: the report: %s\n", report_err.text);
         status = EXIT_FAIL;
+    } else {
+        json_saved = report && report_path;
     }
     if (!model) {
         fprintf(stderr, "engrate-train: %s\n", err.text);
@@ -216,6 +229,10 @@ static int train_one(const char *data, const char *output, const char *report_pa
     } else if (!quiet) {
         fprintf(stderr, "model written to %s\n", output);
     }
+    if (report && job->html &&
+        report_html(report, job->html, job->lang, json_saved ? report_path : NULL, quiet) &&
+        status == 0)
+        status = EXIT_NO_HTML;
     engrate_model_free(model);
     engrate_train_report_free(report);
     return status;
@@ -236,6 +253,7 @@ static const char *check_job(const parts_job *job)
 int main(int argc, char **argv)
 {
     parts_job job = {0};
+    job.lang = "en";
     int named = 0, c;
     engrate_error err;
     engrate_train_options *opts = engrate_train_options_new();
@@ -258,6 +276,14 @@ int main(int argc, char **argv)
         case OPT_SCAN: job.scan = optarg; continue;
         case OPT_PARTIAL: job.partial = optarg; continue;
         case OPT_MERGE: job.merge = 1; continue;
+        case OPT_HTML: job.html = optarg; continue;
+        case OPT_LANG:
+            job.lang = optarg;
+            if (strcmp(optarg, "en") && strcmp(optarg, "ja")) {
+                fprintf(stderr, "engrate-train: --report-lang: '%s' is not en or ja\n", optarg);
+                status = EXIT_USAGE;
+            }
+            continue;
         default:
             if (key)
                 break;
@@ -280,7 +306,7 @@ int main(int argc, char **argv)
     if (status < 0 && job.model && !named)
         status = name_from_output(opts, job.model) ? EXIT_USAGE : -1;
     if (status < 0 && !job.scan && !job.partial && !job.merge && job.n_inputs == 1)
-        status = train_one(job.inputs[0], job.model, job.report, job.quiet, opts);
+        status = train_one(&job, opts);
     else if (status < 0)
         status = run_parts(&job, opts);
     engrate_train_options_free(opts);

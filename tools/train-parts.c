@@ -10,6 +10,7 @@
 #include <engrate.h>
 #include <engrate_train.h>
 
+#include "report-html.h"
 #include "train-parts.h"
 
 /* The accumulator of input i: scanned, accumulated, or loaded. */
@@ -94,6 +95,10 @@ static int solve(const parts_job *job, const engrate_train_acc *all,
     } else if (!job->quiet) {
         fprintf(stderr, "model written to %s\n", job->model);
     }
+    if (report && job->html &&
+        report_html(report, job->html, job->lang, status ? NULL : job->report, job->quiet) &&
+        status == 0)
+        status = 3;
     engrate_model_free(m);
     engrate_train_report_free(report);
     return status;

@@ -10,13 +10,16 @@ typedef struct parts_job {
     const char *partial;  /* --partial OUT: write the partial (or the partials merged) */
     const char *model;    /* -o MODEL: solve and write the model */
     const char *report;   /* --report-json FILE */
+    const char *html;     /* --report-html FILE (report-html.h) */
+    const char *lang;     /* --report-lang: en or ja */
     int merge;            /* --merge: the inputs are accumulator files, not CSV */
     int quiet;
     char **inputs;
     int n_inputs;
 } parts_job;
 
-/* Run the job with the options; the exit status (0, 1). Messages on stderr. */
+/* Run the job with the options; the exit status (0, 1, or 3 when only the HTML report
+ * could not be drawn). Messages on stderr. */
 int run_parts(const parts_job *job, engrate_train_options *opts);
 
 #endif

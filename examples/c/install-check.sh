@@ -98,6 +98,18 @@ print("%.0f %.0f %.0f" % (r.estimate, r.low, r.high))' "$tmp$pythondir" \
           "$tmp$pkgdatadir/example.model") || fail "the installed Python package"
     [ "$out" = "1143953 936589 1397227" ] || fail "the installed Python package gives $out"
     ok "the installed Python package ($pythondir): $out"
+    # engrate-report runs engrate/report.py where it is installed: run it from $tmp with
+    # that path moved there too (the script is tiny; the path is what can go wrong).
+    if [ -n "${bindir:-}" ]; then
+        script="$tmp$bindir/engrate-report"
+        [ -x "$script" ] || fail "no engrate-report in $tmp$bindir"
+        grep -q "\"$pythondir/engrate\"" "$script" ||
+            fail "engrate-report does not look in $pythondir/engrate"
+        sed "s|\"$pythondir/|\"$tmp$pythondir/|" "$script" > "$tmp/engrate-report"
+        PYTHONDONTWRITEBYTECODE=1 "$PYTHON3" "$tmp/engrate-report" --help >/dev/null ||
+            fail "the installed engrate-report does not run"
+        ok "engrate-report installed in $bindir, running $pythondir/engrate/report.py"
+    fi
 fi
 if [ -z "$static" ] && [ -n "${RUBY:-}" ] && [ -n "${rubydir:-}" ]; then
     [ -f "$tmp$rubydir/engrate.rb" ] || fail "no Ruby library in $tmp$rubydir"

@@ -406,35 +406,9 @@ static void put_nums(er_buf *b, const double *x, size_t n)
     er_buf_puts(b, "]");
 }
 
-/* The curve with coefficients c (data units) as [x, y] points: at min, at each knot
- * inside the range, at max; it is linear between them. */
-static void put_points(er_buf *b, const tinput *in, const double *c)
-{
-    double xs[ER_MAX_KNOTS + 2];
-    size_t n = 0;
-    xs[n++] = in->min;
-    for (size_t k = 0; k < in->n_knots; k++)
-        if (in->knots[k] > in->min && in->knots[k] < in->max)
-            xs[n++] = in->knots[k];
-    if (in->max > in->min)
-        xs[n++] = in->max;
-    er_buf_puts(b, "[");
-    for (size_t q = 0; q < n; q++) {
-        double x = xs[q], y = c[0] * x;
-        for (size_t k = 0; k < in->n_knots; k++)
-            if (x > in->knots[k])
-                y += c[k + 1] * (x - in->knots[k]);
-        er_buf_puts(b, q ? ", [" : "[");
-        put_num(b, x);
-        er_buf_puts(b, ", ");
-        put_num(b, y);
-        er_buf_puts(b, "]");
-    }
-    er_buf_puts(b, "]");
-}
-
 /* One level's curve: its id, label, rows, coefficient (as the model writes it, and its
- * effect at the typical x), deviation, curve coefficients and points. */
+ * effect at the typical x), deviation and curve coefficients. The curve drawn on a grid,
+ * with its band, is the report's inputs[].level_curves (figures.c). */
 static void report_level(const trainer *t, er_buf *b, const tinput *in, uint32_t lt,
                          const double *pooled, const double *d, const double *coef)
 {
@@ -457,8 +431,6 @@ static void report_level(const trainer *t, er_buf *b, const tinput *in, uint32_t
     put_nums(b, d, in->n_knots + 1);
     er_buf_puts(b, ", \"curve\": ");
     put_nums(b, c, in->n_knots + 1);
-    er_buf_puts(b, ", \"points\": ");
-    put_points(b, in, c);
     er_buf_puts(b, "}");
 }
 
@@ -519,8 +491,6 @@ static int report_input(const trainer *t, er_buf *b, size_t i, const selection *
     report_fit(t, b, oc);
     er_buf_puts(b, ", \"pooled\": {\"curve\": ");
     put_nums(b, pooled, in->n_knots + 1);
-    er_buf_puts(b, ", \"points\": ");
-    put_points(b, in, pooled);
     er_buf_puts(b, "}, \"levels\": [");
     ordered ol = {NULL, 0};
     if (tr_order_levels(t, in->by, &ol))

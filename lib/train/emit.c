@@ -135,17 +135,22 @@ static void put_texts(er_buf *b, const char *prefix, const char *en, const char 
     }
 }
 
+const char *tr_meta(const trainer *t, size_t k)
+{
+    static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
+                                                        NULL};
+    return t->o->meta[k] ? t->o->meta[k] : defaults[k];
+}
+
 /* The [model], [training] and [interval] sections. */
 static void emit_head(trainer *t, er_buf *b, double intercept)
 {
     const engrate_train_options *o = t->o;
-    static const char *const defaults[ER_META_COUNT] = {"model", NULL, "XXX", "month", NULL,
-                                                        NULL};
     /* Version 2: every trained model has a reference profile (and may use the other
      * version-2 keys; models/FORMAT.md, "Format version 2"). */
     er_buf_puts(b, "engrate-model 2\n\n[model]\n");
     for (size_t k = 0; k < ER_META_COUNT; k++) {
-        const char *v = o->meta[k] ? o->meta[k] : defaults[k];
+        const char *v = tr_meta(t, k);
         if (v)
             er_buf_kv(b, er_meta_keys[k], v);
     }
@@ -191,8 +196,17 @@ er_dd tr_term_mean(const trainer *t, uint32_t j)
     return sw.hi > 0 ? dd_div(s, sw) : dd_make(NAN, 0);
 }
 
-/* A numeric input: its range, default and reference (the weighted mean of the column,
- * clamped: the typical value; with missing values imputed, the value imputed), knots and
+/* The weighted mean of the column, clamped: the typical value; with missing values
+ * imputed, the value imputed. */
+double tr_numeric_reference(const trainer *t, const tinput *in)
+{
+    double mean = in->miss ? in->imputed : ldexp(dd_to_d(tr_term_mean(t, in->first)), in->scale);
+    if (isnan(mean))
+        mean = in->min;
+    return mean < in->min ? in->min : mean > in->max ? in->max : mean;
+}
+
+/* A numeric input: its range, default and reference (tr_numeric_reference), knots and
  * coefficients (in the data's units), and with missing values imputed what a profile
  * without the value adds. */
 static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *coef)
@@ -202,10 +216,7 @@ static int emit_numeric(trainer *t, er_buf *b, const tinput *in, const double *c
                         "numeric input '%s' ranges over [%g, %g], beyond the model format's "
                         "limit of +-1e300: rescale the column",
                         in->label, in->min, in->max);
-    double mean = in->miss ? in->imputed : ldexp(dd_to_d(tr_term_mean(t, in->first)), in->scale);
-    if (isnan(mean))
-        mean = in->min;
-    mean = mean < in->min ? in->min : mean > in->max ? in->max : mean;
+    double mean = tr_numeric_reference(t, in);
     double c[ER_MAX_KNOTS + 1];
     for (size_t k = 0; k <= in->n_knots; k++)
         c[k] = ldexp(coef[in->first + k], t->y_scale - in->scale);
@@ -263,6 +274,42 @@ static double typical_effect(const trainer *t, const ordered *ol, const double *
             s = dd_add(s, dd_mul_d(share, c));
     }
     return dd_to_d(s);
+}
+
+/* The typical listing's estimate as the model will give it (engrate_model_base): the
+ * intercept, then each input's reference effect in input order (a numeric input's curve
+ * at its typical value, a categorical or set input's typical effect), inverse-transformed;
+ * computed here so that the report has it even when the model cannot be built. */
+int tr_report_base(trainer *t, const selection *sel, const outcome *oc)
+{
+    double *coef = calloc(t->n_terms, sizeof *coef);
+    if (!coef)
+        return ENGRATE_E_NOMEM;
+    for (size_t k = 0; k < sel->m; k++)
+        coef[sel->cols[k]] = oc->beta[k];
+    double eta = t->o->intercept ? ldexp(oc->res.b0, t->y_scale) : 0;
+    int rc = 0;
+    for (size_t i = 0; i < t->n_in && !rc; i++) {
+        const tinput *in = &t->in[i];
+        if (in->kind == ENGRATE_NUMERIC) {
+            double x = tr_numeric_reference(t, in);
+            double y = ldexp(coef[in->first], t->y_scale - in->scale) * x;
+            for (size_t k = 0; k < in->n_knots; k++)
+                if (x > in->knots[k])
+                    y += ldexp(coef[in->first + 1 + k], t->y_scale - in->scale) *
+                         (x - in->knots[k]);
+            eta += y;
+            continue;
+        }
+        ordered ol = {NULL, 0};
+        rc = tr_order_levels(t, i, &ol);
+        if (!rc)
+            eta += typical_effect(t, &ol, coef);
+        free(ol.terms);
+    }
+    free(coef);
+    t->rep->base = t->o->transform == ENGRATE_TRANSFORM_LOG ? exp(eta) : eta;
+    return rc ? ENGRATE_E_NOMEM : 0;
 }
 
 /* One [level] section: its id, its label as the data wrote it when that is not the id,

@@ -336,6 +336,46 @@ static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *
 
 /* ---- Fit --------------------------------------------------------------------------- */
 
+/* The covariance block of the coefficients res->cov_idx (a curve's terms: the report's
+ * band), s^2 u_a'C u_b with u_a = H e_a, H = (C + lambda P)^-1, from refined solves as the
+ * standard errors are (with lambda = 0, s^2 (C^-1)_ab = s^2 u_b[a]); its diagonal is what
+ * er_fit_solve squares into se. b (m) and r (m) are scratch. 0 or ENGRATE_E_NOMEM. */
+static int covariance(const factor *f, const sys *s, double lambda, double s2,
+                      er_fit_result *res, er_dd *b, double *r)
+{
+    size_t m = s->m, n = res->n_cov;
+    double *U = malloc((n * m + m + 1) * sizeof *U);
+    if (!U)
+        return ENGRATE_E_NOMEM;
+    double *cu = U + n * m; /* C u_b */
+    for (size_t c = 0; c < n; c++) {
+        for (size_t k = 0; k < m; k++)
+            b[k] = dd_make(k == res->cov_idx[c], 0);
+        refined_solve(f, s, b, U + c * m, r);
+    }
+    for (size_t bj = 0; bj < n; bj++) {
+        const double *ub = U + bj * m;
+        for (size_t k = 0; k < m; k++) {
+            double row = 0;
+            for (size_t l = 0; l < m; l++)
+                row += dd_to_d(s->C[k * m + l]) * ub[l];
+            cu[k] = row;
+        }
+        for (size_t a = 0; a <= bj; a++) {
+            const double *ua = U + a * m;
+            double v = 0;
+            if (lambda > 0)
+                for (size_t k = 0; k < m; k++)
+                    v += ua[k] * cu[k];
+            else
+                v = 0.5 * (ub[res->cov_idx[a]] + ua[res->cov_idx[bj]]);
+            res->cov[a * n + bj] = res->cov[bj * n + a] = s2 * v;
+        }
+    }
+    free(U);
+    return 0;
+}
+
 int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit_result *res,
                  const char *const *names, engrate_error *err)
 {
@@ -462,6 +502,10 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
             }
             res->se0 = sqrt(s2 * (1 / dd_to_d(s.sw) + q));
         }
+    }
+    if (res->n_cov && res->cov && covariance(&f, &s, lambda, s2, res, b, r)) {
+        rc = er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+        goto done;
     }
     rc = 0;
 done:

@@ -63,6 +63,12 @@ typedef struct er_fit_result {
     double df;           /* effective number of parameters: trace of the hat matrix */
     double cond;         /* 1-norm condition estimate of the scaled normal matrix */
     int refinements;     /* iterative refinement steps taken by the main solve */
+    /* Optionally, with se: the covariance of n_cov of the coefficients, those at the
+     * positions cov_idx[] (into cols), into cov (caller's array, n_cov x n_cov, row-major):
+     * s^2 (C + Lambda)^-1 C (C + Lambda)^-1, whose diagonal is se squared. */
+    const size_t *cov_idx;
+    size_t n_cov;
+    double *cov;
 } er_fit_result;
 
 /* Fit. Returns 0, ENGRATE_E_SINGULAR (err says how ill-conditioned, and names a constant

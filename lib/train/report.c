@@ -1,5 +1,6 @@
-/* train_report.c: the training report: its accessors, and its two renderings, a JSON
- * object (docs/training.md lists the keys) and the short text engrate-train prints. */
+/* report.c: the training report: its accessors, and its two renderings, a JSON object
+ * (docs/training.md lists the keys; figures.c computes what the plots need) and the short
+ * text engrate-train prints. */
 #include "config.h"
 
 #include <math.h>
@@ -26,6 +27,7 @@ engrate_train_report *er_report_new(void)
     for (size_t i = 0; i < sizeof nan_fields / sizeof nan_fields[0]; i++)
         *nan_fields[i] = NAN;
     r->lambda_how = "given";
+    r->base = r->min_count = r->sample_rows = NAN;
     return r;
 }
 
@@ -89,6 +91,158 @@ static void kv(er_buf *b, const char *key, double v, int comma)
     er_buf_double(b, v);
 }
 
+/* "key": "s" (null for NULL). */
+static void ks(er_buf *b, const char *key, const char *v, int comma)
+{
+    er_buf_printf(b, "%s\"%s\": ", comma ? ", " : "", key);
+    if (v)
+        er_buf_json_string(b, v);
+    else
+        er_buf_puts(b, "null");
+}
+
+static void rstat(er_buf *b, const char *key, const er_rstat *s)
+{
+    er_buf_printf(b, ", \"%s\": ", key);
+    if (s->n == 0) {
+        er_buf_puts(b, "null");
+        return;
+    }
+    er_buf_puts(b, "{");
+    kv(b, "n", s->n, 0);
+    kv(b, "weight", s->weight, 1);
+    kv(b, "mean", s->mean, 1);
+    kv(b, "sd", s->sd, 1);
+    er_buf_puts(b, "}");
+}
+
+/* The deciles of the prediction (figures.c). */
+static void render_calibration(const engrate_train_report *r, er_buf *b)
+{
+    er_buf_printf(b, ", \"calibration\": {\"held_out\": %s",
+                  r->held_out ? "true" : "false");
+    kv(b, "rows", r->sample_rows, 1);
+    er_buf_puts(b, ", \"bins\": [");
+    for (size_t i = 0; i < r->n_bins; i++) {
+        const er_report_bin *x = &r->bins[i];
+        er_buf_printf(b, "%s\n  {\"decile\": %d", i ? "," : "", x->decile);
+        kv(b, "n", x->n, 1);
+        kv(b, "weight", x->weight, 1);
+        kv(b, "predicted_min", x->pred_min, 1);
+        kv(b, "predicted_max", x->pred_max, 1);
+        kv(b, "predicted", x->predicted, 1);
+        kv(b, "actual", x->actual, 1);
+        kv(b, "coverage", x->coverage, 1);
+        er_buf_puts(b, "}");
+    }
+    er_buf_puts(b, "]}");
+}
+
+static void render_level(er_buf *b, const er_report_level *l, int comma)
+{
+    er_buf_puts(b, comma ? ",\n    {" : "\n    {");
+    ks(b, "label", l->label, 0);
+    ks(b, "id", l->id, 1);
+    ks(b, "name_en", l->name_en, 1);
+    ks(b, "name_ja", l->name_ja, 1);
+    ks(b, "status", l->status, 1);
+    kv(b, "count", l->count, 1);
+    kv(b, "weight", l->weight, 1);
+    kv(b, "estimate", l->estimate, 1);
+    kv(b, "std_error", l->std_error, 1);
+    rstat(b, "residual", &l->residual);
+    er_buf_puts(b, "}");
+}
+
+/* A curve's [x, effect, std_error] triples, each after `sep`. */
+static void render_curve(er_buf *b, const double *curve, size_t n, const char *sep)
+{
+    er_buf_puts(b, "[");
+    for (size_t k = 0; k < n; k++) {
+        er_buf_puts(b, k ? "," : "");
+        er_buf_puts(b, sep);
+        for (int c = 0; c < 3; c++) {
+            er_buf_puts(b, c ? ", " : "");
+            er_buf_double(b, curve[3 * k + c]);
+        }
+        er_buf_puts(b, "]");
+    }
+    er_buf_puts(b, "]");
+}
+
+/* A numeric input's "by" and, when its curve varies by a level, each level's curve. */
+static void render_by_levels(er_buf *b, const er_report_input *in)
+{
+    ks(b, "by", in->by, 1);
+    er_buf_puts(b, ", \"level_curves\": [");
+    for (size_t k = 0; k < in->n_by_levels; k++) {
+        const er_report_curve *c = &in->by_levels[k];
+        er_buf_puts(b, k ? ",\n    {" : "\n    {");
+        ks(b, "level", c->id, 0);
+        ks(b, "label", c->label, 1);
+        ks(b, "name_en", c->name_en, 1);
+        ks(b, "name_ja", c->name_ja, 1);
+        kv(b, "count", c->count, 1);
+        er_buf_puts(b, ", \"curve\": ");
+        render_curve(b, c->curve, c->n_curve, "[");
+        er_buf_puts(b, "}");
+    }
+    er_buf_puts(b, "]");
+}
+
+/* Each input: a numeric one's curve, a categorical or set one's levels (figures.c). */
+static void render_inputs(const engrate_train_report *r, er_buf *b)
+{
+    static const char *const kinds[] = {"", "categorical", "set", "numeric"};
+    er_buf_puts(b, ", \"inputs\": [");
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const er_report_input *in = &r->inputs[i];
+        er_buf_puts(b, i ? ",\n  {" : "\n  {");
+        ks(b, "id", in->id, 0);
+        ks(b, "label", in->label, 1);
+        ks(b, "label_en", in->label_en, 1);
+        ks(b, "label_ja", in->label_ja, 1);
+        ks(b, "kind", kinds[in->kind], 1);
+        if (in->kind == ENGRATE_NUMERIC) {
+            kv(b, "min", in->min, 1);
+            kv(b, "max", in->max, 1);
+            kv(b, "reference", in->reference, 1);
+            kv(b, "missing", in->missing, 1);
+            er_buf_puts(b, ", \"knots\": [");
+            for (size_t k = 0; k < in->n_knots; k++) {
+                er_buf_puts(b, k ? ", " : "");
+                er_buf_double(b, in->knots[k]);
+            }
+            er_buf_puts(b, "], \"curve\": ");
+            render_curve(b, in->curve, in->n_curve, "\n    [");
+            render_by_levels(b, in);
+            er_buf_puts(b, "}");
+            continue;
+        }
+        er_buf_puts(b, ", \"levels\": [");
+        for (size_t k = 0; k < in->n_levels; k++)
+            render_level(b, &in->levels[k], k > 0);
+        er_buf_puts(b, "]");
+        rstat(b, "without_level", &in->without);
+        er_buf_puts(b, "}");
+    }
+    er_buf_puts(b, "]");
+}
+
+/* What the report says of the model and the data, and the figures' parts. */
+static void render_figures(const engrate_train_report *r, er_buf *b)
+{
+    er_buf_puts(b, ", \"model\": {");
+    for (size_t k = 0; k < ER_META_COUNT; k++)
+        ks(b, er_meta_keys[k], r->meta[k], k > 0);
+    er_buf_puts(b, "}");
+    ks(b, "data", r->source, 1);
+    kv(b, "base", r->base, 1);
+    kv(b, "min_count", r->min_count, 1);
+    render_calibration(r, b);
+    render_inputs(r, b);
+}
+
 /* The report as one JSON object (docs/training.md lists the keys). */
 static void render_json(const engrate_train_report *r, er_buf *b)
 {
@@ -147,6 +301,7 @@ static void render_json(const engrate_train_report *r, er_buf *b)
     }
     er_buf_puts(b, "], \"curves_by_level\": "); /* curves.c */
     er_buf_puts(b, r->curves_json ? r->curves_json : "[]");
+    render_figures(r, b);
     er_buf_puts(b, "}\n");
 }
 
@@ -229,6 +384,7 @@ ENGRATE_API void engrate_train_report_free(engrate_train_report *r)
     free(r->curves_json);
     free(r->curves_text);
     free(r->target);
+    er_pool_free(&r->pool);
     free(r);
 }
 

@@ -60,6 +60,8 @@ void tr_release(trainer *t)
     free(t->rsp);
     free(t->ridx);
     free(t->rval);
+    free(t->lres);
+    free(t->nres);
     er_csv_close(t->csv);
     engrate_train_report_free(t->rep);
     for (size_t i = 0; t->in && i < t->n_in; i++)
@@ -125,7 +127,8 @@ engrate_model *tr_finish(trainer *t, engrate_train_report **report)
         goto done;
     t->rep->by_ratio = oc.by_ratio;
     t->rep->cv_pooled = t->K >= 2 ? oc.cv_pooled : NAN;
-    if (tr_report_terms(t, &sel, &oc) || er_report_render(t->rep)) {
+    if (tr_report_terms(t, &sel, &oc) || tr_report_inputs(t, &sel, &oc) ||
+        tr_report_base(t, &sel, &oc) || er_report_render(t->rep)) {
         er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }

@@ -105,6 +105,55 @@ typedef struct er_reason {
 
 #define ER_MAX_REASONS 16
 
+/* Residuals of the sampled rows in a group (a level, a decile): how many, their weight,
+ * weighted mean and standard deviation, on the transformed scale. */
+typedef struct er_rstat {
+    double n, weight, mean, sd;
+} er_rstat;
+
+/* One decile of the held-out prediction (figures.c). */
+typedef struct er_report_bin {
+    int decile;                  /* 1..10 */
+    double n, weight;
+    double pred_min, pred_max;   /* the predictions in it */
+    double predicted, actual;    /* weighted means, transformed scale */
+    double coverage;             /* share inside the interval; NaN without folds */
+} er_report_bin;
+
+/* A level of a categorical or set input, as the report shows it. */
+typedef struct er_report_level {
+    const char *label, *id, *name_en, *name_ja; /* id NULL: not in the model */
+    const char *status;          /* static: fitted, reference, no_evidence, dropped */
+    double count, weight;        /* rows that give it, and their weight */
+    double estimate, std_error;  /* NaN when not fitted */
+    er_rstat residual;           /* n = 0: not in the sample */
+} er_report_level;
+
+/* An input: a numeric one's curve, or a categorical or set one's levels. */
+/* One level's curve, for a numeric input whose curve varies by a level. */
+typedef struct er_report_curve {
+    const char *id, *label, *name_en, *name_ja;
+    double count;
+    const double *curve;         /* n_curve triples, as er_report_input's */
+    size_t n_curve;
+} er_report_curve;
+
+typedef struct er_report_input {
+    const char *id, *label, *label_en, *label_ja;
+    int kind;
+    double min, max, reference, missing; /* numeric; missing: rows without a value */
+    const double *knots;
+    size_t n_knots;
+    const double *curve;         /* n_curve triples: x, effect, its standard error */
+    size_t n_curve;
+    const char *by;              /* numeric: the input its curve varies by, or NULL */
+    er_report_curve *by_levels;  /* then each level's curve, the largest levels first */
+    size_t n_by_levels;
+    er_report_level *levels;
+    size_t n_levels;
+    er_rstat without;            /* sampled rows that give none of its levels */
+} er_report_input;
+
 struct engrate_train_report {
     double n, p, lambda, r_squared, residual_sd, df, cond;
     double rows_read, rows_skipped, rows_empty, folds;
@@ -121,6 +170,17 @@ struct engrate_train_report {
     size_t n_reasons;
     double *grid, *grid_err;    /* the lambda grid and its CV (or GCV) error */
     size_t n_grid;
+    /* What the figures need (figures.c), in `pool`: */
+    er_pool pool;
+    const char *meta[ER_META_COUNT]; /* the model's name, currency, ... */
+    const char *source;         /* the data's name */
+    double base, min_count;     /* the typical listing's estimate (currency) */
+    int held_out;               /* bins and residuals are out-of-fold */
+    double sample_rows;         /* rows in the reservoir sample */
+    er_report_bin bins[10];
+    size_t n_bins;
+    er_report_input *inputs;
+    size_t n_inputs;
     char *json, *summary;
     char *curves_json;          /* "curves_by_level" (curves.c), NULL: [] */
     char *curves_text;          /* its summary lines, or NULL */

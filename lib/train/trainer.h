@@ -2,9 +2,10 @@
  * header, the inputs), design.c (a record as a sparse design row), cells.c (numbers and
  * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
- * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c (which terms to
- * fit), tune.c (lambda, the fit, cross-validation, the interval), emit.c (the model text
- * and the report's terms) and train.c (the entry points). */
+ * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c
+ * (which terms to fit), tune.c (lambda, the fit, cross-validation, the interval), figures.c
+ * (what the report's figures need), emit.c (the model text and the report's terms) and
+ * train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
 
@@ -169,6 +170,8 @@ typedef struct trainer {
     srow **sample;        /* sample.c */
     skey *skeys;          /* by content: each sampled row's order, beside it (the heap's) */
     size_t sample_cap, sample_n, sample_alloc;
+    er_rstat *lres;       /* per term: residuals of the sampled rows with the level */
+    er_rstat *nres;       /* per input: of those with none of its levels */
     /* row scratch */
     uint32_t *ridx;
     double *rval;
@@ -209,6 +212,9 @@ typedef struct outcome {
     er_fit_result res;
     double **fold_coef;   /* per fold: coefficient by term (K x n_terms), b0 in [0] */
     double cv_sse, cv_sw;
+    size_t *cov_pos;      /* the numeric inputs' curve terms (positions in the selection) */
+    size_t n_cov;
+    double *cov;          /* their covariance (n_cov x n_cov), for the curves' bands */
     /* Curves that vary by a level (curves.c): the deviations' penalty as a multiple of
      * lambda's, and the CV error of the same model without the deviations (its own lambda
      * chosen alike), with that lambda; the search: per ratio tried, the best lambda and
@@ -218,6 +224,15 @@ typedef struct outcome {
     double *ratio_grid, *ratio_lambda, *ratio_err;
     size_t n_ratio;
 } outcome;
+
+/* A sampled row's residual (tune.c, figures.c): out of fold with cross-validation. */
+typedef struct resid {
+    double r, w, ape;
+    double pred, y;       /* the prediction, the target (transformed, scaled) */
+    const srow *row;
+    uint32_t fold;
+    int inside;           /* in the interval calibrated without its fold; -1: no folds */
+} resid;
 
 typedef struct ordered {
     uint32_t *terms;
@@ -403,6 +418,16 @@ ER_HIDDEN void tr_selection_free(selection *s);
 ER_HIDDEN int tr_fit_all(trainer *t, selection *sel, outcome *oc);
 ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
 
+/* figures.c */
+/* The curves' terms, whose covariance the fit is asked for (oc->cov_pos, oc->cov). */
+ER_HIDDEN int tr_curve_terms(trainer *t, const selection *sel, outcome *oc);
+/* From the sample's residuals (sorted here, so that the figures do not depend on the
+ * sample's order): the deciles of the prediction, and residuals per level (t->lres). */
+ER_HIDDEN int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out);
+/* The report's inputs (curves with their bands, levels with their figures), the model's
+ * metadata and the data's name. */
+ER_HIDDEN int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc);
+
 /* tune.c, for curves.c: the CV RMSE (K >= 2) or the GCV score of the fit `spec` at each
  * lambda of grid[0..ng), into err. 0 or an error (filled). */
 ER_HIDDEN int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
@@ -448,6 +473,13 @@ ER_HIDDEN int tr_curves_report(trainer *t, const selection *sel, const outcome *
                                const double *coef);
 
 /* emit.c */
+/* A numeric input's typical value, the model's reference: the weighted mean of the
+ * values given (clamped to the range). */
+ER_HIDDEN double tr_numeric_reference(const trainer *t, const tinput *in);
+/* The report's base: the typical listing's estimate, as engrate_model_base will give it. */
+ER_HIDDEN int tr_report_base(trainer *t, const selection *sel, const outcome *oc);
+/* The model's metadata value k (ER_META_*) as written: given, or the default; NULL: none. */
+ER_HIDDEN const char *tr_meta(const trainer *t, size_t k);
 /* The levels of input i in model order. */
 ER_HIDDEN int tr_order_levels(const trainer *t, size_t i, ordered *out);
 ER_HIDDEN int tr_report_terms(trainer *t, const selection *sel, const outcome *oc);

@@ -20,6 +20,8 @@ void tr_outcome_free(outcome *oc, size_t K)
         for (size_t k = 0; k < K; k++)
             free(oc->fold_coef[k]);
     free(oc->fold_coef);
+    free(oc->cov_pos);
+    free(oc->cov);
     free(oc->ratio_grid);
     free(oc->ratio_lambda);
     free(oc->ratio_err);
@@ -140,13 +142,6 @@ static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcom
     return 0;
 }
 
-/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
- * leaving out those of fold `skip`. */
-typedef struct resid {
-    double r, w, ape;
-    uint32_t fold;
-} resid;
-
 /* Both orders are total on what a residual holds (ties go by the other fields), so the
  * sorted array, and the sums of weights along it, do not depend on the order in which the
  * sample holds its rows (a pass's heap, a merge's or a loaded file's). */
@@ -174,6 +169,8 @@ static int ape_cmp(const void *a, const void *b)
     return cmp4(x->ape, y->ape, x->w, y->w, x->r, y->r, x->fold, y->fold);
 }
 
+/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
+ * leaving out those of fold `skip`. */
 static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
 {
     double total = 0, cum = 0;
@@ -223,6 +220,10 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         resid *e = &v[m++];
         e->r = s->y - pred;
         e->w = s->w;
+        e->pred = pred;
+        e->y = s->y;
+        e->row = s;
+        e->inside = -1;
         e->fold = cv ? s->fold : UINT32_MAX - 1;
         if (t->o->transform == ENGRATE_TRANSFORM_LOG)
             e->ape = fabs(expm1(-e->r));
@@ -249,11 +250,16 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
                 if (v[i].fold != k)
                     continue;
                 all += v[i].w;
-                if (v[i].r >= lo && v[i].r <= hi)
+                v[i].inside = v[i].r >= lo && v[i].r <= hi;
+                if (v[i].inside)
                     in += v[i].w;
             }
         }
         r->coverage = all > 0 ? in / all : NAN;
+    }
+    if (tr_report_residuals(t, v, m, cv)) {
+        free(v);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
     /* Median absolute percentage error (weighted), rows with a usable APE only. */
     size_t ma = 0;
@@ -400,6 +406,8 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     }
     oc->res.beta = oc->beta;
     oc->res.se = oc->se;
+    if ((rc = tr_curve_terms(t, sel, oc)))
+        goto done;
     if ((rc = er_fit_solve(&total, &spec, oc->lambda, &oc->res, sel->names, t->err)))
         goto done;
     r->lambda = oc->lambda;

@@ -48,10 +48,19 @@ def default_model_path():
 
 __version__ = version()
 
+
+def __getattr__(name):
+    # engrate.Report (engrate/report.py, the training report drawn) is imported when first
+    # asked for, so that `python3 -m engrate.report` runs the module once.
+    if name == "Report":
+        from .report import Report
+        return Report
+    raise AttributeError("module 'engrate' has no attribute %r" % name)
+
 __all__ = ["Model", "Result", "Contribution", "Curve", "Aliased", "Suggestion", "Estimate",
            "EstimateColumns", "Coefficient", "Interval", "Prediction", "Input", "Level",
            "Error", "DataError", "UnknownNameError", "FileError", "FileMissingError",
-           "NoMemoryError", "TrainReport", "train", "WhatIf", "Target", "version",
+           "NoMemoryError", "TrainReport", "Report", "train", "WhatIf", "Target", "version",
            "library_path",
            "default_model_path", "fold_name", "FLAG_NAMES", "SEPARATORS", "OK",
            "E_INVALID", "E_NOMEM", "E_IO", "E_SYNTAX", "E_VERSION", "E_LIMIT",

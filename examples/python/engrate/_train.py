@@ -51,6 +51,14 @@ class TrainReport:
         """The JSON report as Python data."""
         return json.loads(self.json)
 
+    def report(self, lang="en"):
+        """The report drawn (engrate.Report: .html(), .save(path), inline in Jupyter)."""
+        from .report import Report
+        return Report(self.json, lang)
+
+    def _repr_html_(self):
+        return self.report()._repr_html_()
+
 
 def _text(b):
     return None if b is None else b.decode("utf-8")
