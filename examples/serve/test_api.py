@@ -541,6 +541,10 @@ def test_metrics_and_log():
         s.post("/api/v1/whatif", {"role": "pm", "top": 2})
         s.post("/api/v1/whatif", {"role": "pm", "top": 2, "lang": "ja"})
         s.post("/api/v1/whatif", {"role": "pm", "top": 0})
+        # A request is counted when its answer has been sent, so the client may ask for the
+        # metrics before the server has counted the last one.
+        done = 'engrate_http_request_duration_seconds_count{route="/api/v1/whatif"} 3'
+        s.wait_for("the what-ifs counted", lambda: done in s.metrics())
         text = s.metrics()
         check("metrics: the what-if route by status",
               'engrate_http_requests_total{route="/api/v1/whatif",status="200"} 2' in text and
