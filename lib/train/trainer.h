@@ -108,6 +108,7 @@ typedef struct batch {
     uint32_t off[BATCH_ROWS + 1];
     double y[BATCH_ROWS], w[BATCH_ROWS];
     uint32_t fold[BATCH_ROWS];
+    uint32_t order[BATCH_ROWS]; /* the rows grouped by fold (pass.c) */
     uint32_t *idx;
     double *val;
     size_t cap;
