@@ -144,42 +144,47 @@ static int key_less(const skey *a, const skey *b)
     return a->w < b->w;
 }
 
-static void swap(trainer *t, size_t i, size_t j)
-{
-    srow *r = t->sample[i];
-    t->sample[i] = t->sample[j];
-    t->sample[j] = r;
-    skey k = t->skeys[i];
-    t->skeys[i] = t->skeys[j];
-    t->skeys[j] = k;
-}
-
+/* Sifting moves the rows above or below a hole and puts the row that moves in once, at
+ * the end, rather than swapping at every level. */
 static void sift_down(trainer *t, size_t i)
 {
-    const skey *h = t->skeys;
+    skey *h = t->skeys;
+    srow **rows = t->sample;
     size_t n = t->sample_n;
+    skey k = h[i];
+    srow *r = rows[i];
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, big = i;
-        if (l < n && key_less(&h[big], &h[l]))
-            big = l;
-        if (r < n && key_less(&h[big], &h[r]))
-            big = r;
-        if (big == i)
-            return;
-        swap(t, i, big);
+        size_t l = 2 * i + 1, big = l;
+        if (l >= n)
+            break;
+        if (l + 1 < n && key_less(&h[l], &h[l + 1]))
+            big = l + 1;
+        if (!key_less(&k, &h[big]))
+            break;
+        h[i] = h[big];
+        rows[i] = rows[big];
         i = big;
     }
+    h[i] = k;
+    rows[i] = r;
 }
 
 static void sift_up(trainer *t, size_t i)
 {
+    skey *h = t->skeys;
+    srow **rows = t->sample;
+    skey k = h[i];
+    srow *r = rows[i];
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (!key_less(&t->skeys[up], &t->skeys[i]))
-            return;
-        swap(t, i, up);
+        if (!key_less(&h[up], &k))
+            break;
+        h[i] = h[up];
+        rows[i] = rows[up];
         i = up;
     }
+    h[i] = k;
+    rows[i] = r;
 }
 
 void tr_sample_heapify(trainer *t)
