@@ -174,6 +174,8 @@ typedef struct trainer {
     uint32_t *ridx;
     double *rval;
     size_t rcap;
+    double *tval;         /* sort_row (design.c): a value per term, and the terms present */
+    uint64_t tbits[(ER_TRAIN_MAX_TERMS + 63) / 64];
     uint32_t *rsp;        /* the spellings the row used */
     size_t rsp_n, rsp_cap;
     double *rx;           /* per input: the row's number (NaN: missing) */
