@@ -275,6 +275,7 @@ int tr_pass(trainer *t)
         return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     }
     uint64_t next_progress = 0;
+    tr_level_cache_clear(t);
     for (;;) {
         rc = er_csv_next(t->csv, &f, &nf, t->err);
         if (rc == 0)

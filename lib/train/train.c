@@ -61,6 +61,7 @@ void tr_release(trainer *t)
     free(t->ridx);
     free(t->rval);
     free(t->tval);
+    free(t->lcache);
     er_csv_close(t->csv);
     engrate_train_report_free(t->rep);
     for (size_t i = 0; t->in && i < t->n_in; i++)

@@ -153,6 +153,7 @@ typedef struct trainer {
     size_t slot_mask, n_slots_used;
     spelling *spells;
     size_t n_spells, spells_cap;
+    struct lcache *lcache; /* labels.c: recent short cells -> spelling, for this pass */
     slot *fslots;         /* folded names -> term, to refuse look-alike levels */
     size_t fslot_mask, n_fslots_used;
     lfentry *lf;
@@ -259,6 +260,8 @@ ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
 ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
 /* Add a non-zero to the row (0 or an error). */
 ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
+/* Forget the cells the level look-up remembers (labels.c): before a pass. */
+ER_HIDDEN void tr_level_cache_clear(trainer *t);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
 ER_HIDDEN int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out,
                          double *y, double *w);
