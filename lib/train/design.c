@@ -437,15 +437,22 @@ static inline unsigned lowest_bit(uint64_t b)
 #endif
 }
 
+int tr_row_scratch(trainer *t)
+{
+    if (!t->tval && !(t->tval = malloc(ER_TRAIN_MAX_TERMS * sizeof *t->tval)))
+        return ENGRATE_E_NOMEM;
+    return 0;
+}
+
 /* Sorted and unique by a bitmap of the terms present, read a word at a time: no
  * comparison between the row's terms, where an insertion sort mispredicts about once a
- * term. The first value of a repeated term is kept (written last). 0, or -1 when there is
- * no room for the values (the caller sorts otherwise). */
+ * term. The first value of a repeated term is kept (written last). 0, or -1 without the
+ * values' room (tr_row_scratch) or for a term beyond it: the caller sorts otherwise. */
 static int sort_by_bits(trainer *t, size_t nnz, size_t *out)
 {
     uint32_t *ix = t->ridx;
     double *v = t->rval;
-    if (!t->tval && !(t->tval = malloc(ER_TRAIN_MAX_TERMS * sizeof *t->tval)))
+    if (!t->tval)
         return -1;
     uint32_t top = 0;
     for (size_t i = 0; i < nnz; i++)

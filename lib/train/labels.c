@@ -185,8 +185,7 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
  * costs a hash of the text, a slot, the key's bytes, the spelling and the term, each
  * elsewhere in memory. An entry is only ever a copy of what the table said for a level the
  * data may use (not one marked evidence=none), and the table only grows during a pass;
- * the cache is emptied before each (tr_level_cache_clear). Without memory for it, the
- * table is used. */
+ * the cache is made or emptied before each (tr_level_cache_reset). */
 
 #define LC_BITS 8
 #define LC_MAX 16
@@ -196,10 +195,13 @@ struct lcache {
     uint32_t len, input, sp, term; /* len 0: empty */
 };
 
-void tr_level_cache_clear(trainer *t)
+int tr_level_cache_reset(trainer *t)
 {
-    if (t->lcache)
-        memset(t->lcache, 0, (sizeof *t->lcache) << LC_BITS);
+    if (!t->lcache)
+        return (t->lcache = calloc((size_t)1 << LC_BITS, sizeof *t->lcache)) ? 0
+                                                                          : ENGRATE_E_NOMEM;
+    memset(t->lcache, 0, (sizeof *t->lcache) << LC_BITS);
+    return 0;
 }
 
 /* The cell's words (zero-padded, built by shifts: bytes stored and read back as a word
@@ -254,8 +256,7 @@ int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n, const er_
     struct lcache *e = NULL;
     uint64_t w0 = 0, w1 = 0;
     uint32_t sp;
-    if (n <= LC_MAX && (t->lcache || (t->lcache = calloc((size_t)1 << LC_BITS,
-                                                           sizeof *t->lcache))))
+    if (n <= LC_MAX && t->lcache)
         e = lc_entry(t, input, s, n, &w0, &w1);
     if (e && e->len == n && e->w0 == w0 && e->w1 == w1 && e->input == input) {
         sp = e->sp;

@@ -270,12 +270,13 @@ int tr_pass(trainer *t)
     int rc = 0;
     const er_csv_field *f;
     size_t nf;
+    if ((rc = tr_level_cache_reset(t)) || (rc = tr_row_scratch(t)))
+        return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     if ((rc = pipeline_start(t))) {
         pipeline_stop(t, 0);
         return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     }
     uint64_t next_progress = 0;
-    tr_level_cache_clear(t);
     for (;;) {
         rc = er_csv_next(t->csv, &f, &nf, t->err);
         if (rc == 0)

@@ -260,8 +260,10 @@ ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
 ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
 /* Add a non-zero to the row (0 or an error). */
 ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
-/* Forget the cells the level look-up remembers (labels.c): before a pass. */
-ER_HIDDEN void tr_level_cache_clear(trainer *t);
+/* Before a pass: the level look-up's cache of cells made or emptied (labels.c), the
+ * row sort's room (design.c). 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_level_cache_reset(trainer *t);
+ER_HIDDEN int tr_row_scratch(trainer *t);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
 ER_HIDDEN int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out,
                          double *y, double *w);
