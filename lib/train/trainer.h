@@ -131,6 +131,8 @@ typedef struct trainer {
     int solo;             /* a part of one input read by a thread of its own (shard.c) */
     struct shard_run *run;/* the parts' shared progress, or NULL */
     size_t part;          /* which part */
+    uint64_t sb_pivot, sb_below; /* the sample's rows with keys below sb_pivot (shard.c) */
+    unsigned sb_tick;
     size_t n_setup_notes; /* the report's notes from tr_setup (each part has the same) */
     uint64_t skip_note_at[TR_SKIP_NOTES]; /* the notes of skipped rows: which bad row each */
     size_t n_skip_notes;
@@ -357,6 +359,13 @@ ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
 /* A part's reader is at input offset `offset`: the whole input's progress, reported by
  * part 0's thread. */
 ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
+/* Parts share a bound on the sample's keys (shard.c): a key at or above it has at least
+ * `sample` rows of the whole input below it, so no part needs its row. tr_part_share
+ * publishes this part's count of rows below the current pivot and lowers the bound when
+ * the parts' counts say so; tr_sample_below counts them (sample.c). */
+ER_HIDDEN uint64_t tr_part_bound(const trainer *t);
+ER_HIDDEN void tr_part_share(trainer *t);
+ER_HIDDEN uint64_t tr_sample_below(const trainer *t, uint64_t pivot);
 
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
