@@ -38,6 +38,7 @@ struct er_csv {
     size_t n_fields, fields_cap;
     char source[ENGRATE_ERROR_SOURCE_MAX];
     char delim;
+    unsigned char stop[256]; /* 1: a byte that ends a plain run (set_stops) */
     uint64_t empty;       /* records skipped because every field was empty */
     /* decoding (er_csv_set_encoding): undecoded bytes from fp or src into raw, decoded
      * into chunk; base and the offsets count decoded bytes */
@@ -58,6 +59,15 @@ struct er_csv {
     int cut;              /* the range ended inside a quoted field */
 };
 
+/* The bytes that end a run of plain text: NUL, bytes above ASCII, the quote, CR, LF and
+ * the delimiter. */
+static void set_stops(er_csv *c)
+{
+    for (int b = 0; b < 256; b++)
+        c->stop[b] = b == 0 || b >= 0x80 || b == '"' || b == '\r' || b == '\n' ||
+                     b == (unsigned char)c->delim;
+}
+
 static er_csv *csv_new(const char *source, engrate_error *err)
 {
     er_csv *c = calloc(1, sizeof *c);
@@ -68,6 +78,7 @@ static er_csv *csv_new(const char *source, engrate_error *err)
     snprintf(c->source, sizeof c->source, "%s", source);
     c->line = 1;
     c->delim = ',';
+    set_stops(c);
     c->limit = UINT64_MAX;
     return c;
 }
@@ -245,6 +256,7 @@ int er_csv_set_delimiter(er_csv *c, char delim, engrate_error *err)
                         "the delimiter must be one ASCII character other than a quote or a "
                         "line break");
     c->delim = delim;
+    set_stops(c);
     return 0;
 }
 
@@ -596,14 +608,9 @@ static void stray(er_csv *c, pending *pe, int quoted, int ch)
 static size_t plain_run(const er_csv *c)
 {
     const unsigned char *p = (const unsigned char *)c->p, *end = (const unsigned char *)c->end;
-    const unsigned char d = (unsigned char)c->delim;
     const unsigned char *q = p;
-    while (q < end) {
-        unsigned char b = *q;
-        if (b - 1u >= 0x7Fu || b == d || b == '"' || b == '\n' || b == '\r')
-            break;
+    while (q < end && !c->stop[*q])
         q++;
-    }
     return (size_t)(q - p);
 }
 
