@@ -435,8 +435,11 @@ uint64_t er_hash(size_t input, const char *key, size_t len)
         h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 29;
     }
-    uint64_t w = 0;
-    memcpy(&w, key + i, len - i);
+    unsigned char tail[8] = {0}; /* a fixed-size copy: no call for the last bytes */
+    for (size_t k = 0; i + k < len; k++)
+        tail[k] = (unsigned char)key[i + k];
+    uint64_t w;
+    memcpy(&w, tail, 8);
     h = (h ^ w) * 0x94d049bb133111ebull;
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;

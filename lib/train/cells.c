@@ -51,6 +51,8 @@ static const char *trim_cell(const char *s, size_t *n)
 
 int tr_cell_missing(const char *s, size_t n)
 {
+    if (n && s[0] >= '0' && s[0] <= '9')
+        return 0; /* no spelling of "no value" starts with a digit */
     static const char *const words[] = {"na", "n/a", "#n/a", "nan", "null", "none", NULL};
     static const char *const marks[] = {"-", "\xE2\x88\x92", "\xEF\xBC\x8D", "\xE2\x80\x95",
                                         "\xE2\x80\x94", "\xE2\x80\x90", "\xE4\xB8\x8D\xE6\x98\x8E",
@@ -190,9 +192,30 @@ static int years_months(const char *p, const char *num, double *out)
     return 0;
 }
 
+/* Whether s[0..n) is [-]digits[.digits]: text the general path below would hand to
+ * er_parse_double unchanged, so it can go there at once. */
+static int plain_decimal(const char *s, size_t n)
+{
+    size_t i = s[0] == '-', digits = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        digits++;
+    if (!digits)
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t frac = 0;
+        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            frac++;
+        if (!frac)
+            return 0;
+    }
+    return i == n;
+}
+
 int tr_cell_number(const char *s, size_t n, double *out)
 {
     char a[160], num[160];
+    if (n && n <= 60 && plain_decimal(s, n))
+        return er_parse_double(s, n, out) ? ENGRATE_E_NUMBER : 0;
     s = trim_cell(s, &n);
     if (n == 0 || n > 120 || to_ascii(s, n, a, sizeof a))
         return ENGRATE_E_NUMBER;

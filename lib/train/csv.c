@@ -1,7 +1,8 @@
-/* csv.c: the streaming RFC 4180 reader (csv.h): a byte-at-a-time state machine over
- * fixed-size chunks that copies each record's unescaped fields into one growing buffer
- * and remembers where each field started (physical line, byte column); and, for input in
- * another encoding, the decoding of those chunks to UTF-8 through iconv. */
+/* csv.c: the streaming RFC 4180 reader (csv.h): a state machine over fixed-size chunks
+ * that copies each record's unescaped fields into one growing buffer (runs of plain ASCII
+ * at once, everything else byte by byte) and remembers where each field started
+ * (physical line, byte column); and, for input in another encoding, the decoding of those
+ * chunks to UTF-8 through iconv. */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -37,6 +38,7 @@ struct er_csv {
     size_t n_fields, fields_cap;
     char source[ENGRATE_ERROR_SOURCE_MAX];
     char delim;
+    unsigned char stop[256]; /* 1: a byte that ends a plain run (set_stops) */
     uint64_t empty;       /* records skipped because every field was empty */
     /* decoding (er_csv_set_encoding): undecoded bytes from fp or src into raw, decoded
      * into chunk; base and the offsets count decoded bytes */
@@ -57,6 +59,15 @@ struct er_csv {
     int cut;              /* the range ended inside a quoted field */
 };
 
+/* The bytes that end a run of plain text: NUL, bytes above ASCII, the quote, CR, LF and
+ * the delimiter. */
+static void set_stops(er_csv *c)
+{
+    for (int b = 0; b < 256; b++)
+        c->stop[b] = b == 0 || b >= 0x80 || b == '"' || b == '\r' || b == '\n' ||
+                     b == (unsigned char)c->delim;
+}
+
 static er_csv *csv_new(const char *source, engrate_error *err)
 {
     er_csv *c = calloc(1, sizeof *c);
@@ -67,6 +78,7 @@ static er_csv *csv_new(const char *source, engrate_error *err)
     snprintf(c->source, sizeof c->source, "%s", source);
     c->line = 1;
     c->delim = ',';
+    set_stops(c);
     c->limit = UINT64_MAX;
     return c;
 }
@@ -244,6 +256,7 @@ int er_csv_set_delimiter(er_csv *c, char delim, engrate_error *err)
                         "the delimiter must be one ASCII character other than a quote or a "
                         "line break");
     c->delim = delim;
+    set_stops(c);
     return 0;
 }
 
@@ -437,20 +450,10 @@ static int peek(er_csv *c, engrate_error *err)
     return rc ? (unsigned char)*c->p : -1;
 }
 
-static int grow_emit(er_csv *c, char ch);
-
-static inline int emit(er_csv *c, char ch)
+/* Room for n more bytes and the field's NUL, as n calls of emit() would make it. */
+static int emit_room(er_csv *c, size_t n)
 {
-    if (c->rec_len + 1 < c->rec_cap) {
-        c->rec[c->rec_len++] = ch;
-        return 0;
-    }
-    return grow_emit(c, ch);
-}
-
-static int grow_emit(er_csv *c, char ch)
-{
-    if (c->rec_len + 1 >= c->rec_cap) {
+    while (c->rec_len + n >= c->rec_cap) {
         if (c->rec_cap >= ER_CSV_MAX_RECORD)
             return ENGRATE_E_LIMIT;
         size_t cap = c->rec_cap ? c->rec_cap * 2 : 4096;
@@ -459,6 +462,16 @@ static int grow_emit(er_csv *c, char ch)
             return ENGRATE_E_NOMEM;
         c->rec = r;
         c->rec_cap = cap;
+    }
+    return 0;
+}
+
+static inline int emit(er_csv *c, char ch)
+{
+    if (c->rec_len + 1 >= c->rec_cap) {
+        int rc = emit_room(c, 1);
+        if (rc)
+            return rc;
     }
     c->rec[c->rec_len++] = ch;
     return 0;
@@ -510,7 +523,9 @@ static int start_field(er_csv *c)
     return 0;
 }
 
-static int end_field(er_csv *c, pending *pe)
+/* The field's NUL; then, unless it is known to be ASCII without NUL bytes (`plain`), the
+ * checks of its text. */
+static int end_field(er_csv *c, pending *pe, int plain)
 {
     int rc = emit(c, '\0');
     if (rc)
@@ -518,6 +533,8 @@ static int end_field(er_csv *c, pending *pe)
     er_csv_field *f = &c->fields[c->n_fields - 1];
     size_t start = c->starts[c->n_fields - 1];
     f->len = c->rec_len - 1 - start;
+    if (plain)
+        return 0;
     if (memchr(c->rec + start, '\0', f->len))
         problem(pe, ENGRATE_E_SYNTAX, f->line, f->col, "NUL byte in field");
     else if (er_utf8_valid_prefix(c->rec + start, f->len) != f->len)
@@ -586,13 +603,33 @@ static void stray(er_csv *c, pending *pe, int quoted, int ch)
                 "quote inside an unquoted field (quote the whole field and double the quote)");
 }
 
+/* Bytes of unquoted text that end nothing and need no check: ASCII other than NUL, the
+ * quote, CR, LF and the delimiter. */
+static size_t plain_run(const er_csv *c)
+{
+    const unsigned char *p = (const unsigned char *)c->p, *end = (const unsigned char *)c->end;
+    const unsigned char *q = p;
+    while (q < end && !c->stop[*q])
+        q++;
+    return (size_t)(q - p);
+}
+
 /* Unquoted text (or what follows a closing quote, which must be the delimiter) up to the
- * delimiter (0) or the end of the record (1); < 0 for a final error. */
+ * delimiter (0) or the end of the record (1); < 0 for a final error. *plain is cleared by
+ * a byte that is not plain ASCII (the field's text is then checked). */
 static int read_rest(er_csv *c, engrate_error *err, pending *pe, int quoted, int fline,
-                     int fcol)
+                     int fcol, int *plain)
 {
     for (;;) {
         int ch, rc;
+        size_t run = quoted ? 0 : plain_run(c);
+        if (run) { /* the common case: copied at once, not byte by byte */
+            if ((rc = emit_room(c, run)))
+                return emit_failed(c, err, rc, fline, fcol);
+            memcpy(c->rec + c->rec_len, c->p, run);
+            c->rec_len += run;
+            c->p += run;
+        }
         if (c->p == c->end) {
             ch = peek(c, err);
             if (ch < -1)
@@ -613,6 +650,7 @@ static int read_rest(er_csv *c, engrate_error *err, pending *pe, int quoted, int
             return 1;
         }
         stray(c, pe, quoted, ch);
+        *plain &= ch - 1u < 0x7Fu;
         if ((rc = emit(c, (char)ch)))
             return emit_failed(c, err, rc, fline, fcol);
     }
@@ -634,10 +672,11 @@ static int read_field(er_csv *c, engrate_error *err, pending *pe, int *quoted)
         if ((rc = read_quoted(c, err, fline, fcol)))
             return rc;
     }
-    int ended = read_rest(c, err, pe, *quoted, fline, fcol);
+    int plain = !*quoted;
+    int ended = read_rest(c, err, pe, *quoted, fline, fcol, &plain);
     if (ended < 0)
         return ended;
-    if ((rc = end_field(c, pe)))
+    if ((rc = end_field(c, pe, plain)))
         return emit_failed(c, err, rc, fline, fcol);
     return ended;
 }

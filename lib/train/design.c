@@ -39,6 +39,16 @@ int tr_table_grow(slot **tab, size_t *mask, size_t used)
     return 0;
 }
 
+/* Whether a[0..n) and b[0..n) hold the same bytes: keys are short, and a loop here is
+ * cheaper than a call. */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 slot *tr_table_find(slot *tab, size_t mask, uint64_t h, uint32_t input, const char *key,
                     size_t len)
 {
@@ -47,7 +57,7 @@ slot *tr_table_find(slot *tab, size_t mask, uint64_t h, uint32_t input, const ch
     size_t j = h & mask;
     while (tab[j].hash) {
         slot *s = &tab[j];
-        if (s->hash == h && s->input == input && s->len == len && !memcmp(s->key, key, len))
+        if (s->hash == h && s->input == input && s->len == len && same_bytes(s->key, key, len))
             return s;
         j = (j + 1) & mask;
     }
@@ -411,27 +421,87 @@ static int map_set(trainer *t, uint32_t input, const er_csv_field *cf, size_t *n
     return 0;
 }
 
-/* Sort the row by term (insertion sort: a row has a handful) and drop repeated set
- * levels; the new count. */
-static size_t sort_row(trainer *t, size_t nnz)
+#define TERM_WORDS ((ER_TRAIN_MAX_TERMS + 63) / 64)
+
+static inline unsigned lowest_bit(uint64_t b)
 {
-    for (size_t i = 1; i < nnz; i++) {
-        uint32_t ki = t->ridx[i];
-        double vi = t->rval[i];
-        size_t j = i;
-        while (j > 0 && t->ridx[j - 1] > ki) {
-            t->ridx[j] = t->ridx[j - 1];
-            t->rval[j] = t->rval[j - 1];
-            j--;
-        }
-        t->ridx[j] = ki;
-        t->rval[j] = vi;
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(b);
+#else
+    unsigned k = 0;
+    while (!(b & 1)) {
+        b >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+int tr_row_scratch(trainer *t)
+{
+    if (!t->tval && !(t->tval = malloc(ER_TRAIN_MAX_TERMS * sizeof *t->tval)))
+        return ENGRATE_E_NOMEM;
+    return 0;
+}
+
+/* Sorted and unique by a bitmap of the terms present, read a word at a time: no
+ * comparison between the row's terms, where an insertion sort mispredicts about once a
+ * term. The first value of a repeated term is kept (written last). 0, or -1 without the
+ * values' room (tr_row_scratch) or for a term beyond it: the caller sorts otherwise. */
+static int sort_by_bits(trainer *t, size_t nnz, size_t *out)
+{
+    uint32_t *ix = t->ridx;
+    double *v = t->rval;
+    if (!t->tval)
+        return -1;
+    uint32_t top = 0;
+    for (size_t i = 0; i < nnz; i++)
+        top = ix[i] > top ? ix[i] : top;
+    if (top >= ER_TRAIN_MAX_TERMS)
+        return -1;
+    for (size_t i = nnz; i-- > 0;) {
+        t->tbits[ix[i] >> 6] |= 1ull << (ix[i] & 63);
+        t->tval[ix[i]] = v[i];
     }
     size_t u = 0;
+    for (size_t w = 0; w <= top >> 6; w++) {
+        uint64_t b = t->tbits[w];
+        t->tbits[w] = 0;
+        while (b) {
+            uint32_t k = (uint32_t)(w * 64 + lowest_bit(b));
+            b &= b - 1;
+            ix[u] = k;
+            v[u++] = t->tval[k];
+        }
+    }
+    *out = u;
+    return 0;
+}
+
+/* Sort the row by term and drop repeated set levels (keeping the first); the new count. */
+static size_t sort_row(trainer *t, size_t nnz)
+{
+    uint32_t *ix = t->ridx;
+    double *v = t->rval;
+    size_t u = 0;
+    if (sort_by_bits(t, nnz, &u) == 0)
+        return u;
+    for (size_t i = 1; i < nnz; i++) { /* insertion sort: stable */
+        uint32_t ki = ix[i];
+        double vi = v[i];
+        size_t j = i;
+        while (j > 0 && ix[j - 1] > ki) {
+            ix[j] = ix[j - 1];
+            v[j] = v[j - 1];
+            j--;
+        }
+        ix[j] = ki;
+        v[j] = vi;
+    }
     for (size_t i = 0; i < nnz; i++)
-        if (u == 0 || t->ridx[i] != t->ridx[u - 1]) {
-            t->ridx[u] = t->ridx[i];
-            t->rval[u] = t->rval[i];
+        if (u == 0 || ix[i] != ix[u - 1]) {
+            ix[u] = ix[i];
+            v[u] = v[i];
             u++;
         }
     return u;

@@ -179,20 +179,65 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
     return 0;
 }
 
-int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n, const er_csv_field *f,
-                  uint32_t *term_i, int *skip)
+/* ---- Recent cells ---------------------------------------------------------------------
+ * A cell of at most 16 bytes is its two 8-byte words and its length: a direct-mapped cache
+ * of those finds its spelling and term in one entry, one cache line, where the table
+ * costs a hash of the text, a slot, the key's bytes, the spelling and the term, each
+ * elsewhere in memory. An entry is only ever a copy of what the table said for a level the
+ * data may use (not one marked evidence=none), and the table only grows during a pass;
+ * the cache is made or emptied before each (tr_level_cache_reset). */
+
+#define LC_BITS 8
+#define LC_MAX 16
+
+struct lcache {
+    uint64_t w0, w1;
+    uint32_t len, input, sp, term; /* len 0: empty */
+};
+
+int tr_level_cache_reset(trainer *t)
+{
+    if (!t->lcache)
+        return (t->lcache = calloc((size_t)1 << LC_BITS, sizeof *t->lcache)) ? 0
+                                                                          : ENGRATE_E_NOMEM;
+    memset(t->lcache, 0, (sizeof *t->lcache) << LC_BITS);
+    return 0;
+}
+
+/* The cell's words (zero-padded, built by shifts: bytes stored and read back as a word
+ * would wait for the stores) and its entry. */
+static struct lcache *lc_entry(trainer *t, uint32_t input, const char *s, size_t n,
+                               uint64_t *w0, uint64_t *w1)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t a = 0, b = 0;
+    for (size_t i = 0; i < n && i < 8; i++)
+        a |= (uint64_t)p[i] << (8 * i);
+    for (size_t i = 8; i < n; i++)
+        b |= (uint64_t)p[i] << (8 * (i - 8));
+    *w0 = a;
+    *w1 = b;
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)input << 40) ^ n) *
+                 0xbf58476d1ce4e5b9ull;
+    return &t->lcache[h >> (64 - LC_BITS)];
+}
+
+/* The level of s[0..n) for input: its spelling pushed on the row's, its term in *term_i;
+ * from the table, learning the cell when it is new. 0, or a row error (*skip set when the
+ * row is skipped). */
+static int level_from_table(trainer *t, uint32_t input, const char *s, size_t n,
+                            const er_csv_field *f, uint32_t *sp, uint32_t *term_i, int *skip)
 {
     uint64_t h = tr_key_hash(input, s, n);
     slot *sl = tr_table_find(t->slots, t->slot_mask, h, input, s, n);
-    uint32_t sp;
     if (sl && sl->hash) {
-        sp = sl->term;
+        *sp = sl->term;
     } else {
-        int rc = learn_cell(t, input, s, n, h, f, &sp, skip);
+        int rc = learn_cell(t, input, s, n, h, f, sp, skip);
         if (rc || *skip)
             return rc;
     }
-    const term *tm = &t->terms[t->spells[sp].term];
+    const term *tm = &t->terms[t->spells[*sp].term];
     if (tm->flags & ENGRATE_LEVEL_NO_EVIDENCE) {
         int rc = tr_bad_row(t, "level marked evidence=none", ENGRATE_E_DATA, f->line, f->col,
                             "column '%s': level '%s' is marked evidence=none in the levels "
@@ -200,6 +245,28 @@ int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n, const er_
                             t->in[input].label, tm->label);
         *skip = rc == 0;
         return rc;
+    }
+    *term_i = t->spells[*sp].term;
+    return 0;
+}
+
+int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n, const er_csv_field *f,
+                  uint32_t *term_i, int *skip)
+{
+    struct lcache *e = NULL;
+    uint64_t w0 = 0, w1 = 0;
+    uint32_t sp;
+    if (n <= LC_MAX && t->lcache)
+        e = lc_entry(t, input, s, n, &w0, &w1);
+    if (e && e->len == n && e->w0 == w0 && e->w1 == w1 && e->input == input) {
+        sp = e->sp;
+        *term_i = e->term;
+    } else {
+        int rc = level_from_table(t, input, s, n, f, &sp, term_i, skip);
+        if (rc || *skip)
+            return rc;
+        if (e && n) /* a level the data may use: the same answer next time */
+            *e = (struct lcache){w0, w1, (uint32_t)n, input, sp, *term_i};
     }
     if (t->rsp_n == t->rsp_cap) {
         size_t cap = t->rsp_cap ? 2 * t->rsp_cap : 32;
@@ -210,7 +277,6 @@ int tr_level_term(trainer *t, uint32_t input, const char *s, size_t n, const er_
         t->rsp_cap = cap;
     }
     t->rsp[t->rsp_n++] = sp;
-    *term_i = t->spells[sp].term;
     return 0;
 }
 

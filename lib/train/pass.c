@@ -38,14 +38,38 @@ static uint32_t row_fold(const trainer *t, uint64_t *key)
 
 /* ---- The accumulating thread ------------------------------------------------------- */
 
-static int acc_batch(trainer *t, const batch *b)
+#define GROUP_FOLDS 64 /* more folds than this: the rows are added in their order */
+
+/* The batch's rows in b->order, grouped by fold (a counting sort), so that one fold's
+ * sums are added at a time and stay in the cache: exact sums do not depend on the order
+ * in which rows are added. */
+static void group_by_fold(batch *b, size_t K)
+{
+    size_t start[GROUP_FOLDS + 1] = {0};
+    if (K > GROUP_FOLDS) {
+        for (size_t r = 0; r < b->n; r++)
+            b->order[r] = (uint32_t)r;
+        return;
+    }
+    for (size_t r = 0; r < b->n; r++)
+        start[b->fold[r] + 1]++;
+    for (size_t k = 1; k <= K; k++)
+        start[k] += start[k - 1];
+    for (size_t r = 0; r < b->n; r++)
+        b->order[start[b->fold[r]]++] = (uint32_t)r;
+}
+
+static int acc_batch(trainer *t, batch *b)
 {
     for (size_t k = 0; k < t->K; k++)
         if (er_xacc_reserve(&t->xacc[k], b->p))
             return ENGRATE_E_NOMEM;
-    for (size_t r = 0; r < b->n; r++)
+    group_by_fold(b, t->K);
+    for (size_t i = 0; i < b->n; i++) {
+        size_t r = b->order[i];
         er_xacc_add(&t->xacc[b->fold[r]], b->idx + b->off[r], b->val + b->off[r],
                     b->off[r + 1] - b->off[r], b->y[r], b->w[r]);
+    }
     return 0;
 }
 
@@ -246,6 +270,8 @@ int tr_pass(trainer *t)
     int rc = 0;
     const er_csv_field *f;
     size_t nf;
+    if ((rc = tr_level_cache_reset(t)) || (rc = tr_row_scratch(t)))
+        return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     if ((rc = pipeline_start(t))) {
         pipeline_stop(t, 0);
         return er_error(t->err, rc, t->source, 0, 0, "out of memory");

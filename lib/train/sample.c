@@ -144,42 +144,47 @@ static int key_less(const skey *a, const skey *b)
     return a->w < b->w;
 }
 
-static void swap(trainer *t, size_t i, size_t j)
-{
-    srow *r = t->sample[i];
-    t->sample[i] = t->sample[j];
-    t->sample[j] = r;
-    skey k = t->skeys[i];
-    t->skeys[i] = t->skeys[j];
-    t->skeys[j] = k;
-}
-
+/* Sifting moves the rows above or below a hole and puts the row that moves in once, at
+ * the end, rather than swapping at every level. */
 static void sift_down(trainer *t, size_t i)
 {
-    const skey *h = t->skeys;
+    skey *h = t->skeys;
+    srow **rows = t->sample;
     size_t n = t->sample_n;
+    skey k = h[i];
+    srow *r = rows[i];
     for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, big = i;
-        if (l < n && key_less(&h[big], &h[l]))
-            big = l;
-        if (r < n && key_less(&h[big], &h[r]))
-            big = r;
-        if (big == i)
-            return;
-        swap(t, i, big);
+        size_t l = 2 * i + 1, big = l;
+        if (l >= n)
+            break;
+        if (l + 1 < n && key_less(&h[l], &h[l + 1]))
+            big = l + 1;
+        if (!key_less(&k, &h[big]))
+            break;
+        h[i] = h[big];
+        rows[i] = rows[big];
         i = big;
     }
+    h[i] = k;
+    rows[i] = r;
 }
 
 static void sift_up(trainer *t, size_t i)
 {
+    skey *h = t->skeys;
+    srow **rows = t->sample;
+    skey k = h[i];
+    srow *r = rows[i];
     while (i > 0) {
         size_t up = (i - 1) / 2;
-        if (!key_less(&t->skeys[up], &t->skeys[i]))
-            return;
-        swap(t, i, up);
+        if (!key_less(&h[up], &k))
+            break;
+        h[i] = h[up];
+        rows[i] = rows[up];
         i = up;
     }
+    h[i] = k;
+    rows[i] = r;
 }
 
 void tr_sample_heapify(trainer *t)
@@ -188,11 +193,35 @@ void tr_sample_heapify(trainer *t)
         sift_down(t, i);
 }
 
-/* A row into the max-heap of the `sample_cap` smallest. */
+uint64_t tr_sample_below(const trainer *t, uint64_t pivot)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->sample_n; i++)
+        n += t->skeys[i].key < pivot;
+    return n;
+}
+
+#define SHARE_EVERY 1024 /* rows kept between two looks at the other parts' counts */
+
+/* A part's row kept (and `out`, a key that left, when `left`): its count below the pivot
+ * updated, and now and then shared with the other parts. */
+static void part_kept(trainer *t, uint64_t key, int left, uint64_t out)
+{
+    t->sb_below += key < t->sb_pivot;
+    t->sb_below -= left && out < t->sb_pivot;
+    if (++t->sb_tick % SHARE_EVERY == 0)
+        tr_part_share(t);
+}
+
+/* A row into the max-heap of the `sample_cap` smallest. A part of a file read by several
+ * threads drops a row whose key is at or above the parts' bound (shard.c): the whole input
+ * has `sample_cap` rows below it, so the row cannot be in the sample of the union. */
 static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
                         size_t nnz, double y, double w, uint32_t fold)
 {
     skey k = {key, y, w};
+    if (t->run && key >= tr_part_bound(t))
+        return 0;
     if (t->sample_n < t->sample_cap) {
         if (tr_sample_room(t, t->sample_n + 1))
             return ENGRATE_E_NOMEM;
@@ -202,6 +231,8 @@ static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const dou
         t->sample[t->sample_n] = r;
         t->skeys[t->sample_n] = k;
         sift_up(t, t->sample_n++);
+        if (t->run)
+            part_kept(t, key, 0, 0);
         return 0;
     }
     if (!t->sample_cap || !key_less(&k, &t->skeys[0]))
@@ -209,9 +240,12 @@ static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const dou
     srow *r = fill_row(t->sample[0], idx, val, nnz, y, w, fold, key);
     if (!r)
         return ENGRATE_E_NOMEM;
+    uint64_t out = t->skeys[0].key;
     t->sample[0] = r;
     t->skeys[0] = k;
     sift_down(t, 0);
+    if (t->run)
+        part_kept(t, key, 1, out);
     return 0;
 }
 

@@ -37,6 +37,10 @@ struct shard_run {
     int line[TR_MAX_PARTS];         /* the physical line at cut[i] */
     _Atomic uint64_t done[TR_MAX_PARTS];
     uint64_t size;
+    /* the sample's bound: each part's rows below the pivot it counted for */
+    _Atomic uint64_t bound, pivot;
+    _Atomic uint64_t below[TR_MAX_PARTS], seen[TR_MAX_PARTS];
+    _Atomic int frozen; /* the parts are being merged: the counts no longer hold */
 };
 
 /* ---- Reading the input's bytes ------------------------------------------------------- */
@@ -66,10 +70,29 @@ static ssize_t read_at(const tr_source *src, int fd, uint64_t at, char *buf, siz
     }
 }
 
+#define ONES 0x0101010101010101ull
+#define LOW7 0x7f7f7f7f7f7f7f7full
+
+/* How many of the 8 bytes of w are 0: each zero byte's top bit set, exactly (no borrow
+ * crosses bytes), then the bits summed by a multiplication. */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+    uint64_t t = ~(((w & LOW7) + LOW7) | w | LOW7);
+    return ((t >> 7) * ONES) >> 56;
+}
+
+/* Quotes and line breaks in p[0..n), 8 bytes a step. */
 static void count_bytes(const char *p, size_t n, uint64_t *quotes, uint64_t *lines)
 {
     uint64_t q = 0, l = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        q += zero_bytes(w ^ (ONES * '"'));
+        l += zero_bytes(w ^ (ONES * '\n'));
+    }
+    for (; i < n; i++) {
         q += p[i] == '"';
         l += p[i] == '\n';
     }
@@ -234,6 +257,47 @@ void tr_part_progress(trainer *t, uint64_t offset)
     t->o->progress(f < 1 ? f : 1, t->o->progress_user);
 }
 
+/* ---- The sample's bound ------------------------------------------------------------
+ * Each part keeps the `sample` rows of smallest key among its own rows, of which the
+ * union's sample keeps the smallest. A key P such that the parts' samples hold at least
+ * `sample` rows below P between them bounds the union's: no row at or above P can be in
+ * it, and a part need not keep one. The parts count their rows below a shared pivot (a
+ * part's count only grows: a row below P leaves a full sample only for a smaller one);
+ * when the counts reach `sample`, P becomes the bound and the pivot halves. A count is
+ * published before the pivot it was made for, so a part that reads the pivot as P reads
+ * that count or a later one, never one for another pivot that is larger. Rows dropped
+ * so are rows the merge would drop: the sample is the same, with less work. */
+
+uint64_t tr_part_bound(const trainer *t)
+{
+    return atomic_load_explicit(&t->run->bound, memory_order_relaxed);
+}
+
+void tr_part_share(trainer *t)
+{
+    struct shard_run *r = t->run;
+    if (atomic_load_explicit(&r->frozen, memory_order_acquire))
+        return;
+    uint64_t p = atomic_load_explicit(&r->pivot, memory_order_acquire);
+    if (p != t->sb_pivot) {
+        t->sb_pivot = p;
+        t->sb_below = tr_sample_below(t, p);
+    }
+    atomic_store_explicit(&r->below[t->part], t->sb_below, memory_order_relaxed);
+    atomic_store_explicit(&r->seen[t->part], p, memory_order_release);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (atomic_load_explicit(&r->seen[i], memory_order_acquire) == p)
+            sum += atomic_load_explicit(&r->below[i], memory_order_relaxed);
+    if (sum < t->sample_cap)
+        return;
+    uint64_t b = atomic_load_explicit(&r->bound, memory_order_relaxed);
+    while (b > p && !atomic_compare_exchange_weak(&r->bound, &b, p))
+        ;
+    uint64_t expect = p;
+    atomic_compare_exchange_strong(&r->pivot, &expect, p / 2);
+}
+
 /* Read parts 1.. in threads (each set up from the input's own header) while this thread
  * reads part 0 with t, whose reader is past the header; then merge them into t in order. */
 static int read_parts(trainer *t, struct shard_run *r)
@@ -257,6 +321,7 @@ static int read_parts(trainer *t, struct shard_run *r)
         else if (ps[i].rc == 0)
             part_main(&ps[i]);
     }
+    atomic_store(&r->frozen, 1); /* merging moves rows between the parts' samples */
     /* In order: a part that ended inside quotes means the cut was not a record's end. */
     int cut = rc && er_csv_cut(t->csv);
     for (size_t i = 1; i < r->n && !rc; i++) {
@@ -283,6 +348,13 @@ int tr_pass_parts(trainer *t, const tr_source *src, size_t n)
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     r->src = src;
     r->size = er_csv_size(t->csv);
+    atomic_init(&r->bound, UINT64_MAX);
+    atomic_init(&r->pivot, UINT64_C(1) << 63);
+    atomic_init(&r->frozen, 0);
+    for (size_t i = 0; i < TR_MAX_PARTS; i++) {
+        atomic_init(&r->below[i], 0);
+        atomic_init(&r->seen[i], 0);
+    }
     int fd = -1;
     if (src->path && (fd = open(src->path, O_RDONLY)) < 0) {
         free(r);

@@ -62,6 +62,8 @@ void tr_release(trainer *t)
     free(t->rval);
     free(t->lres);
     free(t->nres);
+    free(t->tval);
+    free(t->lcache);
     er_csv_close(t->csv);
     engrate_train_report_free(t->rep);
     for (size_t i = 0; t->in && i < t->n_in; i++)

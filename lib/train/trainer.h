@@ -109,6 +109,7 @@ typedef struct batch {
     uint32_t off[BATCH_ROWS + 1];
     double y[BATCH_ROWS], w[BATCH_ROWS];
     uint32_t fold[BATCH_ROWS];
+    uint32_t order[BATCH_ROWS]; /* the rows grouped by fold (pass.c) */
     uint32_t *idx;
     double *val;
     size_t cap;
@@ -131,6 +132,8 @@ typedef struct trainer {
     int solo;             /* a part of one input read by a thread of its own (shard.c) */
     struct shard_run *run;/* the parts' shared progress, or NULL */
     size_t part;          /* which part */
+    uint64_t sb_pivot, sb_below; /* the sample's rows with keys below sb_pivot (shard.c) */
+    unsigned sb_tick;
     size_t n_setup_notes; /* the report's notes from tr_setup (each part has the same) */
     uint64_t skip_note_at[TR_SKIP_NOTES]; /* the notes of skipped rows: which bad row each */
     size_t n_skip_notes;
@@ -153,6 +156,7 @@ typedef struct trainer {
     size_t slot_mask, n_slots_used;
     spelling *spells;
     size_t n_spells, spells_cap;
+    struct lcache *lcache; /* labels.c: recent short cells -> spelling, for this pass */
     slot *fslots;         /* folded names -> term, to refuse look-alike levels */
     size_t fslot_mask, n_fslots_used;
     lfentry *lf;
@@ -176,6 +180,8 @@ typedef struct trainer {
     uint32_t *ridx;
     double *rval;
     size_t rcap;
+    double *tval;         /* sort_row (design.c): a value per term, and the terms present */
+    uint64_t tbits[(ER_TRAIN_MAX_TERMS + 63) / 64];
     uint32_t *rsp;        /* the spellings the row used */
     size_t rsp_n, rsp_cap;
     double *rx;           /* per input: the row's number (NaN: missing) */
@@ -271,6 +277,10 @@ ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
 ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
 /* Add a non-zero to the row (0 or an error). */
 ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
+/* Before a pass: the level look-up's cache of cells made or emptied (labels.c), the
+ * row sort's room (design.c). 0 or ENGRATE_E_NOMEM. */
+ER_HIDDEN int tr_level_cache_reset(trainer *t);
+ER_HIDDEN int tr_row_scratch(trainer *t);
 /* Map one record: 0 with the row in t->ridx/t->rval, 1 when skipped, < 0 on error. */
 ER_HIDDEN int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out,
                          double *y, double *w);
@@ -364,6 +374,13 @@ ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
 /* A part's reader is at input offset `offset`: the whole input's progress, reported by
  * part 0's thread. */
 ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
+/* Parts share a bound on the sample's keys (shard.c): a key at or above it has at least
+ * `sample` rows of the whole input below it, so no part needs its row. tr_part_share
+ * publishes this part's count of rows below the current pivot and lowers the bound when
+ * the parts' counts say so; tr_sample_below counts them (sample.c). */
+ER_HIDDEN uint64_t tr_part_bound(const trainer *t);
+ER_HIDDEN void tr_part_share(trainer *t);
+ER_HIDDEN uint64_t tr_sample_below(const trainer *t, uint64_t pivot);
 
 /* levels.c */
 ER_HIDDEN int tr_load_levels(trainer *t, const char *path);
