@@ -28,11 +28,7 @@
 static uint64_t rng_state;
 static double unif(void)
 {
-    uint64_t x = rng_state += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    x ^= x >> 31;
-    return ((double)(x >> 11) + 0.5) * 0x1p-53;
+    return test_unif(&rng_state);
 }
 
 typedef struct rows {

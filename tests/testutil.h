@@ -1,12 +1,24 @@
 /* testutil.h: what the check suites (and the fuzz targets) share: finding test data
  * through $srcdir (so that `make distcheck`, which builds outside the source tree, finds
- * it), reading files, and a UTF-8 check of their own. */
+ * it), reading files, a UTF-8 check of their own, and generated data's random numbers. */
 #ifndef ENGRATE_TESTUTIL_H
 #define ENGRATE_TESTUTIL_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A uniform number in (0, 1) from *state (splitmix64): the same sequence on every
+ * machine, so generated data and what is expected of it are too. */
+static inline double test_unif(uint64_t *state)
+{
+    uint64_t x = *state += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    x ^= x >> 31;
+    return ((double)(x >> 11) + 0.5) * 0x1p-53;
+}
 
 /* $srcdir/rel, in a static buffer (tests are single-threaded where they call this). */
 static inline const char *test_path(const char *rel)
