@@ -15,10 +15,9 @@
 #include <engrate.h>
 #include <engrate_train.h>
 
-#include "report-html.h"
 #include "train-parts.h"
 
-enum { EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_NO_HTML = 3 };
+enum { EXIT_FAIL = 1, EXIT_USAGE = 2 }; /* 3: only the HTML report failed (write_outputs) */
 
 static const char usage[] =
     "Usage: engrate-train -o MODEL [--target COL] [--transform log|none] [--weight COL]\n"
@@ -200,42 +199,15 @@ static int name_from_output(engrate_train_options *opts, const char *output)
 /* One CSV file, one model: the single pass. */
 static int train_one(const parts_job *job, engrate_train_options *opts)
 {
-    const char *data = job->inputs[0], *output = job->model, *report_path = job->report;
-    int quiet = job->quiet;
+    const char *data = job->inputs[0];
     engrate_error err;
     progress prog = {0, {0, 0}, 0};
     struct stat st;
-    if (!quiet && isatty(STDERR_FILENO) && stat(data, &st) == 0 && st.st_size > (16 << 20))
+    if (!job->quiet && isatty(STDERR_FILENO) && stat(data, &st) == 0 && st.st_size > (16 << 20))
         engrate_train_options_set_progress(opts, show_progress, &prog);
     engrate_train_report *report = NULL;
     engrate_model *model = engrate_train_csv(data, opts, &report, &err);
-    int status = 0;
-    if (report && !quiet)
-        fputs(engrate_train_report_summary(report), stderr);
-    engrate_error report_err;
-    int json_saved = 0;
-    if (report && report_path && engrate_train_report_save(report, report_path, &report_err)) {
-        fprintf(stderr, "engrate-train: the report: %s\n", report_err.text);
-        status = EXIT_FAIL;
-    } else {
-        json_saved = report && report_path;
-    }
-    if (!model) {
-        fprintf(stderr, "engrate-train: %s\n", err.text);
-        status = EXIT_FAIL;
-    } else if (engrate_model_save(model, output, 0, &err) < 0) {
-        fprintf(stderr, "engrate-train: %s\n", err.text);
-        status = EXIT_FAIL;
-    } else if (!quiet) {
-        fprintf(stderr, "model written to %s\n", output);
-    }
-    if (report && job->html &&
-        report_html(report, job->html, job->lang, json_saved ? report_path : NULL, quiet) &&
-        status == 0)
-        status = EXIT_NO_HTML;
-    engrate_model_free(model);
-    engrate_train_report_free(report);
-    return status;
+    return write_outputs(job, model, report, &err);
 }
 
 /* What the outputs and inputs allow, or the usage error's message. */

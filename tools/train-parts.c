@@ -72,22 +72,21 @@ static void summary(const parts_job *job, const engrate_train_acc *a, const char
             job->n_inputs > 1 ? "s" : "", path);
 }
 
-/* Solve, print the summary, write the report and the model. */
-static int solve(const parts_job *job, const engrate_train_acc *all,
-                 const engrate_train_options *opts)
+int write_outputs(const parts_job *job, engrate_model *m, engrate_train_report *report,
+                  const engrate_error *fit_err)
 {
     engrate_error err, rerr;
-    engrate_train_report *report = NULL;
-    int status = 0;
-    engrate_model *m = engrate_train_acc_finish(all, opts, &report, &err);
+    int status = 0, json_saved = 0;
     if (report && !job->quiet)
         fputs(engrate_train_report_summary(report), stderr);
     if (report && job->report && engrate_train_report_save(report, job->report, &rerr)) {
         fprintf(stderr, "engrate-train: the report: %s\n", rerr.text);
         status = 1;
+    } else {
+        json_saved = report && job->report;
     }
     if (!m) {
-        fprintf(stderr, "engrate-train: %s\n", err.text);
+        fprintf(stderr, "engrate-train: %s\n", fit_err->text);
         status = 1;
     } else if (engrate_model_save(m, job->model, 0, &err) < 0) {
         fprintf(stderr, "engrate-train: %s\n", err.text);
@@ -96,12 +95,22 @@ static int solve(const parts_job *job, const engrate_train_acc *all,
         fprintf(stderr, "model written to %s\n", job->model);
     }
     if (report && job->html &&
-        report_html(report, job->html, job->lang, status ? NULL : job->report, job->quiet) &&
+        report_html(report, job->html, job->lang, json_saved ? job->report : NULL, job->quiet) &&
         status == 0)
         status = 3;
     engrate_model_free(m);
     engrate_train_report_free(report);
     return status;
+}
+
+/* Solve, then write what the job asks for. */
+static int solve(const parts_job *job, const engrate_train_acc *all,
+                 const engrate_train_options *opts)
+{
+    engrate_error err;
+    engrate_train_report *report = NULL;
+    engrate_model *m = engrate_train_acc_finish(all, opts, &report, &err);
+    return write_outputs(job, m, report, &err);
 }
 
 int run_parts(const parts_job *job, engrate_train_options *opts)

@@ -18,6 +18,12 @@ typedef struct parts_job {
     int n_inputs;
 } parts_job;
 
+/* Print the summary, write the JSON report, the model and the HTML report as the job
+ * asks, and free m and report: the exit status (0; 1 when the fit failed (fit_err says
+ * why) or a file could not be written; 3 when only the HTML report could not be drawn). */
+int write_outputs(const parts_job *job, engrate_model *m, engrate_train_report *report,
+                  const engrate_error *fit_err);
+
 /* Run the job with the options; the exit status (0, 1, or 3 when only the HTML report
  * could not be drawn). Messages on stderr. */
 int run_parts(const parts_job *job, engrate_train_options *opts);
