@@ -627,6 +627,47 @@ START_TEST(file_errors_are_located)
 }
 END_TEST
 
+/* A curve varying by one categorical input, in a file whose options name another of the
+ * same length: the loader refuses it, naming both (the options are what a merge compares,
+ * so they must say what the sums were made with). */
+START_TEST(curve_by_is_the_one_its_options_name)
+{
+    char csv[4096];
+    size_t o = (size_t)sprintf(csv, "role,area,years,rate\n");
+    for (int i = 0; i < 60; i++)
+        o += (size_t)sprintf(csv + o, "%s,%s,%d,%d\n", i % 3 ? "pm" : "dev",
+                             i % 2 ? "east" : "west", i % 11, 500 + 9 * i + 40 * (i % 2));
+    static const char *const kv[] = {"categorical", "role", "categorical", "area", "numeric",
+                                     "years:by=area", "min-count", "1", "threads", "1", NULL};
+    engrate_train_options *opt = options(kv, NULL);
+    engrate_error err;
+    engrate_train_acc *a = engrate_train_partial_buffer(csv, o, "d.csv", opt, &err);
+    ck_assert_msg(a != NULL, "%s", err.text);
+    size_t len;
+    unsigned char *b = engrate_train_acc_to_buffer(a, &len, &err);
+    ck_assert_ptr_nonnull(b);
+    engrate_train_acc *back = engrate_train_acc_load_buffer(b, len, "good.acc", &err);
+    ck_assert_msg(back != NULL, "%s", err.text); /* as written, it loads */
+    engrate_train_acc_free(back);
+    /* OPTS: the last "area" as an ostr (u8 1, u32 4, the bytes) is years' by. */
+    size_t at = section_at(b, len, "OPTS"), end = section_at(b, len, "INPT") - 12, last = 0;
+    ck_assert(at && end > at);
+    for (size_t i = at; i + 9 <= end; i++)
+        if (!memcmp(b + i, "\1\4\0\0\0area", 9))
+            last = i;
+    ck_assert(last != 0);
+    memcpy(b + last + 5, "role", 4);
+    reseal(b, len);
+    ck_assert_ptr_null(engrate_train_acc_load_buffer(b, len, "bad.acc", &err));
+    ck_assert_int_eq(err.code, ENGRATE_E_DATA);
+    ck_assert_msg(strstr(err.text, "input 'years' varies by 'area', not by 'role'"), "%s",
+                  err.text);
+    engrate_train_acc_buffer_free(b);
+    engrate_train_acc_free(a);
+    engrate_train_options_free(opt);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("acc");
@@ -645,6 +686,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, merges_refused_with_what_differs);
     tcase_add_test(tc, file_errors_are_located);
+    tcase_add_test(tc, curve_by_is_the_one_its_options_name);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

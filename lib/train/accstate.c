@@ -184,6 +184,18 @@ static int read_inputs(rd *r, trainer *t)
                 return rd_fail(r, ENGRATE_E_DATA, "two inputs have the id '%s'", in->id);
     }
     t->n_in = r->rc ? 0 : n;
+    /* A curve's by-input is the one its options name, as a pass finds it (curves.c): all
+     * the inputs are read now, so a later one can be looked up too. */
+    for (size_t i = 0; i < t->n_in; i++) {
+        const tinput *in = &t->in[i];
+        if (in->by != SIZE_MAX && tr_find_input(t, in->by_col) != in->by) {
+            rd_item(r, "input", i + 1);
+            t->n_in = 0;
+            return rd_fail(r, ENGRATE_E_DATA, "input '%s' varies by '%s', not by '%s' as its "
+                                              "options say",
+                           in->label, t->in[in->by].label, in->by_col);
+        }
+    }
     return rd_section_end(r);
 }
 
