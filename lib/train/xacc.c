@@ -345,6 +345,7 @@ void er_xacc_free(er_xacc *a)
     free(a->g);
     free(a->xy);
     free(a->dec);
+    free(a->units);
     er_xacc_init(a);
 }
 
@@ -381,6 +382,10 @@ int er_xacc_reserve(er_xacc *a, size_t p)
         if (!dec)
             return ENGRATE_E_NOMEM;
         a->dec = dec;
+        uint32_t *units = realloc(a->units, 2 * cap * sizeof *units);
+        if (!units)
+            return ENGRATE_E_NOMEM;
+        a->units = units;
         a->cap = cap;
     }
     memset(a->cnt + ER_PK(0, a->p), 0, (ER_PK(0, p) - ER_PK(0, a->p)) * sizeof *a->cnt);
@@ -414,37 +419,40 @@ static void carry_all(er_xacc *a)
 /* A row of unit weight whose values all split: indicator pairs counted, numbers added as
  * pieces (each value split once per row), products of two numbers as their exact
  * double-double. 0, or -1 when a value does not split (0 or not finite): the caller then
- * takes the general path. */
+ * takes the general path. The row's unit terms and the places of its other values are
+ * listed as they are met, so that each kind of pair is a loop of its own. */
 static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz, double y)
 {
     xpiece *dec = a->dec, dy;
+    uint32_t *unit = a->units, *num = a->units + a->cap;
+    size_t nu = 0, nn = 0;
     if (xp_make(y, &dy) <= 0)
         return -1;
     for (size_t k = 0; k < nnz; k++)
         if (val[k] != 1.0 && xp_make(val[k], &dec[k]) <= 0)
             return -1;
     for (size_t l = 0; l < nnz; l++) {
-        int64_t *cc = a->cnt + ER_PK(0, idx[l]);
-        er_xsum *cg = a->g + ER_PK(0, idx[l]);
-        double vl = val[l];
-        if (vl == 1.0) {
-            for (size_t k = 0; k < l; k++) {
-                if (val[k] == 1.0)
-                    cc[idx[k]]++;
-                else
-                    put(&cg[idx[k]], &dec[k], &a->lost);
-            }
-            cc[idx[l]]++;
-            put(&a->xy[idx[l]], &dy, &a->lost);
+        uint32_t il = idx[l];
+        er_xsum *cg = a->g + ER_PK(0, il);
+        if (val[l] == 1.0) {
+            int64_t *cc = a->cnt + ER_PK(0, il);
+            for (size_t k = 0; k < nu; k++)
+                cc[unit[k]]++;
+            cc[il]++;
+            for (size_t q = 0; q < nn; q++)
+                put(&cg[idx[num[q]]], &dec[num[q]], &a->lost);
+            put(&a->xy[il], &dy, &a->lost);
+            unit[nu++] = il;
             continue;
         }
-        for (size_t k = 0; k <= l; k++) {
-            if (val[k] == 1.0)
-                put(&cg[idx[k]], &dec[l], &a->lost);
-            else
-                put_dd(&cg[idx[k]], dd_two_prod(val[k], vl), &a->lost);
-        }
-        put_dd(&a->xy[idx[l]], dd_two_prod(vl, y), &a->lost);
+        double vl = val[l];
+        for (size_t k = 0; k < nu; k++)
+            put(&cg[unit[k]], &dec[l], &a->lost);
+        for (size_t q = 0; q < nn; q++)
+            put_dd(&cg[idx[num[q]]], dd_two_prod(val[num[q]], vl), &a->lost);
+        put_dd(&cg[il], dd_two_prod(vl, vl), &a->lost);
+        put_dd(&a->xy[il], dd_two_prod(vl, y), &a->lost);
+        num[nn++] = (uint32_t)l;
     }
     put_dd(&a->yy, dd_two_prod(y, y), &a->lost);
     return 0;

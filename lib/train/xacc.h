@@ -48,6 +48,7 @@ typedef struct er_xacc {
     uint64_t since_carry; /* rows added since the limbs' carries were last propagated */
     uint64_t lost;        /* values whose lowest bits a window could not hold */
     struct xpiece *dec;   /* a row's values split (cap of them) */
+    uint32_t *units;      /* a row's unit terms, then its other values' places (2 cap) */
 } er_xacc;
 
 ER_HIDDEN void er_xacc_init(er_xacc *a);
