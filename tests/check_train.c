@@ -882,6 +882,39 @@ START_TEST(cell_numbers)
 }
 END_TEST
 
+/* Plain decimals (the pass reads them by a path of their own): the value strtod gives,
+ * correctly rounded, for random digits around the fast path's limits (15 significant
+ * digits, 22 after the point), with leading zeros, signs and trailing zeros. */
+START_TEST(cell_numbers_plain_as_strtod)
+{
+    rng_state = 20261201;
+    char cell[64];
+    for (int i = 0; i < 200000; i++) {
+        size_t o = 0, ints = (size_t)(unif() * 19), fracs = (size_t)(unif() * 26);
+        if (unif() < 0.3)
+            cell[o++] = '-';
+        for (size_t k = 0; k <= ints; k++) /* one digit at least */
+            cell[o++] = (char)('0' + (unif() < 0.2 ? 0 : (int)(unif() * 10)));
+        if (fracs) {
+            cell[o++] = '.';
+            for (size_t k = 0; k < fracs; k++)
+                cell[o++] = (char)('0' + (unif() < 0.2 ? 0 : (int)(unif() * 10)));
+        }
+        cell[o] = '\0';
+        double x = NAN, want = strtod(cell, NULL);
+        ck_assert_msg(tr_cell_number(cell, o, &x) == 0, "%s", cell);
+        ck_assert_msg(memcmp(&x, &want, sizeof x) == 0, "%s: %.17g, strtod %.17g", cell, x,
+                      want);
+    }
+    static const char *const refused[] = {"-", "1.2.3", "1-", "12 3", "1e"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        double x;
+        ck_assert_msg(tr_cell_number(refused[i], strlen(refused[i]), &x) == ENGRATE_E_NUMBER,
+                      "%s", refused[i]);
+    }
+}
+END_TEST
+
 /* Ids made from labels: the label when it is one, else its readable part, else a hash
  * (FNV-1a, worked out here independently of the trainer's code). */
 static unsigned fnv32(const char *s)
@@ -1129,6 +1162,7 @@ int main(void)
     tcase_add_test(tc, min_count_drops_rare_levels);
     tcase_add_test(tc, trains_from_an_edge_case_file);
     tcase_add_test(tc, cell_numbers);
+    tcase_add_test(tc, cell_numbers_plain_as_strtod);
     tcase_add_test(tc, ids_from_labels);
     tcase_add_test(tc, labels_are_levels);
     tcase_add_test(tc, flags_add_inputs);

@@ -192,30 +192,54 @@ static int years_months(const char *p, const char *num, double *out)
     return 0;
 }
 
+/* Powers of ten that are doubles exactly. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* Whether s[0..n) is [-]digits[.digits]: text the general path below would hand to
- * er_parse_double unchanged, so it can go there at once. */
-static int plain_decimal(const char *s, size_t n)
+ * er_parse_double unchanged. 1 with its value in *out when it has at most 15 significant
+ * digits and 22 after the point (the digits are then an integer below 2^53 and the power
+ * of ten exact, so one division is correctly rounded: what er_parse_double gives), -1 when
+ * it is such text but longer (er_parse_double's, then), 0 when it is not. */
+static int plain_decimal(const char *s, size_t n, double *out)
 {
-    size_t i = s[0] == '-', digits = 0;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-        digits++;
-    if (!digits)
-        return 0;
-    if (i < n && s[i] == '.') {
-        size_t frac = 0;
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-            frac++;
-        if (!frac)
-            return 0;
+    size_t i = s[0] == '-', digits = 0, frac = 0, sig = 0;
+    uint64_t m = 0;
+    for (int part = 0; part < 2; part++) {
+        if (part) {
+            if (i == n || s[i] != '.')
+                break;
+            i++;
+        }
+        size_t from = i;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            sig += sig || s[i] != '0';
+            if (sig <= 15)
+                m = m * 10 + (uint64_t)(s[i] - '0');
+        }
+        if (i == from)
+            return 0; /* no digits, or none after the point */
+        if (part)
+            frac = i - from;
+        else
+            digits = i - from;
     }
-    return i == n;
+    if (i != n || !digits)
+        return 0;
+    if (sig > 15 || frac > 22)
+        return -1;
+    double v = frac ? (double)m / pow10_exact[frac] : (double)m;
+    *out = s[0] == '-' ? -v : v;
+    return 1;
 }
 
 int tr_cell_number(const char *s, size_t n, double *out)
 {
     char a[160], num[160];
-    if (n && n <= 60 && plain_decimal(s, n))
-        return er_parse_double(s, n, out) ? ENGRATE_E_NUMBER : 0;
+    int plain = n && n <= 60 ? plain_decimal(s, n, out) : 0;
+    if (plain)
+        return plain > 0 || !er_parse_double(s, n, out) ? 0 : ENGRATE_E_NUMBER;
     s = trim_cell(s, &n);
     if (n == 0 || n > 120 || to_ascii(s, n, a, sizeof a))
         return ENGRATE_E_NUMBER;
