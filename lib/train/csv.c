@@ -457,9 +457,11 @@ static int emit_room(er_csv *c, size_t n)
         if (c->rec_cap >= ER_CSV_MAX_RECORD)
             return ENGRATE_E_LIMIT;
         size_t cap = c->rec_cap ? c->rec_cap * 2 : 4096;
-        char *r = realloc(c->rec, cap);
+        char *r = realloc(c->rec, cap + ER_CSV_PAD);
         if (!r)
             return ENGRATE_E_NOMEM;
+        /* Defined bytes everywhere, the pad included, for readers of whole words. */
+        memset(r + c->rec_cap, 0, cap + ER_CSV_PAD - c->rec_cap);
         c->rec = r;
         c->rec_cap = cap;
     }

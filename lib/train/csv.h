@@ -21,8 +21,12 @@
 #define ER_CSV_MAX_RECORD (1u << 20) /* bytes of one record, line breaks included */
 #define ER_CSV_MAX_FIELDS 4096
 
+/* Each field's text is followed, past its NUL, by at least this many bytes that may be
+ * read (their values are unspecified): so a short text can be read as whole words. */
+#define ER_CSV_PAD 16
+
 typedef struct er_csv_field {
-    const char *s;  /* the field's text, unquoted and unescaped, NUL-terminated */
+    const char *s;  /* the field's text, unquoted and unescaped, NUL-terminated, padded */
     size_t len;
     int line;       /* physical line (1-based) where the field starts */
     int col;        /* byte column (1-based) of its first byte (the quote, if quoted) */

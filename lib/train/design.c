@@ -151,20 +151,14 @@ static inline uint64_t rh_word(uint64_t h, uint64_t w)
     return h ^ (h >> 29);
 }
 
+/* s[0..n) is a CSV field's text or a part of it: words may be read past its end. */
 static uint64_t rh_bytes(uint64_t h, const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
     h = rh_word(h, n);
-    for (; n >= 8; p += 8, n -= 8)
-        h = rh_word(h, (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-                           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-                           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56);
-    if (n) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < n; i++)
-            w |= (uint64_t)p[i] << (8 * i);
-        h = rh_word(h, w);
-    }
+    for (; n >= 8; s += 8, n -= 8)
+        h = rh_word(h, tr_word_le(s, 8));
+    if (n)
+        h = rh_word(h, tr_word_le(s, n));
     return h;
 }
 
@@ -406,9 +400,17 @@ static int map_set(trainer *t, uint32_t input, const er_csv_field *cf, size_t *n
     t->rhash = rh_bytes(t->rhash, trimmed, whole);
     while (p <= end) {
         const char *q = p;
-        while (q < end && !(*q == in->sep[0] && end - q >= (ptrdiff_t)in->seplen &&
-                            (in->seplen == 1 || !memcmp(q, in->sep, in->seplen))))
+        for (;;) { /* the next separator, or the end */
+            q = memchr(q, in->sep[0], (size_t)(end - q));
+            if (!q) {
+                q = end;
+                break;
+            }
+            if (in->seplen == 1 ||
+                (end - q >= (ptrdiff_t)in->seplen && !memcmp(q, in->sep, in->seplen)))
+                break;
             q++;
+        }
         size_t n = (size_t)(q - p);
         const char *a = trim_space(p, &n);
         if (n) {

@@ -204,17 +204,12 @@ int tr_level_cache_reset(trainer *t)
     return 0;
 }
 
-/* The cell's words (zero-padded, built by shifts: bytes stored and read back as a word
- * would wait for the stores) and its entry. */
+/* The cell's words (zero-padded; s[0..n) is in a CSV field, which may be read past its
+ * end) and its entry. */
 static struct lcache *lc_entry(trainer *t, uint32_t input, const char *s, size_t n,
                                uint64_t *w0, uint64_t *w1)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    uint64_t a = 0, b = 0;
-    for (size_t i = 0; i < n && i < 8; i++)
-        a |= (uint64_t)p[i] << (8 * i);
-    for (size_t i = 8; i < n; i++)
-        b |= (uint64_t)p[i] << (8 * (i - 8));
+    uint64_t a = tr_word_le(s, n), b = n > 8 ? tr_word_le(s + 8, n - 8) : 0;
     *w0 = a;
     *w1 = b;
     uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)input << 40) ^ n) *

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "csv.h"
 #include "fit.h"
@@ -255,6 +256,20 @@ static inline int tr_fold(const char *name, char *buf, size_t cap)
 }
 
 static inline int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* The first n (0..8) bytes at p, zero-extended, as a little-endian word; p must have 8
+ * bytes that may be read (a CSV field's text has, ER_CSV_PAD). */
+static inline uint64_t tr_word_le(const char *p, size_t n)
+{
+    uint64_t w = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&w, p, 8);
+#else
+    for (size_t i = 0; i < 8; i++)
+        w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+#endif
+    return n >= 8 ? w : n ? w & (~0ull >> (64 - 8 * n)) : 0;
+}
 static inline int is_space(char c) { return is_blank(c) || c == '\r' || c == '\n'; }
 
 /* setup.c, design.c */
