@@ -468,6 +468,83 @@ START_TEST(threads_give_the_single_pass)
 }
 END_TEST
 
+/* The bytes of a partial of csv made with the base options and `more`. */
+static unsigned char *partial_bytes(const char *csv, size_t len, const char *const *more,
+                                    size_t *n)
+{
+    engrate_train_options *o = options(base_opts, more);
+    engrate_error err;
+    engrate_train_acc *a = engrate_train_partial_buffer(csv, len, "big.csv", o, &err);
+    ck_assert_msg(a != NULL, "%s", err.text);
+    unsigned char *b = engrate_train_acc_to_buffer(a, n, &err);
+    ck_assert_ptr_nonnull(b);
+    engrate_train_acc_free(a);
+    engrate_train_options_free(o);
+    return b;
+}
+
+static size_t section_at(const unsigned char *b, size_t len, const char *tag);
+
+/* Section `tag`'s payload in *at and its length (u64 little-endian before it). */
+static size_t section_len(const unsigned char *b, size_t len, const char *tag, size_t *at)
+{
+    *at = section_at(b, len, tag);
+    ck_assert_msg(*at != 0, "no %s section", tag);
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--)
+        n = n << 8 | b[*at - 8 + (size_t)i];
+    return (size_t)n;
+}
+
+/* The sample is the first `sample` rows in key order, however it is read: partials that
+ * keep 500 of 17,000 rows (read by 1 and by 3 threads, and from 7 shards merged) hold the
+ * same rows, and they are the first 500 of a partial that keeps every row (no row dropped
+ * there), which the file writes in key order. */
+START_TEST(sample_is_the_first_in_key_order)
+{
+    rows r = generate(17000, 23);
+    size_t len, flen, slen;
+    char *csv = csv_of(&r, 0, r.n, &len);
+    static const char *const all[] = {"sample", "20000", NULL},
+                             *const few[] = {"sample", "500", NULL},
+                             *const few3[] = {"sample", "500", "threads", "3", NULL};
+    unsigned char *fb = partial_bytes(csv, len, all, &flen);
+    unsigned char *sb = partial_bytes(csv, len, few, &slen);
+    size_t fat, sat, fn = section_len(fb, flen, "SAMP", &fat),
+                     sn = section_len(sb, slen, "SAMP", &sat);
+    uint64_t fk = 0, sk = 0;
+    for (int i = 7; i >= 0; i--) {
+        fk = fk << 8 | fb[fat + (size_t)i];
+        sk = sk << 8 | sb[sat + (size_t)i];
+    }
+    ck_assert_uint_gt(fk, 16000); /* every row used, but the few the data make bad */
+    ck_assert_uint_eq(sk, 500);
+    ck_assert_uint_lt(sn, fn);
+    ck_assert_msg(!memcmp(fb + fat + 8, sb + sat + 8, sn - 8),
+                  "the kept rows are not the first 500 of all in key order");
+    size_t tlen, tat;
+    unsigned char *tb = partial_bytes(csv, len, few3, &tlen);
+    ck_assert_uint_eq(section_len(tb, tlen, "SAMP", &tat), sn);
+    ck_assert_msg(!memcmp(tb + tat, sb + sat, sn), "3 threads: another sample");
+    engrate_train_options *o = options(base_opts, few);
+    engrate_train_acc *m = merged(shards(&r, 7, 0, o, 0), 7, NULL);
+    engrate_error err;
+    size_t mlen, mat;
+    unsigned char *mb = engrate_train_acc_to_buffer(m, &mlen, &err);
+    ck_assert_ptr_nonnull(mb);
+    ck_assert_uint_eq(section_len(mb, mlen, "SAMP", &mat), sn);
+    ck_assert_msg(!memcmp(mb + mat, sb + sat, sn), "7 shards: another sample");
+    engrate_train_acc_buffer_free(mb);
+    engrate_train_acc_free(m);
+    engrate_train_options_free(o);
+    engrate_train_acc_buffer_free(tb);
+    engrate_train_acc_buffer_free(sb);
+    engrate_train_acc_buffer_free(fb);
+    free(csv);
+    rows_free(&r);
+}
+END_TEST
+
 /* ---- Refusals ----------------------------------------------------------------------------- */
 
 static const char *const other_knots[] = {
@@ -681,6 +758,7 @@ int main(void)
     tcase_add_test(tc, schema_gives_the_single_pass);
     tcase_add_test(tc, any_order_to_1e_12);
     tcase_add_test(tc, threads_give_the_single_pass);
+    tcase_add_test(tc, sample_is_the_first_in_key_order);
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");
     tcase_set_timeout(tc, 60);

@@ -272,7 +272,7 @@ static void write_sums(er_buf *b, const trainer *t)
 }
 
 /* The sample, in the order of its keys: the same sample gives the same bytes whatever
- * order its heap holds it in. */
+ * order the sample holds it in. */
 static int by_key(const void *a, const void *b)
 {
     const srow *x = *(const srow *const *)a, *y = *(const srow *const *)b;

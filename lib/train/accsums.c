@@ -1,7 +1,7 @@
 /* accsums.c: the rest of an accumulator file read back (docs/accumulator.md): the names
  * that fold alike claimed for one level each (as the pass claimed them), the rows and the
  * report's reasons and first notes, the exact sums of each fold (in canonical form only),
- * and the sample (in key order, made a heap again). */
+ * and the sample (in key order). */
 #define _POSIX_C_SOURCE 200809L
 #include "config.h"
 
@@ -276,6 +276,6 @@ int acc_read_sample(rd *r, trainer *t)
             return rd_fail(r, ENGRATE_E_DATA, "the sample is not in the order of its keys");
     }
     if (!r->rc)
-        tr_sample_heapify(t);
+        tr_sample_settle(t);
     return rd_section_end(r);
 }

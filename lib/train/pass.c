@@ -317,6 +317,8 @@ out:
         if (rc == 0 && prc)
             rc = er_error(t->err, prc, t->source, 0, 0, "out of memory");
     }
+    if (rc == 0)
+        tr_sample_settle(t);
     if (rc == 0 && o->progress && !t->run)
         o->progress(1.0, o->progress_user);
     return rc;

@@ -134,7 +134,7 @@ static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const do
 
 /* The order of the bottom-k sample: by key, then (for two rows whose keys are equal, which
  * a 64-bit hash makes rare) by target and weight, so that it is a total order on what
- * decides a row's residual. The heap compares these, beside the rows: no row is read. */
+ * decides a row's residual. The selection compares these, beside the rows: no row is read. */
 static int key_less(const skey *a, const skey *b)
 {
     if (a->key != b->key)
@@ -144,53 +144,82 @@ static int key_less(const skey *a, const skey *b)
     return a->w < b->w;
 }
 
-/* Sifting moves the rows above or below a hole and puts the row that moves in once, at
- * the end, rather than swapping at every level. */
-static void sift_down(trainer *t, size_t i)
+static void swap_rows(trainer *t, size_t i, size_t j)
 {
-    skey *h = t->skeys;
-    srow **rows = t->sample;
-    size_t n = t->sample_n;
-    skey k = h[i];
-    srow *r = rows[i];
-    for (;;) {
-        size_t l = 2 * i + 1, big = l;
-        if (l >= n)
-            break;
-        if (l + 1 < n && key_less(&h[l], &h[l + 1]))
-            big = l + 1;
-        if (!key_less(&k, &h[big]))
-            break;
-        h[i] = h[big];
-        rows[i] = rows[big];
-        i = big;
-    }
-    h[i] = k;
-    rows[i] = r;
+    skey k = t->skeys[i];
+    t->skeys[i] = t->skeys[j];
+    t->skeys[j] = k;
+    srow *r = t->sample[i];
+    t->sample[i] = t->sample[j];
+    t->sample[j] = r;
 }
 
-static void sift_up(trainer *t, size_t i)
+/* Rows [0, n) rearranged so that [0, k) hold the k first in key order and row k - 1 is the
+ * last of them (1 <= k <= n): a quickselect, the pivot the median of three, the partition
+ * Hoare's (rows equal to the pivot go to both sides, so many equal keys split evenly). */
+static void select_first(trainer *t, size_t n, size_t k)
 {
-    skey *h = t->skeys;
-    srow **rows = t->sample;
-    skey k = h[i];
-    srow *r = rows[i];
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!key_less(&h[up], &k))
-            break;
-        h[i] = h[up];
-        rows[i] = rows[up];
-        i = up;
+    const skey *h = t->skeys;
+    size_t lo = 0, hi = n - 1, want = k - 1;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (key_less(&h[mid], &h[lo]))
+            swap_rows(t, mid, lo);
+        if (key_less(&h[hi], &h[lo]))
+            swap_rows(t, hi, lo);
+        if (key_less(&h[hi], &h[mid]))
+            swap_rows(t, hi, mid);
+        if (hi - lo < 3)
+            break; /* three rows or fewer: in order now */
+        skey p = h[mid];
+        size_t i = lo, j = hi;
+        for (;;) { /* h[lo] <= p <= h[hi]: the scans stop inside [lo, hi] */
+            while (key_less(&h[i], &p))
+                i++;
+            while (key_less(&p, &h[j]))
+                j--;
+            if (i >= j)
+                break;
+            swap_rows(t, i, j);
+            i++;
+            j--;
+        }
+        /* [lo, j] are at most p and [j + 1, hi] at least p; j < hi */
+        if (want <= j)
+            hi = j;
+        else
+            lo = j + 1;
     }
-    h[i] = k;
-    rows[i] = r;
 }
 
-void tr_sample_heapify(trainer *t)
+/* The rows past `sample_cap` go: the first `sample_cap` in key order stay, the last of
+ * them becomes the bar a new row must pass. The rows that go keep their room, beyond
+ * sample_n, for the rows that come next. */
+static void drop_surplus(trainer *t)
 {
-    for (size_t i = t->sample_n / 2; i-- > 0;)
-        sift_down(t, i);
+    size_t k = t->sample_cap;
+    if (t->sample_n < k || k == 0)
+        return;
+    if (t->sample_n > k)
+        select_first(t, t->sample_n, k);
+    else
+        for (size_t i = 0; i + 1 < k; i++) /* exactly full: the last in order to k - 1 */
+            if (key_less(&t->skeys[k - 1], &t->skeys[i]))
+                swap_rows(t, i, k - 1);
+    t->sample_n = k;
+    t->sample_bar = t->skeys[k - 1];
+    t->sample_full = 1;
+}
+
+void tr_sample_settle(trainer *t)
+{
+    if (t->o->folds_by == ER_FOLDS_BY_ORDER)
+        return;
+    drop_surplus(t);
+    for (size_t i = t->sample_n; i < t->sample_alloc; i++) {
+        free(t->sample[i]);
+        t->sample[i] = NULL;
+    }
 }
 
 uint64_t tr_sample_below(const trainer *t, uint64_t pivot)
@@ -203,49 +232,52 @@ uint64_t tr_sample_below(const trainer *t, uint64_t pivot)
 
 #define SHARE_EVERY 1024 /* rows kept between two looks at the other parts' counts */
 
-/* A part's row kept (and `out`, a key that left, when `left`): its count below the pivot
- * updated, and now and then shared with the other parts. */
-static void part_kept(trainer *t, uint64_t key, int left, uint64_t out)
+/* A part's row let in: its count below the pivot updated, and now and then shared with
+ * the other parts. The count is of rows the part has read: rows that go later were read
+ * all the same, so it never falls, and it stays a count of distinct rows of the input. */
+static void part_kept(trainer *t, uint64_t key)
 {
     t->sb_below += key < t->sb_pivot;
-    t->sb_below -= left && out < t->sb_pivot;
     if (++t->sb_tick % SHARE_EVERY == 0)
         tr_part_share(t);
 }
 
-/* A row into the max-heap of the `sample_cap` smallest. A part of a file read by several
- * threads drops a row whose key is at or above the parts' bound (shard.c): the whole input
- * has `sample_cap` rows below it, so the row cannot be in the sample of the union. */
+/* How many rows a by-content sample lets in before the surplus goes: a quarter more than
+ * it keeps, so that dropping it (a quickselect over them all) costs a few steps a row. */
+static size_t sample_room_for(const trainer *t)
+{
+    return t->sample_cap + t->sample_cap / 4 + 1;
+}
+
+/* A row into the sample of the `sample_cap` first in key order. Rows are let in until
+ * there are a quarter more, then the surplus goes (drop_surplus), and from then on a row
+ * must come before the last row kept (sample_bar) to be let in: a row that does not cannot
+ * be among the first `sample_cap`. A part of a file read by several threads also drops a
+ * row whose key is at or above the parts' bound (shard.c): the whole input has
+ * `sample_cap` rows below it, so the row cannot be in the sample of the union. */
 static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
                         size_t nnz, double y, double w, uint32_t fold)
 {
     skey k = {key, y, w};
-    if (t->run && key >= tr_part_bound(t))
+    if (!t->sample_cap || (t->run && key >= tr_part_bound(t)))
         return 0;
-    if (t->sample_n < t->sample_cap) {
-        if (tr_sample_room(t, t->sample_n + 1))
-            return ENGRATE_E_NOMEM;
-        srow *r = fill_row(NULL, idx, val, nnz, y, w, fold, key);
-        if (!r)
-            return ENGRATE_E_NOMEM;
-        t->sample[t->sample_n] = r;
-        t->skeys[t->sample_n] = k;
-        sift_up(t, t->sample_n++);
-        if (t->run)
-            part_kept(t, key, 0, 0);
+    if (t->sample_full && !key_less(&k, &t->sample_bar))
         return 0;
+    if (t->sample_n >= sample_room_for(t)) {
+        drop_surplus(t);
+        if (!key_less(&k, &t->sample_bar))
+            return 0;
     }
-    if (!t->sample_cap || !key_less(&k, &t->skeys[0]))
-        return 0;
-    srow *r = fill_row(t->sample[0], idx, val, nnz, y, w, fold, key);
+    if (tr_sample_room(t, t->sample_n + 1))
+        return ENGRATE_E_NOMEM;
+    /* the room of a row that went, when there is one */
+    srow *r = fill_row(t->sample[t->sample_n], idx, val, nnz, y, w, fold, key);
     if (!r)
         return ENGRATE_E_NOMEM;
-    uint64_t out = t->skeys[0].key;
-    t->sample[0] = r;
-    t->skeys[0] = k;
-    sift_down(t, 0);
+    t->sample[t->sample_n] = r;
+    t->skeys[t->sample_n++] = k;
     if (t->run)
-        part_kept(t, key, 1, out);
+        part_kept(t, key);
     return 0;
 }
 
@@ -304,12 +336,13 @@ int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *
     }
     free(idx);
     free(val);
+    tr_sample_settle(dst);
     return rc;
 }
 
 void tr_sample_free(trainer *t)
 {
-    for (size_t i = 0; t->sample && i < t->sample_n; i++)
+    for (size_t i = 0; t->sample && i < t->sample_alloc; i++)
         free(t->sample[i]);
     free(t->sample);
     free(t->skeys);

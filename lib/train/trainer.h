@@ -173,8 +173,10 @@ typedef struct trainer {
     er_xacc *xacc;        /* per fold, exact, during the pass (xacc.h) */
     er_acc *acc;          /* the same, rounded for the fit (tr_round_sums) */
     srow **sample;        /* sample.c */
-    skey *skeys;          /* by content: each sampled row's order, beside it (the heap's) */
-    size_t sample_cap, sample_n, sample_alloc;
+    skey *skeys;          /* by content: each sampled row's order, beside it */
+    size_t sample_cap, sample_n, sample_alloc; /* rows beyond sample_n: room to reuse */
+    int sample_full;      /* by content: sample_cap rows kept, and a row must come before */
+    skey sample_bar;      /* this one, the last of them in key order, to be let in */
     er_rstat *lres;       /* per term: residuals of the sampled rows with the level */
     er_rstat *nres;       /* per input: of those with none of its levels */
     /* row scratch */
@@ -420,8 +422,10 @@ ER_HIDDEN int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, con
 ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx,
                               int sy);
 ER_HIDDEN void tr_sample_free(trainer *t);
-/* The sample's rows (and their keys, t->skeys) made a heap again (after loading). */
-ER_HIDDEN void tr_sample_heapify(trainer *t);
+/* By content, the sample made what it keeps: its first sample_cap rows in key order (the
+ * rows let in beyond them go) and the bar a new row must pass; the room of rows that went
+ * freed. After a pass, a merge or a load, before the sample is read. */
+ER_HIDDEN void tr_sample_settle(trainer *t);
 /* Room for n rows in t->sample (0 or ENGRATE_E_NOMEM). */
 ER_HIDDEN int tr_sample_room(trainer *t, size_t n);
 /* b0 + x'coef for a sampled row, coef indexed by term. */

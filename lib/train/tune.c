@@ -144,7 +144,7 @@ static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcom
 
 /* Both orders are total on what a residual holds (ties go by the other fields), so the
  * sorted array, and the sums of weights along it, do not depend on the order in which the
- * sample holds its rows (a pass's heap, a merge's or a loaded file's). */
+ * sample holds its rows (a pass's, a merge's or a loaded file's). */
 static int cmp4(double a0, double b0, double a1, double b1, double a2, double b2,
                 uint32_t fa, uint32_t fb)
 {
