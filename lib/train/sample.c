@@ -79,17 +79,27 @@ double tr_sample_predict(const srow *r, double b0, const double *coef)
     return s;
 }
 
+/* How many rows a by-content sample lets in before the surplus goes: a quarter more than
+ * it keeps, so that dropping it (a quickselect over them all) costs a few steps a row. */
+static size_t sample_room_for(const trainer *t)
+{
+    return t->sample_cap + t->sample_cap / 4 + 1;
+}
+
 /* Room for `n` rows in the sample's array (grown as rows come, so that a small input or a
  * loaded file does not make room for the whole --sample). */
 int tr_sample_room(trainer *t, size_t n)
 {
     if (n <= t->sample_alloc)
         return 0;
+    /* no more than bottom_offer lets in (growing one by one beyond that would copy the
+     * arrays once a row) */
+    size_t most = sample_room_for(t);
     size_t cap = t->sample_alloc ? t->sample_alloc : 1024;
     while (cap < n)
         cap *= 2;
-    if (cap > t->sample_cap)
-        cap = t->sample_cap > n ? t->sample_cap : n;
+    if (cap > most)
+        cap = most > n ? most : n;
     /* Each array is kept as soon as it has grown, and sample_alloc only once both have:
      * a failure leaves both at least sample_alloc long, and the next call grows them. */
     skey *k = realloc(t->skeys, cap * sizeof *k);
@@ -240,13 +250,6 @@ static void part_kept(trainer *t, uint64_t key)
     t->sb_below += key < t->sb_pivot;
     if (++t->sb_tick % SHARE_EVERY == 0)
         tr_part_share(t);
-}
-
-/* How many rows a by-content sample lets in before the surplus goes: a quarter more than
- * it keeps, so that dropping it (a quickselect over them all) costs a few steps a row. */
-static size_t sample_room_for(const trainer *t)
-{
-    return t->sample_cap + t->sample_cap / 4 + 1;
 }
 
 /* A row into the sample of the `sample_cap` first in key order. Rows are let in until
