@@ -259,11 +259,11 @@ void tr_part_progress(trainer *t, uint64_t offset)
 
 /* ---- The sample's bound ------------------------------------------------------------
  * Each part keeps the `sample` rows of smallest key among its own rows, of which the
- * union's sample keeps the smallest. A key P such that the parts' samples hold at least
+ * union's sample keeps the smallest. A key P such that the parts have read at least
  * `sample` rows below P between them bounds the union's: no row at or above P can be in
- * it, and a part need not keep one. The parts count their rows below a shared pivot (a
- * part's count only grows: a row below P leaves a full sample only for a smaller one);
- * when the counts reach `sample`, P becomes the bound and the pivot halves. A count is
+ * it, and a part need not keep one. The parts count the rows they let into their samples
+ * below a shared pivot (a count only grows: a row its part drops later is still a row of
+ * the input); when the counts reach `sample`, P becomes the bound and the pivot halves. A count is
  * published before the pivot it was made for, so a part that reads the pivot as P reads
  * that count or a later one, never one for another pivot that is larger. Rows dropped
  * so are rows the merge would drop: the sample is the same, with less work. */
