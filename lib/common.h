@@ -63,6 +63,8 @@ ER_HIDDEN size_t er_utf8_valid_prefix(const char *s, size_t n);
 /* Parse s[0..n) as a decimal number: -?digits[.digits][(e|E)[+-]digits], finite.
  * 0 on success, ENGRATE_E_NUMBER otherwise. */
 ER_HIDDEN int er_parse_double(const char *s, size_t n, double *out);
+/* 10^0 .. 10^22, the powers of ten that are doubles exactly. */
+ER_HIDDEN extern const double er_pow10_exact[23];
 /* Write the shortest decimal that reads back as exactly x (at most 17 significant
  * digits; always '.' as the decimal point). buf needs 32 bytes. Returns the length. */
 ER_HIDDEN int er_format_double(double x, char *buf);

@@ -194,9 +194,9 @@ size_t er_utf8_valid_prefix(const char *str, size_t n)
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+const double er_pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 /* The digits of a decimal as the grammar reads them: the first 19 significant digits as
  * an integer `mant`, the power of ten that scales it, and how many significant digits
@@ -261,7 +261,7 @@ int er_parse_double(const char *s, size_t n, double *out)
      * correctly rounded operation. Otherwise strtod, in the "C" locale. */
     if (d.sig <= 15 && d.mant < (1ull << 53) && d.e10 >= -22 && d.e10 <= 22) {
         double v = (double)d.mant;
-        v = d.e10 >= 0 ? v * pow10_exact[d.e10] : v / pow10_exact[-d.e10];
+        v = d.e10 >= 0 ? v * er_pow10_exact[d.e10] : v / er_pow10_exact[-d.e10];
         if (isfinite(v)) {
             *out = d.neg ? -v : v;
             return 0;

@@ -192,11 +192,6 @@ static int years_months(const char *p, const char *num, double *out)
     return 0;
 }
 
-/* Powers of ten that are doubles exactly. */
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
 /* Whether s[0..n) is [-]digits[.digits]: text the general path below would hand to
  * er_parse_double unchanged. 1 with its value in *out when it has at most 15 significant
  * digits and 22 after the point (the digits are then an integer below 2^53 and the power
@@ -229,7 +224,7 @@ static int plain_decimal(const char *s, size_t n, double *out)
         return 0;
     if (sig > 15 || frac > 22)
         return -1;
-    double v = frac ? (double)m / pow10_exact[frac] : (double)m;
+    double v = frac ? (double)m / er_pow10_exact[frac] : (double)m;
     *out = s[0] == '-' ? -v : v;
     return 1;
 }
