@@ -56,15 +56,11 @@ int tr_report_terms(trainer *t, const selection *sel, const outcome *oc)
     engrate_train_report *r = t->rep;
     size_t cap = sel->m + 1;
     r->terms = calloc(cap, sizeof *r->terms);
-    int32_t *pos = malloc(t->n_terms * sizeof *pos);
+    int32_t *pos = tr_selection_positions(t, sel);
     if (!r->terms || !pos) {
         free(pos);
         return ENGRATE_E_NOMEM;
     }
-    for (size_t j = 0; j < t->n_terms; j++)
-        pos[j] = -1;
-    for (size_t k = 0; k < sel->m; k++)
-        pos[sel->cols[k]] = (int32_t)k;
     if (t->o->intercept) {
         er_report_term *e = &r->terms[r->n_terms++];
         e->name = er_dup_str("(intercept)");

@@ -522,16 +522,12 @@ int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc)
 {
     engrate_train_report *r = t->rep;
     int bad = 0, rc = 0;
-    int32_t *pos = malloc((t->n_terms + 1) * sizeof *pos);
+    int32_t *pos = tr_selection_positions(t, sel);
     r->inputs = er_pool_alloc(&r->pool, (t->n_in + 1) * sizeof *r->inputs);
     if (!pos || !r->inputs) {
         free(pos);
         return ENGRATE_E_NOMEM;
     }
-    for (size_t j = 0; j < t->n_terms; j++)
-        pos[j] = -1;
-    for (size_t k = 0; k < sel->m; k++)
-        pos[sel->cols[k]] = (int32_t)k;
     for (size_t k = 0; k < ER_META_COUNT; k++)
         r->meta[k] = keep(r, tr_meta(t, k), &bad);
     r->source = keep(r, t->source, &bad);

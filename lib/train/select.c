@@ -21,6 +21,18 @@ void tr_selection_free(selection *s)
     free(s->dev);
 }
 
+int32_t *tr_selection_positions(const trainer *t, const selection *sel)
+{
+    int32_t *pos = malloc((t->n_terms + 1) * sizeof *pos);
+    if (!pos)
+        return NULL;
+    for (size_t j = 0; j < t->n_terms; j++)
+        pos[j] = -1;
+    for (size_t k = 0; k < sel->m; k++)
+        pos[sel->cols[k]] = (int32_t)k;
+    return pos;
+}
+
 static const char *term_name(trainer *t, uint32_t j)
 {
     const term *tm = &t->terms[j];

@@ -448,6 +448,9 @@ ER_HIDDEN int tr_merge(trainer *dst, trainer *src);
 ER_HIDDEN int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed,
                               selection *s);
 ER_HIDDEN void tr_selection_free(selection *s);
+/* Each term's place among the selected (sel->cols), -1 for a term not selected: n_terms
+ * entries, malloc'd (NULL: out of memory). */
+ER_HIDDEN int32_t *tr_selection_positions(const trainer *t, const selection *sel);
 
 /* tune.c */
 /* Choose lambda, fit, cross-validate at the chosen lambda, calibrate the interval. */
