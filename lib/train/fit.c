@@ -6,6 +6,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,7 +244,7 @@ typedef struct factor {
     double *d;        /* column scaling: 1/sqrt(diag) */
     double *pen;      /* lambda * pen[j] (NULL when lambda is 0) */
     double *L;        /* m x m: the factor (cholesky above) */
-    double *t;        /* m: the right-hand side, then the solution, of one solve */
+    double *t;        /* m: scratch of one solve (refined_solve) */
     double *work;     /* 3m: gsl_linalg_cholesky_rcond's workspace */
     double cond;
 } factor;
@@ -300,12 +301,14 @@ static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double
 /* Solve (C + lambda*pen) x = b (b in double-double): a solve with the rounded factor of
  * the scaled matrix, then refinement steps whose residuals are computed in double-double
  * from the exact Gram, until the correction stops shrinking. Returns the number of steps,
- * or -1 when the corrections never got below 2^-40 of x (the answer is not reliable). */
-static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r)
+ * or -1 when the corrections never got below 2^-40 of x (the answer is not reliable).
+ * r and t (m each) are scratch: solves with scratch of their own may run at once. */
+static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r,
+                         double *tv)
 {
     size_t m = f->m;
     gsl_matrix_view L = square_view(f->L, m);
-    gsl_vector_view t = gsl_vector_view_array(f->t, m);
+    gsl_vector_view t = gsl_vector_view_array(tv, m);
     for (size_t j = 0; j < m; j++)
         x[j] = 0;
     double prev = INFINITY;
@@ -313,11 +316,11 @@ static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *
     for (int it = 0; it < 40; it++) {
         residual(s, f->pen, b, x, r);
         for (size_t j = 0; j < m; j++)
-            f->t[j] = r[j] * f->d[j];
+            tv[j] = r[j] * f->d[j];
         gsl_linalg_cholesky_svx(&L.matrix, &t.vector); /* m x m and m: nothing to report */
         double dn = 0, xn = 0;
         for (size_t j = 0; j < m; j++) {
-            double dx = f->t[j] * f->d[j];
+            double dx = tv[j] * f->d[j];
             x[j] += dx;
             if (fabs(dx) > dn)
                 dn = fabs(dx);
@@ -336,23 +339,121 @@ static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *
 
 /* ---- Fit --------------------------------------------------------------------------- */
 
+/* ---- Work on several threads ------------------------------------------------------- */
+
+typedef struct team_share {
+    void (*fn)(void *, int, int);
+    void *arg;
+    int i, n;
+} team_share;
+
+static void *team_main(void *p)
+{
+    team_share *sh = p;
+    sh->fn(sh->arg, sh->i, sh->n);
+    return NULL;
+}
+
+void er_team_run(int threads, void (*fn)(void *arg, int i, int n), void *arg)
+{
+    int n = threads < 1 ? 1 : threads > ER_TEAM_MAX ? ER_TEAM_MAX : threads;
+    pthread_t th[ER_TEAM_MAX];
+    team_share sh[ER_TEAM_MAX];
+    int started[ER_TEAM_MAX] = {0};
+    for (int i = 1; i < n; i++) {
+        sh[i] = (team_share){fn, arg, i, n};
+        started[i] = pthread_create(&th[i], NULL, team_main, &sh[i]) == 0;
+    }
+    fn(arg, 0, n);
+    for (int i = 1; i < n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            fn(arg, i, n);
+    }
+}
+
+/* Solves of (C + lambda*pen) u = e_col, one per column of `want`, shared among threads,
+ * each share with scratch of its own and each column's results written to its own place:
+ * the same numbers whatever the number of threads. */
+typedef struct columns {
+    const factor *f;
+    const sys *s;
+    const size_t *want;     /* the columns (NULL: 0, 1, ..., n - 1) */
+    size_t n;
+    double *U;              /* n x m: the solutions kept, or NULL */
+    double *cu, *ucu, *ujj; /* per column, for the standard errors: (C u)_col, u'C u, u_col
+                             * (NULL: not computed) */
+    signed char *bad;       /* per column: the solve was not reliable */
+    double *scratch;        /* per share: b (2m, er_dd), r, t and u (m each) */
+} columns;
+
+static void solve_columns(void *arg, int i, int n)
+{
+    columns *c = arg;
+    size_t m = c->f->m;
+    double *mine = c->scratch + (size_t)i * 5 * m;
+    er_dd *b = (er_dd *)mine;
+    double *r = mine + 2 * m, *t = mine + 3 * m;
+    for (size_t k = (size_t)i; k < c->n; k += (size_t)n) {
+        size_t col = c->want ? c->want[k] : k;
+        double *u = c->U ? c->U + k * m : mine + 4 * m;
+        for (size_t l = 0; l < m; l++)
+            b[l] = dd_make(l == col, 0);
+        c->bad[k] = refined_solve(c->f, c->s, b, u, r, t) < 0;
+        if (!c->cu)
+            continue;
+        double cu = 0, ucu = 0;
+        for (size_t l = 0; l < m; l++) {
+            double row = 0;
+            for (size_t q = 0; q < m; q++)
+                row += dd_to_d(c->s->C[l * m + q]) * u[q];
+            if (l == col)
+                cu = row;
+            ucu += u[l] * row;
+        }
+        c->cu[k] = cu;
+        c->ucu[k] = ucu;
+        c->ujj[k] = u[col];
+    }
+}
+
+/* The solves of c on up to `threads` threads. 0 or ENGRATE_E_NOMEM. */
+static int run_columns(columns *c, int threads)
+{
+    size_t m = c->f->m, n = threads < 1 ? 1 : (size_t)threads;
+    if (n > ER_TEAM_MAX)
+        n = ER_TEAM_MAX;
+    if (n > c->n)
+        n = c->n;
+    if (n == 0)
+        return 0;
+    if (!(c->scratch = malloc(n * 5 * m * sizeof *c->scratch)))
+        return ENGRATE_E_NOMEM;
+    er_team_run((int)n, solve_columns, c);
+    free(c->scratch);
+    c->scratch = NULL;
+    return 0;
+}
+
 /* The covariance block of the coefficients res->cov_idx (a curve's terms: the report's
  * band), s^2 u_a'C u_b with u_a = H e_a, H = (C + lambda P)^-1, from refined solves as the
  * standard errors are (with lambda = 0, s^2 (C^-1)_ab = s^2 u_b[a]); its diagonal is what
- * er_fit_solve squares into se. b (m) and r (m) are scratch. 0 or ENGRATE_E_NOMEM. */
+ * er_fit_solve squares into se. 0 or ENGRATE_E_NOMEM. */
 static int covariance(const factor *f, const sys *s, double lambda, double s2,
-                      er_fit_result *res, er_dd *b, double *r)
+                      er_fit_result *res)
 {
     size_t m = s->m, n = res->n_cov;
     double *U = malloc((n * m + m + 1) * sizeof *U);
-    if (!U)
+    signed char *bad = malloc(n + 1);
+    columns c = {f, s, res->cov_idx, n, U, NULL, NULL, NULL, bad, NULL};
+    if (!U || !bad || run_columns(&c, res->threads)) {
+        free(U);
+        free(bad);
         return ENGRATE_E_NOMEM;
-    double *cu = U + n * m; /* C u_b */
-    for (size_t c = 0; c < n; c++) {
-        for (size_t k = 0; k < m; k++)
-            b[k] = dd_make(k == res->cov_idx[c], 0);
-        refined_solve(f, s, b, U + c * m, r);
     }
+    free(bad);
+    double *cu = U + n * m; /* C u_b */
     for (size_t bj = 0; bj < n; bj++) {
         const double *ub = U + bj * m;
         for (size_t k = 0; k < m; k++) {
@@ -385,7 +486,6 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
     factor f;
     memset(&f, 0, sizeof f);
     double *r = NULL, *u = NULL;
-    er_dd *b = NULL;
     if (a->n == 0)
         return er_error(err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to fit");
     if ((rc = sys_build(&s, a, spec)))
@@ -396,8 +496,7 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
     res->refinements = 0;
     r = malloc((m + 1) * sizeof *r);
     u = malloc((m + 1) * sizeof *u);
-    b = malloc((m + 1) * sizeof *b);
-    if (!r || !u || !b) {
+    if (!r || !u) {
         rc = er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -421,7 +520,7 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
             goto done;
         }
         res->cond = f.cond;
-        int steps = refined_solve(&f, &s, s.c, res->beta, r);
+        int steps = refined_solve(&f, &s, s.c, res->beta, r, f.t);
         if (steps < 0 || f.cond > 0.25 / DBL_EPSILON) {
             rc = er_error(err, ENGRATE_E_SINGULAR, NULL, 0, 0,
                           "design too ill-conditioned: condition number ~%.1e, the "
@@ -454,26 +553,29 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
         rc = 0;
         goto done;
     }
-    for (size_t j = 0; j < m; j++) {
-        for (size_t k = 0; k < m; k++)
-            b[k] = dd_make(k == j, 0);
-        if (refined_solve(&f, &s, b, u, r) < 0 && lambda == 0) {
+    if (m > 0) { /* column j of H, u = H e_j: one solve each, on the threads allowed */
+        double *col = malloc(3 * m * sizeof *col);
+        signed char *bad = malloc(m);
+        columns c = {&f, &s, NULL, m, NULL, col, col + m, col + 2 * m, bad, NULL};
+        if (!col || !bad || run_columns(&c, res->threads)) {
+            free(col);
+            free(bad);
+            rc = er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+            goto done;
+        }
+        size_t j = 0;
+        while (j < m && !(bad[j] && lambda == 0)) {
+            df += lambda > 0 ? c.cu[j] : 1;
+            var[j] = lambda > 0 ? c.ucu[j] : c.ujj[j];
+            j++;
+        }
+        free(col);
+        free(bad);
+        if (j < m) {
             rc = er_error(err, ENGRATE_E_SINGULAR, NULL, 0, 0,
                           "design too ill-conditioned: condition number ~%.1e", f.cond);
             goto done;
         }
-        double cu = 0, ucu = 0;
-        for (size_t k = 0; k < m; k++) {
-            double row = 0;
-            for (size_t l = 0; l < m; l++)
-                row += dd_to_d(s.C[k * m + l]) * u[l];
-            if (k == j)
-                cu = row;
-            ucu += u[k] * row;
-        }
-        df += lambda > 0 ? cu : 1;
-        if (var)
-            var[j] = lambda > 0 ? ucu : u[j];
     }
     res->df = df + (spec->intercept ? 1 : 0);
     double dfr = (double)a->n - res->df;
@@ -485,7 +587,7 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
         if (spec->intercept) {
             double q = 0;
             if (m > 0) {
-                refined_solve(&f, &s, s.mean, u, r);
+                refined_solve(&f, &s, s.mean, u, r, f.t);
                 if (lambda > 0) {
                     for (size_t k = 0; k < m; k++) {
                         double row = 0;
@@ -503,7 +605,7 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
             res->se0 = sqrt(s2 * (1 / dd_to_d(s.sw) + q));
         }
     }
-    if (res->n_cov && res->cov && covariance(&f, &s, lambda, s2, res, b, r)) {
+    if (res->n_cov && res->cov && covariance(&f, &s, lambda, s2, res)) {
         rc = er_error(err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -511,7 +613,6 @@ int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lambda, er_fit
 done:
     free(r);
     free(u);
-    free(b);
     factor_free(&f);
     sys_free(&s);
     return rc;

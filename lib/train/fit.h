@@ -69,7 +69,15 @@ typedef struct er_fit_result {
     const size_t *cov_idx;
     size_t n_cov;
     double *cov;
+    int threads;         /* threads the standard errors' solves may use (0 or 1: this one) */
 } er_fit_result;
+
+/* Run fn(arg, i, n) for each i in [0, n) on n threads, this one among them, n being
+ * `threads` clamped to [1, ER_TEAM_MAX]; a share whose thread cannot be started runs here
+ * after the others. Each share writes only outputs of its own, so that what is computed
+ * does not depend on n. */
+#define ER_TEAM_MAX 64
+ER_HIDDEN void er_team_run(int threads, void (*fn)(void *arg, int i, int n), void *arg);
 
 /* Fit. Returns 0, ENGRATE_E_SINGULAR (err says how ill-conditioned, and names a constant
  * term through `names` when it can; names may be NULL), ENGRATE_E_DATA (no rows),

@@ -154,12 +154,12 @@ static int push_row(trainer *t, size_t nnz, double y, double w, uint32_t fold)
     return 0;
 }
 
-static int threads_to_use(const engrate_train_options *o)
+int tr_threads(const engrate_train_options *o)
 {
     if (o->threads)
         return o->threads;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 2 ? 2 : 1;
+    return n < 1 ? 1 : n > ER_TEAM_MAX ? ER_TEAM_MAX : (int)n;
 }
 
 static int pipeline_start(trainer *t)
@@ -170,7 +170,7 @@ static int pipeline_start(trainer *t)
             return ENGRATE_E_NOMEM;
     }
     t->cur = t->batches[0];
-    t->threaded = !t->solo && !t->scan_only && threads_to_use(t->o) >= 2;
+    t->threaded = !t->solo && !t->scan_only && tr_threads(t->o) >= 2;
     if (!t->threaded)
         return 0;
     for (size_t i = 1; i < N_BATCHES; i++)

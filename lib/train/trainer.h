@@ -409,6 +409,8 @@ ER_HIDDEN int tr_apply_schema(trainer *t);
 /* pass.c */
 /* The one pass over the rows. */
 ER_HIDDEN int tr_pass(trainer *t);
+/* The threads the work may use: --threads, or (0) as many as there are processors. */
+ER_HIDDEN int tr_threads(const engrate_train_options *o);
 /* The pass's exact sums rounded into t->acc, for the fit (0 or a code with err set). */
 ER_HIDDEN int tr_round_sums(trainer *t);
 

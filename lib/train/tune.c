@@ -48,29 +48,62 @@ void tr_lambda_grid(double scale, double *grid)
         grid[g] = scale * pow(10.0, GRID_LO + GRID_STEP * (double)g);
 }
 
-/* The CV SSE of each fold's path at every lambda of the grid, summed into err. */
-static int cv_sse(trainer *t, const er_fit_spec *spec, const double *grid, size_t ng,
-                  double *beta, double *err)
+/* cv_sse's work, shared among threads: fold k's held-out SSE along the grid into
+ * sse[k * ng + g], or the code that stopped it into rc[k]. */
+typedef struct cv_work {
+    trainer *t;
+    const er_fit_spec *spec;
+    const double *grid;
+    size_t ng;
+    double *sse;
+    int *rc;
+} cv_work;
+
+static void cv_folds(void *arg, int i, int n)
 {
-    int rc;
-    for (size_t k = 0; k < t->K; k++) {
+    cv_work *w = arg;
+    trainer *t = w->t;
+    double *beta = malloc((w->spec->m + 1) * sizeof *beta);
+    for (size_t k = (size_t)i; k < t->K; k += (size_t)n) {
         er_acc train;
-        if (sum_folds(t, &train, k)) {
+        int rc = ENGRATE_E_NOMEM;
+        er_path *pk = NULL;
+        if (beta) {
+            pk = sum_folds(t, &train, k) ? NULL : er_path_new(&train, w->spec, &rc);
             er_acc_free(&train);
-            return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
         }
-        er_path *pk = er_path_new(&train, spec, &rc);
-        er_acc_free(&train);
-        if (!pk)
-            return er_error(t->err, rc, NULL, 0, 0, "out of memory");
-        for (size_t g = 0; g < ng; g++) {
+        w->rc[k] = pk ? 0 : rc;
+        for (size_t g = 0; pk && g < w->ng; g++) {
             double b0;
-            er_path_coef(pk, grid[g], beta, &b0);
-            err[g] += er_fit_sse(&t->acc[k], spec, spec->intercept ? b0 : 0, beta);
+            er_path_coef(pk, w->grid[g], beta, &b0);
+            w->sse[k * w->ng + g] =
+                er_fit_sse(&t->acc[k], w->spec, w->spec->intercept ? b0 : 0, beta);
         }
         er_path_free(pk);
     }
-    return 0;
+    free(beta);
+}
+
+/* The CV SSE of each fold's path at every lambda of the grid, summed into err in fold
+ * order (the folds' paths computed on up to --threads threads). */
+static int cv_sse(trainer *t, const er_fit_spec *spec, const double *grid, size_t ng,
+                  double *err)
+{
+    cv_work w = {t, spec, grid, ng, malloc(t->K * ng * sizeof(double)),
+                 malloc(t->K * sizeof(int))};
+    int rc = w.sse && w.rc ? 0 : ENGRATE_E_NOMEM;
+    if (rc == 0) {
+        int n = tr_threads(t->o);
+        er_team_run(n < (int)t->K ? n : (int)t->K, cv_folds, &w);
+    }
+    for (size_t k = 0; rc == 0 && k < t->K; k++) {
+        rc = w.rc[k];
+        for (size_t g = 0; rc == 0 && g < ng; g++)
+            err[g] += w.sse[k * ng + g];
+    }
+    free(w.sse);
+    free(w.rc);
+    return rc ? er_error(t->err, rc, NULL, 0, 0, "out of memory") : 0;
 }
 
 int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
@@ -82,7 +115,7 @@ int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     memset(err, 0, ng * sizeof *err);
     if (t->K >= 2) {
-        if ((rc = cv_sse(t, spec, grid, ng, beta, err)) == 0) {
+        if ((rc = cv_sse(t, spec, grid, ng, err)) == 0) {
             double sw = dd_to_d(total->g[0]);
             for (size_t g = 0; g < ng; g++)
                 err[g] = ldexp(sqrt(err[g] / sw), t->y_scale); /* CV RMSE */
@@ -406,6 +439,7 @@ int tr_fit_all(trainer *t, selection *sel, outcome *oc)
     }
     oc->res.beta = oc->beta;
     oc->res.se = oc->se;
+    oc->res.threads = tr_threads(o);
     if ((rc = tr_curve_terms(t, sel, oc)))
         goto done;
     if ((rc = er_fit_solve(&total, &spec, oc->lambda, &oc->res, sel->names, t->err)))
