@@ -252,7 +252,7 @@ static void write_sums(er_buf *b, const trainer *t)
             er_xsum s = {XS_EMPTY, 0, {0}};
             if (i < ng && i < ER_PK(0, a->p)) {
                 s = a->g[i];
-                er_xsum_add_count(&s, a->cnt[i], NULL);
+                er_xsum_add_count(&s, er_xacc_count(a, i), NULL);
             } else if (i >= ng && i < ng + p && i - ng < a->p) {
                 s = a->xy[i - ng];
             } else if (i == ng + p) {

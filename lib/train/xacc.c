@@ -342,6 +342,7 @@ void er_xacc_init(er_xacc *a)
 void er_xacc_free(er_xacc *a)
 {
     free(a->cnt);
+    free(a->c32);
     free(a->g);
     free(a->xy);
     free(a->dec);
@@ -370,6 +371,10 @@ int er_xacc_reserve(er_xacc *a, size_t p)
         if (!cnt)
             return ENGRATE_E_NOMEM;
         a->cnt = cnt;
+        uint32_t *c32 = realloc(a->c32, ER_PK(0, cap) * sizeof *c32);
+        if (!c32)
+            return ENGRATE_E_NOMEM;
+        a->c32 = c32;
         er_xsum *g = realloc(a->g, ER_PK(0, cap) * sizeof *g);
         if (!g)
             return ENGRATE_E_NOMEM;
@@ -389,16 +394,21 @@ int er_xacc_reserve(er_xacc *a, size_t p)
         a->cap = cap;
     }
     memset(a->cnt + ER_PK(0, a->p), 0, (ER_PK(0, p) - ER_PK(0, a->p)) * sizeof *a->cnt);
+    memset(a->c32 + ER_PK(0, a->p), 0, (ER_PK(0, p) - ER_PK(0, a->p)) * sizeof *a->c32);
     empty_sums(a->g + ER_PK(0, a->p), ER_PK(0, p) - ER_PK(0, a->p));
     empty_sums(a->xy + a->p, p - a->p);
     a->p = p;
     return 0;
 }
 
-/* Every sum's limbs back below 2^32, so that 2^29 more rows fit. */
+/* Every sum's limbs back below 2^32, so that 2^29 more rows fit; the counts too. */
 static void carry_all(er_xacc *a)
 {
     size_t np = ER_PK(0, a->p);
+    for (size_t i = 0; i < np; i++) {
+        a->cnt[i] += a->c32[i];
+        a->c32[i] = 0;
+    }
     for (size_t i = 0; i < np; i++)
         if (a->g[i].base != XS_EMPTY) {
             wide w;
@@ -435,7 +445,7 @@ static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t n
         uint32_t il = idx[l];
         er_xsum *cg = a->g + ER_PK(0, il);
         if (val[l] == 1.0) {
-            int64_t *cc = a->cnt + ER_PK(0, il);
+            uint32_t *cc = a->c32 + ER_PK(0, il);
             for (size_t k = 0; k < nu; k++)
                 cc[unit[k]]++;
             cc[il]++;
@@ -495,7 +505,7 @@ int er_xacc_merge(er_xacc *dst, er_xacc *src, const uint32_t *map)
         for (size_t i = 0; i <= j; i++) {
             size_t mi = map ? map[i] : i;
             size_t at = mi <= mj ? ER_PK(mi, mj) : ER_PK(mj, mi), from = ER_PK(i, j);
-            dst->cnt[at] += src->cnt[from];
+            dst->cnt[at] += er_xacc_count(src, from);
             er_xsum_add(&dst->g[at], &src->g[from], &dst->lost);
         }
         er_xsum_add(&dst->xy[mj], &src->xy[j], &dst->lost);
@@ -525,8 +535,9 @@ void er_xacc_scale(er_xacc *a, const int *sx, int sy)
             if (!k)
                 continue;
             size_t at = ER_PK(i, j);
-            er_xsum_add_count(&a->g[at], a->cnt[at], &a->lost);
+            er_xsum_add_count(&a->g[at], er_xacc_count(a, at), &a->lost);
             a->cnt[at] = 0;
+            a->c32[at] = 0;
             scale_sum(&a->g[at], k, &a->lost);
         }
         scale_sum(&a->xy[j], kj + sy, &a->lost);
@@ -541,7 +552,7 @@ int er_xacc_round(er_xacc *a, er_acc *out)
         return ENGRATE_E_NOMEM;
     for (size_t i = 0; i < ER_PK(0, a->p); i++) {
         er_xsum s = a->g[i];
-        er_xsum_add_count(&s, a->cnt[i], NULL);
+        er_xsum_add_count(&s, er_xacc_count(a, i), NULL);
         out->g[i] = er_xsum_round(&s);
     }
     for (size_t i = 0; i < a->p; i++)

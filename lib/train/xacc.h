@@ -40,7 +40,8 @@ typedef struct er_xsum {
 struct xpiece;
 typedef struct er_xacc {
     size_t p, cap;        /* terms, as er_acc */
-    int64_t *cnt;         /* unit products of X'WX, ER_PK(i, j) */
+    int64_t *cnt;         /* unit products of X'WX, ER_PK(i, j): cnt + c32 */
+    uint32_t *c32;        /* the counts since the last carry (half the cache of cnt's) */
     er_xsum *g;           /* the other products of X'WX, ER_PK(i, j) */
     er_xsum *xy;          /* X'Wy */
     er_xsum yy;           /* y'Wy */
@@ -52,6 +53,11 @@ typedef struct er_xacc {
 } er_xacc;
 
 ER_HIDDEN void er_xacc_init(er_xacc *a);
+/* The unit products counted at ER_PK(i, j). */
+static inline int64_t er_xacc_count(const er_xacc *a, size_t at)
+{
+    return a->cnt[at] + (int64_t)a->c32[at];
+}
 ER_HIDDEN void er_xacc_free(er_xacc *a);
 /* Room for p terms, the new sums empty. 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int er_xacc_reserve(er_xacc *a, size_t p);
