@@ -21,6 +21,7 @@
 #include "engrate.h"
 #include "engrate_train.h"
 #include "testutil.h"
+#include "trainer.h"
 #include "xacc.h"
 
 /* ---- Data ---------------------------------------------------------------------------- */
@@ -468,6 +469,39 @@ START_TEST(threads_give_the_single_pass)
 }
 END_TEST
 
+/* Where the cuts go: quotes and line breaks counted a word at a time, against a byte at a
+ * time, on buffers of every length up to a few blocks of 255 words, at every alignment,
+ * made mostly of one of the two (so that a word's counters fill) or of random bytes. */
+START_TEST(cuts_count_every_quote_and_line_break)
+{
+    static char buf[3 * 255 * 8 + 64];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int it = 0; it < 3000; it++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t n = (size_t)(x >> 33) % sizeof buf, off = (size_t)(x >> 20) % 8;
+        int kind = it % 4;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(x >> 56);
+            buf[i] = kind == 0   ? '"'
+                     : kind == 1 ? '\n'
+                     : kind == 2 ? (r & 1 ? '"' : '\n')
+                                 : (char)r;
+        }
+        off = off < n ? off : n;
+        uint64_t q = 7, l = 3, wq = 7, wl = 3; /* added to what is there */
+        tr_count_bytes(buf + off, n - off, &q, &l);
+        for (size_t i = off; i < n; i++) {
+            wq += buf[i] == '"';
+            wl += buf[i] == '\n';
+        }
+        ck_assert_msg(q == wq && l == wl, "%zu bytes at %zu: %llu/%llu quotes, %llu/%llu lines",
+                      n - off, off, (unsigned long long)q, (unsigned long long)wq,
+                      (unsigned long long)l, (unsigned long long)wl);
+    }
+}
+END_TEST
+
 /* The bytes of a partial of csv made with the base options and `more`. */
 static unsigned char *partial_bytes(const char *csv, size_t len, const char *const *more,
                                     size_t *n)
@@ -758,6 +792,7 @@ int main(void)
     tcase_add_test(tc, schema_gives_the_single_pass);
     tcase_add_test(tc, any_order_to_1e_12);
     tcase_add_test(tc, threads_give_the_single_pass);
+    tcase_add_test(tc, cuts_count_every_quote_and_line_break);
     tcase_add_test(tc, sample_is_the_first_in_key_order);
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");

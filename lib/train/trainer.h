@@ -385,6 +385,8 @@ ER_HIDDEN int tr_csv_format(er_csv *c, const engrate_train_options *o, const cha
 /* How many parts to read an input of `size` bytes in: --threads (0: the processors),
  * fewer when parts would be small, 1 when the encoding or --folds-by order forbid. */
 ER_HIDDEN size_t tr_parts_wanted(const trainer *t, uint64_t size);
+/* Add the quotes and line breaks in p[0..n) to *quotes and *lines (where a cut may go). */
+ER_HIDDEN void tr_count_bytes(const char *p, size_t n, uint64_t *quotes, uint64_t *lines);
 /* The pass over t's input (its reader after the header) in n parts read by as many
  * threads, merged into t. 0, TR_RESPLIT, or a code with the error set. */
 ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
