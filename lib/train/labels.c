@@ -187,7 +187,7 @@ static int learn_cell(trainer *t, uint32_t input, const char *s, size_t n, uint6
  * data may use (not one marked evidence=none), and the table only grows during a pass;
  * the cache is made or emptied before each (tr_level_cache_reset). */
 
-#define LC_BITS 8
+#define LC_BITS 10
 #define LC_MAX 16
 
 struct lcache {
