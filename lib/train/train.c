@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "accfile.h"
 #include "accum.h"
@@ -236,10 +237,15 @@ int tr_csv_format(er_csv *c, const engrate_train_options *o, const char *name,
     return rc ? rc : er_csv_set_encoding(c, o->encoding, err);
 }
 
-/* Whether the file at path begins as an accumulator file does. */
+/* Whether the file at path begins as an accumulator file does. Only a regular file is
+ * looked at: what is read from a pipe (/dev/stdin, a shell's <(...)) is gone, and the data
+ * would be read again without their first bytes. */
 static int file_is_accumulator(const char *path)
 {
     char head[64];
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;
