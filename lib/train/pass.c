@@ -122,8 +122,17 @@ static int flush_batch(trainer *t)
     return failed;
 }
 
+/* A row to its fold's sums: added here, or (a second thread accumulating) batched. */
 static int push_row(trainer *t, size_t nnz, double y, double w, uint32_t fold)
 {
+    if (!t->threaded) {
+        size_t p = tr_sum_terms(t);
+        for (size_t k = 0; t->xacc[fold].p < p && k < t->K; k++)
+            if (er_xacc_reserve(&t->xacc[k], p))
+                return ENGRATE_E_NOMEM;
+        er_xacc_add(&t->xacc[fold], t->ridx, t->rval, nnz, y, w);
+        return 0;
+    }
     batch *b = t->cur;
     size_t at = b->n ? b->off[b->n] : 0;
     if (b->n == 0)
@@ -162,17 +171,21 @@ int tr_threads(const engrate_train_options *o)
     return n < 1 ? 1 : n > ER_TEAM_MAX ? ER_TEAM_MAX : (int)n;
 }
 
+/* With two processors or more, a second thread accumulates the batches this one fills;
+ * else (and in a part of a file read by several threads) rows are added as they come. */
 static int pipeline_start(trainer *t)
 {
-    for (size_t i = 0; i < N_BATCHES; i++) {
-        t->batches[i] = calloc(1, sizeof(batch));
-        if (!t->batches[i])
-            return ENGRATE_E_NOMEM;
-    }
-    t->cur = t->batches[0];
     t->threaded = !t->solo && !t->scan_only && tr_threads(t->o) >= 2;
     if (!t->threaded)
         return 0;
+    for (size_t i = 0; i < N_BATCHES; i++) {
+        t->batches[i] = calloc(1, sizeof(batch));
+        if (!t->batches[i]) {
+            t->threaded = 0;
+            return ENGRATE_E_NOMEM;
+        }
+    }
+    t->cur = t->batches[0];
     for (size_t i = 1; i < N_BATCHES; i++)
         t->freeb[t->n_free++] = t->batches[i];
     pthread_mutex_init(&t->mu, NULL);
@@ -212,6 +225,9 @@ static int pipeline_stop(trainer *t, int flush)
             t->batches[i] = NULL;
         }
     }
+    t->cur = NULL;
+    t->n_free = t->n_full = t->full_head = 0;
+    t->done = 0;
     return rc;
 }
 
