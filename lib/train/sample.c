@@ -27,6 +27,20 @@ static size_t row_bytes(size_t nnz, size_t nval)
     return sizeof(srow) + nval * sizeof(double) + nnz * sizeof(uint32_t);
 }
 
+/* The room of a row that went, which the next row let in will fill: it was last written
+ * long ago, and reading its room would otherwise wait for memory (NULL: nothing). */
+static inline void prefetch_row(const srow *r)
+{
+#if defined(__GNUC__)
+    if (r) {
+        __builtin_prefetch(r, 1);
+        __builtin_prefetch((const char *)r + 64, 1);
+    }
+#else
+    (void)r;
+#endif
+}
+
 /* Row r (reused when its room allows, else grown; NULL: a new one) holding the terms
  * idx[1..nnz) (the intercept, term 0, is implicit) with values val. NULL: no memory (r is
  * then left as it was). */
@@ -279,6 +293,8 @@ static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const dou
         return ENGRATE_E_NOMEM;
     t->sample[t->sample_n] = r;
     t->skeys[t->sample_n++] = k;
+    if (t->sample_n + 2 < t->sample_alloc) /* the next but one: time for memory to answer */
+        prefetch_row(t->sample[t->sample_n + 2]);
     if (t->run)
         part_kept(t, key);
     return 0;
