@@ -3,7 +3,7 @@
  * made here from known effects with a fixed seed, within tolerances from the noise level;
  * a trained model used through the estimation API; the per-fold accumulators merging into
  * the accumulator of all rows; byte-identical models for 1 and 2 threads; the levels file;
- * and every row error with its code, line and column. */
+ * the residuals' sort against qsort; and every row error with its code, line and column. */
 #define _POSIX_C_SOURCE 200809L
 #include <check.h>
 #include <dirent.h>
@@ -1080,6 +1080,104 @@ START_TEST(skipping_has_a_limit)
 }
 END_TEST
 
+/* ---- The residuals' sort ---------------------------------------------------------- */
+
+/* A value that ties often: either zero, one of a few others (the smallest subnormals, the
+ * infinities), NaN when `nan`, else a random one. */
+static double tie_value(int nan)
+{
+    static const double few[] = {1.5, -1.5, 0x1p-1074, -0x1p-1074,
+                                 1e300, -INFINITY, INFINITY, 3};
+    double u = unif();
+    if (u < 0.3)
+        return u < 0.15 ? 0.0 : -0.0;
+    if (u < 0.6)
+        return few[(size_t)(unif() * 8)];
+    if (nan && u < 0.63)
+        return NAN;
+    return gauss();
+}
+
+/* n residuals to sort by `by`: values that tie often (with `run`, 4 in 5 primary keys a
+ * zero of either sign: one long run of equal keys), NaN only in the primary key (with
+ * `nan`, at least one) and where the order takes NaN (ape by residual). Each one's input
+ * place in `inside`, so that equal ones can be told apart. */
+static void random_resids(resid *v, size_t n, int by, int run, int nan)
+{
+    static const double weights[] = {1, 2, 0.5};
+    for (size_t i = 0; i < n; i++) {
+        resid *e = &v[i];
+        e->r = tie_value(nan && by == TR_BY_R);
+        e->ape = tie_value(by == TR_BY_R || (nan && by == TR_BY_APE));
+        e->pred = tie_value(nan && by == TR_BY_PRED);
+        e->y = tie_value(0);
+        e->w = weights[(size_t)(unif() * 3)];
+        e->fold = unif() < 0.1 ? UINT32_MAX - 1 : (uint32_t)(unif() * 3);
+        e->row = NULL;
+        e->inside = (int)i;
+        double *key = by == TR_BY_R ? &e->r : by == TR_BY_APE ? &e->ape : &e->pred;
+        if (run && unif() < 0.8)
+            *key = unif() < 0.5 ? 0.0 : -0.0;
+        if (nan && i == n / 2)
+            *key = NAN; /* at least one */
+    }
+}
+
+static int (*order_cmp)(const void *, const void *);
+
+/* The order, then the input place: what a stable sort gives, whatever qsort's algorithm. */
+static int stable_cmp(const void *a, const void *b)
+{
+    int c = order_cmp(a, b);
+    const resid *x = a, *y = b;
+    return c ? c : (x->inside > y->inside) - (x->inside < y->inside);
+}
+
+/* tr_sort_resid against qsort with the same comparator: element for element, equal ones
+ * in input order (glibc's qsort is a stable merge sort), with many ties in the primary
+ * key, zeros of both signs, long runs of one key, and NaN (qsort's order then, as
+ * before). */
+START_TEST(residual_sort_is_qsorts_order)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 16, 17, 40, 1000, 30000};
+    static const int orders[] = {TR_BY_R, TR_BY_APE, TR_BY_PRED};
+    int (*const cmps[])(const void *, const void *) = {tr_resid_cmp, tr_ape_cmp,
+                                                       tr_pred_cmp};
+    rng_state = 77;
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (int o = 0; o < 3; o++)
+            for (int variant = 0; variant < 3; variant++) {
+                size_t n = sizes[s];
+                int nan = variant == 2;
+                resid *v = malloc((n + 1) * sizeof *v);
+                resid *want = malloc((n + 1) * sizeof *want);
+                ck_assert(v && want);
+                random_resids(v, n, orders[o], variant == 1, nan);
+                memcpy(want, v, n * sizeof *v);
+                order_cmp = cmps[o];
+                qsort(want, n, sizeof *want, nan ? order_cmp : stable_cmp);
+#ifdef __GLIBC__
+                if (!nan) { /* what the trainer did before: the same order */
+                    resid *plain = malloc((n + 1) * sizeof *plain);
+                    ck_assert_ptr_nonnull(plain);
+                    memcpy(plain, v, n * sizeof *v);
+                    qsort(plain, n, sizeof *plain, order_cmp);
+                    ck_assert(n == 0 || memcmp(plain, want, n * sizeof *v) == 0);
+                    free(plain);
+                }
+#endif
+                ck_assert_int_eq(tr_sort_resid(v, n, orders[o]), 0);
+                for (size_t i = 0; i < n; i++)
+                    ck_assert_msg(memcmp(&v[i], &want[i], sizeof *v) == 0,
+                                  "n %zu, order %d, variant %d: place %zu has input %d, "
+                                  "qsort's %d",
+                                  n, o, variant, i, v[i].inside, want[i].inside);
+                free(v);
+                free(want);
+            }
+}
+END_TEST
+
 /* ---- The program: a failed run leaves an existing model alone ---------------------- */
 
 static int run(const char *cmd)
@@ -1167,6 +1265,7 @@ int main(void)
     tcase_add_test(tc, labels_are_levels);
     tcase_add_test(tc, flags_add_inputs);
     tcase_add_test(tc, skipping_has_a_limit);
+    tcase_add_test(tc, residual_sort_is_qsorts_order);
     suite_add_tcase(s, tc);
     tc = tcase_create("errors");
     tcase_add_loop_test(tc, row_errors, 0, (int)(sizeof bad / sizeof bad[0]));

@@ -87,20 +87,6 @@ int tr_curve_terms(trainer *t, const selection *sel, outcome *oc)
 
 /* ---- Deciles and residuals by level ------------------------------------------------- */
 
-/* By prediction, then target, weight and fold: an order that depends on the rows sampled,
- * not on the order they were sampled in (sums below are taken in it). */
-static int pred_cmp(const void *pa, const void *pb)
-{
-    const resid *a = pa, *b = pb;
-    if (a->pred != b->pred)
-        return a->pred < b->pred ? -1 : 1;
-    if (a->y != b->y)
-        return a->y < b->y ? -1 : 1;
-    if (a->w != b->w)
-        return a->w < b->w ? -1 : 1;
-    return a->fold < b->fold ? -1 : a->fold > b->fold;
-}
-
 /* Decile d holds the rows whose cumulative weight at their middle is in [d/10, (d+1)/10)
  * of the total: with equal weights, n/10 rows each, the lowest predictions first. */
 static void deciles(trainer *t, const resid *v, size_t m)
@@ -208,7 +194,8 @@ static void stats_finish(er_rstat *s, size_t n, int y_scale)
 int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out)
 {
     engrate_train_report *r = t->rep;
-    qsort(v, m, sizeof *v, pred_cmp);
+    if (tr_sort_resid(v, m, TR_BY_PRED))
+        return ENGRATE_E_NOMEM;
     r->held_out = held_out;
     r->sample_rows = (double)m;
     deciles(t, v, m);

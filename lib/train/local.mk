@@ -14,7 +14,7 @@ lib_train_libengrate_train_core_la_SOURCES = \
 	lib/train/accfile.c lib/train/accfile.h lib/train/accload.c lib/train/accload.h \
 	lib/train/accstate.c lib/train/accsums.c lib/train/accum.c lib/train/accum.h \
 	lib/train/accmerge.c lib/train/schema.c \
-	lib/train/select.c lib/train/tune.c lib/train/figures.c lib/train/curves.c lib/train/emit.c \
+	lib/train/select.c lib/train/tune.c lib/train/rsort.c lib/train/figures.c lib/train/curves.c lib/train/emit.c \
 	lib/train/train.c
 lib_train_libengrate_train_core_la_CPPFLAGS = $(ENGRATE_LIB_CPPFLAGS)
 lib_train_libengrate_train_core_la_CFLAGS = $(ENGRATE_LIB_CFLAGS) $(GSL_CFLAGS) -pthread

@@ -3,8 +3,8 @@
  * "no value" as spreadsheets write them), labels.c (labels as levels: spellings,
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
  * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c
- * (which terms to fit), tune.c (lambda, the fit, cross-validation, the interval), figures.c
- * (what the report's figures need), emit.c (the model text and the report's terms) and
+ * (which terms to fit), tune.c (lambda, the fit, cross-validation, the interval), rsort.c
+ * (the residuals' orders), figures.c (what the report's figures need), emit.c (the model text and the report's terms) and
  * train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
@@ -234,7 +234,7 @@ typedef struct outcome {
     size_t n_ratio;
 } outcome;
 
-/* A sampled row's residual (tune.c, figures.c): out of fold with cross-validation. */
+/* A sampled row's residual (tune.c, rsort.c, figures.c): out of fold with cross-validation. */
 typedef struct resid {
     double r, w, ape;
     double pred, y;       /* the prediction, the target (transformed, scaled) */
@@ -460,6 +460,16 @@ ER_HIDDEN int32_t *tr_selection_positions(const trainer *t, const selection *sel
 /* Choose lambda, fit, cross-validate at the chosen lambda, calibrate the interval. */
 ER_HIDDEN int tr_fit_all(trainer *t, selection *sel, outcome *oc);
 ER_HIDDEN void tr_outcome_free(outcome *oc, size_t K);
+
+/* rsort.c: the residuals' orders (by residual, by absolute percentage error, by
+ * prediction: each total on what a residual holds, ties by the other fields), as qsort
+ * comparators, and a sort into one of them that gives a stable sort's result (equal ones in
+ * input order), faster. 0 or ENGRATE_E_NOMEM. */
+enum { TR_BY_R, TR_BY_APE, TR_BY_PRED };
+ER_HIDDEN int tr_resid_cmp(const void *a, const void *b);
+ER_HIDDEN int tr_ape_cmp(const void *a, const void *b);
+ER_HIDDEN int tr_pred_cmp(const void *a, const void *b);
+ER_HIDDEN int tr_sort_resid(resid *v, size_t n, int by);
 
 /* figures.c */
 /* The curves' terms, whose covariance the fit is asked for (oc->cov_pos, oc->cov). */

@@ -175,33 +175,6 @@ static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcom
     return 0;
 }
 
-/* Both orders are total on what a residual holds (ties go by the other fields), so the
- * sorted array, and the sums of weights along it, do not depend on the order in which the
- * sample holds its rows (a pass's, a merge's or a loaded file's). */
-static int cmp4(double a0, double b0, double a1, double b1, double a2, double b2,
-                uint32_t fa, uint32_t fb)
-{
-    if (a0 != b0)
-        return a0 < b0 ? -1 : 1;
-    if (a1 != b1)
-        return a1 < b1 ? -1 : 1;
-    if (a2 != b2 && !(isnan(a2) && isnan(b2)))
-        return isnan(a2) ? 1 : isnan(b2) ? -1 : a2 < b2 ? -1 : 1;
-    return fa < fb ? -1 : fa > fb;
-}
-
-static int resid_cmp(const void *a, const void *b)
-{
-    const resid *x = a, *y = b;
-    return cmp4(x->r, y->r, x->w, y->w, x->ape, y->ape, x->fold, y->fold);
-}
-
-static int ape_cmp(const void *a, const void *b)
-{
-    const resid *x = a, *y = b;
-    return cmp4(x->ape, y->ape, x->w, y->w, x->r, y->r, x->fold, y->fold);
-}
-
 /* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
  * leaving out those of fold `skip`. */
 static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
@@ -268,7 +241,10 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         free(v);
         return er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to calibrate with");
     }
-    qsort(v, m, sizeof *v, resid_cmp);
+    if (tr_sort_resid(v, m, TR_BY_R)) {
+        free(v);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
     double lo_q = (1 - level) / 2, hi_q = (1 + level) / 2;
     r->level = level;
     r->low = ldexp(wquantile(v, m, lo_q, UINT32_MAX), t->y_scale);
@@ -299,8 +275,11 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     for (size_t i = 0; i < m; i++)
         if (!isnan(v[i].ape))
             v[ma++] = v[i];
+    if (ma && tr_sort_resid(v, ma, TR_BY_APE)) {
+        free(v);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
     if (ma) {
-        qsort(v, ma, sizeof *v, ape_cmp);
         for (size_t i = 0; i < ma; i++) {
             v[i].r = v[i].ape;
             v[i].fold = 0;
