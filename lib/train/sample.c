@@ -252,36 +252,49 @@ static void part_kept(trainer *t, uint64_t key)
         tr_part_share(t);
 }
 
-/* A row into the sample of the `sample_cap` first in key order. Rows are let in until
- * there are a quarter more, then the surplus goes (drop_surplus), and from then on a row
- * must come before the last row kept (sample_bar) to be let in: a row that does not cannot
- * be among the first `sample_cap`. A part of a file read by several threads also drops a
- * row whose key is at or above the parts' bound (shard.c): the whole input has
- * `sample_cap` rows below it, so the row cannot be in the sample of the union. */
+/* Whether the sample of the `sample_cap` first in key order lets in a row of order k. Rows
+ * are let in until there are a quarter more, then the surplus goes (drop_surplus), and from
+ * then on a row must come before the last row kept (sample_bar) to be let in: a row that
+ * does not cannot be among the first `sample_cap`. A part of a file read by several threads
+ * also drops a row whose key is at or above the parts' bound (shard.c): the whole input has
+ * `sample_cap` rows below it, so the row cannot be in the sample of the union. Only the
+ * keys are read: a merge decides on the other sample's keys, and reads the rows let in. */
+static int bottom_admits(trainer *t, const skey *k)
+{
+    if (!t->sample_cap || (t->run && k->key >= tr_part_bound(t)))
+        return 0;
+    if (t->sample_full && !key_less(k, &t->sample_bar))
+        return 0;
+    if (t->sample_n >= sample_room_for(t)) {
+        drop_surplus(t);
+        if (!key_less(k, &t->sample_bar))
+            return 0;
+    }
+    return 1;
+}
+
+/* A row let in with order k, as the sample's row sample_n: 0 or ENGRATE_E_NOMEM. */
+static int bottom_put(trainer *t, const skey *k, const uint32_t *idx, const double *val,
+                      size_t nnz, uint32_t fold)
+{
+    if (tr_sample_room(t, t->sample_n + 1))
+        return ENGRATE_E_NOMEM;
+    /* the room of a row that went, when there is one */
+    srow *r = fill_row(t->sample[t->sample_n], idx, val, nnz, k->y, k->w, fold, k->key);
+    if (!r)
+        return ENGRATE_E_NOMEM;
+    t->sample[t->sample_n] = r;
+    t->skeys[t->sample_n++] = *k;
+    if (t->run)
+        part_kept(t, k->key);
+    return 0;
+}
+
 static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
                         size_t nnz, double y, double w, uint32_t fold)
 {
     skey k = {key, y, w};
-    if (!t->sample_cap || (t->run && key >= tr_part_bound(t)))
-        return 0;
-    if (t->sample_full && !key_less(&k, &t->sample_bar))
-        return 0;
-    if (t->sample_n >= sample_room_for(t)) {
-        drop_surplus(t);
-        if (!key_less(&k, &t->sample_bar))
-            return 0;
-    }
-    if (tr_sample_room(t, t->sample_n + 1))
-        return ENGRATE_E_NOMEM;
-    /* the room of a row that went, when there is one */
-    srow *r = fill_row(t->sample[t->sample_n], idx, val, nnz, y, w, fold, key);
-    if (!r)
-        return ENGRATE_E_NOMEM;
-    t->sample[t->sample_n] = r;
-    t->skeys[t->sample_n++] = k;
-    if (t->run)
-        part_kept(t, key);
-    return 0;
+    return bottom_admits(t, &k) ? bottom_put(t, &k, idx, val, nnz, fold) : 0;
 }
 
 int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
@@ -324,6 +337,8 @@ static void remap_row(const srow *r, const uint32_t *map, const int *sx, uint32_
     }
 }
 
+/* Each of src's rows offered to dst in src's order, decided on src's keys (a row's key,
+ * target and weight), so that a row dst does not let in is not read. */
 int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx, int sy)
 {
     uint32_t *idx = malloc((src->n_terms + 1) * sizeof *idx);
@@ -331,11 +346,15 @@ int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *
     int rc = idx && val ? 0 : ENGRATE_E_NOMEM;
     for (size_t i = 0; rc == 0 && i < src->sample_n; i++) {
         const srow *r = src->sample[i];
+        skey k = src->skeys[i];
         if (!r)
             continue;
+        if (sy)
+            k.y = ldexp(k.y, sy);
+        if (!bottom_admits(dst, &k))
+            continue;
         remap_row(r, map, sx, idx, val);
-        rc = bottom_offer(dst, r->key, idx, val, r->nnz + 1, sy ? ldexp(r->y, sy) : r->y,
-                          r->w, r->fold);
+        rc = bottom_put(dst, &k, idx, val, r->nnz + 1, r->fold);
     }
     free(idx);
     free(val);
