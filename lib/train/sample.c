@@ -22,6 +22,14 @@ static uint64_t splitmix64(uint64_t x)
 
 #define VALUE_FLAG 0x80000000u /* an index whose value is the next double */
 
+/* A row about to be read or written, fetched now: the sample's rows are far apart in
+ * memory, and each is read or written once in a while. */
+#if defined(__GNUC__)
+#define FETCH(p, w) __builtin_prefetch((p), (w))
+#else
+#define FETCH(p, w) ((void)(p))
+#endif
+
 static size_t row_bytes(size_t nnz, size_t nval)
 {
     return sizeof(srow) + nval * sizeof(double) + nnz * sizeof(uint32_t);
@@ -337,6 +345,8 @@ static int bottom_put(trainer *t, const skey *k, const uint32_t *idx, const doub
     t->skeys[t->sample_n++] = *k;
     if (t->run)
         part_kept(t, k->key);
+    if (t->sample_n < t->sample_alloc && t->sample[t->sample_n])
+        FETCH(t->sample[t->sample_n], 1); /* the room of the next row let in */
     return 0;
 }
 
@@ -397,6 +407,10 @@ int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *
     for (size_t i = 0; rc == 0 && i < src->sample_n; i++) {
         const srow *r = src->sample[i];
         skey k = src->skeys[i];
+        size_t next = i + 8; /* a row a few ahead, if dst may let it in */
+        if (next < src->sample_n && src->sample[next] &&
+            (!dst->sample_full || src->skeys[next].key <= dst->sample_bar.key))
+            FETCH(src->sample[next], 0);
         if (!r)
             continue;
         if (sy)
