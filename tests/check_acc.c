@@ -579,6 +579,76 @@ START_TEST(sample_is_the_first_in_key_order)
 }
 END_TEST
 
+/* Rows of many terms: about half hold some 45 tags (more than a sample's slot of 160
+ * bytes holds, so they have an allocation of their own), the others a few, so that a place
+ * in the sample holds a short row, then a long one, then a short one. Read by 1 and by 3
+ * threads (whose parts meet the tags in other orders: merging renumbers them) and from 7
+ * shards merged through bytes, the sample is the same rows and the model the same. */
+START_TEST(long_rows_in_the_sample)
+{
+    enum { N = 12000, TAGS = 64 };
+    static const char *const opts[] = {"categorical", "role", "set", "tags", "numeric",
+                                       "years:knots=5,15", "weight", "weight", "min-count",
+                                       "3", "sample", "300", NULL};
+    rows r = {strdup("role,tags,years,rate,weight\n"), calloc(N, sizeof(char *)), N};
+    rng_state = 31;
+    size_t longer = 0;
+    for (size_t i = 0; i < N; i++) {
+        char tags[TAGS * 4 + 1] = "", line[TAGS * 4 + 100];
+        size_t o = 0, n = 0;
+        double share = unif() < 0.5 ? 0.1 : 0.7;
+        for (int k = 0; k < TAGS; k++)
+            if (unif() < share) {
+                o += (size_t)snprintf(tags + o, sizeof tags - o, "%st%02d", o ? ";" : "",
+                                      (k * 37 + (int)(i % 7)) % TAGS);
+                n++;
+            }
+        longer += n > 32;
+        snprintf(line, sizeof line, "r%u,%s,%.1f,%.0f,%s\n", (unsigned)(unif() * 5), tags,
+                 floor(unif() * 300) / 10, 50 + floor(unif() * 60) + (double)n,
+                 unif() < 0.5 ? "1" : "0.5");
+        r.row[i] = strdup(line);
+    }
+    ck_assert_uint_gt(longer, N / 3);
+    size_t len;
+    char *csv = csv_of(&r, 0, r.n, &len);
+    ck_assert_uint_gt(len, 3 * 256 * 1024); /* three parts */
+    unsigned char *b[3];
+    size_t blen[3], at[3], sn[3];
+    char *model[3];
+    for (int t = 0; t < 3; t++) {
+        engrate_train_options *o = options(opts, NULL);
+        engrate_error err;
+        ck_assert_int_eq(engrate_train_options_set(o, "threads", t == 1 ? "3" : "1", &err), 0);
+        engrate_train_acc *a;
+        if (t < 2) {
+            a = engrate_train_partial_buffer(csv, len, "long.csv", o, &err);
+            ck_assert_msg(a != NULL, "%s", err.text);
+        } else {
+            a = merged(shards(&r, 7, 0, o, 1), 7, NULL);
+        }
+        b[t] = engrate_train_acc_to_buffer(a, &blen[t], &err);
+        ck_assert_ptr_nonnull(b[t]);
+        sn[t] = section_len(b[t], blen[t], "SAMP", &at[t]);
+        model[t] = text_of(engrate_train_acc_finish(a, o, NULL, &err), &err);
+        engrate_train_acc_free(a);
+        engrate_train_options_free(o);
+    }
+    for (int t = 1; t < 3; t++) {
+        const char *how = t == 1 ? "3 threads" : "7 shards";
+        ck_assert_msg(sn[t] == sn[0] && !memcmp(b[t] + at[t], b[0] + at[0], sn[0]),
+                      "%s: another sample", how);
+        ck_assert_msg(!strcmp(model[t], model[0]), "%s: another model", how);
+    }
+    for (int t = 0; t < 3; t++) {
+        engrate_train_acc_buffer_free(b[t]);
+        engrate_string_free(model[t]);
+    }
+    free(csv);
+    rows_free(&r);
+}
+END_TEST
+
 /* ---- Refusals ----------------------------------------------------------------------------- */
 
 static const char *const other_knots[] = {
@@ -794,6 +864,7 @@ int main(void)
     tcase_add_test(tc, threads_give_the_single_pass);
     tcase_add_test(tc, cuts_count_every_quote_and_line_break);
     tcase_add_test(tc, sample_is_the_first_in_key_order);
+    tcase_add_test(tc, long_rows_in_the_sample);
     suite_add_tcase(s, tc);
     tc = tcase_create("refusals");
     tcase_set_timeout(tc, 60);

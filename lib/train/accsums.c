@@ -209,7 +209,7 @@ int acc_read_sums(rd *r, trainer *t)
 
 /* One sampled row as the pass stores it: values other than 1 (finite, not 0), then term
  * numbers increasing from 1, those with a value flagged. */
-static srow *read_row(rd *r, const trainer *t, size_t p)
+static srow *read_row(rd *r, trainer *t, size_t p)
 {
     uint64_t key = rd_u64(r);
     double y = rd_f64(r), w = rd_f64(r);
@@ -222,12 +222,12 @@ static srow *read_row(rd *r, const trainer *t, size_t p)
         return NULL;
     }
     size_t bytes = sizeof(srow) + nval * sizeof(double) + nnz * sizeof(uint32_t);
-    srow *row = malloc(bytes);
+    srow *row = tr_sample_row(t, NULL, bytes);
     if (!row) {
         rd_fail(r, ENGRATE_E_NOMEM, "out of memory");
         return NULL;
     }
-    *row = (srow){y, w, key, nnz, nval, fold, (uint32_t)bytes};
+    *row = (srow){y, w, key, nnz, nval, fold, row->room};
     uint32_t *ix = (uint32_t *)(row->data + nval), flagged = 0, prev = 0;
     int bad = 0;
     for (uint32_t v = 0; v < nval; v++) {
@@ -245,7 +245,7 @@ static srow *read_row(rd *r, const trainer *t, size_t p)
         rd_fail(r, ENGRATE_E_DATA, "a sampled row's terms are not in order or its values not "
                                    "as the pass keeps them");
     if (r->rc) {
-        free(row);
+        tr_sample_unrow(row);
         return NULL;
     }
     return row;

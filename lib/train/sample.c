@@ -22,43 +22,91 @@ static uint64_t splitmix64(uint64_t x)
 
 #define VALUE_FLAG 0x80000000u /* an index whose value is the next double */
 
+/* A row about to be read or written, fetched now: the sample's rows are far apart in
+ * memory, and each is read or written once in a while. */
+#if defined(__GNUC__)
+#define FETCH(p, w) __builtin_prefetch((p), (w))
+#else
+#define FETCH(p, w) ((void)(p))
+#endif
+
 static size_t row_bytes(size_t nnz, size_t nval)
 {
     return sizeof(srow) + nval * sizeof(double) + nnz * sizeof(uint32_t);
 }
 
-/* The room of a row that went, which the next row let in will fill: it was last written
- * long ago, and reading its room would otherwise wait for memory (NULL: nothing). */
-static inline void prefetch_row(const srow *r)
+/* ---- Where rows live ---------------------------------------------------------------------
+ * A row of at most ROW_SLOT bytes (most rows) is a slot of a chunk of the trainer's slab,
+ * cut in turn and never given back one by one: a row that goes leaves its room to the row
+ * that comes next in its place (the sample's rows beyond sample_n), and the chunks are
+ * freed together with the sample. A larger row has an allocation of its own, its room
+ * larger than ROW_SLOT: that is how it is told from a slot. A slot is cut only for a place
+ * of the sample's array that has no row yet (a row that outgrows its slot leaves it unused,
+ * and keeps its place), so the slab has no more slots than the array has places, and the
+ * rest of its newest chunk. */
+
+#define SLAB_LEAST 16   /* slots of a trainer's first chunk; each next one has twice as */
+#define SLAB_MOST 4096  /* many, up to this */
+
+struct srow_chunk {
+    struct srow_chunk *next; /* the one cut before */
+    size_t n;                /* slots */
+    double slot[];           /* n slots of ROW_SLOT bytes */
+};
+
+/* A slot of t's slab (NULL: no memory). */
+static srow *slab_row(trainer *t)
 {
-#if defined(__GNUC__)
-    if (r) {
-        __builtin_prefetch(r, 1);
-        __builtin_prefetch((const char *)r + 64, 1);
+    if (!t->slab_left) {
+        size_t n = t->slab ? 2 * t->slab->n : SLAB_LEAST;
+        if (n > SLAB_MOST)
+            n = SLAB_MOST;
+        struct srow_chunk *c = malloc(sizeof *c + n * ROW_SLOT);
+        if (!c)
+            return NULL;
+        c->next = t->slab;
+        c->n = n;
+        t->slab = c;
+        t->slab_left = n;
     }
-#else
-    (void)r;
-#endif
+    srow *r = (srow *)((char *)t->slab->slot + (t->slab->n - t->slab_left--) * ROW_SLOT);
+    r->room = ROW_SLOT;
+    return r;
+}
+
+srow *tr_sample_row(trainer *t, srow *r, size_t need)
+{
+    if (r && r->room >= need)
+        return r;
+    if (!r && need <= ROW_SLOT)
+        return slab_row(t);
+    /* r of its own grows; a slot outgrown stays in the slab, unused */
+    srow *n = realloc(r && r->room > ROW_SLOT ? r : NULL, need);
+    if (!n)
+        return NULL;
+    n->room = (uint32_t)need;
+    t->sample_own = 1;
+    return n;
+}
+
+void tr_sample_unrow(srow *r)
+{
+    if (r && r->room > ROW_SLOT)
+        free(r);
 }
 
 /* Row r (reused when its room allows, else grown; NULL: a new one) holding the terms
  * idx[1..nnz) (the intercept, term 0, is implicit) with values val. NULL: no memory (r is
  * then left as it was). */
-static srow *fill_row(srow *r, const uint32_t *idx, const double *val, size_t nnz, double y,
-                      double w, uint32_t fold, uint64_t key)
+static srow *fill_row(trainer *t, srow *r, const uint32_t *idx, const double *val, size_t nnz,
+                      double y, double w, uint32_t fold, uint64_t key)
 {
     size_t nval = 0;
     for (size_t k = 1; k < nnz; k++)
         nval += val[k] != 1.0;
-    size_t need = row_bytes(nnz - 1, nval);
-    if (!r || r->room < need) {
-        size_t room = need < 160 ? 160 : need; /* most rows fit: fewer reallocations */
-        srow *n = realloc(r, room);
-        if (!n)
-            return NULL;
-        r = n;
-        r->room = (uint32_t)room;
-    }
+    r = tr_sample_row(t, r, row_bytes(nnz - 1, nval));
+    if (!r)
+        return NULL;
     r->y = y;
     r->w = w;
     r->key = key;
@@ -145,7 +193,7 @@ static int reservoir_offer(trainer *t, uint64_t i, const uint32_t *idx, const do
     }
     if (tr_sample_room(t, at + 1))
         return ENGRATE_E_NOMEM;
-    srow *r = fill_row(t->sample[at], idx, val, nnz, y, w, fold, 0);
+    srow *r = fill_row(t, t->sample[at], idx, val, nnz, y, w, fold, 0);
     if (!r)
         return ENGRATE_E_NOMEM;
     t->sample[at] = r;
@@ -218,7 +266,7 @@ static void select_first(trainer *t, size_t n, size_t k)
 
 /* The rows past `sample_cap` go: the first `sample_cap` in key order stay, the last of
  * them becomes the bar a new row must pass. The rows that go keep their room, beyond
- * sample_n, for the rows that come next. */
+ * sample_n, for the rows that come next (in this pass, or a merge into this sample). */
 static void drop_surplus(trainer *t)
 {
     size_t k = t->sample_cap;
@@ -240,10 +288,6 @@ void tr_sample_settle(trainer *t)
     if (t->o->folds_by == ER_FOLDS_BY_ORDER)
         return;
     drop_surplus(t);
-    for (size_t i = t->sample_n; i < t->sample_alloc; i++) {
-        free(t->sample[i]);
-        t->sample[i] = NULL;
-    }
 }
 
 uint64_t tr_sample_below(const trainer *t, uint64_t pivot)
@@ -266,38 +310,51 @@ static void part_kept(trainer *t, uint64_t key)
         tr_part_share(t);
 }
 
-/* A row into the sample of the `sample_cap` first in key order. Rows are let in until
- * there are a quarter more, then the surplus goes (drop_surplus), and from then on a row
- * must come before the last row kept (sample_bar) to be let in: a row that does not cannot
- * be among the first `sample_cap`. A part of a file read by several threads also drops a
- * row whose key is at or above the parts' bound (shard.c): the whole input has
- * `sample_cap` rows below it, so the row cannot be in the sample of the union. */
+/* Whether the sample of the `sample_cap` first in key order lets in a row of order k. Rows
+ * are let in until there are a quarter more, then the surplus goes (drop_surplus), and from
+ * then on a row must come before the last row kept (sample_bar) to be let in: a row that
+ * does not cannot be among the first `sample_cap`. A part of a file read by several threads
+ * also drops a row whose key is at or above the parts' bound (shard.c): the whole input has
+ * `sample_cap` rows below it, so the row cannot be in the sample of the union. Only the
+ * keys are read: a merge decides on the other sample's keys, and reads the rows let in. */
+static int bottom_admits(trainer *t, const skey *k)
+{
+    if (!t->sample_cap || (t->run && k->key >= tr_part_bound(t)))
+        return 0;
+    if (t->sample_full && !key_less(k, &t->sample_bar))
+        return 0;
+    if (t->sample_n >= sample_room_for(t)) {
+        drop_surplus(t);
+        if (!key_less(k, &t->sample_bar))
+            return 0;
+    }
+    return 1;
+}
+
+/* A row let in with order k, as the sample's row sample_n: 0 or ENGRATE_E_NOMEM. */
+static int bottom_put(trainer *t, const skey *k, const uint32_t *idx, const double *val,
+                      size_t nnz, uint32_t fold)
+{
+    if (tr_sample_room(t, t->sample_n + 1))
+        return ENGRATE_E_NOMEM;
+    /* the room of a row that went, when there is one */
+    srow *r = fill_row(t, t->sample[t->sample_n], idx, val, nnz, k->y, k->w, fold, k->key);
+    if (!r)
+        return ENGRATE_E_NOMEM;
+    t->sample[t->sample_n] = r;
+    t->skeys[t->sample_n++] = *k;
+    if (t->run)
+        part_kept(t, k->key);
+    if (t->sample_n < t->sample_alloc && t->sample[t->sample_n])
+        FETCH(t->sample[t->sample_n], 1); /* the room of the next row let in */
+    return 0;
+}
+
 static int bottom_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
                         size_t nnz, double y, double w, uint32_t fold)
 {
     skey k = {key, y, w};
-    if (!t->sample_cap || (t->run && key >= tr_part_bound(t)))
-        return 0;
-    if (t->sample_full && !key_less(&k, &t->sample_bar))
-        return 0;
-    if (t->sample_n >= sample_room_for(t)) {
-        drop_surplus(t);
-        if (!key_less(&k, &t->sample_bar))
-            return 0;
-    }
-    if (tr_sample_room(t, t->sample_n + 1))
-        return ENGRATE_E_NOMEM;
-    /* the room of a row that went, when there is one */
-    srow *r = fill_row(t->sample[t->sample_n], idx, val, nnz, y, w, fold, key);
-    if (!r)
-        return ENGRATE_E_NOMEM;
-    t->sample[t->sample_n] = r;
-    t->skeys[t->sample_n++] = k;
-    if (t->sample_n + 2 < t->sample_alloc) /* the next but one: time for memory to answer */
-        prefetch_row(t->sample[t->sample_n + 2]);
-    if (t->run)
-        part_kept(t, key);
-    return 0;
+    return bottom_admits(t, &k) ? bottom_put(t, &k, idx, val, nnz, fold) : 0;
 }
 
 int tr_sample_offer(trainer *t, uint64_t key, const uint32_t *idx, const double *val,
@@ -340,6 +397,8 @@ static void remap_row(const srow *r, const uint32_t *map, const int *sx, uint32_
     }
 }
 
+/* Each of src's rows offered to dst in src's order, decided on src's keys (a row's key,
+ * target and weight), so that a row dst does not let in is not read. */
 int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *sx, int sy)
 {
     uint32_t *idx = malloc((src->n_terms + 1) * sizeof *idx);
@@ -347,11 +406,19 @@ int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *
     int rc = idx && val ? 0 : ENGRATE_E_NOMEM;
     for (size_t i = 0; rc == 0 && i < src->sample_n; i++) {
         const srow *r = src->sample[i];
+        skey k = src->skeys[i];
+        size_t next = i + 8; /* a row a few ahead, if dst may let it in */
+        if (next < src->sample_n && src->sample[next] &&
+            (!dst->sample_full || src->skeys[next].key <= dst->sample_bar.key))
+            FETCH(src->sample[next], 0);
         if (!r)
             continue;
+        if (sy)
+            k.y = ldexp(k.y, sy);
+        if (!bottom_admits(dst, &k))
+            continue;
         remap_row(r, map, sx, idx, val);
-        rc = bottom_offer(dst, r->key, idx, val, r->nnz + 1, sy ? ldexp(r->y, sy) : r->y,
-                          r->w, r->fold);
+        rc = bottom_put(dst, &k, idx, val, r->nnz + 1, r->fold);
     }
     free(idx);
     free(val);
@@ -359,13 +426,20 @@ int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, const int *
     return rc;
 }
 
+/* The rows of their own freed, and the slab's chunks. */
 void tr_sample_free(trainer *t)
 {
-    for (size_t i = 0; t->sample && i < t->sample_alloc; i++)
-        free(t->sample[i]);
+    for (size_t i = 0; t->sample_own && i < t->sample_alloc; i++)
+        tr_sample_unrow(t->sample[i]);
+    while (t->slab) {
+        struct srow_chunk *c = t->slab;
+        t->slab = c->next;
+        free(c);
+    }
     free(t->sample);
     free(t->skeys);
     t->sample = NULL;
     t->skeys = NULL;
-    t->sample_n = t->sample_alloc = 0;
+    t->sample_n = t->sample_alloc = t->slab_left = 0;
+    t->sample_own = 0;
 }

@@ -95,6 +95,8 @@ typedef struct srow {
     uint32_t room;        /* bytes allocated for the row, so that it can be reused */
     double data[];        /* nval doubles, then nnz uint32 indices */
 } srow;
+/* A row's room: a slot of its trainer's slab, or more, an allocation of its own (sample.c). */
+#define ROW_SLOT 160
 
 /* What orders the bottom-k sample (sample.c): the row's key, then its target and weight. */
 typedef struct skey {
@@ -175,6 +177,9 @@ typedef struct trainer {
     srow **sample;        /* sample.c */
     skey *skeys;          /* by content: each sampled row's order, beside it */
     size_t sample_cap, sample_n, sample_alloc; /* rows beyond sample_n: room to reuse */
+    struct srow_chunk *slab; /* where rows of ROW_SLOT bytes are cut from (sample.c) */
+    size_t slab_left;     /* slots of its newest chunk not cut yet */
+    int sample_own;       /* a row has an allocation of its own (larger than a slot) */
     int sample_full;      /* by content: sample_cap rows kept, and a row must come before */
     skey sample_bar;      /* this one, the last of them in key order, to be let in */
     er_rstat *lres;       /* per term: residuals of the sampled rows with the level */
@@ -427,9 +432,14 @@ ER_HIDDEN int tr_sample_merge(trainer *dst, trainer *src, const uint32_t *map, c
                               int sy);
 ER_HIDDEN void tr_sample_free(trainer *t);
 /* By content, the sample made what it keeps: its first sample_cap rows in key order (the
- * rows let in beyond them go) and the bar a new row must pass; the room of rows that went
- * freed. After a pass, a merge or a load, before the sample is read. */
+ * rows let in beyond them go, their room kept for rows to come) and the bar a new row must
+ * pass. After a pass, a merge or a load, before the sample is read. */
 ER_HIDDEN void tr_sample_settle(trainer *t);
+/* Row r of t's sample, or a new one (r NULL), with room for `need` bytes: r itself when
+ * it has the room, else grown (its contents not kept); NULL: no memory, r left as it was.
+ * A row so made is t's: freed with t's sample, or by tr_sample_unrow when never put in. */
+ER_HIDDEN srow *tr_sample_row(trainer *t, srow *r, size_t need);
+ER_HIDDEN void tr_sample_unrow(srow *r);
 /* Room for n rows in t->sample (0 or ENGRATE_E_NOMEM). */
 ER_HIDDEN int tr_sample_room(trainer *t, size_t n);
 /* b0 + x'coef for a sampled row, coef indexed by term. */
