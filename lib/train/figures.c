@@ -157,8 +157,10 @@ static void level_pass(trainer *t, const resid *v, size_t m, unsigned char *mark
     for (size_t i = 0; i < m; i++) {
         const srow *s = v[i].row;
 #if defined(__GNUC__)
-        if (i + 8 < m) /* the rows lie anywhere: ask for one a few steps ahead */
-            __builtin_prefetch(v[i + 8].row);
+        if (i + 16 < m) { /* the rows lie anywhere: ask for one a few steps ahead */
+            __builtin_prefetch(v[i + 16].row);
+            __builtin_prefetch((const char *)v[i + 16].row + 64);
+        }
 #endif
         const uint32_t *ix = (const uint32_t *)(s->data + s->nval);
         memset(mark, 0, t->n_in);

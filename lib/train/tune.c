@@ -219,6 +219,12 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const srow *s = t->sample[i];
+#if defined(__GNUC__)
+        if (i + 16 < n && t->sample[i + 16]) { /* rows lie anywhere: ask ahead */
+            __builtin_prefetch(t->sample[i + 16]);
+            __builtin_prefetch((const char *)t->sample[i + 16] + 64);
+        }
+#endif
         if (!s)
             continue;
         double pred = cv ? tr_sample_predict(s, oc->fold_coef[s->fold][0], oc->fold_coef[s->fold])
