@@ -24,6 +24,9 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "trainer.h"
 
@@ -88,12 +91,31 @@ static inline uint64_t byte_sum(uint64_t w)
     return (h * 0x0001000100010001ull) >> 48;
 }
 
-/* Quotes and line breaks in p[0..n), 8 bytes a step: the matches counted bytewise in a
- * word, which 255 steps cannot overflow, and the words summed after them. */
+/* Quotes and line breaks in p[0..n), 16 bytes a step where SSE2 is (every x86-64), then 8:
+ * the matches counted bytewise in a register, which 255 steps cannot overflow, and its
+ * bytes summed after them. */
 void tr_count_bytes(const char *p, size_t n, uint64_t *quotes, uint64_t *lines)
 {
     uint64_t q = 0, l = 0;
     size_t i = 0;
+#if defined(__SSE2__)
+    /* 16 bytes a step: a match is -1 in its byte, subtracted (so counted) bytewise, and
+     * the bytes summed (psadbw) every 255 steps. */
+    const __m128i qv = _mm_set1_epi8('"'), lv = _mm_set1_epi8('\n'), z = _mm_setzero_si128();
+    while (i + 16 <= n) {
+        __m128i qb = z, lb = z;
+        for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+            qb = _mm_sub_epi8(qb, _mm_cmpeq_epi8(w, qv));
+            lb = _mm_sub_epi8(lb, _mm_cmpeq_epi8(w, lv));
+        }
+        __m128i qs = _mm_sad_epu8(qb, z), ls = _mm_sad_epu8(lb, z);
+        qs = _mm_add_epi64(qs, _mm_unpackhi_epi64(qs, qs));
+        ls = _mm_add_epi64(ls, _mm_unpackhi_epi64(ls, ls));
+        q += (uint64_t)_mm_cvtsi128_si64(qs);
+        l += (uint64_t)_mm_cvtsi128_si64(ls);
+    }
+#endif
     while (i + 8 <= n) {
         uint64_t qb = 0, lb = 0;
         for (int k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
