@@ -191,7 +191,7 @@ static int row_reserve(trainer *t, size_t n)
     return 0;
 }
 
-int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v)
+int tr_add_nz_grow(trainer *t, size_t *nnz, uint32_t term_i, double v)
 {
     if (row_reserve(t, *nnz + 1))
         return er_error(t->err, ENGRATE_E_NOMEM, t->source, 0, 0, "out of memory");

@@ -297,8 +297,17 @@ ER_HIDDEN int tr_bad_row(trainer *t, const char *reason, int code, int line, int
 ER_HIDDEN void tr_skip_row(trainer *t, const char *reason, const char *why);
 /* After tr_skip_row for a malformed row: its error in a note, for the first few. */
 ER_HIDDEN void tr_note_skipped(trainer *t, const char *text);
-/* Add a non-zero to the row (0 or an error). */
-ER_HIDDEN int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v);
+/* Add a non-zero to the row (0 or an error); the room grows out of line. */
+ER_HIDDEN int tr_add_nz_grow(trainer *t, size_t *nnz, uint32_t term_i, double v);
+static inline int tr_add_nz(trainer *t, size_t *nnz, uint32_t term_i, double v)
+{
+    if (*nnz >= t->rcap)
+        return tr_add_nz_grow(t, nnz, term_i, v);
+    t->ridx[*nnz] = term_i;
+    t->rval[*nnz] = v;
+    (*nnz)++;
+    return 0;
+}
 /* Before a pass: the level look-up's cache of cells made or emptied (labels.c), the
  * row sort's room (design.c). 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int tr_level_cache_reset(trainer *t);
