@@ -337,8 +337,6 @@ static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *
     return prev <= ldexp(1.0, -40) ? steps : -1;
 }
 
-/* ---- Fit --------------------------------------------------------------------------- */
-
 /* ---- Work on several threads ------------------------------------------------------- */
 
 typedef struct team_share {
@@ -435,6 +433,8 @@ static int run_columns(columns *c, int threads)
     c->scratch = NULL;
     return 0;
 }
+
+/* ---- Fit --------------------------------------------------------------------------- */
 
 /* The covariance block of the coefficients res->cov_idx (a curve's terms: the report's
  * band), s^2 u_a'C u_b with u_a = H e_a, H = (C + lambda P)^-1, from refined solves as the

@@ -126,11 +126,11 @@ static int flush_batch(trainer *t)
 static int push_row(trainer *t, size_t nnz, double y, double w, uint32_t fold)
 {
     if (!t->threaded) {
+        er_xacc *a = &t->xacc[fold];
         size_t p = tr_sum_terms(t);
-        for (size_t k = 0; t->xacc[fold].p < p && k < t->K; k++)
-            if (er_xacc_reserve(&t->xacc[k], p))
-                return ENGRATE_E_NOMEM;
-        er_xacc_add(&t->xacc[fold], t->ridx, t->rval, nnz, y, w);
+        if (a->p < p && er_xacc_reserve(a, p))
+            return ENGRATE_E_NOMEM;
+        er_xacc_add(a, t->ridx, t->rval, nnz, y, w);
         return 0;
     }
     batch *b = t->cur;

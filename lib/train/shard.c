@@ -204,11 +204,7 @@ static int cuttable_encoding(const char *enc)
 size_t tr_parts_wanted(const trainer *t, uint64_t size)
 {
     const engrate_train_options *o = t->o;
-    size_t n = (size_t)o->threads;
-    if (!n) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus > 1 ? (size_t)cpus : 1;
-    }
+    size_t n = (size_t)tr_threads(o);
     if (n > TR_MAX_PARTS)
         n = TR_MAX_PARTS;
     if (o->folds_by == ER_FOLDS_BY_ORDER || !cuttable_encoding(o->encoding))

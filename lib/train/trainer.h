@@ -4,8 +4,8 @@
  * look-alikes, ids), levels.c (the levels file), pass.c (the one pass, the accumulating
  * thread), sample.c (the rows kept for the interval), impute.c (missing numbers), select.c
  * (which terms to fit), tune.c (lambda, the fit, cross-validation, the interval), rsort.c
- * (the residuals' orders), figures.c (what the report's figures need), emit.c (the model text and the report's terms) and
- * train.c (the entry points). */
+ * (the residuals' orders), figures.c (what the report's figures need), emit.c (the model
+ * text and the report's terms) and train.c (the entry points). */
 #ifndef ER_TRAIN_TRAINER_H
 #define ER_TRAIN_TRAINER_H
 

@@ -110,9 +110,6 @@ int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
                    const double *grid, size_t ng, double *err)
 {
     int rc = 0;
-    double *beta = malloc((spec->m + 1) * sizeof *beta);
-    if (!beta)
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     memset(err, 0, ng * sizeof *err);
     if (t->K >= 2) {
         if ((rc = cv_sse(t, spec, grid, ng, err)) == 0) {
@@ -120,26 +117,27 @@ int tr_grid_errors(trainer *t, const er_acc *total, const er_fit_spec *spec,
             for (size_t g = 0; g < ng; g++)
                 err[g] = ldexp(sqrt(err[g] / sw), t->y_scale); /* CV RMSE */
         }
-    } else {
-        er_path *all = er_path_new(total, spec, &rc);
-        if (!all) {
-            free(beta);
-            return er_error(t->err, rc, NULL, 0, 0, "out of memory");
-        }
-        double n = (double)total->n;
-        for (size_t g = 0; g < ng; g++) {
-            double b0, rss, df;
-            er_path_coef(all, grid[g], beta, &b0);
-            er_path_rss_df(all, grid[g], beta, &rss, &df);
-            df += spec->intercept ? 1 : 0;
-            double d = 1 - df / n;
-            err[g] = d > 0 ? ldexp(rss / (n * d * d), 2 * t->y_scale) /* GCV score */
-                           : INFINITY;
-        }
-        er_path_free(all);
+        return rc;
     }
+    double *beta = malloc((spec->m + 1) * sizeof *beta);
+    er_path *all = beta ? er_path_new(total, spec, &rc) : NULL;
+    if (!all) {
+        free(beta);
+        return er_error(t->err, beta ? rc : ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    double n = (double)total->n;
+    for (size_t g = 0; g < ng; g++) {
+        double b0, rss, df;
+        er_path_coef(all, grid[g], beta, &b0);
+        er_path_rss_df(all, grid[g], beta, &rss, &df);
+        df += spec->intercept ? 1 : 0;
+        double d = 1 - df / n;
+        err[g] = d > 0 ? ldexp(rss / (n * d * d), 2 * t->y_scale) /* GCV score */
+                       : INFINITY;
+    }
+    er_path_free(all);
     free(beta);
-    return rc;
+    return 0;
 }
 
 static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcome *oc,

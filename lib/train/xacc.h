@@ -52,12 +52,13 @@ typedef struct er_xacc {
     uint32_t *units;      /* a row's unit terms, then its other values' places (2 cap) */
 } er_xacc;
 
-ER_HIDDEN void er_xacc_init(er_xacc *a);
 /* The unit products counted at ER_PK(i, j). */
 static inline int64_t er_xacc_count(const er_xacc *a, size_t at)
 {
     return a->cnt[at] + (int64_t)a->c32[at];
 }
+
+ER_HIDDEN void er_xacc_init(er_xacc *a);
 ER_HIDDEN void er_xacc_free(er_xacc *a);
 /* Room for p terms, the new sums empty. 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int er_xacc_reserve(er_xacc *a, size_t p);
