@@ -548,6 +548,112 @@ START_TEST(condition_number_of_a_known_matrix)
 }
 END_TEST
 
+/* Standard errors from the inverse of the Hilbert matrix H (h_jk = 1/(j+k-1)), whose
+ * entries are integers in closed form:
+ *   (H^-1)_jj = (2j-1) * (C(n+j-1, n-j) * C(2j-2, j-1))^2,
+ * for n = 6: 36, 14700, 564480, 3628800, 4410000, 698544 (cond ~1.5e7). With lambda 0 the
+ * squared standard errors are s^2 (H^-1)_jj, so their ratios are those integers' whatever
+ * s^2 is. The solves run side by side in lanes, grouped differently by each thread count;
+ * every grouping must give the same bits. */
+START_TEST(standard_errors_of_the_hilbert_matrix)
+{
+    enum { N = 6 };
+    static const double hinv_diag[N] = {36, 14700, 564480, 3628800, 4410000, 698544};
+    er_acc a;
+    er_acc_init(&a);
+    ck_assert_int_eq(er_acc_reserve(&a, N + 1), 0);
+    for (size_t j = 1; j <= N; j++) {
+        for (size_t k = j; k <= N; k++)
+            a.g[ER_PK(j, k)] = dd_div(dd_make(1, 0), dd_make((double)(j + k - 1), 0));
+        a.xy[j] = dd_make((double)j, 0);
+    }
+    a.yy = dd_make(1e6, 0);
+    a.n = 100;
+    const uint32_t cols[N] = {1, 2, 3, 4, 5, 6};
+    const double pen[N] = {1, 1, 1, 1, 1, 1};
+    er_fit_spec spec = {N, cols, pen, 0};
+    double first[N];
+    for (int threads = 1; threads <= N; threads++) {
+        double beta[N], se[N];
+        er_fit_result res = {.beta = beta, .se = se, .threads = threads};
+        engrate_error err;
+        ck_assert_int_eq(er_fit_solve(&a, &spec, 0, &res, NULL, &err), 0);
+        for (size_t j = 0; j < N; j++) {
+            double want = hinv_diag[j] / hinv_diag[0];
+            double got = (se[j] / se[0]) * (se[j] / se[0]);
+            ck_assert_msg(fabs(got - want) <= 1e-12 * want, "se %zu: %.17g, want %.17g", j,
+                          got, want);
+            if (threads == 1)
+                first[j] = se[j];
+            else
+                ck_assert_msg(se[j] == first[j], "se %zu with %d threads", j, threads);
+        }
+    }
+    er_acc_free(&a);
+}
+END_TEST
+
+/* The held-out SSE from a Gram against the residuals summed row by row (long double),
+ * and several coefficient vectors at once (lanes) against each alone, bit for bit. */
+START_TEST(held_out_sse_in_lanes)
+{
+    enum { ROWS = 40, P = 5 };
+    er_acc a;
+    er_acc_init(&a);
+    ck_assert_int_eq(er_acc_reserve(&a, P), 0);
+    double x[ROWS][P], y[ROWS];
+    unsigned seed = 7;
+    for (int i = 0; i < ROWS; i++) {
+        uint32_t idx[P];
+        size_t nnz = 0;
+        for (int j = 0; j < P; j++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i][j] = j == 0 ? 1 : (seed >> 16) % 3 == 0 ? 0 : (double)((seed >> 8) % 97) / 8;
+            if (x[i][j] != 0)
+                idx[nnz++] = (uint32_t)j;
+        }
+        double val[P];
+        for (size_t k = 0; k < nnz; k++)
+            val[k] = x[i][idx[k]];
+        y[i] = 3 + x[i][1] - 0.5 * x[i][3] + (double)(i % 5) / 4;
+        er_acc_add(&a, idx, val, nnz, y[i], 1.0);
+    }
+    const uint32_t cols[P - 1] = {1, 2, 3, 4};
+    const double pen[P - 1] = {1, 1, 1, 1};
+    er_fit_spec spec = {P - 1, cols, pen, 1};
+    static const double betas[ER_FIT_LANES][P] = {
+        {3, 1, 0, -0.5, 0}, {2.5, 0.75, 0.125, -0.25, 0.5}, {0, 0, 0, 0, 0}, {4, -1, 2, 0, 1}};
+    double alone[ER_FIT_LANES];
+    for (int c = 0; c < ER_FIT_LANES; c++) {
+        long double sse = 0;
+        for (int i = 0; i < ROWS; i++) {
+            long double r = y[i];
+            for (int j = 0; j < P; j++)
+                r -= (long double)betas[c][j] * x[i][j];
+            sse += r * r;
+        }
+        alone[c] = er_fit_sse(&a, &spec, betas[c][0], betas[c] + 1);
+        ck_assert_msg(fabsl(alone[c] - sse) <= 1e-12L * (sse + 1), "lane %d: %.17g, want %.17Lg",
+                      c, alone[c], sse);
+    }
+    for (int n = 1; n <= ER_FIT_LANES; n++)
+        for (int shift = 0; shift < ER_FIT_LANES; shift++) {
+            double b0[ER_FIT_LANES], out[ER_FIT_LANES];
+            const double *b[ER_FIT_LANES];
+            for (int c = 0; c < n; c++) {
+                int k = (c + shift) % ER_FIT_LANES;
+                b0[c] = betas[k][0];
+                b[c] = betas[k] + 1;
+            }
+            er_fit_sse_lanes(&a, &spec, b0, b, out, n);
+            for (int c = 0; c < n; c++)
+                ck_assert_msg(out[c] == alone[(c + shift) % ER_FIT_LANES],
+                              "%d lanes, lane %d", n, c);
+        }
+    er_acc_free(&a);
+}
+END_TEST
+
 /* ---- Levels file, min-count, names -------------------------------------------------- */
 
 START_TEST(levels_file_order_names_and_evidence)
@@ -1256,6 +1362,8 @@ int main(void)
     tcase_add_test(tc, weighted_hand_calculation);
     tcase_add_test(tc, reference_is_the_average_row);
     tcase_add_test(tc, condition_number_of_a_known_matrix);
+    tcase_add_test(tc, standard_errors_of_the_hilbert_matrix);
+    tcase_add_test(tc, held_out_sse_in_lanes);
     tcase_add_test(tc, levels_file_order_names_and_evidence);
     tcase_add_test(tc, min_count_drops_rare_levels);
     tcase_add_test(tc, trains_from_an_edge_case_file);

@@ -157,19 +157,59 @@ static int sys_build(sys *s, const er_acc *a, const er_fit_spec *spec)
     return 0;
 }
 
-/* r = b - (C + diag(pen)) x, in double-double, rounded. */
-static void residual(const sys *s, const double *pen, const er_dd *b, const double *x,
-                     double *r)
+/* r = b - (C + diag(pen)) x, in double-double, rounded, for n solves at once (lanes).
+ * Each lane's operations are those of its solve alone, in the same order: the lanes only
+ * let the processor overlap their chains of dependent additions, which one solve waits
+ * on. Where the processor has FMA, a copy of this compiled for it does the products'
+ * exact errors with one instruction instead of a call (fma gives the same bits either
+ * way, and the build never contracts other arithmetic: -std=c11, -ffp-contract=off). */
+#define LANES ER_FIT_LANES
+
+/* Lane functions are inlined into their callers (the FMA copies among them), there
+ * compiled for a constant lane count. */
+#if defined(__GNUC__)
+#define LANE_FN static inline __attribute__((always_inline))
+#else
+#define LANE_FN static inline
+#endif
+
+LANE_FN void residual_lanes(const sys *s, const double *pen, const er_dd *const *b,
+                           const double *const *x, double *const *r, int n)
 {
     size_t m = s->m;
     for (size_t j = 0; j < m; j++) {
-        er_dd acc = b[j];
+        er_dd acc[LANES];
+        for (int c = 0; c < n; c++)
+            acc[c] = b[c][j];
         const er_dd *row = s->C + j * m;
-        for (size_t k = 0; k < m; k++)
-            acc = dd_sub(acc, dd_mul_d(row[k], x[k]));
-        if (pen)
-            acc = dd_sub(acc, dd_two_prod(pen[j], x[j]));
-        r[j] = dd_to_d(acc);
+        for (size_t k = 0; k < m; k++) {
+            er_dd v = row[k];
+            for (int c = 0; c < n; c++)
+                acc[c] = dd_sub(acc[c], dd_mul_d(v, x[c][k]));
+        }
+        for (int c = 0; c < n; c++) {
+            if (pen)
+                acc[c] = dd_sub(acc[c], dd_two_prod(pen[j], x[c][j]));
+            r[c][j] = dd_to_d(acc[c]);
+        }
+    }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ER_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define ER_FMA_CLONES
+#endif
+
+ER_FMA_CLONES
+static void residual(const sys *s, const double *pen, const er_dd *const *b,
+                     const double *const *x, double *const *r, int n)
+{
+    switch (n) { /* a constant lane count: the accumulators stay in registers */
+    case 1: residual_lanes(s, pen, b, x, r, 1); break;
+    case 2: residual_lanes(s, pen, b, x, r, 2); break;
+    case 3: residual_lanes(s, pen, b, x, r, 3); break;
+    default: residual_lanes(s, pen, b, x, r, LANES); break;
     }
 }
 
@@ -302,39 +342,78 @@ static int factor_build(factor *f, const sys *s, const er_fit_spec *spec, double
  * the scaled matrix, then refinement steps whose residuals are computed in double-double
  * from the exact Gram, until the correction stops shrinking. Returns the number of steps,
  * or -1 when the corrections never got below 2^-40 of x (the answer is not reliable).
- * r and t (m each) are scratch: solves with scratch of their own may run at once. */
-static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r,
-                         double *tv)
+ * refined_lanes does n <= LANES such solves side by side (out[c]: lane c's steps, or -1),
+ * each exactly as alone. r (m a lane) and t (m) are scratch: solves with scratch of their
+ * own may run at once. */
+static void refined_lanes(const factor *f, const sys *s, const er_dd *const *b,
+                          double *const *x, double *const *r, double *tv, int n, int *out)
 {
     size_t m = f->m;
     gsl_matrix_view L = square_view(f->L, m);
     gsl_vector_view t = gsl_vector_view_array(tv, m);
-    for (size_t j = 0; j < m; j++)
-        x[j] = 0;
-    double prev = INFINITY;
-    int steps = 0;
-    for (int it = 0; it < 40; it++) {
-        residual(s, f->pen, b, x, r);
+    double prev[LANES];
+    int lane[LANES], na = n; /* the lanes still refining */
+    for (int c = 0; c < n; c++) {
         for (size_t j = 0; j < m; j++)
-            tv[j] = r[j] * f->d[j];
-        gsl_linalg_cholesky_svx(&L.matrix, &t.vector); /* m x m and m: nothing to report */
-        double dn = 0, xn = 0;
-        for (size_t j = 0; j < m; j++) {
-            double dx = tv[j] * f->d[j];
-            x[j] += dx;
-            if (fabs(dx) > dn)
-                dn = fabs(dx);
-            if (fabs(x[j]) > xn)
-                xn = fabs(x[j]);
-        }
-        steps = it;
-        if (dn <= DBL_EPSILON * xn || dn == 0)
-            return steps;
-        if (it > 0 && dn > 0.5 * prev) /* stopped shrinking: at the accuracy floor */
-            return dn <= ldexp(xn, -40) ? steps : -1;
-        prev = dn;
+            x[c][j] = 0;
+        prev[c] = INFINITY;
+        lane[c] = c;
+        out[c] = 0;
     }
-    return prev <= ldexp(1.0, -40) ? steps : -1;
+    for (int it = 0; it < 40 && na > 0; it++) {
+        const er_dd *ab[LANES];
+        const double *ax[LANES];
+        double *ar[LANES];
+        for (int a = 0; a < na; a++) {
+            ab[a] = b[lane[a]];
+            ax[a] = x[lane[a]];
+            ar[a] = r[lane[a]];
+        }
+        if (it > 0) {
+            residual(s, f->pen, ab, ax, ar, na);
+        } else { /* x = 0: the residual is b */
+            for (int a = 0; a < na; a++)
+                for (size_t j = 0; j < m; j++)
+                    ar[a][j] = dd_to_d(ab[a][j]);
+        }
+        int keep = 0;
+        for (int a = 0; a < na; a++) {
+            int c = lane[a];
+            double *xc = x[c];
+            for (size_t j = 0; j < m; j++)
+                tv[j] = r[c][j] * f->d[j];
+            gsl_linalg_cholesky_svx(&L.matrix, &t.vector); /* m x m and m: nothing to report */
+            double dn = 0, xn = 0;
+            for (size_t j = 0; j < m; j++) {
+                double dx = tv[j] * f->d[j];
+                xc[j] += dx;
+                if (fabs(dx) > dn)
+                    dn = fabs(dx);
+                if (fabs(xc[j]) > xn)
+                    xn = fabs(xc[j]);
+            }
+            out[c] = it;
+            if (dn <= DBL_EPSILON * xn || dn == 0)
+                continue;
+            if (it > 0 && dn > 0.5 * prev[c]) { /* stopped shrinking: at the accuracy floor */
+                out[c] = dn <= ldexp(xn, -40) ? it : -1;
+                continue;
+            }
+            prev[c] = dn;
+            lane[keep++] = c;
+        }
+        na = keep;
+    }
+    for (int a = 0; a < na; a++) /* 40 steps and still refining */
+        out[lane[a]] = prev[lane[a]] <= ldexp(1.0, -40) ? out[lane[a]] : -1;
+}
+
+static int refined_solve(const factor *f, const sys *s, const er_dd *b, double *x, double *r,
+                         double *tv)
+{
+    int steps;
+    refined_lanes(f, s, &b, &x, &r, tv, 1, &steps);
+    return steps;
 }
 
 /* ---- Work on several threads ------------------------------------------------------- */
@@ -383,36 +462,54 @@ typedef struct columns {
     double *cu, *ucu, *ujj; /* per column, for the standard errors: (C u)_col, u'C u, u_col
                              * (NULL: not computed) */
     signed char *bad;       /* per column: the solve was not reliable */
-    double *scratch;        /* per share: b (2m, er_dd), r, t and u (m each) */
+    double *scratch;        /* per share: for each lane b (2m, er_dd), r and u (m each);
+                             * then t (m) */
 } columns;
+
+#define COLUMN_SCRATCH (4 * LANES + 1) /* scratch of a share, in m doubles */
 
 static void solve_columns(void *arg, int i, int n)
 {
     columns *c = arg;
     size_t m = c->f->m;
-    double *mine = c->scratch + (size_t)i * 5 * m;
-    er_dd *b = (er_dd *)mine;
-    double *r = mine + 2 * m, *t = mine + 3 * m;
-    for (size_t k = (size_t)i; k < c->n; k += (size_t)n) {
-        size_t col = c->want ? c->want[k] : k;
-        double *u = c->U ? c->U + k * m : mine + 4 * m;
-        for (size_t l = 0; l < m; l++)
-            b[l] = dd_make(l == col, 0);
-        c->bad[k] = refined_solve(c->f, c->s, b, u, r, t) < 0;
-        if (!c->cu)
-            continue;
-        double cu = 0, ucu = 0;
-        for (size_t l = 0; l < m; l++) {
-            double row = 0;
-            for (size_t q = 0; q < m; q++)
-                row += dd_to_d(c->s->C[l * m + q]) * u[q];
-            if (l == col)
-                cu = row;
-            ucu += u[l] * row;
+    double *mine = c->scratch + (size_t)i * COLUMN_SCRATCH * m;
+    double *t = mine + 4 * LANES * m;
+    /* this share's columns i, i + n, i + 2n, ..., LANES at a time */
+    for (size_t k0 = (size_t)i; k0 < c->n; k0 += (size_t)n * LANES) {
+        const er_dd *b[LANES];
+        double *u[LANES], *r[LANES];
+        size_t ks[LANES];
+        int nl = 0, steps[LANES];
+        for (size_t k = k0; k < c->n && nl < LANES; k += (size_t)n, nl++) {
+            double *lane = mine + (size_t)nl * 4 * m;
+            er_dd *bl = (er_dd *)lane;
+            size_t col = c->want ? c->want[k] : k;
+            for (size_t l = 0; l < m; l++)
+                bl[l] = dd_make(l == col, 0);
+            b[nl] = bl;
+            r[nl] = lane + 2 * m;
+            u[nl] = c->U ? c->U + k * m : lane + 3 * m;
+            ks[nl] = k;
         }
-        c->cu[k] = cu;
-        c->ucu[k] = ucu;
-        c->ujj[k] = u[col];
+        refined_lanes(c->f, c->s, b, u, r, t, nl, steps);
+        for (int a = 0; a < nl; a++) {
+            size_t k = ks[a], col = c->want ? c->want[k] : k;
+            c->bad[k] = steps[a] < 0;
+            if (!c->cu)
+                continue;
+            double cu = 0, ucu = 0;
+            for (size_t l = 0; l < m; l++) {
+                double row = 0;
+                for (size_t q = 0; q < m; q++)
+                    row += dd_to_d(c->s->C[l * m + q]) * u[a][q];
+                if (l == col)
+                    cu = row;
+                ucu += u[a][l] * row;
+            }
+            c->cu[k] = cu;
+            c->ucu[k] = ucu;
+            c->ujj[k] = u[a][col];
+        }
     }
 }
 
@@ -426,7 +523,7 @@ static int run_columns(columns *c, int threads)
         n = c->n;
     if (n == 0)
         return 0;
-    if (!(c->scratch = malloc(n * 5 * m * sizeof *c->scratch)))
+    if (!(c->scratch = malloc(n * COLUMN_SCRATCH * m * sizeof *c->scratch)))
         return ENGRATE_E_NOMEM;
     er_team_run((int)n, solve_columns, c);
     free(c->scratch);
@@ -618,31 +715,67 @@ done:
     return rc;
 }
 
-double er_fit_sse(const er_acc *a, const er_fit_spec *spec, double b0, const double *beta)
+/* gamma = (b0, beta) over terms (0, cols): yy - 2 gamma'X'Wy + gamma'X'WX gamma, for n
+ * coefficient vectors at once, each lane's operations those of it alone (as in
+ * residual_lanes). */
+LANE_FN void sse_lanes(const er_acc *a, const er_fit_spec *spec, const double *b0,
+                      const double *const *beta, double *out, int n)
 {
-    /* gamma = (b0, beta) over terms (0, cols): yy - 2 gamma'X'Wy + gamma'X'WX gamma */
     size_t m = spec->m;
     size_t off = spec->intercept ? 1 : 0;
-    size_t n = m + off;
-    er_dd acc = a->yy;
-    for (size_t j = 0; j < n; j++) {
+    size_t nt = m + off;
+    er_dd acc[LANES];
+    for (int c = 0; c < n; c++)
+        acc[c] = a->yy;
+    for (size_t j = 0; j < nt; j++) {
         size_t cj = j < off ? 0 : spec->cols[j - off];
-        double gj = j < off ? b0 : beta[j - off];
-        if (gj == 0 || cj >= a->p)
+        if (cj >= a->p)
             continue;
-        er_dd row = dd_make(0, 0);
-        for (size_t k = 0; k < n; k++) {
+        er_dd row[LANES];
+        for (int c = 0; c < n; c++)
+            row[c] = dd_make(0, 0);
+        for (size_t k = 0; k < nt; k++) {
             size_t ck = k < off ? 0 : spec->cols[k - off];
-            double gk = k < off ? b0 : beta[k - off];
-            if (gk == 0 || ck >= a->p)
+            if (ck >= a->p)
                 continue;
-            row = dd_add(row, dd_mul_d(er_acc_g(a, cj, ck), gk));
+            er_dd g = er_acc_g(a, cj, ck);
+            for (int c = 0; c < n; c++) {
+                double gk = k < off ? b0[c] : beta[c][k - off];
+                if (gk != 0)
+                    row[c] = dd_add(row[c], dd_mul_d(g, gk));
+            }
         }
-        row = dd_sub(row, dd_mul_d(a->xy[cj], 2.0));
-        acc = dd_add(acc, dd_mul_d(row, gj));
+        for (int c = 0; c < n; c++) {
+            double gj = j < off ? b0[c] : beta[c][j - off];
+            if (gj == 0)
+                continue;
+            row[c] = dd_sub(row[c], dd_mul_d(a->xy[cj], 2.0));
+            acc[c] = dd_add(acc[c], dd_mul_d(row[c], gj));
+        }
     }
-    double v = dd_to_d(acc);
-    return v > 0 ? v : 0;
+    for (int c = 0; c < n; c++) {
+        double v = dd_to_d(acc[c]);
+        out[c] = v > 0 ? v : 0;
+    }
+}
+
+ER_FMA_CLONES
+void er_fit_sse_lanes(const er_acc *a, const er_fit_spec *spec, const double *b0,
+                      const double *const *beta, double *out, int n)
+{
+    switch (n) {
+    case 1: sse_lanes(a, spec, b0, beta, out, 1); break;
+    case 2: sse_lanes(a, spec, b0, beta, out, 2); break;
+    case 3: sse_lanes(a, spec, b0, beta, out, 3); break;
+    default: sse_lanes(a, spec, b0, beta, out, LANES); break;
+    }
+}
+
+double er_fit_sse(const er_acc *a, const er_fit_spec *spec, double b0, const double *beta)
+{
+    double out;
+    er_fit_sse_lanes(a, spec, &b0, &beta, &out, 1);
+    return out;
 }
 
 /* ---- Penalty path ------------------------------------------------------------------ */

@@ -88,6 +88,11 @@ ER_HIDDEN int er_fit_solve(const er_acc *a, const er_fit_spec *spec, double lamb
 /* Held-out weighted SSE of (b0, beta) on the rows of accumulator `a`, exact from its Gram. */
 ER_HIDDEN double er_fit_sse(const er_acc *a, const er_fit_spec *spec, double b0,
                             const double *beta);
+/* The same for n <= ER_FIT_LANES coefficient vectors (b0[c], beta[c]) into out[c]: each
+ * exactly what er_fit_sse gives, in about the time of one. */
+#define ER_FIT_LANES 4
+ER_HIDDEN void er_fit_sse_lanes(const er_acc *a, const er_fit_spec *spec, const double *b0,
+                                const double *const *beta, double *out, int n);
 
 /* A grid of penalties for one training accumulator, evaluated through one symmetric
  * eigendecomposition (O(m^3) once, O(m^2) per lambda). */

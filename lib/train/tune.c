@@ -63,7 +63,8 @@ static void cv_folds(void *arg, int i, int n)
 {
     cv_work *w = arg;
     trainer *t = w->t;
-    double *beta = malloc((w->spec->m + 1) * sizeof *beta);
+    size_t m1 = w->spec->m + 1;
+    double *beta = malloc(ER_FIT_LANES * m1 * sizeof *beta);
     for (size_t k = (size_t)i; k < t->K; k += (size_t)n) {
         er_acc train;
         int rc = ENGRATE_E_NOMEM;
@@ -73,11 +74,19 @@ static void cv_folds(void *arg, int i, int n)
             er_acc_free(&train);
         }
         w->rc[k] = pk ? 0 : rc;
-        for (size_t g = 0; pk && g < w->ng; g++) {
-            double b0;
-            er_path_coef(pk, w->grid[g], beta, &b0);
-            w->sse[k * w->ng + g] =
-                er_fit_sse(&t->acc[k], w->spec, w->spec->intercept ? b0 : 0, beta);
+        /* the grid's coefficients ER_FIT_LANES at a time, their errors side by side */
+        for (size_t g0 = 0; pk && g0 < w->ng; g0 += ER_FIT_LANES) {
+            double b0[ER_FIT_LANES];
+            const double *bl[ER_FIT_LANES];
+            int nl = 0;
+            for (size_t g = g0; g < w->ng && nl < ER_FIT_LANES; g++, nl++) {
+                double *b = beta + (size_t)nl * m1;
+                er_path_coef(pk, w->grid[g], b, &b0[nl]);
+                if (!w->spec->intercept)
+                    b0[nl] = 0;
+                bl[nl] = b;
+            }
+            er_fit_sse_lanes(&t->acc[k], w->spec, b0, bl, w->sse + k * w->ng + g0, nl);
         }
         er_path_free(pk);
     }
