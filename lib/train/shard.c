@@ -135,18 +135,17 @@ void tr_count_bytes(const char *p, size_t n, uint64_t *quotes, uint64_t *lines)
     *lines += l;
 }
 
-static void *count_main(void *arg)
+static void count_slice(slice *s)
 {
-    slice *s = arg;
     const char *mem = s->src->path ? NULL : s->src->data;
     if (mem) {
         tr_count_bytes(mem + s->from, (size_t)(s->to - s->from), &s->quotes, &s->lines);
-        return NULL;
+        return;
     }
     char *buf = malloc(SCAN_BUF * 4);
     if (!buf) {
         s->failed = 1;
-        return NULL;
+        return;
     }
     for (uint64_t at = s->from; at < s->to;) {
         size_t want = s->to - at < SCAN_BUF * 4 ? (size_t)(s->to - at) : SCAN_BUF * 4;
@@ -159,6 +158,19 @@ static void *count_main(void *arg)
         at += (uint64_t)k;
     }
     free(buf);
+}
+
+/* One thread's share of the count: the slices s[0..n) in turn. */
+typedef struct count_share {
+    slice *s;
+    size_t n;
+} count_share;
+
+static void *count_main(void *arg)
+{
+    count_share *c = arg;
+    for (size_t i = 0; i < c->n; i++)
+        count_slice(&c->s[i]);
     return NULL;
 }
 
@@ -214,38 +226,67 @@ size_t tr_parts_wanted(const trainer *t, uint64_t size)
     return n;
 }
 
-/* Count the slices in threads, then place the cuts: 0, or the number of parts wanted
- * lowered (a slice without a cut after its start merges with the one before), or a code. */
+/* Count the input's quotes and line breaks before each of the n - 1 places where a part
+ * may start (size * i / n): the bytes [0, size * (n - 1) / n), in n equal shares counted
+ * by n threads, each share split where a part may start. Then place the cuts: 0, or the
+ * number of parts wanted lowered (a slice without a cut after its start merges with the
+ * one before), or a code. */
 static int place_cuts(struct shard_run *r, int fd, size_t n, uint64_t header_end)
 {
-    slice sl[TR_MAX_PARTS];
+    uint64_t reach = r->size * (n - 1) / n, pt[2 * TR_MAX_PARTS + 1];
+    size_t np = 0;
+    for (size_t t = 0; t <= n; t++) /* the shares' bounds and the parts' starts, sorted */
+        pt[np++] = reach * t / n;
+    for (size_t i = 1; i < n; i++) {
+        size_t k = np++;
+        for (; k > 0 && pt[k - 1] > r->size * i / n; k--)
+            pt[k] = pt[k - 1];
+        pt[k] = r->size * i / n;
+    }
+    slice sl[2 * TR_MAX_PARTS];
+    count_share cs[TR_MAX_PARTS];
+    size_t ns = 0;
+    for (size_t t = 0; t < n; t++)
+        cs[t] = (count_share){sl, 0};
+    for (size_t k = 0, t = 0; k + 1 < np; k++) {
+        if (pt[k] == pt[k + 1])
+            continue;
+        while (pt[k] >= reach * (t + 1) / n) /* the share this slice is in */
+            t++;
+        if (cs[t].n == 0)
+            cs[t].s = &sl[ns];
+        sl[ns++] = (slice){r->src, fd, pt[k], pt[k + 1], 0, 0, 0};
+        cs[t].n++;
+    }
     pthread_t th[TR_MAX_PARTS];
     int started[TR_MAX_PARTS] = {0};
-    for (size_t i = 0; i < n; i++) {
-        sl[i] = (slice){r->src, fd, r->size * i / n, r->size * (i + 1) / n, 0, 0, 0};
-        started[i] = i > 0 && pthread_create(&th[i], NULL, count_main, &sl[i]) == 0;
-    }
-    count_main(&sl[0]);
-    int failed = sl[0].failed;
-    for (size_t i = 1; i < n; i++) {
-        if (started[i])
-            pthread_join(th[i], NULL);
+    for (size_t t = 1; t < n; t++)
+        started[t] = pthread_create(&th[t], NULL, count_main, &cs[t]) == 0;
+    count_main(&cs[0]);
+    for (size_t t = 1; t < n; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
         else
-            count_main(&sl[i]);
-        failed |= sl[i].failed;
-    }
+            count_main(&cs[t]);
+    int failed = 0;
+    for (size_t k = 0; k < ns; k++)
+        failed |= sl[k].failed;
     if (failed)
         return ENGRATE_E_IO;
     r->n = 1;
     r->cut[0] = 0;
     uint64_t quotes = 0, lines = 0;
+    size_t k = 0;
     for (size_t i = 1; i < n; i++) {
-        quotes += sl[i - 1].quotes;
-        lines += sl[i - 1].lines;
-        if (header_end > sl[i].from) /* a header longer than a slice: no cut here */
+        for (; k < ns && sl[k].from < r->size * i / n; k++) { /* the bytes before it */
+            quotes += sl[k].quotes;
+            lines += sl[k].lines;
+        }
+        uint64_t from = r->size * i / n, to = r->size * (i + 1) / n;
+        if (header_end > from) /* a header longer than a slice: no cut here */
             continue;
         int line = 0;
-        uint64_t c = next_cut(r->src, fd, sl[i].from, sl[i].to, quotes, lines, &line);
+        uint64_t c = next_cut(r->src, fd, from, to, quotes, lines, &line);
         if (c && c < r->size && c > r->cut[r->n - 1]) {
             r->cut[r->n] = c;
             r->line[r->n] = line;
