@@ -57,6 +57,8 @@ struct er_csv {
     uint64_t rpos;        /* input offset of the next byte to read from fp or src */
     uint64_t limit;       /* the input ends here (UINT64_MAX: at its end) */
     int cut;              /* the range ended inside a quoted field */
+    er_csv_claim_fn claim;/* the range's end may move (er_csv_set_claim) */
+    void *claim_arg;
 };
 
 /* The bytes that end a run of plain text: NUL, bytes above ASCII, the quote, CR, LF and
@@ -228,6 +230,15 @@ int er_csv_range(er_csv *c, uint64_t start, uint64_t end, int line, engrate_erro
     }
     return 0;
 }
+void er_csv_set_claim(er_csv *c, er_csv_claim_fn claim, void *arg)
+{
+    c->claim = claim;
+    c->claim_arg = arg;
+}
+
+int er_csv_decodes(const er_csv *c) { return c->decoding; }
+uint64_t er_csv_read_end(const er_csv *c) { return c->fp ? c->rpos : c->size; }
+int er_csv_line(const er_csv *c) { return c->line; }
 int er_csv_record_line(const er_csv *c) { return c->record_line; }
 uint64_t er_csv_size(const er_csv *c) { return c->size; }
 const char *er_csv_source(const er_csv *c) { return c->source; }
@@ -421,6 +432,10 @@ static int fill(er_csv *c, engrate_error *err)
     if (c->decoding)
         return fill_decoded(c, err);
     c->base += (uint64_t)(c->end - c->chunk);
+    if (c->claim && c->rpos < c->limit) {
+        uint64_t end = c->claim(c->claim_arg, c->rpos, c->rpos + CHUNK);
+        c->limit = end > c->rpos ? end : c->rpos;
+    }
     size_t want = c->limit - c->rpos < CHUNK ? (size_t)(c->limit - c->rpos) : CHUNK;
     size_t n = want ? fread(c->chunk, 1, want, c->fp) : 0;
     c->rpos += n;

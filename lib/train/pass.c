@@ -292,7 +292,7 @@ int tr_pass(trainer *t)
         pipeline_stop(t, 0);
         return er_error(t->err, rc, t->source, 0, 0, "out of memory");
     }
-    uint64_t next_progress = 0;
+    uint64_t next_progress = 0, next_at = TR_PART_AT_EVERY;
     for (;;) {
         rc = er_csv_next(t->csv, &f, &nf, t->err);
         if (rc == 0)
@@ -303,6 +303,10 @@ int tr_pass(trainer *t)
             goto out;
         }
         t->rows_read++;
+        if (t->run && t->rows_read >= next_at) { /* a record's start, for steals */
+            tr_part_at(t);
+            next_at = t->rows_read + TR_PART_AT_EVERY;
+        }
         size_t nnz = 0;
         double y = 0, w = 1;
         rc = tr_map_row(t, f, nf, &nnz, &y, &w);

@@ -33,13 +33,32 @@
 #define MIN_PART (256u * 1024u) /* smaller parts are not worth a thread */
 #define SCAN_BUF (64u * 1024u)
 
+struct shard_run;
+typedef struct claim_arg {
+    struct shard_run *run;
+    size_t i;
+} claim_arg;
+
 struct shard_run {
     const tr_source *src;
-    size_t n;
-    uint64_t cut[TR_MAX_PARTS + 1]; /* part i is [cut[i], cut[i+1]) */
+    size_t n;                       /* parts cut before the pass (place_cuts) */
+    _Atomic size_t parts;           /* parts now: steals add some */
+    uint64_t cut[TR_MAX_PARTS + 1]; /* part i starts at cut[i] (before the pass: and ends at
+                                     * cut[i+1]) */
     int line[TR_MAX_PARTS];         /* the physical line at cut[i] */
     _Atomic uint64_t done[TR_MAX_PARTS];
     uint64_t size;
+    /* Steals (read_parts), under mu: part i ends at end[i], which a steal moves down, never
+     * below claimed[i] (its reader's bytes); at[i] is the start of a record it has reached,
+     * on line at_line[i]. */
+    pthread_mutex_t mu;
+    uint64_t end[TR_MAX_PARTS], claimed[TR_MAX_PARTS], at[TR_MAX_PARTS];
+    int at_line[TR_MAX_PARTS];
+    unsigned char reading[TR_MAX_PARTS]; /* being read, with a movable end */
+    int stop;                       /* a part failed or ended inside quotes: no more steals */
+    int steals;                     /* whether parts may be stolen from (a file, not decoded) */
+    uint64_t steal_min;             /* a part with fewer bytes left is not split */
+    claim_arg ca[TR_MAX_PARTS];
     /* the sample's bound: each part's rows below the pivot it counted for */
     _Atomic uint64_t bound, pivot;
     _Atomic uint64_t below[TR_MAX_PARTS], seen[TR_MAX_PARTS];
@@ -244,7 +263,7 @@ static int place_cuts(struct shard_run *r, int fd, size_t n, uint64_t header_end
         pt[k] = r->size * i / n;
     }
     slice sl[2 * TR_MAX_PARTS];
-    count_share cs[TR_MAX_PARTS];
+    count_share cs[TR_MAX_PARTS] = {{NULL, 0}};
     size_t ns = 0;
     for (size_t t = 0; t < n; t++)
         cs[t] = (count_share){sl, 0};
@@ -302,18 +321,8 @@ static int place_cuts(struct shard_run *r, int fd, size_t n, uint64_t header_end
 typedef struct part {
     trainer t;
     engrate_error err;
-    struct shard_run *run;
-    size_t i;
     int rc;
 } part;
-
-static void *part_main(void *arg)
-{
-    part *p = arg;
-    p->rc = tr_read_part(&p->t, p->run->src, p->run->cut[p->i], p->run->cut[p->i + 1],
-                         p->run->line[p->i]);
-    return NULL;
-}
 
 void tr_part_progress(trainer *t, uint64_t offset)
 {
@@ -323,10 +332,238 @@ void tr_part_progress(trainer *t, uint64_t offset)
     if (t->part != 0 || !t->o->progress)
         return;
     uint64_t sum = 0;
-    for (size_t i = 0; i < r->n; i++)
+    size_t n = atomic_load_explicit(&r->parts, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
         sum += atomic_load_explicit(&r->done[i], memory_order_relaxed);
     double f = r->size ? (double)sum / (double)r->size : 0;
     t->o->progress(f < 1 ? f : 1, t->o->progress_user);
+}
+
+/* ---- Steals --------------------------------------------------------------------------
+ * Parts of equal bytes seldom take equal time: one thread is slowed by another process,
+ * or one part's rows are longer. A thread whose part is done therefore takes the second
+ * half of what is left of the part with most left, as a new part: it finds the first
+ * record's start after the half-way point from a record's start that part's reader has
+ * reached (even quotes there) and the quotes and line breaks after it, and moves that
+ * part's end there unless its reader has already read past it. The parts are merged in
+ * the order of their starts, as before: the same sums, levels and sample. Only a file's
+ * parts that are not decoded are stolen from (a buffer is read whole; a decoded reader's
+ * offsets are not the file's). */
+
+#define STEAL_MIN (4u * 1024u * 1024u) /* a part with less left is not split */
+
+static uint64_t part_claim(void *arg, uint64_t from, uint64_t to)
+{
+    claim_arg *ca = arg;
+    struct shard_run *r = ca->run;
+    pthread_mutex_lock(&r->mu);
+    uint64_t end = r->end[ca->i];
+    uint64_t c = to < end ? to : end;
+    if (c > r->claimed[ca->i])
+        r->claimed[ca->i] = c;
+    (void)from;
+    pthread_mutex_unlock(&r->mu);
+    return end;
+}
+
+/* Part i's reader is now read with an end that steals may move (or not: r->steals). */
+static void part_attach(struct shard_run *r, size_t i, er_csv *c)
+{
+    if (r->steals && c && !er_csv_decodes(c))
+        er_csv_set_claim(c, part_claim, &r->ca[i]);
+}
+
+void tr_part_attach(trainer *t)
+{
+    part_attach(t->run, t->part, t->csv);
+}
+
+void tr_part_at(trainer *t)
+{
+    struct shard_run *r = t->run;
+    if (!r->steals)
+        return;
+    pthread_mutex_lock(&r->mu);
+    r->at[t->part] = er_csv_offset(t->csv);
+    r->at_line[t->part] = er_csv_line(t->csv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Part i is read: its end stays where it is; a failure stops the steals. */
+static void part_done(struct shard_run *r, size_t i, int rc)
+{
+    pthread_mutex_lock(&r->mu);
+    r->reading[i] = 0;
+    if (rc)
+        r->stop = 1;
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* A new part taken from the part with most left: its number, or 0 when there is none to
+ * take. fd: the file, open. */
+static size_t steal(struct shard_run *r, int fd)
+{
+    pthread_mutex_lock(&r->mu);
+    size_t n = atomic_load_explicit(&r->parts, memory_order_relaxed), v = 0;
+    uint64_t most = 0;
+    for (size_t i = 0; i < n && !r->stop && n < TR_MAX_PARTS; i++) {
+        uint64_t from = r->claimed[i] > r->at[i] ? r->claimed[i] : r->at[i];
+        if (r->reading[i] && r->end[i] > from && r->end[i] - from > most) {
+            most = r->end[i] - from;
+            v = i;
+        }
+    }
+    if (most < r->steal_min) {
+        pthread_mutex_unlock(&r->mu);
+        return 0;
+    }
+    uint64_t start = r->at[v], end = r->end[v];
+    uint64_t from = r->claimed[v] > start ? r->claimed[v] : start;
+    int line = r->at_line[v];
+    pthread_mutex_unlock(&r->mu);
+    /* from a record's start (no quote open) to half-way through what is left */
+    slice sl = {r->src, fd, start, from + (end - from) / 2, 0, 0, 0};
+    count_slice(&sl);
+    int cut_line = 0;
+    uint64_t c = sl.failed || line < 1
+                     ? 0
+                     : next_cut(r->src, fd, sl.to, end, sl.quotes,
+                                (uint64_t)(line - 1) + sl.lines, &cut_line);
+    if (!c || c >= end)
+        return 0;
+    size_t j = 0;
+    pthread_mutex_lock(&r->mu);
+    n = atomic_load_explicit(&r->parts, memory_order_relaxed);
+    if (!r->stop && r->reading[v] && r->end[v] == end && r->claimed[v] <= c &&
+        n < TR_MAX_PARTS) {
+        j = n;
+        r->cut[j] = c;
+        r->line[j] = cut_line;
+        r->end[j] = end;
+        r->claimed[j] = r->at[j] = c;
+        r->at_line[j] = cut_line;
+        r->reading[j] = 1;
+        r->ca[j] = (claim_arg){r, j};
+        r->end[v] = c;
+        atomic_store_explicit(&r->parts, n + 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return j;
+}
+
+typedef struct worker {
+    struct shard_run *r;
+    trainer *whole;
+    part *ps;
+    size_t first; /* the part this thread reads first */
+    int rc0;      /* part 0's code (read by whole) */
+} worker;
+
+/* Part i read into its own trainer (part 0: into the whole's, whose reader is past the
+ * header and limited to the part). */
+static void read_one(worker *w, size_t i)
+{
+    struct shard_run *r = w->r;
+    int rc;
+    if (i == 0) {
+        rc = w->rc0 = tr_pass(w->whole);
+    } else {
+        part *p = &w->ps[i];
+        pthread_mutex_lock(&r->mu); /* a steal may be moving the end */
+        uint64_t end = r->end[i];
+        pthread_mutex_unlock(&r->mu);
+        p->rc = tr_init_part(&p->t, w->whole, &p->err, r, i);
+        if (p->rc == 0) /* its reader asks for the end again before each read */
+            p->rc = tr_read_part(&p->t, r->src, r->cut[i], end, r->line[i]);
+        rc = p->rc;
+    }
+    part_done(r, i, rc);
+}
+
+static void *work_main(void *arg)
+{
+    worker *w = arg;
+    struct shard_run *r = w->r;
+    read_one(w, w->first);
+    int fd = r->steals ? open(r->src->path, O_RDONLY) : -1;
+    for (size_t j; fd >= 0 && (j = steal(r, fd)) != 0;)
+        read_one(w, j);
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+/* Read parts 1.. in threads (each set up from the input's own header) while this thread
+ * reads part 0 with t, whose reader is past the header; steal while there is work; then
+ * merge them into t in the order of their starts. */
+static int read_parts(trainer *t, struct shard_run *r)
+{
+    part *ps = calloc(TR_MAX_PARTS, sizeof *ps);
+    worker *ws = calloc(r->n, sizeof *ws);
+    pthread_t th[TR_MAX_PARTS];
+    int started[TR_MAX_PARTS] = {0};
+    if (!ps || !ws || pthread_mutex_init(&r->mu, NULL)) {
+        free(ps);
+        free(ws);
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
+    }
+    r->steals = r->src->path && !er_csv_decodes(t->csv);
+    r->steal_min = t->steal_min ? t->steal_min : STEAL_MIN;
+    for (size_t i = 0; i < r->n; i++) {
+        r->end[i] = r->cut[i + 1];
+        r->claimed[i] = r->at[i] = r->cut[i];
+        r->at_line[i] = r->line[i];
+        r->reading[i] = 1;
+        r->ca[i] = (claim_arg){r, i};
+    }
+    r->claimed[0] = er_csv_read_end(t->csv); /* the header's read brought these */
+    r->at[0] = er_csv_offset(t->csv);
+    r->at_line[0] = er_csv_line(t->csv);
+    atomic_store(&r->parts, r->n);
+    part_attach(r, 0, t->csv);
+    for (size_t i = 0; i < r->n; i++) {
+        ws[i] = (worker){r, t, ps, i, 0};
+        if (i > 0)
+            started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
+    }
+    work_main(&ws[0]);
+    for (size_t i = 1; i < r->n; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            work_main(&ws[i]);
+    }
+    int rc = ws[0].rc0;
+    free(ws);
+    pthread_mutex_destroy(&r->mu);
+    atomic_store(&r->frozen, 1); /* merging moves rows between the parts' samples */
+    /* the parts in the order of their starts */
+    size_t n = atomic_load(&r->parts), ord[TR_MAX_PARTS];
+    t->parts_read = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i;
+        for (; k > 0 && r->cut[ord[k - 1]] > r->cut[i]; k--)
+            ord[k] = ord[k - 1];
+        ord[k] = i;
+    }
+    /* In order: a part that ended inside quotes means the cut was not a record's end. */
+    int cut = rc && er_csv_cut(t->csv);
+    for (size_t k = 1; k < n && !rc; k++) {
+        part *p = &ps[ord[k]];
+        if (p->rc && p->t.csv && er_csv_cut(p->t.csv) && k + 1 < n)
+            cut = 1;
+        if (p->rc) {
+            rc = p->rc;
+            if (t->err && !cut)
+                *t->err = p->err;
+            break;
+        }
+        rc = tr_merge(t, &p->t);
+    }
+    for (size_t i = 1; i < n; i++)
+        tr_release(&ps[i].t);
+    free(ps);
+    return cut ? TR_RESPLIT : rc;
 }
 
 /* ---- The sample's bound ------------------------------------------------------------
@@ -358,7 +595,8 @@ void tr_part_share(trainer *t)
     atomic_store_explicit(&r->below[t->part], t->sb_below, memory_order_relaxed);
     atomic_store_explicit(&r->seen[t->part], p, memory_order_release);
     uint64_t sum = 0;
-    for (size_t i = 0; i < r->n; i++)
+    size_t n = atomic_load_explicit(&r->parts, memory_order_acquire);
+    for (size_t i = 0; i < n; i++)
         if (atomic_load_explicit(&r->seen[i], memory_order_acquire) == p)
             sum += atomic_load_explicit(&r->below[i], memory_order_relaxed);
     if (sum < t->sample_cap)
@@ -368,49 +606,6 @@ void tr_part_share(trainer *t)
         ;
     uint64_t expect = p;
     atomic_compare_exchange_strong(&r->pivot, &expect, p / 2);
-}
-
-/* Read parts 1.. in threads (each set up from the input's own header) while this thread
- * reads part 0 with t, whose reader is past the header; then merge them into t in order. */
-static int read_parts(trainer *t, struct shard_run *r)
-{
-    part *ps = calloc(r->n, sizeof *ps);
-    pthread_t th[TR_MAX_PARTS];
-    int started[TR_MAX_PARTS] = {0};
-    if (!ps)
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    for (size_t i = 1; i < r->n; i++) {
-        ps[i].run = r;
-        ps[i].i = i;
-        ps[i].rc = tr_init_part(&ps[i].t, t, &ps[i].err, r, i);
-        if (ps[i].rc == 0)
-            started[i] = pthread_create(&th[i], NULL, part_main, &ps[i]) == 0;
-    }
-    int rc = tr_pass(t);
-    for (size_t i = 1; i < r->n; i++) {
-        if (started[i])
-            pthread_join(th[i], NULL);
-        else if (ps[i].rc == 0)
-            part_main(&ps[i]);
-    }
-    atomic_store(&r->frozen, 1); /* merging moves rows between the parts' samples */
-    /* In order: a part that ended inside quotes means the cut was not a record's end. */
-    int cut = rc && er_csv_cut(t->csv);
-    for (size_t i = 1; i < r->n && !rc; i++) {
-        if (ps[i].rc && ps[i].t.csv && er_csv_cut(ps[i].t.csv) && i + 1 < r->n)
-            cut = 1;
-        if (ps[i].rc) {
-            rc = ps[i].rc;
-            if (t->err && !cut)
-                *t->err = ps[i].err;
-            break;
-        }
-        rc = tr_merge(t, &ps[i].t);
-    }
-    for (size_t i = 1; i < r->n; i++)
-        tr_release(&ps[i].t);
-    free(ps);
-    return cut ? TR_RESPLIT : rc;
 }
 
 int tr_pass_parts(trainer *t, const tr_source *src, size_t n)
@@ -423,7 +618,9 @@ int tr_pass_parts(trainer *t, const tr_source *src, size_t n)
     atomic_init(&r->bound, UINT64_MAX);
     atomic_init(&r->pivot, UINT64_C(1) << 63);
     atomic_init(&r->frozen, 0);
+    atomic_init(&r->parts, 1);
     for (size_t i = 0; i < TR_MAX_PARTS; i++) {
+        atomic_init(&r->done[i], 0);
         atomic_init(&r->below[i], 0);
         atomic_init(&r->seen[i], 0);
     }

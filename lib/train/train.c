@@ -173,6 +173,7 @@ static int open_and_setup(trainer *t, const tr_source *src)
 
 int tr_read(trainer *t, const tr_source *src, int split)
 {
+    t->parts_read = 1;
     int rc = open_and_setup(t, src);
     if (rc == 0) {
         size_t n = split ? tr_parts_wanted(t, er_csv_size(t->csv)) : 1;
@@ -196,8 +197,10 @@ int tr_read_part(trainer *t, const tr_source *src, uint64_t start, uint64_t end,
     int rc = open_and_setup(t, src);
     if (rc == 0)
         rc = er_csv_range(t->csv, start, end, line, t->err);
-    if (rc == 0)
+    if (rc == 0) {
+        tr_part_attach(t);
         rc = tr_pass(t);
+    }
     if (t->csv)
         t->rows_empty += er_csv_empty_records(t->csv);
     return rc; /* the reader stays open: shard.c asks whether it was cut */

@@ -133,6 +133,8 @@ typedef struct trainer {
     /* what it is for */
     int scan_only;        /* a scan: levels, counts and ranges; no sums, no sample */
     int solo;             /* a part of one input read by a thread of its own (shard.c) */
+    size_t parts_read;    /* the parts the input was read in (1: one reader; steals add) */
+    uint64_t steal_min;   /* bytes left below which a part is not split (0: the default) */
     struct shard_run *run;/* the parts' shared progress, or NULL */
     size_t part;          /* which part */
     uint64_t sb_pivot, sb_below; /* the sample's rows with keys below sb_pivot (shard.c) */
@@ -407,6 +409,11 @@ ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
 /* A part's reader is at input offset `offset`: the whole input's progress, reported by
  * part 0's thread. */
 ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
+/* A part's reader set up to have its end moved by steals (tr_read_part), and the start of
+ * a record it has reached made known to them (tr_pass, now and then). */
+ER_HIDDEN void tr_part_attach(trainer *t);
+ER_HIDDEN void tr_part_at(trainer *t);
+#define TR_PART_AT_EVERY 4096 /* rows */
 /* Parts share a bound on the sample's keys (shard.c): a key at or above it has at least
  * `sample` rows of the whole input below it, so no part needs its row. tr_part_share
  * publishes this part's count of rows below the current pivot and lowers the bound when
