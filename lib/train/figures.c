@@ -197,11 +197,9 @@ static void stats_finish(er_rstat *s, size_t n, int y_scale)
     }
 }
 
-int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out)
+int tr_report_residuals(trainer *t, const resid *v, size_t m, int held_out)
 {
     engrate_train_report *r = t->rep;
-    if (tr_sort_resid(v, m, TR_BY_PRED))
-        return ENGRATE_E_NOMEM;
     r->held_out = held_out;
     r->sample_rows = (double)m;
     deciles(t, v, m);

@@ -500,9 +500,10 @@ ER_HIDDEN int tr_sort_resid(resid *v, size_t n, int by);
 /* figures.c */
 /* The curves' terms, whose covariance the fit is asked for (oc->cov_pos, oc->cov). */
 ER_HIDDEN int tr_curve_terms(trainer *t, const selection *sel, outcome *oc);
-/* From the sample's residuals (sorted here, so that the figures do not depend on the
- * sample's order): the deciles of the prediction, and residuals per level (t->lres). */
-ER_HIDDEN int tr_report_residuals(trainer *t, resid *v, size_t m, int held_out);
+/* From the sample's residuals in prediction order (tr_sort_resid TR_BY_PRED, so that the
+ * figures do not depend on the sample's order): the deciles of the prediction, and
+ * residuals per level (t->lres). */
+ER_HIDDEN int tr_report_residuals(trainer *t, const resid *v, size_t m, int held_out);
 /* The report's inputs (curves with their bands, levels with their figures), the model's
  * metadata and the data's name. */
 ER_HIDDEN int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc);

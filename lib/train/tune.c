@@ -202,6 +202,21 @@ static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
     return v[n - 1].r;
 }
 
+/* Residuals sorted in three orders on up to three threads (tr_sort_resid). */
+typedef struct orders {
+    resid *v[3];
+    size_t n[3];
+    int rc[3];
+} orders;
+
+static void sort_orders(void *arg, int i, int n)
+{
+    static const int by[3] = {TR_BY_R, TR_BY_PRED, TR_BY_APE};
+    orders *o = arg;
+    for (int k = i; k < 3; k += n)
+        o->rc[k] = tr_sort_resid(o->v[k], o->n[k], by[k]);
+}
+
 static int calibrate(trainer *t, const selection *sel, outcome *oc)
 {
     engrate_train_report *r = t->rep;
@@ -254,52 +269,72 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         free(v);
         return er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to calibrate with");
     }
-    if (tr_sort_resid(v, m, TR_BY_R)) {
+    /* The three orders at once: v by residual (the interval), vp by prediction (the
+     * report's figures), va by APE (rows that have one: the median APE). Each order ties
+     * only residuals equal in everything it is used for, so the order the rows come in
+     * changes nothing. */
+    resid *vp = malloc(m * sizeof *vp), *va = malloc(m * sizeof *va);
+    double *fold_lo = calloc(2 * (t->K + 1), sizeof *fold_lo);
+    orders job = {{v, vp, va}, {m, m, 0}, {0, 0, 0}};
+    if (vp && va && fold_lo) {
+        memcpy(vp, v, m * sizeof *v);
+        for (size_t i = 0; i < m; i++)
+            if (!isnan(v[i].ape))
+                va[job.n[2]++] = v[i];
+        int threads = tr_threads(t->o);
+        er_team_run(threads < 3 ? threads : 3, sort_orders, &job);
+    }
+    if (!vp || !va || !fold_lo || job.rc[0] || job.rc[1] || job.rc[2]) {
         free(v);
+        free(vp);
+        free(va);
+        free(fold_lo);
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
     double lo_q = (1 - level) / 2, hi_q = (1 + level) / 2;
     r->level = level;
     r->low = ldexp(wquantile(v, m, lo_q, UINT32_MAX), t->y_scale);
     r->high = ldexp(wquantile(v, m, hi_q, UINT32_MAX), t->y_scale);
+    double *fold_hi = fold_lo + t->K + 1;
     if (cv) {
         /* Coverage on held-out folds: fold k's rows against the interval calibrated on
          * the residuals of the other folds, so no row judges an interval it helped make. */
         double in = 0, all = 0;
         for (uint32_t k = 0; k < t->K; k++) {
             double lo = wquantile(v, m, lo_q, k), hi = wquantile(v, m, hi_q, k);
+            fold_lo[k] = lo;
+            fold_hi[k] = hi;
             for (size_t i = 0; i < m; i++) {
                 if (v[i].fold != k)
                     continue;
                 all += v[i].w;
-                v[i].inside = v[i].r >= lo && v[i].r <= hi;
-                if (v[i].inside)
+                if (v[i].r >= lo && v[i].r <= hi)
                     in += v[i].w;
             }
         }
         r->coverage = all > 0 ? in / all : NAN;
+        for (size_t i = 0; i < m; i++)
+            vp[i].inside = vp[i].fold < t->K && vp[i].r >= fold_lo[vp[i].fold] &&
+                           vp[i].r <= fold_hi[vp[i].fold];
     }
-    if (tr_report_residuals(t, v, m, cv)) {
-        free(v);
+    free(fold_lo);
+    free(v);
+    if (tr_report_residuals(t, vp, m, cv)) {
+        free(vp);
+        free(va);
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
+    free(vp);
     /* Median absolute percentage error (weighted), rows with a usable APE only. */
-    size_t ma = 0;
-    for (size_t i = 0; i < m; i++)
-        if (!isnan(v[i].ape))
-            v[ma++] = v[i];
-    if (ma && tr_sort_resid(v, ma, TR_BY_APE)) {
-        free(v);
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    }
+    size_t ma = job.n[2];
     if (ma) {
         for (size_t i = 0; i < ma; i++) {
-            v[i].r = v[i].ape;
-            v[i].fold = 0;
+            va[i].r = va[i].ape;
+            va[i].fold = 0;
         }
-        r->cv_mape = wquantile(v, ma, 0.5, UINT32_MAX);
+        r->cv_mape = wquantile(va, ma, 0.5, UINT32_MAX);
     }
-    free(v);
+    free(va);
     return 0;
 }
 
