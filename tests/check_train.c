@@ -654,6 +654,44 @@ START_TEST(held_out_sse_in_lanes)
 }
 END_TEST
 
+/* A fold whose training rows are collinear (b = a but in one row, held out in that fold)
+ * cannot be fitted without a penalty; the fold fits run on the threads, and the outcome
+ * must not depend on how many: one note for that fold, no CV figures, the same report. */
+START_TEST(a_fold_that_cannot_be_fitted)
+{
+    char csv[4096] = "a,b,rate\n";
+    for (int i = 1; i <= 40; i++) {
+        size_t n = strlen(csv);
+        snprintf(csv + n, sizeof csv - n, "%d,%d,%d\n", i, i, 500000 + i * 1000 + (i % 7) * 3000);
+    }
+    strcat(csv, "20,25,650000\n");
+    char *json[3];
+    for (int th = 1; th <= 3; th++) {
+        char threads[4];
+        snprintf(threads, sizeof threads, "%d", th);
+        const char *const kv[] = {"numeric", "a", "numeric", "b", "lambda", "0",
+                                  "threads", threads, NULL};
+        engrate_train_report *rep = NULL;
+        engrate_error err;
+        engrate_model *m = train_buf(csv, kv, &rep, &err);
+        ck_assert_msg(m != NULL, "%s", err.text);
+        ck_assert(isnan(engrate_train_report_value(rep, "cv_rmse")));
+        const char *j = engrate_train_report_json(rep);
+        ck_assert_ptr_nonnull(j);
+        const char *note = strstr(j, "could not be fitted");
+        ck_assert_ptr_nonnull(note);
+        ck_assert_ptr_null(strstr(note + 1, "could not be fitted"));
+        json[th - 1] = strdup(j);
+        engrate_train_report_free(rep);
+        engrate_model_free(m);
+    }
+    ck_assert_str_eq(json[0], json[1]);
+    ck_assert_str_eq(json[0], json[2]);
+    for (int i = 0; i < 3; i++)
+        free(json[i]);
+}
+END_TEST
+
 /* ---- Steals between the reading threads --------------------------------------------- */
 
 /* A file whose first half costs many times more a byte than its second: short rows, then
@@ -1488,6 +1526,7 @@ int main(void)
     tcase_add_test(tc, ridge_auto_and_calibrated_interval);
     tcase_add_test(tc, deterministic_across_threads);
     tcase_add_test(tc, steals_give_the_single_pass);
+    tcase_add_test(tc, a_fold_that_cannot_be_fitted);
     tcase_add_test(tc, fold_merge_equals_all_rows);
     tcase_add_test(tc, weighted_hand_calculation);
     tcase_add_test(tc, reference_is_the_average_row);

@@ -339,11 +339,12 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
 }
 
 /* Fold k's fit at the chosen lambda, on the other folds, into oc->fold_coef[k] (by term,
- * b0 in [0]), and its held-out error into oc->cv_sse. Terms absent from the training folds
- * get coefficient 0. 0, ENGRATE_E_NOMEM, or another code with ferr filled when the fold
- * cannot be fitted. fc, fp, fnm, fb: scratch of sel->m + 1 entries. */
+ * b0 in [0]), and its held-out error and weight into *sse and *sw. Terms absent from the
+ * training folds get coefficient 0. 0, ENGRATE_E_NOMEM, or another code with ferr filled
+ * when the fold cannot be fitted. fc, fp, fnm, fb: scratch of sel->m + 1 entries. */
 static int fit_fold(trainer *t, const selection *sel, outcome *oc, size_t k, uint32_t *fc,
-                    double *fp, const char **fnm, double *fb, engrate_error *ferr)
+                    double *fp, const char **fnm, double *fb, double *sse, double *sw,
+                    engrate_error *ferr)
 {
     er_acc train;
     oc->fold_coef[k] = calloc(t->n_terms, sizeof **oc->fold_coef);
@@ -375,42 +376,83 @@ static int fit_fold(trainer *t, const selection *sel, outcome *oc, size_t k, uin
     oc->fold_coef[k][0] = fr.b0;
     for (size_t j = 0; j < fm; j++)
         oc->fold_coef[k][fc[j]] = fb[j];
-    oc->cv_sse += er_fit_sse(&t->acc[k], &fs, fr.b0, fb);
-    oc->cv_sw += t->acc[k].p ? dd_to_d(t->acc[k].g[0]) : 0;
+    *sse = er_fit_sse(&t->acc[k], &fs, fr.b0, fb);
+    *sw = t->acc[k].p ? dd_to_d(t->acc[k].g[0]) : 0;
     return 0;
 }
 
-/* The fits of every fold at the chosen lambda. A fold that cannot be fitted leaves no CV
- * figures (a note says why) but does not stop training. */
-static int fit_folds(trainer *t, const selection *sel, outcome *oc)
+/* fit_folds' work, shared among threads: fold k's fit, its code and error, its held-out
+ * error and weight. */
+typedef struct fold_work {
+    trainer *t;
+    const selection *sel;
+    outcome *oc;
+    int *rc;
+    engrate_error *err;
+    double *sse, *sw;
+} fold_work;
+
+static void fit_fold_share(void *arg, int i, int n)
 {
-    size_t m1 = sel->m + 1;
-    oc->fold_coef = calloc(t->K, sizeof *oc->fold_coef);
+    fold_work *w = arg;
+    size_t m1 = w->sel->m + 1;
     double *fb = malloc(m1 * sizeof *fb);
     uint32_t *fc = malloc(m1 * sizeof *fc);
     double *fp = malloc(m1 * sizeof *fp);
     const char **fnm = malloc(m1 * sizeof *fnm);
-    int rc = oc->fold_coef && fb && fc && fp && fnm ? 0 : ENGRATE_E_NOMEM;
-    for (size_t k = 0; rc == 0 && k < t->K; k++) {
-        engrate_error ferr;
-        er_error_clear(&ferr);
-        rc = fit_fold(t, sel, oc, k, fc, fp, fnm, fb, &ferr);
-        if (rc && rc != ENGRATE_E_NOMEM) {
-            er_report_note(t->rep, "cross-validation fold %zu could not be fitted (%s); no CV "
-                                   "figures",
-                           k + 1, ferr.text);
-            for (size_t kk = 0; kk <= k; kk++)
-                free(oc->fold_coef[kk]);
-            free(oc->fold_coef);
-            oc->fold_coef = NULL;
-            rc = 0;
-            break;
-        }
+    for (size_t k = (size_t)i; k < w->t->K; k += (size_t)n) {
+        er_error_clear(&w->err[k]);
+        w->rc[k] = fb && fc && fp && fnm
+                       ? fit_fold(w->t, w->sel, w->oc, k, fc, fp, fnm, fb, &w->sse[k],
+                                  &w->sw[k], &w->err[k])
+                       : ENGRATE_E_NOMEM;
     }
     free(fb);
     free(fc);
     free(fp);
     free(fnm);
+}
+
+/* The fits of every fold at the chosen lambda, on up to --threads threads; the held-out
+ * errors summed in fold order. A fold that cannot be fitted leaves no CV figures (a note
+ * says why, for the first such fold) but does not stop training. */
+static int fit_folds(trainer *t, const selection *sel, outcome *oc)
+{
+    size_t K = t->K;
+    oc->fold_coef = calloc(K, sizeof *oc->fold_coef);
+    fold_work w = {t, sel, oc, malloc(K * sizeof(int)), malloc(K * sizeof(engrate_error)),
+                   malloc(K * sizeof(double)), malloc(K * sizeof(double))};
+    int rc = oc->fold_coef && w.rc && w.err && w.sse && w.sw ? 0 : ENGRATE_E_NOMEM;
+    if (rc == 0) {
+        int n = tr_threads(t->o);
+        er_team_run(n < (int)K ? n : (int)K, fit_fold_share, &w);
+    }
+    for (size_t k = 0; rc == 0 && k < K; k++) {
+        rc = w.rc[k];
+        if (rc && rc != ENGRATE_E_NOMEM) {
+            er_report_note(t->rep, "cross-validation fold %zu could not be fitted (%s); no CV "
+                                   "figures",
+                           k + 1, w.err[k].text);
+            rc = 0;
+            break;
+        }
+        if (rc == 0) {
+            oc->cv_sse += w.sse[k];
+            oc->cv_sw += w.sw[k];
+        }
+        if (k + 1 == K)
+            goto done;
+    }
+    /* a fold failed: no fold's coefficients are kept */
+    for (size_t k = 0; oc->fold_coef && k < K; k++)
+        free(oc->fold_coef[k]);
+    free(oc->fold_coef);
+    oc->fold_coef = NULL;
+done:
+    free(w.rc);
+    free(w.err);
+    free(w.sse);
+    free(w.sw);
     return rc ? er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory") : 0;
 }
 
