@@ -251,6 +251,79 @@ START_TEST(exact_sums_any_order)
 }
 END_TEST
 
+/* The Gram of rows mixing numbers (terms 1..12: more than the XS_SIDE that get side
+ * rows, some values 1, which count as units in that row) and indicators (13..63, met
+ * later and later so that the terms' room grows while side rows hold sums), against the
+ * same products summed directly: small integers, whose sums doubles hold exactly. Then
+ * the rows split between two accumulators, merged, against the same. */
+START_TEST(gram_of_numbers_and_indicators)
+{
+    enum { N = 3000, P = 64, NUM = 12 };
+    static double want[P][P], want_xy[P];
+    double want_yy = 0;
+    size_t p = 0;
+    memset(want, 0, sizeof want);
+    memset(want_xy, 0, sizeof want_xy);
+    er_xacc whole, part[2];
+    er_xacc_init(&whole);
+    er_xacc_init(&part[0]);
+    er_xacc_init(&part[1]);
+    rng_state = 7;
+    for (int r = 0; r < N; r++) {
+        uint32_t idx[P];
+        double val[P];
+        size_t nnz = 0;
+        uint32_t top = 13 + (uint32_t)((P - 13) * (r + 1) / N); /* indicators met so far */
+        for (uint32_t j = 0; j < top; j++) {
+            if (j > 0 && unif() < (j <= NUM ? 0.7 : 0.15))
+                continue;
+            double v = 1;
+            if (j >= 1 && j <= NUM)
+                v = unif() < 0.2 ? 1 : (double)((int)(unif() * 19) - 9);
+            if (v == 0)
+                continue;
+            idx[nnz] = j;
+            val[nnz++] = v;
+        }
+        double y = (double)((int)(unif() * 200) - 100);
+        for (size_t a = 0; a < nnz; a++) {
+            for (size_t b = a; b < nnz; b++)
+                want[idx[a]][idx[b]] += val[a] * val[b];
+            want_xy[idx[a]] += val[a] * y;
+        }
+        want_yy += y * y;
+        p = idx[nnz - 1] + 1u > p ? idx[nnz - 1] + 1u : p;
+        er_xacc *dst[2] = {&whole, &part[r % 2]};
+        for (int d = 0; d < 2; d++) {
+            if (dst[d]->p < idx[nnz - 1] + 1u)
+                ck_assert_int_eq(er_xacc_reserve(dst[d], idx[nnz - 1] + 1u), 0);
+            er_xacc_add(dst[d], idx, val, nnz, y, 1.0);
+        }
+    }
+    ck_assert_int_eq(er_xacc_merge(&part[0], &part[1], NULL), 0);
+    er_xacc *got[2] = {&whole, &part[0]};
+    for (int g = 0; g < 2; g++) {
+        er_acc out;
+        ck_assert_int_eq(er_xacc_round(got[g], &out), 0);
+        ck_assert_uint_eq(out.p, p);
+        ck_assert_uint_ge(p, P - 2);
+        for (uint32_t i = 0; i < p; i++) {
+            for (uint32_t j = i; j < p; j++)
+                ck_assert_msg(out.g[ER_PK(i, j)].hi == want[i][j] && out.g[ER_PK(i, j)].lo == 0,
+                              "%s: g(%u, %u) = %a, want %a", g ? "merged" : "whole", i, j,
+                              out.g[ER_PK(i, j)].hi, want[i][j]);
+            ck_assert(out.xy[i].hi == want_xy[i] && out.xy[i].lo == 0);
+        }
+        ck_assert(out.yy.hi == want_yy && out.yy.lo == 0);
+        ck_assert_uint_eq(got[g]->lost, 0);
+        er_acc_free(&out);
+    }
+    er_xacc_free(&whole);
+    er_xacc_free(&part[0]);
+    er_xacc_free(&part[1]);
+}
+END_TEST
+
 /* A merge with terms renumbered, and a sum scaled by 2^k, against adding the rows so. */
 START_TEST(merge_renumbers_and_scales)
 {
@@ -854,6 +927,7 @@ int main(void)
     Suite *s = suite_create("acc");
     TCase *tc = tcase_create("sums");
     tcase_add_test(tc, exact_sums_any_order);
+    tcase_add_test(tc, gram_of_numbers_and_indicators);
     tcase_add_test(tc, merge_renumbers_and_scales);
     suite_add_tcase(s, tc);
     tc = tcase_create("splits");

@@ -337,6 +337,8 @@ out:
         if (rc == 0 && prc)
             rc = er_error(t->err, prc, t->source, 0, 0, "out of memory");
     }
+    for (size_t k = 0; k < t->K; k++) /* the sums whole, for the readers of the Gram */
+        er_xacc_settle(&t->xacc[k]);
     if (rc == 0)
         tr_sample_settle(t);
     if (rc == 0 && o->progress && !t->run)

@@ -341,6 +341,8 @@ void er_xacc_init(er_xacc *a)
 
 void er_xacc_free(er_xacc *a)
 {
+    free(a->side);
+    free(a->side_of);
     free(a->cnt);
     free(a->c32);
     free(a->g);
@@ -359,6 +361,22 @@ static void empty_sums(er_xsum *s, size_t n)
     }
 }
 
+void er_xacc_settle(er_xacc *a)
+{
+    if (!a->side_used)
+        return;
+    for (unsigned k = 0; k < a->n_side; k++) {
+        uint32_t n = a->side_term[k];
+        er_xsum *row = a->side + (size_t)k * a->cap;
+        for (size_t j = n + 1; j < a->p; j++)
+            if (row[j].base != XS_EMPTY) {
+                er_xsum_add(&a->g[ER_PK(n, j)], &row[j], &a->lost);
+                empty_sums(&row[j], 1);
+            }
+    }
+    a->side_used = 0;
+}
+
 int er_xacc_reserve(er_xacc *a, size_t p)
 {
     if (p <= a->p)
@@ -367,6 +385,17 @@ int er_xacc_reserve(er_xacc *a, size_t p)
         size_t cap = a->cap ? a->cap : 16;
         while (cap < p)
             cap *= 2;
+        er_xacc_settle(a); /* the side rows' layout changes with cap */
+        er_xsum *side = realloc(a->side, XS_SIDE * cap * sizeof *side);
+        if (!side)
+            return ENGRATE_E_NOMEM;
+        a->side = side;
+        empty_sums(a->side, XS_SIDE * cap);
+        uint8_t *side_of = realloc(a->side_of, cap);
+        if (!side_of)
+            return ENGRATE_E_NOMEM;
+        memset(side_of + a->cap, 0, cap - a->cap);
+        a->side_of = side_of;
         int64_t *cnt = realloc(a->cnt, ER_PK(0, cap) * sizeof *cnt);
         if (!cnt)
             return ENGRATE_E_NOMEM;
@@ -404,6 +433,7 @@ int er_xacc_reserve(er_xacc *a, size_t p)
 /* Every sum's limbs back below 2^32, so that 2^29 more rows fit; the counts too. */
 static void carry_all(er_xacc *a)
 {
+    er_xacc_settle(a);
     size_t np = ER_PK(0, a->p);
     for (size_t i = 0; i < np; i++) {
         a->cnt[i] += a->c32[i];
@@ -435,6 +465,7 @@ static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t n
 {
     xpiece *dec = a->dec, dy;
     uint32_t *unit = a->units, *num = a->units + a->cap;
+    er_xsum *side[XS_SIDE]; /* the side rows of the row's first numbers (NULL: none) */
     size_t nu = 0, nn = 0;
     if (xp_make(y, &dy) <= 0)
         return -1;
@@ -450,10 +481,19 @@ static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t n
                 cc[unit[k]]++;
             cc[il]++;
             for (size_t q = 0; q < nn; q++)
-                put(&cg[idx[num[q]]], &dec[num[q]], &a->lost);
+                put(q < XS_SIDE && side[q] ? &side[q][il] : &cg[idx[num[q]]], &dec[num[q]],
+                    &a->lost);
             put(&a->xy[il], &dy, &a->lost);
             unit[nu++] = il;
             continue;
+        }
+        if (nn < XS_SIDE) { /* this number's side row, given one if there is room */
+            if (!a->side_of[il] && a->n_side < XS_SIDE) {
+                a->side_term[a->n_side] = il;
+                a->side_of[il] = (uint8_t)++a->n_side;
+            }
+            side[nn] = a->side_of[il] ? a->side + (size_t)(a->side_of[il] - 1) * a->cap : NULL;
+            a->side_used |= side[nn] != NULL;
         }
         double vl = val[l];
         for (size_t k = 0; k < nu; k++)
@@ -494,6 +534,8 @@ void er_xacc_add(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz,
 
 int er_xacc_merge(er_xacc *dst, er_xacc *src, const uint32_t *map)
 {
+    er_xacc_settle(dst);
+    er_xacc_settle(src);
     size_t need = src->p;
     for (size_t i = 0; map && i < src->p; i++)
         if (map[i] + (size_t)1 > need)
@@ -528,6 +570,7 @@ static void scale_sum(er_xsum *s, int k, uint64_t *lost)
 
 void er_xacc_scale(er_xacc *a, const int *sx, int sy)
 {
+    er_xacc_settle(a);
     for (size_t j = 0; j < a->p; j++) {
         int kj = sx && j ? sx[j] : 0;
         for (size_t i = 0; i <= j; i++) {
@@ -547,6 +590,7 @@ void er_xacc_scale(er_xacc *a, const int *sx, int sy)
 
 int er_xacc_round(er_xacc *a, er_acc *out)
 {
+    er_xacc_settle(a);
     er_acc_init(out);
     if (er_acc_reserve(out, a->p))
         return ENGRATE_E_NOMEM;

@@ -38,6 +38,7 @@ typedef struct er_xsum {
 } er_xsum;
 
 struct xpiece;
+#define XS_SIDE 8 /* values with side rows (er_xacc.side) */
 typedef struct er_xacc {
     size_t p, cap;        /* terms, as er_acc */
     int64_t *cnt;         /* unit products of X'WX, ER_PK(i, j): cnt + c32 */
@@ -50,6 +51,16 @@ typedef struct er_xacc {
     uint64_t lost;        /* values whose lowest bits a window could not hold */
     struct xpiece *dec;   /* a row's values split (cap of them) */
     uint32_t *units;      /* a row's unit terms, then its other values' places (2 cap) */
+    /* The products of a value other than 1 (a number) of term n with the unit terms j > n
+     * of the same rows are the sums g[ER_PK(n, j)], one per column of the Gram, far
+     * apart. For the first XS_SIDE such terms they are summed in a row of their own
+     * instead, side[(slot) * cap + j], side by side, and added to g by er_xacc_settle;
+     * side_of[n]: n's slot + 1, or 0. */
+    er_xsum *side;
+    uint8_t *side_of;
+    uint32_t side_term[XS_SIDE];
+    unsigned n_side;
+    int side_used;        /* a side row may hold something */
 } er_xacc;
 
 /* The unit products counted at ER_PK(i, j). */
@@ -62,9 +73,12 @@ ER_HIDDEN void er_xacc_init(er_xacc *a);
 ER_HIDDEN void er_xacc_free(er_xacc *a);
 /* Room for p terms, the new sums empty. 0 or ENGRATE_E_NOMEM. */
 ER_HIDDEN int er_xacc_reserve(er_xacc *a, size_t p);
-/* Add one row, as er_acc_add takes it (idx strictly increasing, idx[0] = 0, w > 0). */
+/* Add one row, as er_acc_add takes it (idx strictly increasing, idx[0] = 0, w > 0). Some
+ * products may wait in side rows: er_xacc_settle before g is read (this file's functions
+ * do it themselves). */
 ER_HIDDEN void er_xacc_add(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz,
                            double y, double w);
+ER_HIDDEN void er_xacc_settle(er_xacc *a);
 /* dst += src with src's term i added to dst's term map[i] (map NULL: the same terms; dst
  * must hold every term src's are mapped to). Exact: merging in any order gives the same
  * sums. 0 or ENGRATE_E_NOMEM. */
