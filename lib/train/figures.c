@@ -197,12 +197,8 @@ static void stats_finish(er_rstat *s, size_t n, int y_scale)
     }
 }
 
-int tr_report_residuals(trainer *t, const resid *v, size_t m, int held_out)
+int tr_level_residuals(trainer *t, const resid *v, size_t m)
 {
-    engrate_train_report *r = t->rep;
-    r->held_out = held_out;
-    r->sample_rows = (double)m;
-    deciles(t, v, m);
     t->lres = calloc(t->n_terms, sizeof *t->lres);
     t->nres = calloc(t->n_in + 1, sizeof *t->nres);
     unsigned char *mark = malloc(t->n_in + 1);
@@ -218,6 +214,14 @@ int tr_report_residuals(trainer *t, const resid *v, size_t m, int held_out)
     stats_finish(t->nres, t->n_in, t->y_scale);
     free(mark);
     return 0;
+}
+
+void tr_report_deciles(trainer *t, const resid *v, size_t m, int held_out)
+{
+    engrate_train_report *r = t->rep;
+    r->held_out = held_out;
+    r->sample_rows = (double)m;
+    deciles(t, v, m);
 }
 
 /* ---- Inputs ------------------------------------------------------------------------ */

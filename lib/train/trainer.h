@@ -501,9 +501,11 @@ ER_HIDDEN int tr_sort_resid(resid *v, size_t n, int by);
 /* The curves' terms, whose covariance the fit is asked for (oc->cov_pos, oc->cov). */
 ER_HIDDEN int tr_curve_terms(trainer *t, const selection *sel, outcome *oc);
 /* From the sample's residuals in prediction order (tr_sort_resid TR_BY_PRED, so that the
- * figures do not depend on the sample's order): the deciles of the prediction, and
- * residuals per level (t->lres). */
-ER_HIDDEN int tr_report_residuals(trainer *t, const resid *v, size_t m, int held_out);
+ * figures do not depend on the sample's order): the residuals per level (t->lres,
+ * t->nres; 0 or ENGRATE_E_NOMEM), which read only the residuals and the sampled rows and
+ * write only those two; and the report's deciles of the prediction. */
+ER_HIDDEN int tr_level_residuals(trainer *t, const resid *v, size_t m);
+ER_HIDDEN void tr_report_deciles(trainer *t, const resid *v, size_t m, int held_out);
 /* The report's inputs (curves with their bands, levels with their figures), the model's
  * metadata and the data's name. */
 ER_HIDDEN int tr_report_inputs(trainer *t, const selection *sel, const outcome *oc);

@@ -202,8 +202,10 @@ static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
     return v[n - 1].r;
 }
 
-/* Residuals sorted in three orders on up to three threads (tr_sort_resid). */
+/* Residuals sorted in three orders on up to three threads (tr_sort_resid); the one in
+ * prediction order then gives the residuals by level (tr_level_residuals). */
 typedef struct orders {
+    trainer *t;
     resid *v[3];
     size_t n[3];
     int rc[3];
@@ -213,8 +215,11 @@ static void sort_orders(void *arg, int i, int n)
 {
     static const int by[3] = {TR_BY_R, TR_BY_PRED, TR_BY_APE};
     orders *o = arg;
-    for (int k = i; k < 3; k += n)
+    for (int k = i; k < 3; k += n) {
         o->rc[k] = tr_sort_resid(o->v[k], o->n[k], by[k]);
+        if (k == 1 && o->rc[k] == 0)
+            o->rc[k] = tr_level_residuals(o->t, o->v[k], o->n[k]);
+    }
 }
 
 /* wquantile at q[0] and q[1] for each skip in (0, 1, ..., K - 1, none) at once: into
@@ -307,12 +312,13 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         return er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to calibrate with");
     }
     /* The three orders at once: v by residual (the interval), vp by prediction (the
-     * report's figures), va by APE (rows that have one: the median APE). Each order ties
+     * report's figures; the residuals by level are taken as soon as it is sorted), va by
+     * APE (rows that have one: the median APE). Each order ties
      * only residuals equal in everything it is used for, so the order the rows come in
      * changes nothing. */
     resid *vp = malloc(m * sizeof *vp), *va = malloc(m * sizeof *va);
     double *wq = calloc(6 * (t->K + 1), sizeof *wq); /* wquantiles' out and scratch */
-    orders job = {{v, vp, va}, {m, m, 0}, {0, 0, 0}};
+    orders job = {t, {v, vp, va}, {m, m, 0}, {0, 0, 0}};
     if (vp && va && wq) {
         memcpy(vp, v, m * sizeof *v);
         for (size_t i = 0; i < m; i++)
@@ -355,11 +361,7 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     }
     free(wq);
     free(v);
-    if (tr_report_residuals(t, vp, m, cv)) {
-        free(vp);
-        free(va);
-        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    }
+    tr_report_deciles(t, vp, m, cv);
     free(vp);
     /* Median absolute percentage error (weighted), rows with a usable APE only. */
     size_t ma = job.n[2];
