@@ -153,21 +153,31 @@ static void merge_counts(trainer *dst, const trainer *src)
     }
 }
 
-static int merge_sums(trainer *dst, trainer *src, const uint32_t *map, const int *sx, int sy)
+/* The sums added; src's sample too unless later is given, which then keeps what the
+ * sample's merge needs (its arrays handed over: the caller frees them). */
+static int merge_sums(trainer *dst, trainer *src, uint32_t **map, int **sx, int sy,
+                      tr_later *later)
 {
     int scaled = sy != 0;
     for (size_t j = 0; j < src->n_terms && !scaled; j++)
-        scaled = sx[j] != 0;
+        scaled = (*sx)[j] != 0;
     for (size_t k = 0; k < dst->K; k++) {
         if (scaled)
-            er_xacc_scale(&src->xacc[k], sx, sy);
-        if (er_xacc_merge(&dst->xacc[k], &src->xacc[k], map))
+            er_xacc_scale(&src->xacc[k], *sx, sy);
+        if (er_xacc_merge(&dst->xacc[k], &src->xacc[k], *map))
             return ENGRATE_E_NOMEM;
     }
-    return tr_sample_merge(dst, src, map, scaled ? sx : NULL, sy);
+    if (!later)
+        return tr_sample_merge(dst, src, *map, scaled ? *sx : NULL, sy);
+    *later = (tr_later){*map, scaled ? *sx : NULL, sy};
+    if (!scaled)
+        free(*sx);
+    *map = NULL;
+    *sx = NULL;
+    return 0;
 }
 
-int tr_merge(trainer *dst, trainer *src)
+static int merge(trainer *dst, trainer *src, tr_later *later)
 {
     uint32_t *map = malloc((src->n_terms + 1) * sizeof *map);
     int *sx = calloc(src->n_terms + 1, sizeof *sx);
@@ -176,7 +186,7 @@ int tr_merge(trainer *dst, trainer *src)
         int sy = merge_inputs(dst, src, sx);
         merge_counts(dst, src);
         if (!dst->scan_only)
-            rc = merge_sums(dst, src, map, sx, sy);
+            rc = merge_sums(dst, src, &map, &sx, sy, later);
     }
     free(map);
     free(sx);
@@ -190,4 +200,22 @@ int tr_merge(trainer *dst, trainer *src)
                         "the parts do not agree on their levels (accumulated with different "
                         "schemas or levels files)");
     return rc ? er_error(dst->err, rc, dst->source, 0, 0, "out of memory") : 0;
+}
+
+int tr_merge(trainer *dst, trainer *src)
+{
+    return merge(dst, src, NULL);
+}
+
+int tr_merge_later(trainer *dst, trainer *src, tr_later *later)
+{
+    *later = (tr_later){NULL, NULL, 0};
+    return merge(dst, src, later);
+}
+
+void tr_later_free(tr_later *later)
+{
+    free(later->map);
+    free(later->sx);
+    *later = (tr_later){NULL, NULL, 0};
 }

@@ -46,6 +46,7 @@ int tr_init_part(trainer *t, const trainer *whole, engrate_error *err, struct sh
 
 void tr_release(trainer *t)
 {
+    tr_sample_join(t);
     for (size_t k = 0; t->acc && k < t->K; k++)
         er_acc_free(&t->acc[k]);
     free(t->acc);
@@ -216,6 +217,7 @@ static engrate_model *train(const tr_source *src, const engrate_train_options *o
     trainer t;
     engrate_model *m = NULL;
     int rc = tr_init(&t, opts, &local);
+    t.defer_sample = 1; /* tr_finish waits for it before the calibration */
     if (rc == 0 && (rc = tr_read(&t, src, 1)) == TR_RESPLIT) {
         tr_release(&t);
         er_error_clear(&local);

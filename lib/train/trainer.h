@@ -135,6 +135,9 @@ typedef struct trainer {
     int solo;             /* a part of one input read by a thread of its own (shard.c) */
     size_t parts_read;    /* the parts the input was read in (1: one reader; steals add) */
     uint64_t steal_min;   /* bytes left below which a part is not split (0: the default) */
+    int defer_sample;     /* the parts' samples may be merged on a thread of their own,
+                           * joined by tr_sample_join (train.c sets it, then finishes) */
+    struct tr_pending *pending; /* that merge, running, or NULL */
     struct shard_run *run;/* the parts' shared progress, or NULL */
     size_t part;          /* which part */
     uint64_t sb_pivot, sb_below; /* the sample's rows with keys below sb_pivot (shard.c) */
@@ -409,6 +412,10 @@ ER_HIDDEN int tr_pass_parts(trainer *t, const tr_source *src, size_t n);
 /* A part's reader is at input offset `offset`: the whole input's progress, reported by
  * part 0's thread. */
 ER_HIDDEN void tr_part_progress(trainer *t, uint64_t offset);
+/* Wait for the parts' samples merged on a thread of their own (t->pending), if any: 0 or
+ * ENGRATE_E_NOMEM (not put in t->err). Before anything reads the sample, and in
+ * tr_release. */
+ER_HIDDEN int tr_sample_join(trainer *t);
 /* A part's reader set up to have its end moved by steals (tr_read_part), and the start of
  * a record it has reached made known to them (tr_pass, now and then). */
 ER_HIDDEN void tr_part_attach(trainer *t);
@@ -473,6 +480,17 @@ static inline size_t tr_sum_terms(const trainer *t)
  * dst->err filled. The parts must come from the same options (shard.c, or checked by
  * tr_compatible). */
 ER_HIDDEN int tr_merge(trainer *dst, trainer *src);
+/* What tr_merge_later leaves for tr_sample_merge: src's terms in dst (map), the scales of
+ * its values (sx, NULL: none) and of its target (sy). tr_later_free frees them. */
+typedef struct tr_later {
+    uint32_t *map;
+    int *sx;
+    int sy;
+} tr_later;
+/* tr_merge without the sample, which tr_sample_merge(dst, src, later->map, later->sx,
+ * later->sy) adds afterwards (shard.c: on a thread of its own while the fit starts). */
+ER_HIDDEN int tr_merge_later(trainer *dst, trainer *src, tr_later *later);
+ER_HIDDEN void tr_later_free(tr_later *later);
 
 /* select.c */
 ER_HIDDEN int tr_select_terms(trainer *t, const er_acc *total, double lambda_if_fixed,

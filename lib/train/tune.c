@@ -261,6 +261,8 @@ static void wquantiles(const resid *v, size_t n, uint32_t K, const double q[2], 
 
 static int calibrate(trainer *t, const selection *sel, outcome *oc)
 {
+    if (tr_sample_join(t)) /* the parts' samples, merged meanwhile */
+        return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     engrate_train_report *r = t->rep;
     size_t n = t->sample_n;
     double level = t->o->interval;
