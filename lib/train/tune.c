@@ -202,26 +202,6 @@ static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
     return v[n - 1].r;
 }
 
-/* Residuals sorted in three orders on up to three threads (tr_sort_resid); the one in
- * prediction order then gives the residuals by level (tr_level_residuals). */
-typedef struct orders {
-    trainer *t;
-    resid *v[3];
-    size_t n[3];
-    int rc[3];
-} orders;
-
-static void sort_orders(void *arg, int i, int n)
-{
-    static const int by[3] = {TR_BY_R, TR_BY_PRED, TR_BY_APE};
-    orders *o = arg;
-    for (int k = i; k < 3; k += n) {
-        o->rc[k] = tr_sort_resid(o->v[k], o->n[k], by[k]);
-        if (k == 1 && o->rc[k] == 0)
-            o->rc[k] = tr_level_residuals(o->t, o->v[k], o->n[k]);
-    }
-}
-
 /* wquantile at q[0] and q[1] for each skip in (0, 1, ..., K - 1, none) at once: into
  * out[2 * s + j] (s = K: none), in two passes instead of 2(K + 1) pairs. Each sum adds the
  * same weights in the same order as wquantile's: the same results. scratch: 4(K + 1). */
@@ -259,13 +239,130 @@ static void wquantiles(const resid *v, size_t n, uint32_t K, const double q[2], 
                 out[2 * s + j] = v[n - 1].r;
 }
 
+/* The interval from the residuals in residual order: its quantiles of all rows, and
+ * (with folds) those without each fold, into wq (2(K + 1), and 4(K + 1) of scratch
+ * after), and the held-out coverage. */
+static void interval(trainer *t, const resid *v, size_t m, int cv, double *wq)
+{
+    engrate_train_report *r = t->rep;
+    double level = t->o->interval;
+    const double q[2] = {(1 - level) / 2, (1 + level) / 2};
+    uint32_t K = cv ? (uint32_t)t->K : 0; /* the quantiles without each fold, and of all */
+    wquantiles(v, m, K, q, wq, wq + 2 * (K + 1));
+    r->level = level;
+    r->low = ldexp(wq[2 * K], t->y_scale);
+    r->high = ldexp(wq[2 * K + 1], t->y_scale);
+    if (!cv)
+        return;
+    /* Coverage on held-out folds: fold k's rows against the interval calibrated on the
+     * residuals of the other folds, so no row judges an interval it helped make. */
+    double in = 0, all = 0;
+    for (uint32_t k = 0; k < K; k++) {
+        double lo = wq[2 * k], hi = wq[2 * k + 1];
+        for (size_t i = 0; i < m; i++) {
+            if (v[i].fold != k)
+                continue;
+            all += v[i].w;
+            if (v[i].r >= lo && v[i].r <= hi)
+                in += v[i].w;
+        }
+    }
+    r->coverage = all > 0 ? in / all : NAN;
+}
+
+/* The median APE (weighted) from the residuals that have one, in APE order. */
+static void median_ape(trainer *t, resid *va, size_t ma)
+{
+    if (!ma)
+        return;
+    for (size_t i = 0; i < ma; i++) {
+        va[i].r = va[i].ape;
+        va[i].fold = 0;
+    }
+    t->rep->cv_mape = wquantile(va, ma, 0.5, UINT32_MAX);
+}
+
+/* The residuals in three orders on up to three threads (tr_sort_resid), and what each
+ * order gives as soon as it is sorted: by residual the interval, by prediction the
+ * residuals by level (tr_level_residuals), by APE its median. Each writes report fields
+ * of its own. */
+typedef struct orders {
+    trainer *t;
+    resid *v[3];
+    size_t n[3];
+    int rc[3];
+    int cv;
+    double *wq;
+} orders;
+
+static void sort_orders(void *arg, int i, int n)
+{
+    static const int by[3] = {TR_BY_R, TR_BY_PRED, TR_BY_APE};
+    orders *o = arg;
+    for (int k = i; k < 3; k += n) {
+        if ((o->rc[k] = tr_sort_resid(o->v[k], o->n[k], by[k])))
+            continue;
+        if (k == 0)
+            interval(o->t, o->v[0], o->n[0], o->cv, o->wq);
+        else if (k == 1)
+            o->rc[k] = tr_level_residuals(o->t, o->v[1], o->n[1]);
+        else
+            median_ape(o->t, o->v[2], o->n[2]);
+    }
+}
+
+/* The sample's residuals, computed on up to --threads threads, each a range of the
+ * sample into the same range of v; then side by side in the sample's order. */
+typedef struct predicting {
+    const trainer *t;
+    const outcome *oc;
+    const double *coef;
+    int cv;
+    resid *v;
+    size_t got[ER_TEAM_MAX];
+} predicting;
+
+static void predict_share(void *arg, int i, int n)
+{
+    predicting *p = arg;
+    const trainer *t = p->t;
+    const outcome *oc = p->oc;
+    size_t lo = t->sample_n * (size_t)i / (size_t)n, hi = t->sample_n * (size_t)(i + 1) / (size_t)n;
+    size_t m = lo;
+    for (size_t i2 = lo; i2 < hi; i2++) {
+        const srow *s = t->sample[i2];
+#if defined(__GNUC__)
+        if (i2 + 16 < hi && t->sample[i2 + 16]) { /* rows lie anywhere: ask ahead */
+            __builtin_prefetch(t->sample[i2 + 16]);
+            __builtin_prefetch((const char *)t->sample[i2 + 16] + 64);
+        }
+#endif
+        if (!s)
+            continue;
+        double pred = p->cv ? tr_sample_predict(s, oc->fold_coef[s->fold][0],
+                                                oc->fold_coef[s->fold])
+                            : tr_sample_predict(s, oc->res.b0, p->coef);
+        resid *e = &p->v[m++];
+        e->r = s->y - pred;
+        e->w = s->w;
+        e->pred = pred;
+        e->y = s->y;
+        e->row = s;
+        e->inside = -1;
+        e->fold = p->cv ? s->fold : UINT32_MAX - 1;
+        if (t->o->transform == ENGRATE_TRANSFORM_LOG)
+            e->ape = fabs(expm1(-e->r));
+        else
+            e->ape = s->y != 0 ? fabs(e->r / s->y) : NAN;
+    }
+    p->got[i] = m - lo;
+}
+
 static int calibrate(trainer *t, const selection *sel, outcome *oc)
 {
     if (tr_sample_join(t)) /* the parts' samples, merged meanwhile */
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
-    engrate_train_report *r = t->rep;
     size_t n = t->sample_n;
-    double level = t->o->interval;
     resid *v = malloc((n + 1) * sizeof *v);
     double *coef = calloc(t->n_terms, sizeof *coef);
     if (!v || !coef) {
@@ -282,31 +379,16 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         tr_impute_to_rows(t, oc->fold_coef[k]);
         tr_curves_to_rows(t, oc->fold_coef[k]);
     }
+    predicting pr = {t, oc, coef, cv, v, {0}};
+    int threads = tr_threads(t->o);
+    int np = n < 4096 || threads < 1 ? 1 : threads < ER_TEAM_MAX ? threads : ER_TEAM_MAX;
+    er_team_run(np, predict_share, &pr);
     size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        const srow *s = t->sample[i];
-#if defined(__GNUC__)
-        if (i + 16 < n && t->sample[i + 16]) { /* rows lie anywhere: ask ahead */
-            __builtin_prefetch(t->sample[i + 16]);
-            __builtin_prefetch((const char *)t->sample[i + 16] + 64);
-        }
-#endif
-        if (!s)
-            continue;
-        double pred = cv ? tr_sample_predict(s, oc->fold_coef[s->fold][0], oc->fold_coef[s->fold])
-                         : tr_sample_predict(s, oc->res.b0, coef);
-        resid *e = &v[m++];
-        e->r = s->y - pred;
-        e->w = s->w;
-        e->pred = pred;
-        e->y = s->y;
-        e->row = s;
-        e->inside = -1;
-        e->fold = cv ? s->fold : UINT32_MAX - 1;
-        if (t->o->transform == ENGRATE_TRANSFORM_LOG)
-            e->ape = fabs(expm1(-e->r));
-        else
-            e->ape = s->y != 0 ? fabs(e->r / s->y) : NAN;
+    for (int i = 0; i < np; i++) { /* the shares' residuals, side by side */
+        size_t lo = n * (size_t)i / (size_t)np;
+        if (m != lo)
+            memmove(v + m, v + lo, pr.got[i] * sizeof *v);
+        m += pr.got[i];
     }
     free(coef);
     if (m == 0) {
@@ -320,13 +402,12 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
      * changes nothing. */
     resid *vp = malloc(m * sizeof *vp), *va = malloc(m * sizeof *va);
     double *wq = calloc(6 * (t->K + 1), sizeof *wq); /* wquantiles' out and scratch */
-    orders job = {t, {v, vp, va}, {m, m, 0}, {0, 0, 0}};
+    orders job = {t, {v, vp, va}, {m, m, 0}, {0, 0, 0}, cv, wq};
     if (vp && va && wq) {
         memcpy(vp, v, m * sizeof *v);
         for (size_t i = 0; i < m; i++)
             if (!isnan(v[i].ape))
                 va[job.n[2]++] = v[i];
-        int threads = tr_threads(t->o);
         er_team_run(threads < 3 ? threads : 3, sort_orders, &job);
     }
     if (!vp || !va || !wq || job.rc[0] || job.rc[1] || job.rc[2]) {
@@ -336,44 +417,13 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         free(wq);
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
-    const double q[2] = {(1 - level) / 2, (1 + level) / 2};
-    uint32_t K = cv ? (uint32_t)t->K : 0; /* the quantiles without each fold, and of all */
-    wquantiles(v, m, K, q, wq, wq + 2 * (K + 1));
-    r->level = level;
-    r->low = ldexp(wq[2 * K], t->y_scale);
-    r->high = ldexp(wq[2 * K + 1], t->y_scale);
-    if (cv) {
-        /* Coverage on held-out folds: fold k's rows against the interval calibrated on
-         * the residuals of the other folds, so no row judges an interval it helped make. */
-        double in = 0, all = 0;
-        for (uint32_t k = 0; k < t->K; k++) {
-            double lo = wq[2 * k], hi = wq[2 * k + 1];
-            for (size_t i = 0; i < m; i++) {
-                if (v[i].fold != k)
-                    continue;
-                all += v[i].w;
-                if (v[i].r >= lo && v[i].r <= hi)
-                    in += v[i].w;
-            }
-        }
-        r->coverage = all > 0 ? in / all : NAN;
-        for (size_t i = 0; i < m; i++)
-            vp[i].inside = vp[i].fold < t->K && vp[i].r >= wq[2 * vp[i].fold] &&
-                           vp[i].r <= wq[2 * vp[i].fold + 1];
-    }
+    for (size_t i = 0; cv && i < m; i++) /* held out and inside the interval without it */
+        vp[i].inside = vp[i].fold < t->K && vp[i].r >= wq[2 * vp[i].fold] &&
+                       vp[i].r <= wq[2 * vp[i].fold + 1];
+    tr_report_deciles(t, vp, m, cv);
     free(wq);
     free(v);
-    tr_report_deciles(t, vp, m, cv);
     free(vp);
-    /* Median absolute percentage error (weighted), rows with a usable APE only. */
-    size_t ma = job.n[2];
-    if (ma) {
-        for (size_t i = 0; i < ma; i++) {
-            va[i].r = va[i].ape;
-            va[i].fold = 0;
-        }
-        r->cv_mape = wquantile(va, ma, 0.5, UINT32_MAX);
-    }
     free(va);
     return 0;
 }
