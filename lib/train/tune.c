@@ -282,32 +282,37 @@ static void median_ape(trainer *t, resid *va, size_t ma)
     t->rep->cv_mape = wquantile(va, ma, 0.5, UINT32_MAX);
 }
 
-/* The residuals in three orders on up to three threads (tr_sort_resid), and what each
- * order gives as soon as it is sorted: by residual the interval, by prediction the
- * residuals by level (tr_level_residuals), by APE its median. Each writes report fields
- * of its own. */
+/* The residuals in their orders on two threads (tr_sort_resid), and what each order gives
+ * as soon as it is sorted: v by residual the interval, then its rows with an APE by APE
+ * the median APE; vp by prediction the residuals by level (tr_level_residuals). Each
+ * writes report fields of its own. */
 typedef struct orders {
     trainer *t;
-    resid *v[3];
-    size_t n[3];
-    int rc[3];
+    resid *v, *vp;
+    size_t m;
+    int rc[2];
     int cv;
     double *wq;
 } orders;
 
 static void sort_orders(void *arg, int i, int n)
 {
-    static const int by[3] = {TR_BY_R, TR_BY_PRED, TR_BY_APE};
     orders *o = arg;
-    for (int k = i; k < 3; k += n) {
-        if ((o->rc[k] = tr_sort_resid(o->v[k], o->n[k], by[k])))
+    for (int k = i; k < 2; k += n) {
+        if (k == 1) {
+            if (!(o->rc[1] = tr_sort_resid(o->vp, o->m, TR_BY_PRED)))
+                o->rc[1] = tr_level_residuals(o->t, o->vp, o->m);
             continue;
-        if (k == 0)
-            interval(o->t, o->v[0], o->n[0], o->cv, o->wq);
-        else if (k == 1)
-            o->rc[k] = tr_level_residuals(o->t, o->v[1], o->n[1]);
-        else
-            median_ape(o->t, o->v[2], o->n[2]);
+        }
+        if ((o->rc[0] = tr_sort_resid(o->v, o->m, TR_BY_R)))
+            continue;
+        interval(o->t, o->v, o->m, o->cv, o->wq);
+        size_t ma = 0;
+        for (size_t j = 0; j < o->m; j++)
+            if (!isnan(o->v[j].ape))
+                o->v[ma++] = o->v[j];
+        if (!(o->rc[0] = tr_sort_resid(o->v, ma, TR_BY_APE)))
+            median_ape(o->t, o->v, ma);
     }
 }
 
@@ -358,6 +363,36 @@ static void predict_share(void *arg, int i, int n)
     p->got[i] = m - lo;
 }
 
+/* The rest of the calibration on one thread: v sorted in each order in turn (by residual,
+ * by prediction, the rows with an APE by APE), which gives what the three copies give
+ * (each order ties only residuals equal in all it is used for). Frees v and wq. */
+static int calibrate_alone(trainer *t, resid *v, size_t m, int cv, double *wq)
+{
+    int rc = wq ? tr_sort_resid(v, m, TR_BY_R) : ENGRATE_E_NOMEM;
+    if (rc == 0) {
+        interval(t, v, m, cv, wq);
+        rc = tr_sort_resid(v, m, TR_BY_PRED);
+    }
+    if (rc == 0)
+        rc = tr_level_residuals(t, v, m);
+    if (rc == 0) {
+        for (size_t i = 0; cv && i < m; i++)
+            v[i].inside = v[i].fold < t->K && v[i].r >= wq[2 * v[i].fold] &&
+                          v[i].r <= wq[2 * v[i].fold + 1];
+        tr_report_deciles(t, v, m, cv);
+        size_t ma = 0;
+        for (size_t i = 0; i < m; i++)
+            if (!isnan(v[i].ape))
+                v[ma++] = v[i];
+        rc = tr_sort_resid(v, ma, TR_BY_APE);
+        if (rc == 0)
+            median_ape(t, v, ma);
+    }
+    free(v);
+    free(wq);
+    return rc ? er_error(t->err, rc, NULL, 0, 0, "out of memory") : 0;
+}
+
 static int calibrate(trainer *t, const selection *sel, outcome *oc)
 {
     if (tr_sample_join(t)) /* the parts' samples, merged meanwhile */
@@ -395,25 +430,23 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
         free(v);
         return er_error(t->err, ENGRATE_E_DATA, NULL, 0, 0, "no rows to calibrate with");
     }
-    /* The three orders at once: v by residual (the interval), vp by prediction (the
-     * report's figures; the residuals by level are taken as soon as it is sorted), va by
-     * APE (rows that have one: the median APE). Each order ties
-     * only residuals equal in everything it is used for, so the order the rows come in
+    /* The orders at once: v by residual (the interval), then by APE (the rows that have
+     * one: the median APE); a copy, vp, by prediction (the report's figures; the
+     * residuals by level are taken as soon as it is sorted). Each order ties only
+     * residuals equal in everything it is used for, so the order the rows come in
      * changes nothing. */
-    resid *vp = malloc(m * sizeof *vp), *va = malloc(m * sizeof *va);
     double *wq = calloc(6 * (t->K + 1), sizeof *wq); /* wquantiles' out and scratch */
-    orders job = {t, {v, vp, va}, {m, m, 0}, {0, 0, 0}, cv, wq};
-    if (vp && va && wq) {
+    if (threads < 2) /* one thread: the orders one after the other, in v, without copies */
+        return calibrate_alone(t, v, m, cv, wq);
+    resid *vp = malloc(m * sizeof *vp);
+    orders job = {t, v, vp, m, {0, 0}, cv, wq};
+    if (vp && wq) {
         memcpy(vp, v, m * sizeof *v);
-        for (size_t i = 0; i < m; i++)
-            if (!isnan(v[i].ape))
-                va[job.n[2]++] = v[i];
-        er_team_run(threads < 3 ? threads : 3, sort_orders, &job);
+        er_team_run(2, sort_orders, &job);
     }
-    if (!vp || !va || !wq || job.rc[0] || job.rc[1] || job.rc[2]) {
+    if (!vp || !wq || job.rc[0] || job.rc[1]) {
         free(v);
         free(vp);
-        free(va);
         free(wq);
         return er_error(t->err, ENGRATE_E_NOMEM, NULL, 0, 0, "out of memory");
     }
@@ -424,7 +457,6 @@ static int calibrate(trainer *t, const selection *sel, outcome *oc)
     free(wq);
     free(v);
     free(vp);
-    free(va);
     return 0;
 }
 
