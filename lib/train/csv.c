@@ -666,7 +666,7 @@ static int read_rest(er_csv *c, engrate_error *err, pending *pe, int quoted, int
         int ch, rc;
         size_t run = quoted ? 0 : plain_run(c);
         if (run) { /* the common case: copied at once, not byte by byte */
-            if ((rc = emit_room(c, run)))
+            if (c->rec_len + run >= c->rec_cap && (rc = emit_room(c, run)))
                 return emit_failed(c, err, rc, fline, fcol);
             memcpy(c->rec + c->rec_len, c->p, run);
             c->rec_len += run;

@@ -152,7 +152,7 @@ static inline uint64_t rh_word(uint64_t h, uint64_t w)
 }
 
 /* s[0..n) is a CSV field's text or a part of it: words may be read past its end. */
-static uint64_t rh_bytes(uint64_t h, const char *s, size_t n)
+static inline uint64_t rh_bytes(uint64_t h, const char *s, size_t n)
 {
     h = rh_word(h, n);
     for (; n >= 8; s += 8, n -= 8)
@@ -369,7 +369,7 @@ static int map_level(trainer *t, uint32_t input, const char *s, size_t n,
 }
 
 /* s[0..*n) without white space around it. */
-static const char *trim_space(const char *s, size_t *n)
+static inline const char *trim_space(const char *s, size_t *n)
 {
     while (*n && is_space(*s)) {
         s++;
