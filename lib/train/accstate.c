@@ -135,6 +135,7 @@ static int read_curve(rd *r, trainer *t, size_t i, size_t n, uint32_t by)
                                           "options let it",
                        in->label, (unsigned long)by);
     in->by = by;
+    t->curves_by = 1;
     return 0;
 }
 

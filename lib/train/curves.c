@@ -51,6 +51,7 @@ int tr_curves_setup(trainer *t)
                             "done yet); give --missing skip, or fill the values in",
                             in->label, in->by_col);
         in->by = b;
+        t->curves_by = 1;
     }
     return 0;
 }

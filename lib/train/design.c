@@ -279,7 +279,7 @@ static int map_target(trainer *t, const er_csv_field *f, double *y)
         t->y_scale = scale_of(v);
         t->y_scale_set = 1;
     }
-    *y = ldexp(v, -t->y_scale);
+    *y = t->y_scale ? ldexp(v, -t->y_scale) : v;
     return 0;
 }
 
@@ -347,7 +347,7 @@ static int map_numeric(trainer *t, size_t i, const er_csv_field *cf, size_t *nnz
         in->scale = scale_of(x);
         in->scale_set = 1;
     }
-    if (x != 0 && (rc = tr_add_nz(t, nnz, in->first, ldexp(x, -in->scale))))
+    if (x != 0 && (rc = tr_add_nz(t, nnz, in->first, in->scale ? ldexp(x, -in->scale) : x)))
         return rc;
     for (size_t k = 0; k < in->n_knots; k++)
         if (x > in->knots[k] && (rc = tr_add_nz(t, nnz, in->first + 1 + (uint32_t)k,
@@ -540,7 +540,7 @@ int tr_map_row(trainer *t, const er_csv_field *f, size_t nf, size_t *nnz_out, do
         if (rc)
             return rc;
     }
-    if ((rc = tr_curves_row(t, &nnz, f)))
+    if (t->curves_by && (rc = tr_curves_row(t, &nnz, f)))
         return rc;
     *nnz_out = sort_row(t, nnz);
     return 0;

@@ -135,6 +135,7 @@ typedef struct trainer {
     int solo;             /* a part of one input read by a thread of its own (shard.c) */
     size_t parts_read;    /* the parts the input was read in (1: one reader; steals add) */
     uint64_t steal_min;   /* bytes left below which a part is not split (0: the default) */
+    int curves_by;        /* an input's curve varies by another's level (in->by) */
     int defer_sample;     /* the parts' samples may be merged on a thread of their own,
                            * joined by tr_sample_join (train.c sets it, then finishes) */
     struct tr_pending *pending; /* that merge, running, or NULL */
