@@ -93,4 +93,14 @@ static inline er_dd dd_div(er_dd a, er_dd b)
 
 static inline double dd_to_d(er_dd a) { return a.hi + a.lo; }
 
+/* A function compiled twice, for processors with FMA and for the others, the copy chosen
+ * at run time (GCC's target_clones, through an ifunc): in the FMA copy fma() is one
+ * instruction, not a call. fma is exact either way, so both give the same bits; the
+ * build never contracts other arithmetic into fma (-std=c11, -ffp-contract=off). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define ER_FMA_CLONES __attribute__((target_clones("fma", "default")))
+#else
+#define ER_FMA_CLONES
+#endif
+
 #endif

@@ -195,12 +195,6 @@ LANE_FN void residual_lanes(const sys *s, const double *pen, const er_dd *const 
     }
 }
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define ER_FMA_CLONES __attribute__((target_clones("fma", "default")))
-#else
-#define ER_FMA_CLONES
-#endif
-
 ER_FMA_CLONES
 static void residual(const sys *s, const double *pen, const er_dd *const *b,
                      const double *const *x, double *const *r, int n)

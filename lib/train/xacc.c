@@ -314,7 +314,14 @@ static inline void put(er_xsum *s, const xpiece *x, uint64_t *lost)
     }
 }
 
-static void put_d(er_xsum *s, double v, uint64_t *lost)
+/* Inlined into er_xacc_add's copies, FMA's among them (ER_FMA_CLONES). */
+#if defined(__GNUC__)
+#define XS_INLINE static inline __attribute__((always_inline))
+#else
+#define XS_INLINE static inline
+#endif
+
+XS_INLINE void put_d(er_xsum *s, double v, uint64_t *lost)
 {
     xpiece x;
     int k = xp_make(v, &x);
@@ -324,7 +331,7 @@ static void put_d(er_xsum *s, double v, uint64_t *lost)
         s->nonfinite |= isnan(v) ? 4 : v > 0 ? 1 : 2;
 }
 
-static inline void put_dd(er_xsum *s, er_dd v, uint64_t *lost)
+XS_INLINE void put_dd(er_xsum *s, er_dd v, uint64_t *lost)
 {
     put_d(s, v.hi, lost);
     if (v.lo != 0)
@@ -461,7 +468,8 @@ static void carry_all(er_xacc *a)
  * double-double. 0, or -1 when a value does not split (0 or not finite): the caller then
  * takes the general path. The row's unit terms and the places of its other values are
  * listed as they are met, so that each kind of pair is a loop of its own. */
-static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz, double y)
+XS_INLINE int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz,
+                       double y)
 {
     xpiece *dec = a->dec, dy;
     uint32_t *unit = a->units, *num = a->units + a->cap;
@@ -508,6 +516,7 @@ static int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t n
     return 0;
 }
 
+ER_FMA_CLONES
 void er_xacc_add(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz, double y,
                  double w)
 {
