@@ -433,7 +433,7 @@ static int fill(er_csv *c, engrate_error *err)
         return fill_decoded(c, err);
     c->base += (uint64_t)(c->end - c->chunk);
     if (c->claim && c->rpos < c->limit) {
-        uint64_t end = c->claim(c->claim_arg, c->rpos, c->rpos + CHUNK);
+        uint64_t end = c->claim(c->claim_arg, c->rpos + CHUNK);
         c->limit = end > c->rpos ? end : c->rpos;
     }
     size_t want = c->limit - c->rpos < CHUNK ? (size_t)(c->limit - c->rpos) : CHUNK;

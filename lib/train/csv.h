@@ -81,10 +81,10 @@ ER_HIDDEN int er_csv_cut(const er_csv *c);
 /* Bytes of the input (before decoding) read so far, the range's start included. */
 ER_HIDDEN uint64_t er_csv_input_offset(const er_csv *c);
 /* A file's range whose end another thread may move down while it is read (shard.c):
- * before each read of the file, claim(arg, from, to) returns where the range now ends and
+ * before each read of the file, claim(arg, to) returns where the range now ends and
  * promises the reader the bytes up to the smaller of that end and `to`, which the end
  * then never moves below. For a reader of a file that does not decode. */
-typedef uint64_t (*er_csv_claim_fn)(void *arg, uint64_t from, uint64_t to);
+typedef uint64_t (*er_csv_claim_fn)(void *arg, uint64_t to);
 ER_HIDDEN void er_csv_set_claim(er_csv *c, er_csv_claim_fn claim, void *arg);
 /* Whether the reader decodes (er_csv_set_encoding), the file offset it has read up to
  * (bytes already in its buffer included), and the physical line it is on. */

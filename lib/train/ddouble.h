@@ -102,5 +102,12 @@ static inline double dd_to_d(er_dd a) { return a.hi + a.lo; }
 #else
 #define ER_FMA_CLONES
 #endif
+/* A static function inlined wherever it is called, so that each copy of an
+ * ER_FMA_CLONES function holds it, compiled for that copy's processor. */
+#if defined(__GNUC__)
+#define ER_INLINE_ALWAYS static inline __attribute__((always_inline))
+#else
+#define ER_INLINE_ALWAYS static inline
+#endif
 
 #endif

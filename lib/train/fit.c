@@ -167,13 +167,7 @@ static int sys_build(sys *s, const er_acc *a, const er_fit_spec *spec)
 
 /* Lane functions are inlined into their callers (the FMA copies among them), there
  * compiled for a constant lane count. */
-#if defined(__GNUC__)
-#define LANE_FN static inline __attribute__((always_inline))
-#else
-#define LANE_FN static inline
-#endif
-
-LANE_FN void residual_lanes(const sys *s, const double *pen, const er_dd *const *b,
+ER_INLINE_ALWAYS void residual_lanes(const sys *s, const double *pen, const er_dd *const *b,
                            const double *const *x, double *const *r, int n)
 {
     size_t m = s->m;
@@ -712,7 +706,7 @@ done:
 /* gamma = (b0, beta) over terms (0, cols): yy - 2 gamma'X'Wy + gamma'X'WX gamma, for n
  * coefficient vectors at once, each lane's operations those of it alone (as in
  * residual_lanes). */
-LANE_FN void sse_lanes(const er_acc *a, const er_fit_spec *spec, const double *b0,
+ER_INLINE_ALWAYS void sse_lanes(const er_acc *a, const er_fit_spec *spec, const double *b0,
                       const double *const *beta, double *out, int n)
 {
     size_t m = spec->m;

@@ -352,7 +352,7 @@ void tr_part_progress(trainer *t, uint64_t offset)
 
 #define STEAL_MIN (4u * 1024u * 1024u) /* a part with less left is not split */
 
-static uint64_t part_claim(void *arg, uint64_t from, uint64_t to)
+static uint64_t part_claim(void *arg, uint64_t to)
 {
     claim_arg *ca = arg;
     struct shard_run *r = ca->run;
@@ -361,7 +361,6 @@ static uint64_t part_claim(void *arg, uint64_t from, uint64_t to)
     uint64_t c = to < end ? to : end;
     if (c > r->claimed[ca->i])
         r->claimed[ca->i] = c;
-    (void)from;
     pthread_mutex_unlock(&r->mu);
     return end;
 }
@@ -407,9 +406,8 @@ static size_t steal(struct shard_run *r, int fd)
     size_t n = atomic_load_explicit(&r->parts, memory_order_relaxed), v = 0;
     uint64_t most = 0;
     for (size_t i = 0; i < n && !r->stop && n < TR_MAX_PARTS; i++) {
-        uint64_t from = r->claimed[i] > r->at[i] ? r->claimed[i] : r->at[i];
-        if (r->reading[i] && r->end[i] > from && r->end[i] - from > most) {
-            most = r->end[i] - from;
+        if (r->reading[i] && r->end[i] > r->claimed[i] && r->end[i] - r->claimed[i] > most) {
+            most = r->end[i] - r->claimed[i];
             v = i;
         }
     }
@@ -417,8 +415,8 @@ static size_t steal(struct shard_run *r, int fd)
         pthread_mutex_unlock(&r->mu);
         return 0;
     }
-    uint64_t start = r->at[v], end = r->end[v];
-    uint64_t from = r->claimed[v] > start ? r->claimed[v] : start;
+    /* at[v], a record's start the reader has reached, is never past what it claimed */
+    uint64_t start = r->at[v], end = r->end[v], from = r->claimed[v];
     int line = r->at_line[v];
     pthread_mutex_unlock(&r->mu);
     /* from a record's start (no quote open) to half-way through what is left */
@@ -500,7 +498,7 @@ struct tr_pending {
     tr_later *later;
     size_t n;
     size_t ord[TR_MAX_PARTS];
-    int rc;
+    int rc;      /* a merge failed (or there is nothing to merge): the rest only released */
     int started;
     pthread_t thread;
 };
@@ -560,7 +558,12 @@ static int read_parts(trainer *t, struct shard_run *r)
     }
     /* In order: a part that ended inside quotes means the cut was not a record's end. The
      * samples' merge may be left for later (t->defer_sample): start_pending. */
-    tr_later *later = t->defer_sample ? calloc(n, sizeof *later) : NULL;
+    struct tr_pending *pd = t->defer_sample ? calloc(1, sizeof *pd) : NULL;
+    tr_later *later = pd ? calloc(n, sizeof *later) : NULL;
+    if (!later) { /* no room to leave it: the samples are merged with the rest */
+        free(pd);
+        pd = NULL;
+    }
     int cut = rc && er_csv_cut(t->csv);
     for (size_t k = 1; k < n && !rc; k++) {
         part *p = &ps[ord[k]];
@@ -574,23 +577,15 @@ static int read_parts(trainer *t, struct shard_run *r)
         }
         rc = later ? tr_merge_later(t, &p->t, &later[k]) : tr_merge(t, &p->t);
     }
-    if (rc == 0 && !cut && later && (t->pending = malloc(sizeof *t->pending))) {
-        memset(t->pending, 0, sizeof *t->pending);
-        t->pending->t = t;
-        t->pending->ps = ps;
-        t->pending->later = later;
-        t->pending->n = n;
-        memcpy(t->pending->ord, ord, n * sizeof *ord);
-        return 0; /* the parts are the pending merge's now */
+    if (pd) { /* the parts are the pending merge's now */
+        /* rc set: nothing to merge, the parts are only released (here, joined at once) */
+        *pd = (struct tr_pending){.t = t, .ps = ps, .later = later, .n = n, .rc = rc || cut};
+        memcpy(pd->ord, ord, n * sizeof *ord);
+        t->pending = pd;
+        if (rc || cut)
+            tr_sample_join(t);
+        return cut ? TR_RESPLIT : rc;
     }
-    for (size_t k = 1; later && k < n; k++) {
-        if (rc == 0 && !cut && later[k].map) /* no room to leave it for later: now */
-            rc = tr_sample_merge(t, &ps[ord[k]].t, later[k].map, later[k].sx, later[k].sy);
-        tr_later_free(&later[k]);
-    }
-    free(later);
-    if (rc == ENGRATE_E_NOMEM)
-        rc = er_error(t->err, rc, NULL, 0, 0, "out of memory");
     for (size_t i = 1; i < n; i++)
         tr_release(&ps[i].t);
     free(ps);
@@ -610,7 +605,7 @@ static void *pending_main(void *arg)
     for (size_t k = 1; k < pd->n; k++) {
         part *p = &pd->ps[pd->ord[k]];
         tr_later *l = &pd->later[k];
-        if (pd->rc == 0 && l->map)
+        if (pd->rc == 0 && l->map) /* map: the part's sums were merged */
             pd->rc = tr_sample_merge(pd->t, &p->t, l->map, l->sx, l->sy);
         tr_later_free(l);
         tr_release(&p->t);

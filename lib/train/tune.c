@@ -182,29 +182,11 @@ static int choose_lambda(trainer *t, const er_acc *total, selection *sel, outcom
     return 0;
 }
 
-/* Weighted quantile (inverse of the empirical CDF) of sorted (value, weight) pairs,
- * leaving out those of fold `skip`. */
-static double wquantile(const resid *v, size_t n, double q, uint32_t skip)
-{
-    double total = 0, cum = 0;
-    for (size_t i = 0; i < n; i++)
-        if (v[i].fold != skip)
-            total += v[i].w;
-    if (!(total > 0))
-        return NAN;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i].fold == skip)
-            continue;
-        cum += v[i].w;
-        if (cum >= q * total * (1 - 1e-12))
-            return v[i].r;
-    }
-    return v[n - 1].r;
-}
-
-/* wquantile at q[0] and q[1] for each skip in (0, 1, ..., K - 1, none) at once: into
- * out[2 * s + j] (s = K: none), in two passes instead of 2(K + 1) pairs. Each sum adds the
- * same weights in the same order as wquantile's: the same results. scratch: 4(K + 1). */
+/* Weighted quantiles (the inverse of the empirical CDF) of residuals sorted by r, at q[0]
+ * and q[1], leaving out each fold in turn and then none (s = 0, ..., K - 1; K): into
+ * out[2 * s + j], in two passes over v. A quantile is the r where the weights summed in
+ * v's order first reach q of the total; NaN when the total is not positive. scratch:
+ * 4(K + 1). */
 static void wquantiles(const resid *v, size_t n, uint32_t K, const double q[2], double *out,
                        double *scratch)
 {
@@ -279,7 +261,10 @@ static void median_ape(trainer *t, resid *va, size_t ma)
         va[i].r = va[i].ape;
         va[i].fold = 0;
     }
-    t->rep->cv_mape = wquantile(va, ma, 0.5, UINT32_MAX);
+    const double q[2] = {0.5, 0.5};
+    double out[2], scratch[4];
+    wquantiles(va, ma, 0, q, out, scratch);
+    t->rep->cv_mape = out[0];
 }
 
 /* The residuals in their orders on two threads (tr_sort_resid), and what each order gives

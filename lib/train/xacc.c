@@ -314,14 +314,8 @@ static inline void put(er_xsum *s, const xpiece *x, uint64_t *lost)
     }
 }
 
-/* Inlined into er_xacc_add's copies, FMA's among them (ER_FMA_CLONES). */
-#if defined(__GNUC__)
-#define XS_INLINE static inline __attribute__((always_inline))
-#else
-#define XS_INLINE static inline
-#endif
-
-XS_INLINE void put_d(er_xsum *s, double v, uint64_t *lost)
+/* put_d, put_dd and add_unit are inlined into er_xacc_add's copies (ER_FMA_CLONES). */
+ER_INLINE_ALWAYS void put_d(er_xsum *s, double v, uint64_t *lost)
 {
     xpiece x;
     int k = xp_make(v, &x);
@@ -331,7 +325,7 @@ XS_INLINE void put_d(er_xsum *s, double v, uint64_t *lost)
         s->nonfinite |= isnan(v) ? 4 : v > 0 ? 1 : 2;
 }
 
-XS_INLINE void put_dd(er_xsum *s, er_dd v, uint64_t *lost)
+ER_INLINE_ALWAYS void put_dd(er_xsum *s, er_dd v, uint64_t *lost)
 {
     put_d(s, v.hi, lost);
     if (v.lo != 0)
@@ -468,7 +462,7 @@ static void carry_all(er_xacc *a)
  * double-double. 0, or -1 when a value does not split (0 or not finite): the caller then
  * takes the general path. The row's unit terms and the places of its other values are
  * listed as they are met, so that each kind of pair is a loop of its own. */
-XS_INLINE int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz,
+ER_INLINE_ALWAYS int add_unit(er_xacc *a, const uint32_t *idx, const double *val, size_t nnz,
                        double y)
 {
     xpiece *dec = a->dec, dy;
